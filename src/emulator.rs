@@ -1,0 +1,539 @@
+//! Shared plumbing of the vendor emulators: an HTTP(S) server on loopback around a vendor's axum
+//! router, with what tests and rehearsals need on top — injected latency, scripted faults
+//! (statuses with `Retry-After`, dropped connections, slow answers, proxy HTML pages, malformed
+//! JSON, the vendor's own error envelope), a request log, and `/_emulator/*` control endpoints.
+//! The vendor routers themselves follow the vendor documentation; nothing here bends them.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode};
+use serde::Serialize;
+use thiserror::Error;
+use tokio_util::sync::CancellationToken;
+
+/// A vendor's emulated API.
+pub trait EmulatorApp: Send + Sync + 'static {
+    /// Display name, e.g. `Rhombus`.
+    fn vendor(&self) -> &'static str;
+    /// The vendor's API routes (and any vendor-specific `/_emulator/...` controls).
+    fn router(self: Arc<Self>) -> axum::Router;
+    /// A "200 with the vendor's error envelope" answer for the `envelope` fault: (status, JSON).
+    fn error_envelope(&self) -> (u16, String);
+    /// The MFA settings the emulated vendor currently holds, for people and tests.
+    fn summary(&self) -> serde_json::Value;
+    /// Provider settings (environment variables) that point a provider at this emulator.
+    fn sandbox_env(&self, base_url: &str) -> Vec<(String, String)>;
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultKind {
+    /// Answer with this status (and an empty JSON object, or the vendor's envelope for 200).
+    Status(u16),
+    /// Close the connection without answering (a reset mid-request).
+    Drop,
+    /// Answer normally, but only after this long.
+    Delay(Duration),
+    /// A reverse proxy's HTML error page with this status.
+    Html(u16),
+    /// HTTP 200 with truncated JSON.
+    Malformed,
+    /// HTTP 200 (or the vendor's usual status) carrying the vendor's error envelope.
+    Envelope,
+}
+
+/// One injected fault and when it applies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    pub kind: FaultKind,
+    /// Applies only to request paths containing this text.
+    pub path: Option<String>,
+    /// Applies only to this HTTP method.
+    pub method: Option<String>,
+    /// How many requests it hits; `None` means until cleared.
+    pub times: Option<u32>,
+    /// Chance of hitting a matching request (1.0 = always).
+    pub probability: f64,
+    /// `Retry-After` header value to send with status faults.
+    pub retry_after: Option<String>,
+}
+
+#[derive(Debug, Error, PartialEq)]
+#[error("bad fault {spec:?}: {why}")]
+pub struct FaultParseError {
+    pub spec: String,
+    pub why: String,
+}
+
+impl Fault {
+    pub fn new(kind: FaultKind) -> Self {
+        Fault {
+            kind,
+            path: None,
+            method: None,
+            times: None,
+            probability: 1.0,
+            retry_after: None,
+        }
+    }
+    pub fn status(code: u16) -> Self {
+        Self::new(FaultKind::Status(code))
+    }
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = Some(n);
+        self
+    }
+    pub fn on_path(mut self, p: &str) -> Self {
+        self.path = Some(p.to_string());
+        self
+    }
+    pub fn on_method(mut self, m: &str) -> Self {
+        self.method = Some(m.to_ascii_uppercase());
+        self
+    }
+    pub fn retry_after(mut self, v: &str) -> Self {
+        self.retry_after = Some(v.to_string());
+        self
+    }
+
+    /// Parses the compact form used by `mfa-sandbox --fault` and `POST /_emulator/faults`:
+    /// `KIND[,path=TEXT][,method=M][,times=N][,p=PROB][,retry_after=SECS]` where KIND is
+    /// `status=CODE`, `drop`, `delay=MS`, `html=CODE`, `malformed` or `envelope`.
+    pub fn parse(spec: &str) -> Result<Fault, FaultParseError> {
+        let err = |why: &str| FaultParseError {
+            spec: spec.to_string(),
+            why: why.to_string(),
+        };
+        let mut parts = spec.split(',').map(str::trim);
+        let kind_part = parts
+            .next()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| err("empty"))?;
+        let (k, v) = kind_part
+            .split_once('=')
+            .map_or((kind_part, None), |(k, v)| (k, Some(v)));
+        let num = |v: Option<&str>| {
+            v.and_then(|x| x.parse::<u64>().ok())
+                .ok_or_else(|| err("needs a number"))
+        };
+        let kind = match k {
+            "status" => FaultKind::Status(num(v)? as u16),
+            "drop" => FaultKind::Drop,
+            "delay" => FaultKind::Delay(Duration::from_millis(num(v)?)),
+            "html" => FaultKind::Html(v.map_or(Ok(502), |_| num(v))? as u16),
+            "malformed" => FaultKind::Malformed,
+            "envelope" => FaultKind::Envelope,
+            _ => {
+                return Err(err(
+                    "unknown kind; use status=, drop, delay=, html=, malformed or envelope",
+                ));
+            }
+        };
+        let mut f = Fault::new(kind);
+        for p in parts {
+            let (k, v) = p
+                .split_once('=')
+                .ok_or_else(|| err("options are key=value"))?;
+            match k {
+                "path" => f.path = Some(v.to_string()),
+                "method" => f.method = Some(v.to_ascii_uppercase()),
+                "times" => f.times = Some(v.parse().map_err(|_| err("times needs a number"))?),
+                "p" => {
+                    f.probability = v.parse().map_err(|_| err("p needs a number"))?;
+                    if !(0.0..=1.0).contains(&f.probability) {
+                        return Err(err("p must be between 0 and 1"));
+                    }
+                }
+                "retry_after" => f.retry_after = Some(v.to_string()),
+                _ => return Err(err("unknown option")),
+            }
+        }
+        Ok(f)
+    }
+
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.times != Some(0)
+            && self.path.as_deref().is_none_or(|p| path.contains(p))
+            && self.method.as_deref().is_none_or(|m| m == method)
+            && (self.probability >= 1.0 || rand::random::<f64>() < self.probability)
+    }
+}
+
+/// One request the emulator saw (control endpoints excluded).
+#[derive(Debug, Clone, Serialize)]
+pub struct LoggedRequest {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub user_agent: String,
+    /// The fault applied, if any.
+    pub fault: Option<String>,
+}
+
+/// Mutable knobs shared by the server task and whoever drives the emulator.
+#[derive(Default)]
+pub struct Control {
+    faults: Mutex<Vec<Fault>>,
+    log: Mutex<Vec<LoggedRequest>>,
+    latency: Mutex<Duration>,
+}
+
+impl Control {
+    pub fn push_fault(&self, f: Fault) {
+        self.faults.lock().expect("faults").push(f);
+    }
+    pub fn clear_faults(&self) {
+        self.faults.lock().expect("faults").clear();
+    }
+    pub fn set_latency(&self, d: Duration) {
+        *self.latency.lock().expect("latency") = d;
+    }
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.log.lock().expect("log").clone()
+    }
+    pub fn clear_requests(&self) {
+        self.log.lock().expect("log").clear();
+    }
+    /// Requests with this method whose path contains `path`.
+    pub fn count(&self, method: &str, path: &str) -> usize {
+        self.log
+            .lock()
+            .expect("log")
+            .iter()
+            .filter(|r| r.method == method && r.path.contains(path))
+            .count()
+    }
+
+    fn take_fault(&self, method: &str, path: &str) -> Option<Fault> {
+        let mut faults = self.faults.lock().expect("faults");
+        let i = faults.iter().position(|f| f.matches(method, path))?;
+        let f = faults[i].clone();
+        if let Some(n) = faults[i].times.as_mut() {
+            *n -= 1;
+            if *n == 0 {
+                faults.remove(i);
+            }
+        }
+        Some(f)
+    }
+}
+
+pub struct ServerOptions {
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Serve HTTPS with a fresh self-signed certificate for `localhost`/`127.0.0.1`.
+    pub tls: bool,
+    pub latency: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            port: 0,
+            tls: false,
+            latency: Duration::ZERO,
+        }
+    }
+}
+
+/// A started emulator. Dropping it stops the server.
+pub struct RunningEmulator {
+    pub addr: SocketAddr,
+    /// The self-signed certificate in PEM when serving HTTPS (pass it as `ca_cert_pem`).
+    pub tls_cert_pem: Option<String>,
+    pub control: Arc<Control>,
+    pub app: Arc<dyn EmulatorApp>,
+    shutdown: CancellationToken,
+}
+
+impl RunningEmulator {
+    pub fn url(&self) -> String {
+        let scheme = if self.tls_cert_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let host = if self.tls_cert_pem.is_some() {
+            "localhost".to_string()
+        } else {
+            self.addr.ip().to_string()
+        };
+        format!("{scheme}://{host}:{}", self.addr.port())
+    }
+    pub fn stop(&self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Starts `app` on 127.0.0.1. Must be called inside a Tokio runtime, which then runs the server.
+pub async fn start(
+    app: Arc<dyn EmulatorApp>,
+    opts: ServerOptions,
+) -> std::io::Result<RunningEmulator> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await?;
+    let addr = listener.local_addr()?;
+    let control = Arc::new(Control::default());
+    control.set_latency(opts.latency);
+    let (acceptor, tls_cert_pem) = if opts.tls {
+        let (acc, pem) = tls_acceptor().map_err(std::io::Error::other)?;
+        (Some(acc), Some(pem))
+    } else {
+        (None, None)
+    };
+    let shutdown = CancellationToken::new();
+    let router = app
+        .clone()
+        .router()
+        .merge(control_router(control.clone(), app.clone()));
+    let handler = Arc::new(Handler {
+        router,
+        control: control.clone(),
+        app: app.clone(),
+    });
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = tokio::select! {
+                _ = stop.cancelled() => break,
+                r = listener.accept() => match r { Ok(x) => x, Err(_) => continue },
+            };
+            let handler = handler.clone();
+            let acceptor = acceptor.clone();
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                match acceptor {
+                    Some(acc) => {
+                        if let Ok(tls) = acc.accept(stream).await {
+                            serve_conn(tls, handler, stop).await;
+                        }
+                    }
+                    None => serve_conn(stream, handler, stop).await,
+                }
+            });
+        }
+    });
+    Ok(RunningEmulator {
+        addr,
+        tls_cert_pem,
+        control,
+        app,
+        shutdown,
+    })
+}
+
+struct Handler {
+    router: axum::Router,
+    control: Arc<Control>,
+    app: Arc<dyn EmulatorApp>,
+}
+
+/// Signals hyper to drop the connection without a response.
+#[derive(Debug, Error)]
+#[error("fault: connection dropped")]
+struct Dropped;
+
+async fn serve_conn<S>(stream: S, handler: Arc<Handler>, stop: CancellationToken)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+        let h = handler.clone();
+        async move { h.handle(req.map(Body::new)).await }
+    });
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let conn = builder.serve_connection(TokioIo::new(stream), svc);
+    tokio::select! {
+        _ = conn => {}
+        _ = stop.cancelled() => {}
+    }
+}
+
+impl Handler {
+    async fn handle(&self, req: Request<Body>) -> Result<Response<Body>, Dropped> {
+        use tower::ServiceExt;
+        let method = req.method().to_string();
+        let path = req.uri().path().to_string();
+        let is_control = path.starts_with("/_emulator");
+        let user_agent = req
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let (fault, latency) = if is_control {
+            (None, Duration::ZERO)
+        } else {
+            (
+                self.control.take_fault(&method, &path),
+                *self.control.latency.lock().expect("latency"),
+            )
+        };
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        let fault_name = fault.as_ref().map(|f| format!("{:?}", f.kind));
+        let resp = match fault.as_ref().map(|f| (&f.kind, f)) {
+            Some((FaultKind::Drop, _)) => {
+                self.log(method, path, 0, user_agent, fault_name);
+                return Err(Dropped);
+            }
+            Some((FaultKind::Delay(d), _)) => {
+                tokio::time::sleep(*d).await;
+                self.router.clone().oneshot(req).await.unwrap_or_else(|e| match e {})
+            }
+            Some((FaultKind::Status(code), f)) => {
+                let mut b = Response::builder().status(*code).header("content-type", "application/json");
+                if let Some(ra) = &f.retry_after {
+                    b = b.header("retry-after", ra);
+                }
+                b.body(Body::from("{}")).expect("static response")
+            }
+            Some((FaultKind::Html(code), _)) => Response::builder()
+                .status(*code)
+                .header("content-type", "text/html")
+                .body(Body::from(format!(
+                    "<html><head><title>{code} Bad Gateway</title></head><body><center><h1>{code} Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
+                )))
+                .expect("static response"),
+            Some((FaultKind::Malformed, _)) => Response::builder()
+                .status(200)
+                .header("content-type", "application/json")
+                .body(Body::from("{\"response\": [{\"id\": \"app\", \"enab"))
+                .expect("static response"),
+            Some((FaultKind::Envelope, _)) => {
+                let (status, body) = self.app.error_envelope();
+                Response::builder()
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .body(Body::from(body))
+                    .expect("static response")
+            }
+            None => self.router.clone().oneshot(req).await.unwrap_or_else(|e| match e {}),
+        };
+        if !is_control {
+            self.log(method, path, resp.status().as_u16(), user_agent, fault_name);
+        }
+        Ok(resp)
+    }
+
+    fn log(
+        &self,
+        method: String,
+        path: String,
+        status: u16,
+        user_agent: String,
+        fault: Option<String>,
+    ) {
+        self.control.log.lock().expect("log").push(LoggedRequest {
+            method,
+            path,
+            status,
+            user_agent,
+            fault,
+        });
+    }
+}
+
+fn control_router(control: Arc<Control>, app: Arc<dyn EmulatorApp>) -> axum::Router {
+    use axum::routing::get;
+    let c1 = control.clone();
+    let c2 = control.clone();
+    let c3 = control.clone();
+    axum::Router::new()
+        .route(
+            "/_emulator/requests",
+            get(move || async move { axum::Json(c1.requests()) }),
+        )
+        .route(
+            "/_emulator/faults",
+            axum::routing::post(move |body: String| async move {
+                match Fault::parse(body.trim()) {
+                    Ok(f) => {
+                        c2.push_fault(f);
+                        (StatusCode::NO_CONTENT, String::new())
+                    }
+                    Err(e) => (StatusCode::BAD_REQUEST, e.to_string()),
+                }
+            })
+            .delete(move || async move {
+                c3.clear_faults();
+                StatusCode::NO_CONTENT
+            }),
+        )
+        .route(
+            "/_emulator/state",
+            get(move || async move { axum::Json(app.summary()) }),
+        )
+}
+
+fn tls_acceptor() -> Result<(tokio_rustls::TlsAcceptor, String), String> {
+    use rcgen::{CertificateParams, KeyPair};
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| e.to_string())?;
+    let params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+        .map_err(|e| e.to_string())?;
+    let cert = params.self_signed(&key).map_err(|e| e.to_string())?;
+    let pem = cert.pem();
+    let config = rustls::ServerConfig::builder_with_provider(crate::plugin::tls::provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .map_err(|e| e.to_string())?;
+    let mut config = config;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok((tokio_rustls::TlsAcceptor::from(Arc::new(config)), pem))
+}
+
+/// Reads a JSON request body the way the vendors' frameworks do: a body that is not JSON gets the
+/// caller's error answer instead of a panic.
+pub fn parse_json(body: &[u8]) -> Option<serde_json::Value> {
+    if body.is_empty() {
+        return Some(serde_json::Value::Object(Default::default()));
+    }
+    serde_json::from_slice(body).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_specs_parse() {
+        let f = Fault::parse("status=503,times=2,retry_after=1,path=/api/org").unwrap();
+        assert_eq!(f.kind, FaultKind::Status(503));
+        assert_eq!(f.times, Some(2));
+        assert_eq!(f.retry_after.as_deref(), Some("1"));
+        assert_eq!(f.path.as_deref(), Some("/api/org"));
+        assert_eq!(
+            Fault::parse("delay=1500").unwrap().kind,
+            FaultKind::Delay(Duration::from_millis(1500))
+        );
+        assert_eq!(Fault::parse("html").unwrap().kind, FaultKind::Html(502));
+        assert_eq!(Fault::parse("drop,p=0.5").unwrap().probability, 0.5);
+        assert!(Fault::parse("explode").is_err());
+        assert!(Fault::parse("status").is_err());
+        assert!(Fault::parse("drop,p=2").is_err());
+    }
+
+    #[test]
+    fn counted_faults_expire() {
+        let c = Control::default();
+        c.push_fault(Fault::status(503).times(2).on_method("post"));
+        assert!(c.take_fault("GET", "/x").is_none());
+        assert!(c.take_fault("POST", "/x").is_some());
+        assert!(c.take_fault("POST", "/x").is_some());
+        assert!(c.take_fault("POST", "/x").is_none());
+    }
+}

@@ -1,0 +1,624 @@
+//! The one HTTP layer every vendor client uses: reqwest over rustls, a User-Agent naming the
+//! provider, per-request timeout, bounded retries with exponential backoff and jitter that honour
+//! `Retry-After`, cancellation by Terraform's Stop, an optional extra CA, and refusal of plain
+//! `http://` to anything but loopback.
+//!
+//! Retrying is careful about calls that change things: a call marked non-idempotent is retried
+//! only when it certainly did not land (connection refused, 429). After a 5xx or a timeout such a
+//! call returns to the vendor code, which reads back the remote state before trying again.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use backon::{ExponentialBuilder, Retryable};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use thiserror::Error;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::plugin::diag::{AttrPath, Diagnostics, ToDiagnostic};
+use crate::plugin::schema::{Attribute, Validator};
+use crate::plugin::value::{Type, Value};
+
+/// Longest `Retry-After` we wait for; a longer one (e.g. a daily quota) fails at once, clearly.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// The provider settings every provider type has (issue: timeout_seconds, max_retries,
+/// ca_cert_pem, insecure_skip_verify).
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub timeout: Duration,
+    pub max_retries: u32,
+    pub ca_cert_pem: Option<String>,
+    pub insecure_skip_verify: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            timeout: Duration::from_secs(30),
+            max_retries: 3,
+            ca_cert_pem: None,
+            insecure_skip_verify: false,
+        }
+    }
+}
+
+impl HttpSettings {
+    /// Schema attributes for the common settings, appended to each provider's own.
+    /// `env_prefix` names their environment variables, e.g. `RHOMBUS` -> `RHOMBUS_TIMEOUT_SECONDS`.
+    pub fn attributes(env_prefix: &str) -> Vec<Attribute> {
+        vec![
+            Attribute::optional("timeout_seconds", Type::Number, "Timeout of each HTTP request, in seconds. Defaults to `30`.")
+                .default_int(30)
+                .env(format!("{env_prefix}_TIMEOUT_SECONDS"))
+                .validate(Validator::IntRange(1, 3600)),
+            Attribute::optional(
+                "max_retries",
+                Type::Number,
+                "How many times a request is retried after a rate limit (429), a 502/503/504 or a connection failure, with exponential backoff honouring `Retry-After`. Defaults to `3`.",
+            )
+            .default_int(3)
+            .env(format!("{env_prefix}_MAX_RETRIES"))
+            .validate(Validator::IntRange(0, 20)),
+            Attribute::optional("ca_cert_pem", Type::String, "Extra PEM-encoded CA certificate(s) to trust, e.g. for a TLS-inspecting proxy or a private CA.")
+                .env(format!("{env_prefix}_CA_CERT_PEM")),
+            Attribute::optional(
+                "insecure_skip_verify",
+                Type::Bool,
+                "Skip TLS certificate verification. For sandboxes only: it exposes the credentials to anyone on the network path. Defaults to `false`.",
+            )
+            .default_bool(false)
+            .env(format!("{env_prefix}_INSECURE_SKIP_VERIFY")),
+        ]
+    }
+
+    /// Reads the common settings from a provider configuration (defaults already applied).
+    pub fn from_config(raw: &Value, diags: &mut Diagnostics) -> Option<HttpSettings> {
+        let mut s = HttpSettings::default();
+        if let Value::Number(n) = raw.attr("timeout_seconds") {
+            s.timeout = Duration::from_secs(n.as_i64().unwrap_or(30).max(1) as u64);
+        }
+        if let Value::Number(n) = raw.attr("max_retries") {
+            s.max_retries = n.as_i64().unwrap_or(3).clamp(0, 20) as u32;
+        }
+        if let Some(pem) = raw
+            .attr("ca_cert_pem")
+            .as_str()
+            .filter(|p| !p.trim().is_empty())
+        {
+            if reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map(|c| c.is_empty())
+                .unwrap_or(true)
+            {
+                diags.attr_error(
+                    AttrPath::attr("ca_cert_pem"),
+                    "Invalid CA certificate",
+                    "ca_cert_pem must contain at least one PEM block starting with -----BEGIN CERTIFICATE-----.",
+                );
+                return None;
+            }
+            s.ca_cert_pem = Some(pem.to_string());
+        }
+        s.insecure_skip_verify = raw.attr("insecure_skip_verify").as_bool().unwrap_or(false);
+        if s.insecure_skip_verify {
+            diags.attr_warning(
+                AttrPath::attr("insecure_skip_verify"),
+                "TLS certificate verification is off",
+                "insecure_skip_verify = true accepts any certificate, so anyone on the network path can read the credentials this provider sends. Use it only against a sandbox.",
+            );
+        }
+        Some(s)
+    }
+}
+
+/// Checks a vendor base URL: https anywhere, plain http only to loopback.
+pub fn check_base_url(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw.trim()).map_err(|e| format!("{raw:?} is not a valid URL: {e}"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" => {
+            if !is_loopback(&url) {
+                return Err(format!(
+                    "{raw:?} uses plain http://, which would send credentials unencrypted. Plain http is allowed only to loopback \
+                     addresses (127.0.0.0/8, ::1, localhost), e.g. the sandbox; use https:// for {}.",
+                    url.host_str().unwrap_or("this host")
+                ));
+            }
+        }
+        other => return Err(format!("{raw:?} has scheme {other:?}; use https://")),
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{raw:?} has no host"));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// What went wrong talking to a vendor, before any vendor-specific reading of the response.
+#[derive(Debug, Error)]
+pub enum HttpError {
+    #[error("{vendor}: {call} failed after {attempts} attempt(s): {cause}")]
+    Transport {
+        vendor: &'static str,
+        call: String,
+        attempts: u32,
+        cause: String,
+        timed_out: bool,
+    },
+    #[error("{vendor}: {call} was cancelled because Terraform is stopping")]
+    Cancelled { vendor: &'static str, call: String },
+    #[error("{vendor}: {call} answered HTTP {status} with {what}")]
+    BadBody {
+        vendor: &'static str,
+        call: String,
+        status: u16,
+        what: String,
+    },
+}
+
+impl HttpError {
+    /// True when the request may have reached the server (the outcome of a write is unknown).
+    pub fn may_have_landed(&self) -> bool {
+        matches!(
+            self,
+            HttpError::Transport {
+                timed_out: true,
+                ..
+            }
+        )
+    }
+}
+
+impl ToDiagnostic for HttpError {
+    fn summary(&self) -> String {
+        match self {
+            HttpError::Transport {
+                vendor,
+                timed_out: true,
+                ..
+            } => format!("{vendor} API did not answer in time"),
+            HttpError::Transport { vendor, .. } => format!("Cannot reach the {vendor} API"),
+            HttpError::Cancelled { .. } => "Operation cancelled".into(),
+            HttpError::BadBody { vendor, .. } => format!("Unexpected answer from the {vendor} API"),
+        }
+    }
+    fn detail(&self) -> String {
+        let hint = match self {
+            HttpError::Transport {
+                timed_out: true, ..
+            } => {
+                " Raise timeout_seconds if the service is slow; if this was a change, check its current state before applying again."
+            }
+            HttpError::Transport { .. } => {
+                " Check the endpoint URL, DNS, proxy and TLS settings (ca_cert_pem)."
+            }
+            HttpError::BadBody { .. } => {
+                " A proxy or gateway may have answered instead of the service."
+            }
+            HttpError::Cancelled { .. } => "",
+        };
+        format!("{self}.{hint}")
+    }
+}
+
+/// A request, described once and replayable for retries.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: Method,
+    pub url: Url,
+    pub headers: HeaderMap,
+    pub body: Option<Vec<u8>>,
+    pub content_type: Option<&'static str>,
+    /// Safe to repeat even if it may have reached the server (reads, PUT of a whole object, ...).
+    pub idempotent: bool,
+}
+
+impl Call {
+    pub fn new(method: Method, url: Url) -> Self {
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+        );
+        Call {
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            content_type: None,
+            idempotent,
+        }
+    }
+    pub fn get(url: Url) -> Self {
+        Self::new(Method::GET, url)
+    }
+    pub fn json(mut self, body: &serde_json::Value) -> Self {
+        self.body = Some(serde_json::to_vec(body).expect("JSON values serialise"));
+        self.content_type = Some("application/json");
+        self
+    }
+    pub fn form(mut self, pairs: &[(&str, &str)]) -> Self {
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            ser.append_pair(k, v);
+        }
+        self.body = Some(ser.finish().into_bytes());
+        self.content_type = Some("application/x-www-form-urlencoded");
+        self
+    }
+    /// Replaces the content type (e.g. a vendor's versioned media type).
+    pub fn content_type(mut self, ct: &'static str) -> Self {
+        self.content_type = Some(ct);
+        self
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        if let (Ok(n), Ok(mut v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            // Marked sensitive so nothing that prints headers (reqwest's Debug) shows the value.
+            v.set_sensitive(true);
+            self.headers.insert(n, v);
+        }
+        self
+    }
+    /// Overrides the method-based default, e.g. a read done with POST.
+    pub fn idempotent(mut self, yes: bool) -> Self {
+        self.idempotent = yes;
+        self
+    }
+    /// `POST /api/org/getOrgV2`, for messages. No query string: it never belongs in a diagnostic.
+    pub fn name(&self) -> String {
+        format!("{} {}", self.method, self.url.path())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// Parses the body as JSON; a proxy's HTML page or truncated JSON becomes a clear error.
+    pub fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        vendor: &'static str,
+        call: &Call,
+    ) -> Result<T, HttpError> {
+        serde_json::from_slice(&self.body).map_err(|e| HttpError::BadBody {
+            vendor,
+            call: call.name(),
+            status: self.status.as_u16(),
+            what: describe_body(&self.headers, &self.body, &e.to_string()),
+        })
+    }
+
+    pub fn header_str(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `Retry-After` as a duration (seconds or HTTP date).
+    pub fn retry_after(&self) -> Option<Duration> {
+        retry_after(&self.headers)
+    }
+}
+
+/// A short description of a body that is not the JSON we expected, without dumping it.
+pub fn describe_body(headers: &HeaderMap, body: &[u8], parse_error: &str) -> String {
+    let ct = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("no content type");
+    let text = String::from_utf8_lossy(body);
+    if ct.contains("html") || text.trim_start().starts_with('<') {
+        let title = text
+            .split_once("<title>")
+            .and_then(|(_, rest)| rest.split_once("</title>"))
+            .map(|(t, _)| t.trim().to_string())
+            .unwrap_or_default();
+        return if title.is_empty() {
+            format!("an HTML page ({ct}) instead of JSON")
+        } else {
+            format!("an HTML page titled {title:?} ({ct}) instead of JSON")
+        };
+    }
+    if body.is_empty() {
+        return format!("an empty body ({ct}) instead of JSON");
+    }
+    let excerpt: String = text.chars().take(120).collect();
+    format!("malformed JSON ({ct}: {parse_error}); body starts with {excerpt:?}")
+}
+
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// An attempt's outcome when it did not produce a final answer.
+enum Attempt {
+    /// Retryable status; kept so it can be returned as-is once retries are exhausted.
+    Status(HttpResponse),
+    Transport {
+        cause: String,
+        connect: bool,
+        timed_out: bool,
+    },
+}
+
+/// A vendor's HTTP client: one connection pool per configured provider.
+#[derive(Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    vendor: &'static str,
+    settings: HttpSettings,
+    /// Shortest backoff step; tests and the sandbox shorten it.
+    min_backoff: Duration,
+}
+
+impl HttpClient {
+    /// `provider_type` and `version` form the User-Agent (`terraform-provider-rhombus/0.1.0`).
+    pub fn new(
+        vendor: &'static str,
+        provider_type: &str,
+        terraform_version: &str,
+        settings: HttpSettings,
+    ) -> Result<Self, String> {
+        let mut ua = format!(
+            "terraform-provider-{provider_type}/{}",
+            env!("CARGO_PKG_VERSION")
+        );
+        if !terraform_version.is_empty() {
+            ua.push_str(&format!(" Terraform/{terraform_version}"));
+        }
+        let mut b = reqwest::Client::builder()
+            .user_agent(ua)
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+            // Redirects could carry credentials to another host; vendors' APIs never redirect.
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(30));
+        if let Some(pem) = &settings.ca_cert_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|e| format!("ca_cert_pem: {e}"))?;
+            b = b.tls_certs_merge(certs);
+        }
+        if settings.insecure_skip_verify {
+            b = b.tls_danger_accept_invalid_certs(true);
+        }
+        let client = b
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let min_backoff = std::env::var("MFA_PROVIDER_MIN_BACKOFF_MS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map(Duration::from_millis)
+            .unwrap_or(Duration::from_millis(500));
+        Ok(HttpClient {
+            client,
+            vendor,
+            settings,
+            min_backoff,
+        })
+    }
+
+    pub fn vendor(&self) -> &'static str {
+        self.vendor
+    }
+
+    /// Sends a call, retrying what is safe to retry. Any HTTP status is returned as a response
+    /// for the vendor code to interpret; `Err` means no usable response arrived.
+    pub async fn send(
+        &self,
+        call: &Call,
+        cancel: &CancellationToken,
+    ) -> Result<HttpResponse, HttpError> {
+        let attempts = std::sync::atomic::AtomicU32::new(0);
+        let idempotent = call.idempotent;
+        let op = || async {
+            let n = attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            self.attempt(call, n).await
+        };
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.min_backoff)
+            .with_max_delay(Duration::from_secs(20))
+            .with_max_times(self.settings.max_retries as usize)
+            .with_jitter();
+        let retrying = op
+            .retry(backoff)
+            .sleep(tokio::time::sleep)
+            .when(|a: &Attempt| match a {
+                Attempt::Status(r) => idempotent || r.status == StatusCode::TOO_MANY_REQUESTS,
+                Attempt::Transport { connect, .. } => idempotent || *connect,
+            })
+            .adjust(|a: &Attempt, planned: Option<Duration>| match a {
+                Attempt::Status(r) => match r.retry_after() {
+                    Some(d) if d > MAX_RETRY_AFTER => None,
+                    Some(d) => Some(d),
+                    None => planned,
+                },
+                _ => planned,
+            })
+            .notify(|a: &Attempt, wait: Duration| {
+                let why = match a {
+                    Attempt::Status(r) => format!("HTTP {}", r.status.as_u16()),
+                    Attempt::Transport { cause, .. } => cause.clone(),
+                };
+                log::info!(
+                    "{}: {} got {why}; retrying in {} ms",
+                    self.vendor,
+                    call.name(),
+                    wait.as_millis()
+                );
+            });
+        let outcome = tokio::select! {
+            _ = cancel.cancelled() => return Err(HttpError::Cancelled { vendor: self.vendor, call: call.name() }),
+            r = retrying => r,
+        };
+        match outcome {
+            Ok(resp) => Ok(resp),
+            Err(Attempt::Status(resp)) => Ok(resp),
+            Err(Attempt::Transport {
+                cause, timed_out, ..
+            }) => Err(HttpError::Transport {
+                vendor: self.vendor,
+                call: call.name(),
+                attempts: attempts.load(std::sync::atomic::Ordering::Relaxed),
+                cause,
+                timed_out,
+            }),
+        }
+    }
+
+    async fn attempt(&self, call: &Call, n: u32) -> Result<HttpResponse, Attempt> {
+        let started = Instant::now();
+        let mut req = self
+            .client
+            .request(call.method.clone(), call.url.clone())
+            .headers(call.headers.clone());
+        if let Some(ct) = call.content_type {
+            req = req.header(reqwest::header::CONTENT_TYPE, ct);
+        }
+        if let Some(body) = &call.body {
+            req = req.body(body.clone());
+        }
+        let sent = req.send().await;
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) => return Err(transport(&e, self.settings.timeout)),
+        };
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = match resp.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(e) => return Err(transport(&e, self.settings.timeout)),
+        };
+        log::debug!(
+            "{}: {} -> {} in {} ms (attempt {n})",
+            self.vendor,
+            call.name(),
+            status.as_u16(),
+            started.elapsed().as_millis()
+        );
+        let r = HttpResponse {
+            status,
+            headers,
+            body,
+        };
+        if matches!(status.as_u16(), 429 | 502 | 503 | 504) {
+            Err(Attempt::Status(r))
+        } else {
+            Ok(r)
+        }
+    }
+}
+
+fn transport(e: &reqwest::Error, timeout: Duration) -> Attempt {
+    let timed_out = e.is_timeout();
+    let connect = e.is_connect() && !timed_out;
+    let mut cause = if timed_out {
+        format!("no answer within {} s", timeout.as_secs())
+    } else if connect {
+        "connection failed".to_string()
+    } else {
+        "connection broken".to_string()
+    };
+    // The innermost source says what actually happened (refused, TLS, reset...). reqwest errors
+    // never include headers, so no credential can appear here.
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    let mut innermost = None;
+    while let Some(s) = src {
+        innermost = Some(s.to_string());
+        src = s.source();
+    }
+    if let Some(i) = innermost {
+        cause.push_str(&format!(" ({i})"));
+    }
+    // Reset after sending: treat like a timeout, the write may have landed.
+    Attempt::Transport {
+        cause,
+        connect,
+        timed_out: timed_out || !connect,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.5.0.1",
+            "http://[::1]:9",
+            "http://localhost:1",
+            "https://api2.rhombussystems.com",
+        ] {
+            assert!(check_base_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://example.com",
+            "http://10.0.0.1",
+            "http://localhost.evil.com",
+            "ftp://x",
+            "nonsense",
+        ] {
+            assert!(check_base_url(bad).is_err(), "{bad}");
+        }
+        assert!(
+            check_base_url("http://example.com")
+                .unwrap_err()
+                .contains("loopback")
+        );
+    }
+
+    #[test]
+    fn retry_after_accepts_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        let later = std::time::SystemTime::now() + Duration::from_secs(120);
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_str(&httpdate::fmt_http_date(later)).unwrap(),
+        );
+        let d = retry_after(&h).unwrap();
+        assert!(
+            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
+            "{d:?}"
+        );
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn html_pages_are_described_not_dumped() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html"),
+        );
+        let d = describe_body(
+            &h,
+            b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+            "x",
+        );
+        assert!(d.contains("\"502 Bad Gateway\""), "{d}");
+        assert!(!d.contains("nginx"));
+    }
+}

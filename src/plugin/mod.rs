@@ -1,0 +1,19 @@
+//! The protocol layer: everything Terraform's plugin protocol needs, and nothing about vendors.
+//!
+//! - [`value`], [`codec`]: cty types and values, msgpack/JSON DynamicValue codec.
+//! - [`schema`], [`diag`], [`typed`]: schemas with validators, diagnostics, typed state via serde.
+//! - [`resource`], [`provider`]: the traits vendors implement and the planning rules.
+//! - [`service`], [`go_plugin`], [`serve`], [`tls`], [`logging`]: gRPC and the go-plugin process contract.
+
+pub mod codec;
+pub mod diag;
+pub mod go_plugin;
+pub mod logging;
+pub mod provider;
+pub mod resource;
+pub mod schema;
+pub mod serve;
+pub mod service;
+pub mod tls;
+pub mod typed;
+pub mod value;

@@ -1,0 +1,371 @@
+//! The provider trait a vendor implements once, and the host that erases its types so the gRPC
+//! service can serve any provider through one [`DynProvider`] object.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
+
+use super::diag::Diagnostics;
+use super::resource::{Ctx, DynResource, Planned};
+use super::schema::Schema;
+use super::typed;
+use super::value::{Type, Value};
+
+/// What Configure knows besides the typed settings.
+pub struct ConfigureRequest {
+    /// e.g. `1.0.3`; goes into the User-Agent.
+    pub terraform_version: String,
+    /// The whole configuration after environment fallbacks and defaults, for settings shared by
+    /// every provider (HTTP timeouts, retries, TLS) that the vendor struct does not spell out.
+    pub raw: Value,
+    pub cancel: CancellationToken,
+}
+
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// Typed provider settings (serde struct of [`typed::Attr`] fields; unknown fields ignored).
+    type Config: DeserializeOwned + Send + 'static;
+    /// The configured vendor client every resource operation receives.
+    type Client: Send + Sync + 'static;
+
+    /// The provider type users write in HCL, e.g. `rhombus`.
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Self::Config, _diags: &mut Diagnostics) {}
+    async fn configure(
+        &self,
+        req: ConfigureRequest,
+        config: Self::Config,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::Client>;
+    fn resources(&self) -> Vec<Box<dyn DynResource<Self::Client>>>;
+}
+
+/// A provider as the gRPC service sees it: values in, values out.
+#[async_trait]
+pub trait DynProvider: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> &Schema;
+    fn resource_types(&self) -> Vec<&'static str>;
+    fn resource_schema(&self, type_name: &str) -> Option<(&Schema, &Type)>;
+    fn validate_config(&self, config: &Value, diags: &mut Diagnostics);
+    async fn configure(
+        &self,
+        terraform_version: &str,
+        config: &Value,
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    );
+    fn validate_resource(&self, type_name: &str, config: &Value, diags: &mut Diagnostics);
+    #[allow(clippy::too_many_arguments)]
+    async fn plan(
+        &self,
+        type_name: &str,
+        prior: &Value,
+        proposed: &Value,
+        config: &Value,
+        prior_private: &[u8],
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> Option<Planned>;
+    async fn apply(
+        &self,
+        type_name: &str,
+        prior: &Value,
+        planned: &Value,
+        planned_private: &[u8],
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> (Value, Vec<u8>);
+    async fn read(
+        &self,
+        type_name: &str,
+        current: &Value,
+        private: &[u8],
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> (Value, Vec<u8>);
+    async fn import(
+        &self,
+        type_name: &str,
+        id: &str,
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> Option<(Value, Vec<u8>)>;
+    fn upgrade(
+        &self,
+        type_name: &str,
+        version: i64,
+        json: &[u8],
+        diags: &mut Diagnostics,
+    ) -> Option<Value>;
+}
+
+/// Owns a [`Provider`], its resources and, once configured, its client.
+pub struct ProviderHost<P: Provider> {
+    provider: P,
+    schema: Schema,
+    resources: BTreeMap<&'static str, Box<dyn DynResource<P::Client>>>,
+    client: RwLock<Option<Arc<P::Client>>>,
+}
+
+impl<P: Provider> ProviderHost<P> {
+    pub fn new(provider: P) -> Self {
+        let schema = provider.schema();
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|r| (r.type_name(), r))
+            .collect();
+        ProviderHost {
+            provider,
+            schema,
+            resources,
+            client: RwLock::new(None),
+        }
+    }
+
+    pub fn boxed(provider: P) -> Arc<dyn DynProvider> {
+        Arc::new(Self::new(provider))
+    }
+
+    fn resource(
+        &self,
+        type_name: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&dyn DynResource<P::Client>> {
+        let r = self.resources.get(type_name).map(|b| b.as_ref());
+        if r.is_none() {
+            diags.error(
+                "Unknown resource type",
+                format!(
+                    "The {} provider has no resource type {type_name:?}.",
+                    self.provider.type_name()
+                ),
+            );
+        }
+        r
+    }
+
+    fn ctx(&self, cancel: CancellationToken) -> Option<Ctx<P::Client>> {
+        let client = self.client.read().expect("client lock").clone()?;
+        Some(Ctx { client, cancel })
+    }
+
+    fn require_ctx(
+        &self,
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> Option<Ctx<P::Client>> {
+        let c = self.ctx(cancel);
+        if c.is_none() {
+            diags.error(
+                "Provider not configured",
+                format!(
+                    "The {} provider could not be configured (see the errors above), or its configuration depends on values not known until apply.",
+                    self.provider.type_name()
+                ),
+            );
+        }
+        c
+    }
+
+    /// Fills null settings from their environment variables, then from their defaults.
+    fn with_fallbacks(&self, config: &Value) -> Value {
+        let mut out = config.clone();
+        if let Value::Object(m) = &mut out {
+            for a in &self.schema.attributes {
+                let slot = m.entry(a.name.to_string()).or_insert(Value::Null);
+                if !slot.is_null() {
+                    continue;
+                }
+                if let Some(v) = a
+                    .env
+                    .as_ref()
+                    .and_then(|var| std::env::var(var).ok())
+                    .filter(|s| !s.is_empty())
+                {
+                    *slot = env_value(&a.ty, v);
+                } else if let Some(d) = &a.default {
+                    *slot = d.clone();
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Interprets an environment variable as a value of the attribute's type; a value that does not
+/// parse is passed on as a string so validation can name the variable's bad content.
+fn env_value(ty: &Type, s: String) -> Value {
+    match ty {
+        Type::Bool => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" => Value::Bool(true),
+            "false" | "0" => Value::Bool(false),
+            _ => Value::String(s),
+        },
+        Type::Number => {
+            super::value::Number::parse_decimal(&s).map_or(Value::String(s), Value::Number)
+        }
+        _ => Value::String(s),
+    }
+}
+
+#[async_trait]
+impl<P: Provider> DynProvider for ProviderHost<P> {
+    fn type_name(&self) -> &'static str {
+        self.provider.type_name()
+    }
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+    fn resource_types(&self) -> Vec<&'static str> {
+        self.resources.keys().copied().collect()
+    }
+    fn resource_schema(&self, type_name: &str) -> Option<(&Schema, &Type)> {
+        self.resources.get(type_name).map(|r| (r.schema(), r.ty()))
+    }
+
+    fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
+        self.schema.validate_config(config, diags);
+        if diags.has_errors() {
+            return;
+        }
+        match typed::from_value::<P::Config>(config) {
+            Ok(c) => self.provider.validate(&c, diags),
+            Err(e) => diags.attr_error(e.path.clone(), "Invalid provider configuration", e.message),
+        }
+    }
+
+    async fn configure(
+        &self,
+        terraform_version: &str,
+        config: &Value,
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) {
+        let full = self.with_fallbacks(config);
+        // Values from environment variables are validated here (Terraform never saw them).
+        self.schema.validate_config(&full, diags);
+        for d in diags.0.iter_mut() {
+            if let Some(env) = d.path.as_ref().and_then(|p| match p.0.first() {
+                Some(super::diag::PathStep::Attr(a)) if config.attr(a).is_null() => {
+                    self.schema.attribute(a).and_then(|x| x.env.clone())
+                }
+                _ => None,
+            }) {
+                d.detail.push_str(&format!(
+                    " (The value came from the environment variable {env}.)"
+                ));
+            }
+        }
+        if diags.has_errors() {
+            return;
+        }
+        if !full.is_wholly_known() {
+            // Terraform 1.0.3 configures during plan even when settings depend on other resources.
+            // Resources then plan without a client; apply configures again with known values.
+            return;
+        }
+        let typed_cfg = match typed::from_value::<P::Config>(&full) {
+            Ok(c) => c,
+            Err(e) => {
+                diags.attr_error(e.path.clone(), "Invalid provider configuration", e.message);
+                return;
+            }
+        };
+        let req = ConfigureRequest {
+            terraform_version: terraform_version.to_string(),
+            raw: full,
+            cancel,
+        };
+        if let Some(client) = self.provider.configure(req, typed_cfg, diags).await {
+            *self.client.write().expect("client lock") = Some(Arc::new(client));
+        }
+    }
+
+    fn validate_resource(&self, type_name: &str, config: &Value, diags: &mut Diagnostics) {
+        if let Some(r) = self.resource(type_name, diags) {
+            r.validate(config, diags);
+        }
+    }
+
+    async fn plan(
+        &self,
+        type_name: &str,
+        prior: &Value,
+        proposed: &Value,
+        config: &Value,
+        prior_private: &[u8],
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> Option<Planned> {
+        let r = self.resource(type_name, diags)?;
+        let ctx = self.ctx(cancel);
+        r.plan(ctx.as_ref(), prior, proposed, config, prior_private, diags)
+            .await
+    }
+
+    async fn apply(
+        &self,
+        type_name: &str,
+        prior: &Value,
+        planned: &Value,
+        planned_private: &[u8],
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> (Value, Vec<u8>) {
+        let keep = (prior.clone(), planned_private.to_vec());
+        let Some(r) = self.resource(type_name, diags) else {
+            return keep;
+        };
+        let Some(ctx) = self.require_ctx(cancel, diags) else {
+            return keep;
+        };
+        r.apply(&ctx, prior, planned, planned_private, diags).await
+    }
+
+    async fn read(
+        &self,
+        type_name: &str,
+        current: &Value,
+        private: &[u8],
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> (Value, Vec<u8>) {
+        let keep = (current.clone(), private.to_vec());
+        let Some(r) = self.resource(type_name, diags) else {
+            return keep;
+        };
+        let Some(ctx) = self.require_ctx(cancel, diags) else {
+            return keep;
+        };
+        r.read(&ctx, current, private, diags).await
+    }
+
+    async fn import(
+        &self,
+        type_name: &str,
+        id: &str,
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> Option<(Value, Vec<u8>)> {
+        let r = self.resource(type_name, diags)?;
+        let ctx = self.require_ctx(cancel, diags)?;
+        r.import(&ctx, id, diags).await
+    }
+
+    fn upgrade(
+        &self,
+        type_name: &str,
+        version: i64,
+        json: &[u8],
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        self.resource(type_name, diags)?
+            .upgrade(version, json, diags)
+    }
+}

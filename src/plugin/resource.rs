@@ -1,0 +1,498 @@
+//! The small trait a vendor implements per resource type, in the spirit of HashiCorp's
+//! terraform-plugin-framework: typed state in, typed state out. Everything protocol-shaped —
+//! decoding, default planning, replacement paths, private-state bytes, keeping numbers and set
+//! order as Terraform sent them — happens here once, not in each resource.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
+
+use super::diag::{AttrPath, Diagnostics};
+use super::schema::Schema;
+use super::typed::{self, TypedError};
+use super::value::{Type, Value};
+
+/// What an operation runs with: the configured vendor client and the token that Terraform's
+/// Stop (Ctrl-C) cancels.
+pub struct Ctx<C> {
+    pub client: Arc<C>,
+    pub cancel: CancellationToken,
+}
+
+/// The inputs of a plan, as typed values, with `planned` already holding the framework's default
+/// plan (config values, defaults, unknown for computed values on create). A resource changes
+/// `planned` only for values it computes.
+pub struct Plan<S, P> {
+    pub prior: Option<S>,
+    pub config: S,
+    pub planned: S,
+    pub private: P,
+    /// Extra attributes whose change forces replacement (schema `force_new` ones are automatic).
+    pub requires_replace: Vec<AttrPath>,
+}
+
+/// Result of refreshing a resource.
+pub enum Read<S, P> {
+    Found(S, P),
+    /// The remote object is gone: Terraform drops it from state and plans a create.
+    Gone,
+}
+
+#[async_trait]
+pub trait Resource: Send + Sync + 'static {
+    type Client: Send + Sync + 'static;
+    /// Typed state: a serde struct of [`typed::Attr`] fields named like the schema attributes.
+    type State: Serialize + DeserializeOwned + Clone + Send + Sync + 'static;
+    /// Private state kept by Terraform beside the state (never shown to users), as JSON.
+    type Private: Serialize + DeserializeOwned + Default + Send + Sync + 'static;
+
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+
+    /// Cross-attribute checks at validate time (single-attribute rules live in the schema).
+    fn validate(&self, _config: &Self::State, _diags: &mut Diagnostics) {}
+
+    /// Adjusts the default plan. `ctx` is absent when the provider configuration is not known yet.
+    async fn plan(
+        &self,
+        _ctx: Option<&Ctx<Self::Client>>,
+        _plan: &mut Plan<Self::State, Self::Private>,
+        _diags: &mut Diagnostics,
+    ) {
+    }
+
+    /// Called when Terraform plans to destroy (current Terraform only; 1.0.3 skips it), so a
+    /// resource can warn before anything happens.
+    fn plan_destroy(&self, _prior: &Self::State, _diags: &mut Diagnostics) {}
+
+    async fn create(
+        &self,
+        ctx: &Ctx<Self::Client>,
+        planned: Self::State,
+        diags: &mut Diagnostics,
+    ) -> Option<(Self::State, Self::Private)>;
+
+    async fn read(
+        &self,
+        ctx: &Ctx<Self::Client>,
+        current: Self::State,
+        private: Self::Private,
+        diags: &mut Diagnostics,
+    ) -> Option<Read<Self::State, Self::Private>>;
+
+    async fn update(
+        &self,
+        ctx: &Ctx<Self::Client>,
+        prior: Self::State,
+        planned: Self::State,
+        private: Self::Private,
+        diags: &mut Diagnostics,
+    ) -> Option<(Self::State, Self::Private)>;
+
+    /// Returns false when the object still exists (Terraform then keeps it in state).
+    async fn delete(
+        &self,
+        ctx: &Ctx<Self::Client>,
+        prior: Self::State,
+        private: Self::Private,
+        diags: &mut Diagnostics,
+    ) -> bool;
+
+    /// Builds the state for `terraform import` from the user's ID; Terraform reads it right after.
+    async fn import(
+        &self,
+        ctx: &Ctx<Self::Client>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<(Self::State, Self::Private)>;
+}
+
+/// Output of planning one resource instance.
+pub struct Planned {
+    pub state: Value,
+    pub private: Vec<u8>,
+    pub requires_replace: Vec<AttrPath>,
+}
+
+/// A resource with its types erased to [`Value`]s, so the gRPC service can hold many kinds.
+#[async_trait]
+pub trait DynResource<C>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> &Schema;
+    fn ty(&self) -> &Type;
+    fn validate(&self, config: &Value, diags: &mut Diagnostics);
+    async fn plan(
+        &self,
+        ctx: Option<&Ctx<C>>,
+        prior: &Value,
+        proposed: &Value,
+        config: &Value,
+        prior_private: &[u8],
+        diags: &mut Diagnostics,
+    ) -> Option<Planned>;
+    /// Returns the new state and private bytes.
+    async fn apply(
+        &self,
+        ctx: &Ctx<C>,
+        prior: &Value,
+        planned: &Value,
+        planned_private: &[u8],
+        diags: &mut Diagnostics,
+    ) -> (Value, Vec<u8>);
+    async fn read(
+        &self,
+        ctx: &Ctx<C>,
+        current: &Value,
+        private: &[u8],
+        diags: &mut Diagnostics,
+    ) -> (Value, Vec<u8>);
+    async fn import(
+        &self,
+        ctx: &Ctx<C>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<(Value, Vec<u8>)>;
+    /// Re-reads stored JSON state under the current schema (UpgradeResourceState).
+    fn upgrade(&self, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value>;
+}
+
+/// Wraps a [`Resource`] as a [`DynResource`].
+pub struct Typed<R: Resource> {
+    inner: R,
+    schema: Schema,
+    ty: Type,
+}
+
+impl<R: Resource> Typed<R> {
+    pub fn new(inner: R) -> Self {
+        let schema = inner.schema();
+        let ty = schema.ty();
+        Typed { inner, schema, ty }
+    }
+
+    pub fn boxed(inner: R) -> Box<dyn DynResource<R::Client>> {
+        Box::new(Self::new(inner))
+    }
+
+    fn decode(&self, v: &Value, what: &str, diags: &mut Diagnostics) -> Option<R::State> {
+        match typed::from_value(v) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                report_typed(diags, &e, what);
+                None
+            }
+        }
+    }
+
+    fn encode(&self, s: &R::State, diags: &mut Diagnostics) -> Option<Value> {
+        match typed::to_value(s, &self.ty) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                diags.error(
+                    "Provider bug: state does not fit the schema",
+                    format!("{}: {e}. Please report this.", self.inner.type_name()),
+                );
+                None
+            }
+        }
+    }
+
+    fn private_in(&self, bytes: &[u8], diags: &mut Diagnostics) -> Option<R::Private> {
+        if bytes.is_empty() {
+            return Some(R::Private::default());
+        }
+        match serde_json::from_slice(bytes) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                diags.error(
+                    "Unreadable private state",
+                    format!(
+                        "The private data Terraform stored for this {} could not be read: {e}.",
+                        self.inner.type_name()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn private_out(p: &R::Private) -> Vec<u8> {
+        serde_json::to_vec(p).expect("private state serialises to JSON")
+    }
+
+    /// Resource results that still hold unknowns are a provider bug; say so instead of letting
+    /// Terraform print a generic "invalid result object".
+    fn check_known(&self, v: &Value, diags: &mut Diagnostics) -> bool {
+        if v.is_wholly_known() {
+            return true;
+        }
+        diags.error(
+            "Provider bug: result contains unknown values",
+            format!(
+                "{} returned a state with values that are still unknown. Please report this.",
+                self.inner.type_name()
+            ),
+        );
+        false
+    }
+}
+
+fn report_typed(diags: &mut Diagnostics, e: &TypedError, what: &str) {
+    let path = if e.path.is_root() {
+        None
+    } else {
+        Some(e.path.clone())
+    };
+    let summary = format!("Invalid {what}");
+    match path {
+        Some(p) => diags.attr_error(p, summary, e.message.clone()),
+        None => diags.error(summary, e.message.clone()),
+    }
+}
+
+/// Keeps Terraform's own representation of every value that did not really change: numbers in
+/// the form they were sent, sets in the order they were sent. Terraform compares some of these
+/// bit for bit, and a reordered set read back from a vendor is not drift.
+pub fn reconcile(old: &Value, new: Value) -> Value {
+    if old.semantic_eq(&new) && old.is_wholly_known() {
+        return old.clone();
+    }
+    match (old, new) {
+        (Value::Object(o), Value::Object(mut n)) => {
+            for (k, v) in n.iter_mut() {
+                if let Some(ov) = o.get(k) {
+                    let taken = std::mem::replace(v, Value::Null);
+                    *v = reconcile(ov, taken);
+                }
+            }
+            Value::Object(n)
+        }
+        (_, new) => new,
+    }
+}
+
+fn set_attr(v: &mut Value, name: &str, x: Value) {
+    if let Value::Object(m) = v {
+        m.insert(name.to_string(), x);
+    }
+}
+
+#[async_trait]
+impl<R: Resource> DynResource<R::Client> for Typed<R> {
+    fn type_name(&self) -> &'static str {
+        self.inner.type_name()
+    }
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+    fn ty(&self) -> &Type {
+        &self.ty
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        self.schema.validate_config(config, diags);
+        if diags.has_errors() {
+            return;
+        }
+        if let Some(cfg) = self.decode(config, "configuration", diags) {
+            self.inner.validate(&cfg, diags);
+        }
+    }
+
+    async fn plan(
+        &self,
+        ctx: Option<&Ctx<R::Client>>,
+        prior: &Value,
+        proposed: &Value,
+        config: &Value,
+        prior_private: &[u8],
+        diags: &mut Diagnostics,
+    ) -> Option<Planned> {
+        if proposed.is_null() {
+            // Destroy plan (sent only because we declare the plan_destroy capability).
+            if let Some(p) = self.decode(prior, "prior state", diags) {
+                self.inner.plan_destroy(&p, diags);
+            }
+            return Some(Planned {
+                state: Value::Null,
+                private: prior_private.to_vec(),
+                requires_replace: vec![],
+            });
+        }
+        // Validation runs again at plan time: values unknown at validate time are known now.
+        self.schema.validate_config(config, diags);
+        if diags.has_errors() {
+            return None;
+        }
+        let creating = prior.is_null();
+        let mut planned = proposed.clone();
+        for a in &self.schema.attributes {
+            if a.computed && config.attr(a.name).is_null() {
+                if let Some(d) = &a.default {
+                    set_attr(&mut planned, a.name, d.clone());
+                } else if creating {
+                    set_attr(&mut planned, a.name, Value::Unknown);
+                }
+            }
+        }
+        let mut plan = Plan {
+            prior: if creating {
+                None
+            } else {
+                Some(self.decode(prior, "prior state", diags)?)
+            },
+            config: self.decode(config, "configuration", diags)?,
+            planned: self.decode(&planned, "plan", diags)?,
+            private: self.private_in(prior_private, diags)?,
+            requires_replace: Vec::new(),
+        };
+        self.inner.plan(ctx, &mut plan, diags).await;
+        if diags.has_errors() {
+            return None;
+        }
+        let mut state = reconcile(&planned, self.encode(&plan.planned, diags)?);
+        // Whatever the resource did, values set in the configuration are planned as written.
+        for a in &self.schema.attributes {
+            let c = config.attr(a.name);
+            if !c.is_null() || !a.computed {
+                set_attr(&mut state, a.name, c.clone());
+            }
+        }
+        let mut requires_replace = plan.requires_replace;
+        if !creating {
+            for a in self.schema.attributes.iter().filter(|a| a.force_new) {
+                if !prior.attr(a.name).semantic_eq(state.attr(a.name)) {
+                    requires_replace.push(AttrPath::attr(a.name));
+                }
+            }
+            state = reconcile(prior, state);
+        }
+        Some(Planned {
+            state,
+            private: Self::private_out(&plan.private),
+            requires_replace,
+        })
+    }
+
+    async fn apply(
+        &self,
+        ctx: &Ctx<R::Client>,
+        prior: &Value,
+        planned: &Value,
+        planned_private: &[u8],
+        diags: &mut Diagnostics,
+    ) -> (Value, Vec<u8>) {
+        let keep = (prior.clone(), planned_private.to_vec());
+        let Some(private) = self.private_in(planned_private, diags) else {
+            return keep;
+        };
+        if planned.is_null() {
+            let Some(p) = self.decode(prior, "prior state", diags) else {
+                return keep;
+            };
+            return if self.inner.delete(ctx, p, private, diags).await && !diags.has_errors() {
+                (Value::Null, Vec::new())
+            } else {
+                keep
+            };
+        }
+        let Some(plan) = self.decode(planned, "plan", diags) else {
+            return keep;
+        };
+        let result = if prior.is_null() {
+            self.inner.create(ctx, plan, diags).await
+        } else {
+            let Some(p) = self.decode(prior, "prior state", diags) else {
+                return keep;
+            };
+            self.inner.update(ctx, p, plan, private, diags).await
+        };
+        match result {
+            Some((state, private)) => match self.encode(&state, diags) {
+                Some(v) => {
+                    let v = reconcile(planned, v);
+                    if self.check_known(&v, diags) {
+                        (v, Self::private_out(&private))
+                    } else {
+                        keep
+                    }
+                }
+                None => keep,
+            },
+            None => keep,
+        }
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<R::Client>,
+        current: &Value,
+        private: &[u8],
+        diags: &mut Diagnostics,
+    ) -> (Value, Vec<u8>) {
+        let keep = (current.clone(), private.to_vec());
+        let (Some(cur), Some(p)) = (
+            self.decode(current, "state", diags),
+            self.private_in(private, diags),
+        ) else {
+            return keep;
+        };
+        match self.inner.read(ctx, cur, p, diags).await {
+            Some(Read::Found(state, private)) => match self.encode(&state, diags) {
+                Some(v) => {
+                    let v = reconcile(current, v);
+                    if self.check_known(&v, diags) {
+                        (v, Self::private_out(&private))
+                    } else {
+                        keep
+                    }
+                }
+                None => keep,
+            },
+            Some(Read::Gone) => (Value::Null, Vec::new()),
+            None => keep,
+        }
+    }
+
+    async fn import(
+        &self,
+        ctx: &Ctx<R::Client>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<(Value, Vec<u8>)> {
+        let (state, private) = self.inner.import(ctx, id, diags).await?;
+        let v = self.encode(&state, diags)?;
+        self.check_known(&v, diags)
+            .then(|| (v, Self::private_out(&private)))
+    }
+
+    fn upgrade(&self, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value> {
+        if version > self.schema.version {
+            diags.error(
+                "Resource instance managed by a newer provider version",
+                format!(
+                    "The state of this {} was written by schema version {version}, newer than this provider's {}. Upgrade the provider.",
+                    self.type_name(),
+                    self.schema.version
+                ),
+            );
+            return None;
+        }
+        match super::codec::from_json_bytes(json, &self.ty) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                diags.error(
+                    "Unreadable stored state",
+                    format!(
+                        "The stored state of this {} could not be read: {e}.",
+                        self.type_name()
+                    ),
+                );
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,458 @@
+//! The `tfplugin5.Provider` gRPC service: decodes requests with the right schema type, hands
+//! values to the [`DynProvider`], and encodes results. User-facing problems always travel as
+//! diagnostics; a gRPC status is returned only when the request itself is unusable.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+use crate::proto::tfplugin5 as pb;
+use crate::proto::tfplugin5::provider_server::Provider as ProviderRpc;
+
+use super::codec;
+use super::diag::Diagnostics;
+use super::provider::DynProvider;
+use super::value::{Type, Value};
+
+pub struct ProviderService {
+    provider: Arc<dyn DynProvider>,
+    /// Cancelled by the Stop RPC; every operation's HTTP calls watch it.
+    stop: CancellationToken,
+}
+
+impl ProviderService {
+    pub fn new(provider: Arc<dyn DynProvider>) -> Self {
+        ProviderService {
+            provider,
+            stop: CancellationToken::new(),
+        }
+    }
+
+    fn decode(
+        &self,
+        dv: Option<&pb::DynamicValue>,
+        ty: &Type,
+        what: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let Some(dv) = dv else {
+            return Some(Value::Null);
+        };
+        let r = if !dv.msgpack.is_empty() {
+            codec::from_msgpack(&dv.msgpack, ty)
+        } else if !dv.json.is_empty() {
+            codec::from_json_bytes(&dv.json, ty)
+        } else {
+            Ok(Value::Null)
+        };
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                diags.error(
+                    format!("Unreadable {what} from Terraform"),
+                    format!("The provider could not decode the {what} Terraform sent: {e}."),
+                );
+                None
+            }
+        }
+    }
+
+    fn encode(v: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+        match codec::to_msgpack(v, ty) {
+            Ok(b) => Some(pb::DynamicValue {
+                msgpack: b,
+                json: Vec::new(),
+            }),
+            Err(e) => {
+                diags.error(
+                    "Provider bug: value does not fit the schema",
+                    format!("{e}. Please report this."),
+                );
+                None
+            }
+        }
+    }
+
+    fn resource_ty(&self, type_name: &str, diags: &mut Diagnostics) -> Option<Type> {
+        match self.provider.resource_schema(type_name) {
+            Some((_, ty)) => Some(ty.clone()),
+            None => {
+                diags.error(
+                    "Unknown resource type",
+                    format!(
+                        "The {} provider has no resource type {type_name:?}. It serves: {}.",
+                        self.provider.type_name(),
+                        self.provider.resource_types().join(", ")
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn log_done(rpc: &str, type_name: &str, started: Instant, diags: &Diagnostics) {
+        log::debug!(
+            "{rpc} {type_name} finished in {} ms with {} diagnostic(s){}",
+            started.elapsed().as_millis(),
+            diags.0.len(),
+            if diags.has_errors() { " (errors)" } else { "" }
+        );
+    }
+}
+
+#[tonic::async_trait]
+impl ProviderRpc for ProviderService {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        Ok(Response::new(pb::get_metadata::Response {
+            server_capabilities: Some(capabilities()),
+            resources: self
+                .provider
+                .resource_types()
+                .into_iter()
+                .map(|t| pb::get_metadata::ResourceMetadata {
+                    type_name: t.to_string(),
+                })
+                .collect(),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        let resource_schemas = self
+            .provider
+            .resource_types()
+            .into_iter()
+            .filter_map(|t| {
+                self.provider
+                    .resource_schema(t)
+                    .map(|(s, _)| (t.to_string(), s.to_proto()))
+            })
+            .collect();
+        Ok(Response::new(pb::get_provider_schema::Response {
+            provider: Some(self.provider.schema().to_proto()),
+            resource_schemas,
+            // An empty provider_meta block: Terraform dereferences these schemas without nil checks.
+            provider_meta: Some(pb::Schema {
+                version: 0,
+                block: Some(Default::default()),
+            }),
+            server_capabilities: Some(capabilities()),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+        // No identities: the resources are singletons addressed by their import ID.
+        Ok(Response::new(Default::default()))
+    }
+
+    async fn prepare_provider_config(
+        &self,
+        req: Request<pb::prepare_provider_config::Request>,
+    ) -> Result<Response<pb::prepare_provider_config::Response>, Status> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        if let Some(cfg) = self.decode(
+            req.config.as_ref(),
+            &self.provider.schema().ty(),
+            "provider configuration",
+            &mut diags,
+        ) {
+            self.provider.validate_config(&cfg, &mut diags);
+        }
+        // Terraform >= 0.13 ignores the prepared config; echoing the input keeps it quiet.
+        Ok(Response::new(pb::prepare_provider_config::Response {
+            prepared_config: req.config,
+            diagnostics: diags.to_proto(),
+        }))
+    }
+
+    async fn validate_resource_type_config(
+        &self,
+        req: Request<pb::validate_resource_type_config::Request>,
+    ) -> Result<Response<pb::validate_resource_type_config::Response>, Status> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        if let Some(ty) = self.resource_ty(&req.type_name, &mut diags)
+            && let Some(cfg) = self.decode(req.config.as_ref(), &ty, "configuration", &mut diags)
+        {
+            self.provider
+                .validate_resource(&req.type_name, &cfg, &mut diags);
+        }
+        Ok(Response::new(pb::validate_resource_type_config::Response {
+            diagnostics: diags.to_proto(),
+        }))
+    }
+
+    async fn validate_data_source_config(
+        &self,
+        req: Request<pb::validate_data_source_config::Request>,
+    ) -> Result<Response<pb::validate_data_source_config::Response>, Status> {
+        let mut diags = Diagnostics::new();
+        diags.error(
+            "Unknown data source",
+            format!(
+                "The {} provider has no data source {:?}.",
+                self.provider.type_name(),
+                req.into_inner().type_name
+            ),
+        );
+        Ok(Response::new(pb::validate_data_source_config::Response {
+            diagnostics: diags.to_proto(),
+        }))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        req: Request<pb::upgrade_resource_state::Request>,
+    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        let mut upgraded = None;
+        if let Some(ty) = self.resource_ty(&req.type_name, &mut diags) {
+            let raw = req.raw_state.unwrap_or_default();
+            if raw.json.is_empty() && !raw.flatmap.is_empty() {
+                diags.error(
+                    "Unsupported state format",
+                    "This state was written in the pre-0.12 flatmap format, which this provider never produced.",
+                );
+            } else if let Some(v) =
+                self.provider
+                    .upgrade(&req.type_name, req.version, &raw.json, &mut diags)
+            {
+                upgraded = Self::encode(&v, &ty, &mut diags);
+            }
+        }
+        Ok(Response::new(pb::upgrade_resource_state::Response {
+            upgraded_state: upgraded,
+            diagnostics: diags.to_proto(),
+        }))
+    }
+
+    async fn configure(
+        &self,
+        req: Request<pb::configure::Request>,
+    ) -> Result<Response<pb::configure::Response>, Status> {
+        let req = req.into_inner();
+        let started = Instant::now();
+        let mut diags = Diagnostics::new();
+        if let Some(cfg) = self.decode(
+            req.config.as_ref(),
+            &self.provider.schema().ty(),
+            "provider configuration",
+            &mut diags,
+        ) {
+            self.provider
+                .configure(
+                    &req.terraform_version,
+                    &cfg,
+                    self.stop.child_token(),
+                    &mut diags,
+                )
+                .await;
+        }
+        Self::log_done("Configure", self.provider.type_name(), started, &diags);
+        Ok(Response::new(pb::configure::Response {
+            diagnostics: diags.to_proto(),
+        }))
+    }
+
+    async fn read_resource(
+        &self,
+        req: Request<pb::read_resource::Request>,
+    ) -> Result<Response<pb::read_resource::Response>, Status> {
+        let req = req.into_inner();
+        let started = Instant::now();
+        let mut diags = Diagnostics::new();
+        let mut resp = pb::read_resource::Response {
+            new_state: req.current_state.clone(),
+            private: req.private.clone(),
+            ..Default::default()
+        };
+        if let Some(ty) = self.resource_ty(&req.type_name, &mut diags)
+            && let Some(cur) =
+                self.decode(req.current_state.as_ref(), &ty, "current state", &mut diags)
+        {
+            let (new, private) = self
+                .provider
+                .read(
+                    &req.type_name,
+                    &cur,
+                    &req.private,
+                    self.stop.child_token(),
+                    &mut diags,
+                )
+                .await;
+            if let Some(dv) = Self::encode(&new, &ty, &mut diags) {
+                resp.new_state = Some(dv);
+                resp.private = private;
+            }
+        }
+        Self::log_done("ReadResource", &req.type_name, started, &diags);
+        resp.diagnostics = diags.to_proto();
+        Ok(Response::new(resp))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        req: Request<pb::plan_resource_change::Request>,
+    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        let req = req.into_inner();
+        let started = Instant::now();
+        let mut diags = Diagnostics::new();
+        let mut resp = pb::plan_resource_change::Response::default();
+        if let Some(ty) = self.resource_ty(&req.type_name, &mut diags) {
+            let prior = self.decode(req.prior_state.as_ref(), &ty, "prior state", &mut diags);
+            let proposed = self.decode(
+                req.proposed_new_state.as_ref(),
+                &ty,
+                "proposed state",
+                &mut diags,
+            );
+            let config = self.decode(req.config.as_ref(), &ty, "configuration", &mut diags);
+            if let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) {
+                let planned = self
+                    .provider
+                    .plan(
+                        &req.type_name,
+                        &prior,
+                        &proposed,
+                        &config,
+                        &req.prior_private,
+                        self.stop.child_token(),
+                        &mut diags,
+                    )
+                    .await;
+                if let Some(p) = planned
+                    && let Some(dv) = Self::encode(&p.state, &ty, &mut diags)
+                {
+                    resp.planned_state = Some(dv);
+                    resp.planned_private = p.private;
+                    resp.requires_replace =
+                        p.requires_replace.iter().map(|x| x.to_proto()).collect();
+                }
+            }
+        }
+        Self::log_done("PlanResourceChange", &req.type_name, started, &diags);
+        resp.diagnostics = diags.to_proto();
+        Ok(Response::new(resp))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        req: Request<pb::apply_resource_change::Request>,
+    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        let req = req.into_inner();
+        let started = Instant::now();
+        let mut diags = Diagnostics::new();
+        let mut resp = pb::apply_resource_change::Response {
+            new_state: req.prior_state.clone(),
+            private: req.planned_private.clone(),
+            ..Default::default()
+        };
+        if let Some(ty) = self.resource_ty(&req.type_name, &mut diags) {
+            let prior = self.decode(req.prior_state.as_ref(), &ty, "prior state", &mut diags);
+            let planned = self.decode(req.planned_state.as_ref(), &ty, "planned state", &mut diags);
+            if let (Some(prior), Some(planned)) = (prior, planned) {
+                let (new, private) = self
+                    .provider
+                    .apply(
+                        &req.type_name,
+                        &prior,
+                        &planned,
+                        &req.planned_private,
+                        self.stop.child_token(),
+                        &mut diags,
+                    )
+                    .await;
+                if let Some(dv) = Self::encode(&new, &ty, &mut diags) {
+                    resp.new_state = Some(dv);
+                    resp.private = private;
+                }
+            }
+        }
+        Self::log_done("ApplyResourceChange", &req.type_name, started, &diags);
+        resp.diagnostics = diags.to_proto();
+        Ok(Response::new(resp))
+    }
+
+    async fn import_resource_state(
+        &self,
+        req: Request<pb::import_resource_state::Request>,
+    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        let req = req.into_inner();
+        let started = Instant::now();
+        let mut diags = Diagnostics::new();
+        let mut imported = Vec::new();
+        if let Some(ty) = self.resource_ty(&req.type_name, &mut diags)
+            && let Some((state, private)) = self
+                .provider
+                .import(&req.type_name, &req.id, self.stop.child_token(), &mut diags)
+                .await
+            && let Some(dv) = Self::encode(&state, &ty, &mut diags)
+        {
+            imported.push(pb::import_resource_state::ImportedResource {
+                type_name: req.type_name.clone(),
+                state: Some(dv),
+                private,
+                identity: None,
+            });
+        }
+        Self::log_done("ImportResourceState", &req.type_name, started, &diags);
+        Ok(Response::new(pb::import_resource_state::Response {
+            imported_resources: imported,
+            diagnostics: diags.to_proto(),
+            deferred: None,
+        }))
+    }
+
+    async fn read_data_source(
+        &self,
+        req: Request<pb::read_data_source::Request>,
+    ) -> Result<Response<pb::read_data_source::Response>, Status> {
+        let mut diags = Diagnostics::new();
+        diags.error(
+            "Unknown data source",
+            format!(
+                "The {} provider has no data source {:?}.",
+                self.provider.type_name(),
+                req.into_inner().type_name
+            ),
+        );
+        Ok(Response::new(pb::read_data_source::Response {
+            diagnostics: diags.to_proto(),
+            ..Default::default()
+        }))
+    }
+
+    async fn stop(
+        &self,
+        _: Request<pb::stop::Request>,
+    ) -> Result<Response<pb::stop::Response>, Status> {
+        log::info!("Terraform asked the provider to stop; cancelling in-flight requests");
+        self.stop.cancel();
+        Ok(Response::new(pb::stop::Response {
+            error: String::new(),
+        }))
+    }
+}
+
+/// plan_destroy lets current Terraform show destroy warnings (e.g. "MFA stays as it is") at plan
+/// time; Terraform 1.0.3 ignores capabilities and never sends destroy plans.
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: true,
+        ..Default::default()
+    }
+}

@@ -1,0 +1,165 @@
+//! `mfa-sandbox`: every vendor emulator on loopback, seeded with demo accounts, so a security team
+//! can rehearse its MFA policy before touching a real tenant. The tests use the same emulators.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::emulator::{self, Fault, RunningEmulator, ServerOptions};
+use crate::vendors::{self, VENDORS};
+
+/// Command-line options.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// Port per provider type; absent or 0 picks a free port.
+    pub ports: BTreeMap<String, u16>,
+    /// Latency added to every API answer, per provider type (`*` for all).
+    pub latency: BTreeMap<String, Duration>,
+    /// Faults per provider type.
+    pub faults: Vec<(String, Fault)>,
+    /// Serve HTTPS with self-signed certificates (the CA is printed for `ca_cert_pem`).
+    pub tls: bool,
+    /// Start only these provider types.
+    pub only: Vec<String>,
+    /// Also write the environment as `export` lines to this file.
+    pub env_file: Option<std::path::PathBuf>,
+}
+
+pub const USAGE: &str = "\
+usage: mfa-sandbox [options]
+
+Starts emulators of the Rhombus, Akana, ZITADEL and ONLYOFFICE DocSpace APIs on 127.0.0.1 with
+demo accounts, prints the environment variables that point the providers at them, and runs until
+Ctrl-C.
+
+options:
+  --port TYPE=PORT         listen port for one provider type (0 = any free port, the default)
+  --latency MS             add MS milliseconds to every API answer
+  --latency TYPE=MS        ... for one provider type only
+  --fault TYPE=SPEC        inject a fault; SPEC is KIND[,path=TEXT][,method=M][,times=N][,p=PROB][,retry_after=S]
+                           with KIND one of status=CODE, drop, delay=MS, html=CODE, malformed, envelope
+                           (repeatable; e.g. --fault rhombus=status=503,times=2)
+  --only TYPE[,TYPE...]    start only these provider types
+  --tls                    serve HTTPS with self-signed certificates
+  --env-file PATH          also write the environment as shell `export` lines to PATH
+types: ";
+
+fn split_kv<'a>(arg: &'a str, flag: &str) -> Result<(&'a str, &'a str), String> {
+    arg.split_once('=')
+        .ok_or_else(|| format!("{flag} expects TYPE=VALUE, got {arg:?}"))
+}
+
+fn check_type(t: &str) -> Result<(), String> {
+    if t == "*" || vendors::find(t).is_some() {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown provider type {t:?}; known: {}",
+            vendors::type_names().join(", ")
+        ))
+    }
+}
+
+impl Options {
+    pub fn parse(args: &[String]) -> Result<Options, String> {
+        let mut o = Options::default();
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let mut value = |flag: &str| {
+                it.next()
+                    .cloned()
+                    .ok_or_else(|| format!("{flag} needs a value"))
+            };
+            match a.as_str() {
+                "--port" => {
+                    let v = value("--port")?;
+                    let (t, p) = split_kv(&v, "--port")?;
+                    check_type(t)?;
+                    o.ports
+                        .insert(t.into(), p.parse().map_err(|_| format!("bad port {p:?}"))?);
+                }
+                "--latency" => {
+                    let v = value("--latency")?;
+                    let (t, ms) = v.split_once('=').unwrap_or(("*", v.as_str()));
+                    check_type(t)?;
+                    let ms: u64 = ms.parse().map_err(|_| format!("bad latency {ms:?}"))?;
+                    o.latency.insert(t.into(), Duration::from_millis(ms));
+                }
+                "--fault" => {
+                    let v = value("--fault")?;
+                    let (t, spec) = split_kv(&v, "--fault")?;
+                    check_type(t)?;
+                    o.faults
+                        .push((t.into(), Fault::parse(spec).map_err(|e| e.to_string())?));
+                }
+                "--only" => {
+                    for t in value("--only")?.split(',') {
+                        check_type(t)?;
+                        o.only.push(t.into());
+                    }
+                }
+                "--tls" => o.tls = true,
+                "--env-file" => o.env_file = Some(value("--env-file")?.into()),
+                other => return Err(format!("unknown option {other:?}")),
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// The running sandbox: one emulator per provider type.
+pub struct Sandbox {
+    pub emulators: Vec<(&'static str, RunningEmulator)>,
+}
+
+impl Sandbox {
+    pub async fn start(o: &Options) -> std::io::Result<Sandbox> {
+        let mut emulators = Vec::new();
+        for v in VENDORS
+            .iter()
+            .filter(|v| o.only.is_empty() || o.only.iter().any(|t| t == v.type_name))
+        {
+            let latency = o
+                .latency
+                .get(v.type_name)
+                .or(o.latency.get("*"))
+                .copied()
+                .unwrap_or_default();
+            let opts = ServerOptions {
+                port: o.ports.get(v.type_name).copied().unwrap_or(0),
+                tls: o.tls,
+                latency,
+            };
+            let running = emulator::start((v.emulator)(), opts).await?;
+            for (t, f) in &o.faults {
+                if t == v.type_name || t == "*" {
+                    running.control.push_fault(f.clone());
+                }
+            }
+            emulators.push((v.type_name, running));
+        }
+        Ok(Sandbox { emulators })
+    }
+
+    /// Environment variables that point every provider at its emulator.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut env = Vec::new();
+        for (t, e) in &self.emulators {
+            env.extend(e.app.sandbox_env(&e.url()));
+            if let Some(pem) = &e.tls_cert_pem {
+                env.push((
+                    format!("{}_CA_CERT_PEM", t.to_ascii_uppercase()),
+                    pem.clone(),
+                ));
+            }
+        }
+        env
+    }
+
+    /// `export NAME='value'` lines, quoted for POSIX shells.
+    pub fn env_script(&self) -> String {
+        self.env()
+            .iter()
+            .map(|(k, v)| format!("export {k}='{}'\n", v.replace('\'', "'\\''")))
+            .collect()
+    }
+}

@@ -1,0 +1,202 @@
+//! Rhombus API client for the two calls the resource needs (vendor notes §1): `getOrgV2` to read
+//! and `updateMFASettings` to write. Every call is a POST with a JSON body and the
+//! `x-auth-apikey`/`x-auth-scheme` headers; failures often arrive as HTTP 200 with
+//! `"error": true`, which this client turns into errors.
+
+use serde::Deserialize;
+use thiserror::Error;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::http::{Call, HttpClient, HttpError};
+use crate::plugin::diag::ToDiagnostic;
+
+/// The org fields the resource uses (the API returns many more; they are ignored).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Org {
+    pub uuid: Option<String>,
+    pub name: Option<String>,
+    pub mfa_enabled: Option<bool>,
+    #[serde(rename = "v3AuthNumDaysSkip2FAForTrustedDevices")]
+    pub trusted_device_skip_days: Option<i64>,
+}
+
+/// Rhombus's response wrapper: `{error, errorMsg, warningMsg, org, ...}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope {
+    error: Option<bool>,
+    error_msg: Option<String>,
+    warning_msg: Option<String>,
+    org: Option<Org>,
+}
+
+#[derive(Debug, Error)]
+pub enum RhombusError {
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    #[error("Rhombus rejected the credentials on {call} (HTTP {status})")]
+    Unauthorized { call: String, status: u16 },
+    #[error("Rhombus reported an error on {call}: {message}")]
+    Api { call: String, message: String },
+    #[error("Rhombus answered {call} with HTTP {status}: {message}")]
+    Status {
+        call: String,
+        status: u16,
+        message: String,
+    },
+    #[error("Rhombus answered {call} without an org object")]
+    NoOrg { call: String },
+}
+
+impl ToDiagnostic for RhombusError {
+    fn summary(&self) -> String {
+        match self {
+            RhombusError::Http(e) => e.summary(),
+            RhombusError::Unauthorized { .. } => "Rhombus rejected the API key".into(),
+            RhombusError::Api { .. } => "Rhombus reported an error".into(),
+            RhombusError::Status { status: 429, .. } => "Rhombus rate limit exceeded".into(),
+            RhombusError::Status { .. } | RhombusError::NoOrg { .. } => {
+                "Unexpected answer from the Rhombus API".into()
+            }
+        }
+    }
+    fn detail(&self) -> String {
+        match self {
+            RhombusError::Http(e) => e.detail(),
+            RhombusError::Unauthorized { .. } => format!(
+                "{self}. Check the provider's api_key (or RHOMBUS_API_KEY) and auth_scheme: an API token needs \
+                 \"api-token\", a partner token \"partner-api-token\"; the key's role must be allowed to manage org settings."
+            ),
+            RhombusError::Status { status: 429, .. } => format!(
+                "{self}. The organization's request budget is shared by all its API keys; retries were exhausted. \
+                 Wait and apply again, or raise max_retries."
+            ),
+            _ => format!("{self}."),
+        }
+    }
+}
+
+pub struct RhombusClient {
+    http: HttpClient,
+    base: Url,
+    api_key: String,
+    auth_scheme: String,
+}
+
+/// The answer to a write: the org as saved, plus Rhombus's "it worked, but" message.
+pub struct Written {
+    pub org: Org,
+    pub warning: Option<String>,
+}
+
+impl RhombusClient {
+    pub fn new(http: HttpClient, base: Url, api_key: String, auth_scheme: String) -> Self {
+        RhombusClient {
+            http,
+            base,
+            api_key,
+            auth_scheme,
+        }
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+        cancel: &CancellationToken,
+    ) -> Result<Envelope, RhombusError> {
+        let url = self.base.join(path).expect("static API path");
+        // Both calls are safe to repeat: a read, and a write of absolute values.
+        let call = Call::new(reqwest::Method::POST, url)
+            .json(&body)
+            .header("accept", "application/json")
+            .header("x-auth-apikey", &self.api_key)
+            .header("x-auth-scheme", &self.auth_scheme)
+            .idempotent(true);
+        let resp = self.http.send(&call, cancel).await?;
+        let status = resp.status.as_u16();
+        match status {
+            200 => {
+                let env: Envelope = resp.json("Rhombus", &call)?;
+                if env.error == Some(true) {
+                    let message = env
+                        .error_msg
+                        .filter(|m| !m.trim().is_empty())
+                        .unwrap_or_else(|| "no message given".into());
+                    return Err(RhombusError::Api {
+                        call: call.name(),
+                        message,
+                    });
+                }
+                Ok(env)
+            }
+            401 | 403 => Err(RhombusError::Unauthorized {
+                call: call.name(),
+                status,
+            }),
+            _ => Err(RhombusError::Status {
+                call: call.name(),
+                status,
+                message: error_text(&resp.body),
+            }),
+        }
+    }
+
+    /// `POST /api/org/getOrgV2` with `{}`: the org the key belongs to.
+    pub async fn get_org(&self, cancel: &CancellationToken) -> Result<Org, RhombusError> {
+        let env = self
+            .post("/api/org/getOrgV2", serde_json::json!({}), cancel)
+            .await?;
+        env.org.ok_or_else(|| RhombusError::NoOrg {
+            call: "POST /api/org/getOrgV2".into(),
+        })
+    }
+
+    /// `POST /api/org/updateMFASettings`; a `None` field is omitted, so Rhombus leaves it as is.
+    pub async fn update_mfa(
+        &self,
+        mfa_enabled: Option<bool>,
+        days: Option<i64>,
+        cancel: &CancellationToken,
+    ) -> Result<Written, RhombusError> {
+        let mut body = serde_json::Map::new();
+        if let Some(b) = mfa_enabled {
+            body.insert("mfaEnabled".into(), b.into());
+        }
+        if let Some(d) = days {
+            body.insert("v3AuthNumDaysSkip2FAForTrustedDevices".into(), d.into());
+        }
+        let env = self
+            .post(
+                "/api/org/updateMFASettings",
+                serde_json::Value::Object(body),
+                cancel,
+            )
+            .await?;
+        let warning = env.warning_msg.filter(|w| !w.trim().is_empty());
+        let org = env.org.ok_or_else(|| RhombusError::NoOrg {
+            call: "POST /api/org/updateMFASettings".into(),
+        })?;
+        Ok(Written { org, warning })
+    }
+}
+
+/// The message of a non-200 answer: `errorMsg`, `msg` (malformed request), or the text itself.
+fn error_text(body: &[u8]) -> String {
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        for k in ["errorMsg", "msg", "message"] {
+            if let Some(m) = v.get(k).and_then(|m| m.as_str()) {
+                return m.to_string();
+            }
+        }
+    }
+    let t = String::from_utf8_lossy(body);
+    let t = t.trim();
+    if t.is_empty() || t.starts_with('<') {
+        "no error message".into()
+    } else {
+        t.chars().take(200).collect()
+    }
+}

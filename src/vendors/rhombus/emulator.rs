@@ -1,0 +1,275 @@
+//! A stateful emulator of the two Rhombus calls, following the vendor documentation
+//! (vendor notes §1): every call is a POST with `x-auth-apikey` and `x-auth-scheme`; an unknown
+//! key is 401; a body that does not match the request object is answered
+//! `{"msg":"JSON doesn't match expected object structure"}`; domain failures are HTTP 200 with
+//! `"error": true`; `getOrgV2` returns the whole org object; partner keys may address a client org
+//! with `x-auth-org`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value as J, json};
+
+use crate::emulator::{EmulatorApp, parse_json};
+
+/// The demo organization and keys the sandbox and tests start with.
+pub const DEMO_ORG_UUID: &str = "AcmeSecurityOrg0000001";
+pub const DEMO_API_KEY: &str = "rhombusDemoKey00000001";
+pub const PARTNER_API_KEY: &str = "rhombusPartnerKey00001";
+pub const CLIENT_ORG_UUID: &str = "AcmeClientOrg000000002";
+
+#[derive(Debug, Clone)]
+struct KeyInfo {
+    org: String,
+    scheme: &'static str,
+    /// Client orgs a partner key may address with `x-auth-org`.
+    clients: Vec<String>,
+}
+
+struct EmuState {
+    orgs: BTreeMap<String, J>,
+    keys: BTreeMap<String, KeyInfo>,
+}
+
+pub struct RhombusEmulator {
+    state: Mutex<EmuState>,
+}
+
+fn org_object(uuid: &str, name: &str) -> J {
+    json!({
+        "uuid": uuid,
+        "name": name,
+        "accountOwnerEmail": "owner@example.com",
+        "countryCode": "US",
+        "createdAtMillis": 1_700_000_000_000i64,
+        "deleted": false,
+        "inactivityTimeout": 30,
+        // Rhombus: "By default, 2FA will be enabled for all organizations".
+        "mfaEnabled": true,
+        // The platform default is not documented; the emulator starts at 30 days.
+        "v3AuthNumDaysSkip2FAForTrustedDevices": 30,
+        "audioRecordingEnabled": false,
+        "uapSettings": {"enabled": false, "text": null},
+        "tenantUrl": null
+    })
+}
+
+impl Default for RhombusEmulator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RhombusEmulator {
+    pub fn new() -> Self {
+        let mut orgs = BTreeMap::new();
+        orgs.insert(
+            DEMO_ORG_UUID.to_string(),
+            org_object(DEMO_ORG_UUID, "Acme Security"),
+        );
+        orgs.insert(
+            CLIENT_ORG_UUID.to_string(),
+            org_object(CLIENT_ORG_UUID, "Acme Client"),
+        );
+        let mut keys = BTreeMap::new();
+        keys.insert(
+            DEMO_API_KEY.to_string(),
+            KeyInfo {
+                org: DEMO_ORG_UUID.into(),
+                scheme: "api-token",
+                clients: vec![],
+            },
+        );
+        keys.insert(
+            PARTNER_API_KEY.to_string(),
+            KeyInfo {
+                org: DEMO_ORG_UUID.into(),
+                scheme: "partner-api-token",
+                clients: vec![CLIENT_ORG_UUID.into()],
+            },
+        );
+        RhombusEmulator {
+            state: Mutex::new(EmuState { orgs, keys }),
+        }
+    }
+
+    /// (mfaEnabled, trusted-device days) of an org, as the emulated Rhombus holds them.
+    pub fn mfa(&self, org: &str) -> (Option<bool>, Option<i64>) {
+        let s = self.state.lock().expect("state");
+        let o = &s.orgs[org];
+        (
+            o["mfaEnabled"].as_bool(),
+            o["v3AuthNumDaysSkip2FAForTrustedDevices"].as_i64(),
+        )
+    }
+
+    /// Changes settings behind Terraform's back (what a person in the console would do).
+    pub fn set_mfa(&self, org: &str, enabled: bool, days: i64) {
+        let mut s = self.state.lock().expect("state");
+        let o = s.orgs.get_mut(org).expect("org");
+        o["mfaEnabled"] = enabled.into();
+        o["v3AuthNumDaysSkip2FAForTrustedDevices"] = days.into();
+    }
+
+    /// Identifies the caller's org from the auth headers, as Rhombus does.
+    fn authenticate(&self, h: &HeaderMap) -> Result<String, (StatusCode, &'static str)> {
+        let header = |n: &str| h.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let scheme = header("x-auth-scheme").unwrap_or_default();
+        if !["api-token", "api", "partner-api-token", "partner-api"].contains(&scheme.as_str()) {
+            // The docs list "Improper Headers" among the 500 causes.
+            return Err((StatusCode::INTERNAL_SERVER_ERROR, "Improper Headers"));
+        }
+        let s = self.state.lock().expect("state");
+        let key = header("x-auth-apikey").unwrap_or_default();
+        let Some(info) = s.keys.get(&key) else {
+            return Err((StatusCode::UNAUTHORIZED, "Authentication Failed"));
+        };
+        // Certificate schemes ("api", "partner-api") need a client certificate the emulator never sees.
+        if info.scheme != scheme {
+            return Err((StatusCode::UNAUTHORIZED, "Authentication Failed"));
+        }
+        match header("x-auth-org") {
+            Some(client) if info.scheme == "partner-api-token" => {
+                if info.clients.contains(&client) {
+                    Ok(client)
+                } else {
+                    Err((
+                        StatusCode::FORBIDDEN,
+                        "Partner has no access to this organization",
+                    ))
+                }
+            }
+            _ => Ok(info.org.clone()),
+        }
+    }
+
+    fn get_org(&self, headers: HeaderMap, body: Bytes) -> Response {
+        let org = match self.authenticate(&headers) {
+            Ok(o) => o,
+            Err((status, msg)) => return envelope_error(status, msg),
+        };
+        if !parse_json(&body).is_some_and(|v| v.is_object()) {
+            return malformed();
+        }
+        let s = self.state.lock().expect("state");
+        Json200(json!({
+            "cameraConfigDefaults": {},
+            "cameraConfigOptions": {},
+            "error": false,
+            "errorMsg": null,
+            "featureFlags": {},
+            "org": s.orgs[&org],
+            "warningMsg": null
+        }))
+        .into_response()
+    }
+
+    fn update_mfa(&self, headers: HeaderMap, body: Bytes) -> Response {
+        let org = match self.authenticate(&headers) {
+            Ok(o) => o,
+            Err((status, msg)) => return envelope_error(status, msg),
+        };
+        let Some(req) = parse_json(&body).filter(|v| v.is_object()) else {
+            return malformed();
+        };
+        let enabled = &req["mfaEnabled"];
+        let days = &req["v3AuthNumDaysSkip2FAForTrustedDevices"];
+        if !(enabled.is_null() || enabled.is_boolean()) {
+            return malformed();
+        }
+        let days_val = if days.is_null() {
+            None
+        } else {
+            match days.as_i64().filter(|d| i32::try_from(*d).is_ok()) {
+                Some(d) => Some(d),
+                None => return malformed(),
+            }
+        };
+        let mut s = self.state.lock().expect("state");
+        let o = s.orgs.get_mut(&org).expect("authenticated org exists");
+        if let Some(b) = enabled.as_bool() {
+            o["mfaEnabled"] = b.into();
+        }
+        if let Some(d) = days_val {
+            o["v3AuthNumDaysSkip2FAForTrustedDevices"] = d.into();
+        }
+        Json200(json!({"error": false, "errorMsg": null, "org": o.clone(), "warningMsg": null}))
+            .into_response()
+    }
+}
+
+struct Json200(J);
+
+impl IntoResponse for Json200 {
+    fn into_response(self) -> Response {
+        (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            self.0.to_string(),
+        )
+            .into_response()
+    }
+}
+
+fn envelope_error(status: StatusCode, msg: &str) -> Response {
+    (
+        status,
+        [("content-type", "application/json")],
+        json!({"error": true, "errorMsg": msg}).to_string(),
+    )
+        .into_response()
+}
+
+fn malformed() -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [("content-type", "application/json")],
+        json!({"msg": "JSON doesn't match expected object structure"}).to_string(),
+    )
+        .into_response()
+}
+
+impl EmulatorApp for RhombusEmulator {
+    fn vendor(&self) -> &'static str {
+        "Rhombus"
+    }
+
+    fn router(self: Arc<Self>) -> axum::Router {
+        let a = self.clone();
+        let b = self;
+        axum::Router::new()
+            .route(
+                "/api/org/getOrgV2",
+                post(move |h: HeaderMap, body: Bytes| async move { a.get_org(h, body) }),
+            )
+            .route(
+                "/api/org/updateMFASettings",
+                post(move |h: HeaderMap, body: Bytes| async move { b.update_mfa(h, body) }),
+            )
+    }
+
+    fn error_envelope(&self) -> (u16, String) {
+        (200, json!({"error": true, "errorMsg": "Simulated failure: organization settings are locked for maintenance", "org": null, "warningMsg": null}).to_string())
+    }
+
+    fn summary(&self) -> J {
+        let s = self.state.lock().expect("state");
+        let orgs: Vec<J> = s
+            .orgs
+            .values()
+            .map(|o| json!({"org": o["uuid"], "name": o["name"], "mfaEnabled": o["mfaEnabled"], "trustedDeviceSkipDays": o["v3AuthNumDaysSkip2FAForTrustedDevices"]}))
+            .collect();
+        json!({ "orgs": orgs })
+    }
+
+    fn sandbox_env(&self, base_url: &str) -> Vec<(String, String)> {
+        vec![
+            ("RHOMBUS_ENDPOINT".into(), base_url.into()),
+            ("RHOMBUS_API_KEY".into(), DEMO_API_KEY.into()),
+        ]
+    }
+}

@@ -1,0 +1,118 @@
+//! Rhombus (video security platform): provider `rhombus`, resource `rhombus_mfa_settings`.
+//! Seed: rhombus-update-mfa-settings.txt; facts: research/vendor-apis.md §1.
+
+pub mod client;
+pub mod emulator;
+pub mod resource;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::http::{HttpClient, HttpSettings, check_base_url};
+use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::provider::{ConfigureRequest, Provider};
+use crate::plugin::resource::{DynResource, Typed};
+use crate::plugin::schema::{Attribute, Schema, Validator};
+use crate::plugin::typed::Attr;
+use crate::plugin::value::{Type, Value};
+
+use client::RhombusClient;
+
+pub const DEFAULT_ENDPOINT: &str = "https://api2.rhombussystems.com";
+
+pub struct RhombusProvider;
+
+#[derive(Debug, Deserialize)]
+pub struct Config {
+    pub api_key: Attr<String>,
+    pub auth_scheme: Attr<String>,
+    pub endpoint: Attr<String>,
+}
+
+#[async_trait]
+impl Provider for RhombusProvider {
+    type Config = Config;
+    type Client = RhombusClient;
+
+    fn type_name(&self) -> &'static str {
+        "rhombus"
+    }
+
+    fn schema(&self) -> Schema {
+        let mut attrs = vec![
+            Attribute::optional(
+                "api_key",
+                Type::String,
+                "Rhombus API key (sent as `x-auth-apikey`). Can also be set with the `RHOMBUS_API_KEY` environment variable.",
+            )
+            .sensitive()
+            .env("RHOMBUS_API_KEY"),
+            Attribute::optional(
+                "auth_scheme",
+                Type::String,
+                "`api-token` for an organization API token (default) or `partner-api-token` for a partner key (sent as `x-auth-scheme`).",
+            )
+            .default(Value::String("api-token".into()))
+            .env("RHOMBUS_AUTH_SCHEME")
+            .validate(Validator::OneOf(&["api-token", "partner-api-token"])),
+            Attribute::optional(
+                "endpoint",
+                Type::String,
+                "API base URL. Defaults to `https://api2.rhombussystems.com`; can also be set with `RHOMBUS_ENDPOINT` (e.g. the sandbox).",
+            )
+            .default(Value::String(DEFAULT_ENDPOINT.into()))
+            .env("RHOMBUS_ENDPOINT"),
+        ];
+        attrs.extend(HttpSettings::attributes("RHOMBUS"));
+        Schema::new("Manages MFA settings of a Rhombus organization.", attrs)
+    }
+
+    async fn configure(
+        &self,
+        req: ConfigureRequest,
+        config: Config,
+        diags: &mut Diagnostics,
+    ) -> Option<RhombusClient> {
+        let Some(api_key) = config.api_key.into_known().filter(|k| !k.trim().is_empty()) else {
+            diags.attr_error(
+                AttrPath::attr("api_key"),
+                "Missing Rhombus API key",
+                "Set api_key in the provider \"rhombus\" block or the RHOMBUS_API_KEY environment variable.",
+            );
+            return None;
+        };
+        let endpoint = config
+            .endpoint
+            .into_known()
+            .unwrap_or_else(|| DEFAULT_ENDPOINT.into());
+        let base = match check_base_url(&endpoint) {
+            Ok(u) => u,
+            Err(why) => {
+                diags.attr_error(AttrPath::attr("endpoint"), "Invalid Rhombus endpoint", why);
+                return None;
+            }
+        };
+        let settings = HttpSettings::from_config(&req.raw, diags)?;
+        let http = match HttpClient::new("Rhombus", "rhombus", &req.terraform_version, settings) {
+            Ok(h) => h,
+            Err(e) => {
+                diags.error("Cannot set up the HTTP client", e);
+                return None;
+            }
+        };
+        let scheme = config
+            .auth_scheme
+            .into_known()
+            .unwrap_or_else(|| "api-token".into());
+        Some(RhombusClient::new(
+            http,
+            base,
+            api_key.trim().to_string(),
+            scheme,
+        ))
+    }
+
+    fn resources(&self) -> Vec<Box<dyn DynResource<RhombusClient>>> {
+        vec![Typed::boxed(resource::MfaSettings)]
+    }
+}

@@ -1,0 +1,309 @@
+//! `rhombus_mfa_settings`: the organization's MFA switch and trusted-device window.
+//!
+//! A singleton per org (the API key picks the org), so create adopts what exists, and destroy
+//! never switches MFA off: it forgets the settings, or with `restore_on_destroy` puts back what
+//! was there when Terraform adopted them (kept in private state).
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::client::{Org, RhombusClient};
+use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::resource::{Ctx, Read, Resource};
+use crate::plugin::schema::{Attribute, Schema, Validator};
+use crate::plugin::typed::Attr;
+use crate::plugin::value::Type;
+
+pub const TYPE_NAME: &str = "rhombus_mfa_settings";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct State {
+    pub id: Attr<String>,
+    pub mfa_enabled: Attr<bool>,
+    pub trusted_device_skip_days: Attr<i64>,
+    pub restore_on_destroy: Attr<bool>,
+}
+
+/// What the org looked like when Terraform adopted it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Private {
+    pub adopted: Option<Adopted>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Adopted {
+    pub mfa_enabled: Option<bool>,
+    pub trusted_device_skip_days: Option<i64>,
+}
+
+impl Adopted {
+    fn from_org(org: &Org) -> Self {
+        Adopted {
+            mfa_enabled: org.mfa_enabled,
+            trusted_device_skip_days: org.trusted_device_skip_days,
+        }
+    }
+}
+
+pub struct MfaSettings;
+
+fn state_from(org: &Org, restore_on_destroy: Attr<bool>) -> State {
+    State {
+        id: org.uuid.clone().into(),
+        mfa_enabled: org.mfa_enabled.into(),
+        trusted_device_skip_days: org.trusted_device_skip_days.into(),
+        restore_on_destroy,
+    }
+}
+
+#[async_trait]
+impl Resource for MfaSettings {
+    type Client = RhombusClient;
+    type State = State;
+    type Private = Private;
+
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "Manages the multi-factor authentication settings of the Rhombus organization the API key belongs to. \
+             The organization always exists, so creating this resource adopts its current settings and applies yours; \
+             destroying it leaves MFA as it is unless `restore_on_destroy` is set.",
+            vec![
+                Attribute::computed("id", Type::String, "The organization's UUID."),
+                Attribute::required("mfa_enabled", Type::Bool, "Whether users of the organization must use multi-factor authentication."),
+                Attribute::optional_computed(
+                    "trusted_device_skip_days",
+                    Type::Number,
+                    "How long a trusted device may skip the second factor: a negative number means forever, `0` means \
+                     always ask, a positive number is that many days. Left unset, the organization's current value is kept.",
+                )
+                .validate(Validator::IntRange(i32::MIN as i64, i32::MAX as i64)),
+                Attribute::optional_computed(
+                    "restore_on_destroy",
+                    Type::Bool,
+                    "On destroy, write back the settings the organization had when Terraform adopted it. Defaults to \
+                     `false`: destroy only removes the resource from state and leaves MFA unchanged.",
+                )
+                .default_bool(false),
+            ],
+        )
+    }
+
+    fn plan_destroy(&self, prior: &State, diags: &mut Diagnostics) {
+        if prior.restore_on_destroy.known() != Some(&true) {
+            diags.warning(
+                "Rhombus MFA settings will be left as they are",
+                "Destroying rhombus_mfa_settings only removes it from Terraform state; the organization keeps its current MFA \
+                 settings. Set restore_on_destroy = true to put back the settings found when Terraform adopted them.",
+            );
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<RhombusClient>,
+        planned: State,
+        diags: &mut Diagnostics,
+    ) -> Option<(State, Private)> {
+        let current = ctx
+            .client
+            .get_org(&ctx.cancel)
+            .await
+            .map_err(|e| diags.report(&e))
+            .ok()?;
+        let private = Private {
+            adopted: Some(Adopted::from_org(&current)),
+        };
+        let org = write(ctx, &current, &planned, diags).await?;
+        Some((state_from(&org, planned.restore_on_destroy), private))
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<RhombusClient>,
+        current: State,
+        private: Private,
+        diags: &mut Diagnostics,
+    ) -> Option<Read<State, Private>> {
+        let org = ctx
+            .client
+            .get_org(&ctx.cancel)
+            .await
+            .map_err(|e| diags.report(&e))
+            .ok()?;
+        if let (Some(was), Some(now)) = (current.id.known(), org.uuid.as_ref())
+            && was != now
+        {
+            diags.error(
+                "API key belongs to another Rhombus organization",
+                format!(
+                    "This resource manages organization {was}, but the configured API key belongs to {now}. \
+                     Use a key of organization {was}, or remove the resource from state (terraform state rm) and import {now}."
+                ),
+            );
+            return None;
+        }
+        Some(Read::Found(
+            state_from(&org, current.restore_on_destroy),
+            private,
+        ))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<RhombusClient>,
+        prior: State,
+        planned: State,
+        private: Private,
+        diags: &mut Diagnostics,
+    ) -> Option<(State, Private)> {
+        let unchanged = prior.mfa_enabled == planned.mfa_enabled
+            && prior.trusted_device_skip_days == planned.trusted_device_skip_days;
+        if unchanged {
+            // Only restore_on_destroy changed: nothing to send.
+            let mut s = prior;
+            s.restore_on_destroy = planned.restore_on_destroy;
+            return Some((s, private));
+        }
+        let known = Org {
+            uuid: prior.id.known().cloned(),
+            name: None,
+            mfa_enabled: prior.mfa_enabled.known().copied(),
+            trusted_device_skip_days: prior.trusted_device_skip_days.known().copied(),
+        };
+        let org = write(ctx, &known, &planned, diags).await?;
+        Some((state_from(&org, planned.restore_on_destroy), private))
+    }
+
+    async fn delete(
+        &self,
+        ctx: &Ctx<RhombusClient>,
+        prior: State,
+        private: Private,
+        diags: &mut Diagnostics,
+    ) -> bool {
+        if prior.restore_on_destroy.known() != Some(&true) {
+            self.plan_destroy(&prior, diags);
+            return true;
+        }
+        let Some(adopted) = private.adopted else {
+            diags.warning(
+                "Nothing to restore",
+                "restore_on_destroy is set, but the settings found at adoption were not recorded (the resource was adopted \
+                 by an older provider version). The organization's MFA settings are left as they are.",
+            );
+            return true;
+        };
+        match ctx
+            .client
+            .update_mfa(
+                adopted.mfa_enabled,
+                adopted.trusted_device_skip_days,
+                &ctx.cancel,
+            )
+            .await
+        {
+            Ok(w) => {
+                if let Some(msg) = w.warning {
+                    diags.warning("Rhombus warning", msg);
+                }
+                true
+            }
+            Err(e) => {
+                diags.report(&e);
+                false
+            }
+        }
+    }
+
+    async fn import(
+        &self,
+        ctx: &Ctx<RhombusClient>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<(State, Private)> {
+        let org = ctx
+            .client
+            .get_org(&ctx.cancel)
+            .await
+            .map_err(|e| diags.report(&e))
+            .ok()?;
+        let actual = org.uuid.clone().unwrap_or_default();
+        if id.trim() != actual {
+            diags.error(
+                "Import ID is not this API key's organization",
+                format!(
+                    "rhombus_mfa_settings is imported by organization UUID, and the configured API key belongs to organization \
+                     {actual:?}, not {id:?}. Run: terraform import rhombus_mfa_settings.<name> {actual}"
+                ),
+            );
+            return None;
+        }
+        Some((
+            state_from(&org, Attr::Known(false)),
+            Private {
+                adopted: Some(Adopted::from_org(&org)),
+            },
+        ))
+    }
+}
+
+/// Sends what the plan asks for, skipping the call when the org already matches.
+async fn write(
+    ctx: &Ctx<RhombusClient>,
+    current: &Org,
+    planned: &State,
+    diags: &mut Diagnostics,
+) -> Option<Org> {
+    let want_enabled = planned.mfa_enabled.known().copied();
+    let want_days = planned.trusted_device_skip_days.known().copied();
+    let needed = want_enabled.is_some_and(|w| current.mfa_enabled != Some(w))
+        || want_days.is_some_and(|w| current.trusted_device_skip_days != Some(w));
+    if !needed && current.uuid.is_some() && current.mfa_enabled.is_some() {
+        return Some(current.clone());
+    }
+    match ctx
+        .client
+        .update_mfa(want_enabled, want_days, &ctx.cancel)
+        .await
+    {
+        Ok(w) => {
+            if let Some(msg) = w.warning {
+                diags.warning("Rhombus warning", msg);
+            }
+            // Rhombus echoes the saved org; a value it did not echo is taken from the request.
+            let mut org = w.org;
+            if org.mfa_enabled.is_none() {
+                org.mfa_enabled = want_enabled;
+            }
+            if org.trusted_device_skip_days.is_none() {
+                org.trusted_device_skip_days = want_days.or(current.trusted_device_skip_days);
+            }
+            if org.uuid.is_none() {
+                org.uuid = current.uuid.clone();
+            }
+            if want_enabled.is_some_and(|w| org.mfa_enabled != Some(w))
+                || want_days.is_some_and(|w| org.trusted_device_skip_days != Some(w))
+            {
+                diags.attr_error(
+                    AttrPath::attr("mfa_enabled"),
+                    "Rhombus did not apply the MFA settings",
+                    format!(
+                        "updateMFASettings succeeded, but the organization now reports mfaEnabled={:?}, trusted-device days={:?}. \
+                         The API key's role may not be allowed to change these settings.",
+                        org.mfa_enabled, org.trusted_device_skip_days
+                    ),
+                );
+                return None;
+            }
+            Some(org)
+        }
+        Err(e) => {
+            diags.report(&e);
+            None
+        }
+    }
+}
