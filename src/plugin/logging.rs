@@ -14,8 +14,11 @@ struct StderrJson {
 }
 
 impl Log for StderrJson {
+    /// Dependencies (rustls, hyper, h2) log internals at debug level; only their warnings and
+    /// errors are useful to a Terraform user.
     fn enabled(&self, m: &Metadata<'_>) -> bool {
         m.level() <= self.level
+            && (m.level() <= Level::Warn || m.target().starts_with("mfa_providers"))
     }
 
     fn log(&self, r: &Record<'_>) {

@@ -33,6 +33,8 @@ struct KeyInfo {
 struct EmuState {
     orgs: BTreeMap<String, J>,
     keys: BTreeMap<String, KeyInfo>,
+    /// `warningMsg` for the next successful update (Rhombus's "it worked, but" channel).
+    next_warning: Option<String>,
 }
 
 pub struct RhombusEmulator {
@@ -93,7 +95,11 @@ impl RhombusEmulator {
             },
         );
         RhombusEmulator {
-            state: Mutex::new(EmuState { orgs, keys }),
+            state: Mutex::new(EmuState {
+                orgs,
+                keys,
+                next_warning: None,
+            }),
         }
     }
 
@@ -113,6 +119,11 @@ impl RhombusEmulator {
         let o = s.orgs.get_mut(org).expect("org");
         o["mfaEnabled"] = enabled.into();
         o["v3AuthNumDaysSkip2FAForTrustedDevices"] = days.into();
+    }
+
+    /// Makes the next successful update answer with this `warningMsg`.
+    pub fn warn_next_update(&self, msg: &str) {
+        self.state.lock().expect("state").next_warning = Some(msg.to_string());
     }
 
     /// Identifies the caller's org from the auth headers, as Rhombus does.
@@ -197,7 +208,9 @@ impl RhombusEmulator {
         if let Some(d) = days_val {
             o["v3AuthNumDaysSkip2FAForTrustedDevices"] = d.into();
         }
-        Json200(json!({"error": false, "errorMsg": null, "org": o.clone(), "warningMsg": null}))
+        let org = o.clone();
+        let warning = s.next_warning.take();
+        Json200(json!({"error": false, "errorMsg": null, "org": org, "warningMsg": warning}))
             .into_response()
     }
 }

