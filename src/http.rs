@@ -621,4 +621,238 @@ mod tests {
         assert!(d.contains("\"502 Bad Gateway\""), "{d}");
         assert!(!d.contains("nginx"));
     }
+
+    /// A tiny API for exercising the client: `GET /ok` and `POST /write` answer `{"ok":true}`.
+    struct Echo;
+
+    impl crate::emulator::EmulatorApp for Echo {
+        fn vendor(&self) -> &'static str {
+            "Echo"
+        }
+        fn router(self: std::sync::Arc<Self>) -> axum::Router {
+            let ok = || async { axum::Json(serde_json::json!({"ok": true})) };
+            axum::Router::new()
+                .route("/ok", axum::routing::get(ok))
+                .route("/write", axum::routing::post(ok))
+        }
+        fn error_envelope(&self) -> (u16, String) {
+            (200, "{}".into())
+        }
+        fn summary(&self) -> serde_json::Value {
+            serde_json::Value::Null
+        }
+        fn sandbox_env(&self, _: &str) -> Vec<(String, String)> {
+            vec![]
+        }
+    }
+
+    async fn echo(tls: bool) -> crate::emulator::RunningEmulator {
+        let opts = crate::emulator::ServerOptions {
+            tls,
+            ..Default::default()
+        };
+        crate::emulator::start(std::sync::Arc::new(Echo), opts)
+            .await
+            .unwrap()
+    }
+
+    fn client(settings: HttpSettings) -> HttpClient {
+        let mut c = HttpClient::new("Echo", "echo", "1.0.3", settings).unwrap();
+        c.min_backoff = Duration::from_millis(10);
+        c
+    }
+
+    fn url(e: &crate::emulator::RunningEmulator, path: &str) -> Url {
+        Url::parse(&e.url()).unwrap().join(path).unwrap()
+    }
+
+    #[tokio::test]
+    async fn honours_retry_after_and_gives_up_on_long_waits() {
+        let e = echo(false).await;
+        e.control.push_fault(
+            crate::emulator::Fault::status(429)
+                .times(1)
+                .retry_after("1"),
+        );
+        let c = client(HttpSettings::default());
+        let started = Instant::now();
+        let r = c
+            .send(&Call::get(url(&e, "/ok")), &CancellationToken::new())
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200);
+        assert!(
+            started.elapsed() >= Duration::from_millis(950),
+            "waited only {:?}",
+            started.elapsed()
+        );
+        assert!(
+            e.control.requests()[0]
+                .user_agent
+                .starts_with("terraform-provider-echo/")
+        );
+
+        // A Retry-After beyond the cap (a daily quota) is returned at once for a clear error.
+        e.control.push_fault(
+            crate::emulator::Fault::status(429)
+                .times(1)
+                .retry_after("86400"),
+        );
+        let started = Instant::now();
+        let r = c
+            .send(&Call::get(url(&e, "/ok")), &CancellationToken::new())
+            .await
+            .unwrap();
+        assert_eq!(r.status, 429);
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn writes_that_may_have_landed_are_not_retried_blindly() {
+        let e = echo(false).await;
+        let c = client(HttpSettings::default());
+        let write = || Call::new(Method::POST, url(&e, "/write"));
+        e.control
+            .push_fault(crate::emulator::Fault::status(503).times(1));
+        assert_eq!(
+            c.send(&write(), &CancellationToken::new())
+                .await
+                .unwrap()
+                .status,
+            503
+        );
+        assert_eq!(
+            e.control.count("POST", "/write"),
+            1,
+            "a non-idempotent 503 must not be resent"
+        );
+        // A 429 was rejected before processing: safe to retry even for a write.
+        e.control
+            .push_fault(crate::emulator::Fault::status(429).times(1));
+        assert_eq!(
+            c.send(&write(), &CancellationToken::new())
+                .await
+                .unwrap()
+                .status,
+            200
+        );
+        // A dropped connection after sending: the write may have landed, so no retry...
+        e.control
+            .push_fault(crate::emulator::Fault::new(crate::emulator::FaultKind::Drop).times(1));
+        let err = c
+            .send(&write(), &CancellationToken::new())
+            .await
+            .unwrap_err();
+        assert!(err.may_have_landed(), "{err}");
+        // ...while an idempotent read is retried through the same fault.
+        e.control
+            .push_fault(crate::emulator::Fault::new(crate::emulator::FaultKind::Drop).times(2));
+        assert_eq!(
+            c.send(&Call::get(url(&e, "/ok")), &CancellationToken::new())
+                .await
+                .unwrap()
+                .status,
+            200
+        );
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_retried_then_reported_with_the_call() {
+        let e = echo(false).await;
+        let dead = url(&e, "/ok");
+        drop(e);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let c = client(HttpSettings {
+            max_retries: 2,
+            ..Default::default()
+        });
+        let err = c
+            .send(&Call::new(Method::POST, dead), &CancellationToken::new())
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("POST /ok") && text.contains("3 attempt(s)"),
+            "{text}"
+        );
+        assert!(!err.may_have_landed());
+    }
+
+    #[tokio::test]
+    async fn timeouts_and_cancellation() {
+        let e = echo(false).await;
+        e.control
+            .push_fault(crate::emulator::Fault::parse("delay=3000").unwrap());
+        let c = client(HttpSettings {
+            timeout: Duration::from_secs(1),
+            max_retries: 0,
+            ..Default::default()
+        });
+        let err = c
+            .send(&Call::get(url(&e, "/ok")), &CancellationToken::new())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                HttpError::Transport {
+                    timed_out: true,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let cancel = CancellationToken::new();
+        let c2 = client(HttpSettings::default());
+        let call = Call::get(url(&e, "/ok"));
+        let started = Instant::now();
+        let (r, _) = tokio::join!(c2.send(&call, &cancel), async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            cancel.cancel();
+        });
+        assert!(matches!(r, Err(HttpError::Cancelled { .. })));
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn extra_ca_is_trusted_and_insecure_mode_skips_verification() {
+        let e = echo(true).await;
+        let u = url(&e, "/ok");
+        let plain = client(HttpSettings {
+            max_retries: 0,
+            ..Default::default()
+        });
+        let err = plain
+            .send(&Call::get(u.clone()), &CancellationToken::new())
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().to_lowercase().contains("certificate"),
+            "{err}"
+        );
+        let with_ca = client(HttpSettings {
+            ca_cert_pem: e.tls_cert_pem.clone(),
+            ..Default::default()
+        });
+        assert_eq!(
+            with_ca
+                .send(&Call::get(u.clone()), &CancellationToken::new())
+                .await
+                .unwrap()
+                .status,
+            200
+        );
+        let insecure = client(HttpSettings {
+            insecure_skip_verify: true,
+            ..Default::default()
+        });
+        assert_eq!(
+            insecure
+                .send(&Call::get(u), &CancellationToken::new())
+                .await
+                .unwrap()
+                .status,
+            200
+        );
+    }
 }
