@@ -5,6 +5,7 @@
 //! HTTP client; [`emulator`] the shared emulator server; [`vendors`] holds one folder per vendor
 //! and the registry that lists them.
 
+pub mod docs;
 pub mod emulator;
 pub mod http;
 pub mod plugin;

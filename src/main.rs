@@ -24,6 +24,11 @@ fn main() -> ExitCode {
                 println!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
                 return ExitCode::SUCCESS;
             }
+            // For packaging scripts: the provider types this binary serves, one per line.
+            "--provider-types" => {
+                println!("{}", vendors::type_names().join("\n"));
+                return ExitCode::SUCCESS;
+            }
             "--help" | "-h" => {
                 println!("{}", usage(&exe));
                 return ExitCode::SUCCESS;

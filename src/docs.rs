@@ -1,0 +1,201 @@
+//! Terraform Registry documentation, generated like tfplugindocs does: hand-written pages under
+//! `templates/` with `{{example}}`, `{{schema}}` and `{{import}}` placeholders, filled from the
+//! live schemas and the files under `examples/`. The result is committed under `docs/`; a test
+//! fails when it differs, so the docs cannot drift from the code. Regenerate with
+//! `UPDATE_DOCS=1 cargo test --lib docs`.
+
+use std::path::{Path, PathBuf};
+
+use crate::plugin::schema::{Attribute, Schema};
+use crate::plugin::value::{Type, Value};
+use crate::vendors::VENDORS;
+
+/// One generated page: where it goes and what it says.
+pub struct Page {
+    pub path: PathBuf,
+    pub content: String,
+}
+
+fn type_label(t: &Type) -> String {
+    match t {
+        Type::String => "String".into(),
+        Type::Number => "Number".into(),
+        Type::Bool => "Boolean".into(),
+        Type::Dynamic => "Dynamic".into(),
+        Type::List(e) => format!("List of {}", type_label(e)),
+        Type::Set(e) => format!("Set of {}", type_label(e)),
+        Type::Map(e) => format!("Map of {}", type_label(e)),
+        Type::Object(_) => "Object".into(),
+        Type::Tuple(_) => "Tuple".into(),
+    }
+}
+
+fn default_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("`\"{s}\"`"),
+        Value::Bool(b) => format!("`{b}`"),
+        Value::Number(n) => format!("`{n}`"),
+        _ => "`null`".into(),
+    }
+}
+
+fn attribute_line(a: &Attribute) -> String {
+    let mut flags = vec![type_label(&a.ty)];
+    if a.sensitive {
+        flags.push("Sensitive".into());
+    }
+    let mut line = format!(
+        "- `{}` ({}) {}",
+        a.name,
+        flags.join(", "),
+        a.description.trim()
+    );
+    for v in &a.validators {
+        line.push(' ');
+        line.push_str(&v.describe());
+    }
+    if a.force_new {
+        line.push_str(" Changing it replaces the resource.");
+    }
+    if let Some(d) = &a.default
+        && !a.description.contains("Defaults to")
+    {
+        line.push_str(&format!(" Defaults to {}.", default_text(d)));
+    }
+    if let Some(env) = &a.env
+        && !a.description.contains(env.as_str())
+    {
+        line.push_str(&format!(" Environment variable: `{env}`."));
+    }
+    line
+}
+
+/// The `## Schema` section in tfplugindocs' layout.
+pub fn schema_markdown(s: &Schema) -> String {
+    let mut out = String::from("<!-- schema generated from the provider's code -->\n## Schema\n");
+    type Pick = fn(&Attribute) -> bool;
+    let groups: [(&str, Pick); 3] = [
+        ("Required", |a| a.required),
+        ("Optional", |a| a.optional),
+        ("Read-Only", |a| a.computed && !a.optional && !a.required),
+    ];
+    for (title, pick) in groups {
+        let lines: Vec<String> = s
+            .attributes
+            .iter()
+            .filter(|a| pick(a))
+            .map(attribute_line)
+            .collect();
+        if !lines.is_empty() {
+            out.push_str(&format!("\n### {title}\n\n{}\n", lines.join("\n")));
+        }
+    }
+    out
+}
+
+fn read(root: &Path, rel: &str) -> Result<String, String> {
+    std::fs::read_to_string(root.join(rel)).map_err(|e| format!("{rel}: {e}"))
+}
+
+fn fill(template: &str, example: Option<&str>, schema: &str, import: Option<&str>) -> String {
+    let mut s = template.replace("{{schema}}", schema.trim_end());
+    if let Some(e) = example {
+        s = s.replace(
+            "{{example}}",
+            &format!("```terraform\n{}\n```", e.trim_end()),
+        );
+    }
+    if let Some(i) = import {
+        s = s.replace("{{import}}", &format!("```shell\n{}\n```", i.trim_end()));
+    }
+    s
+}
+
+/// Renders every page from the templates under `root` (the repository root).
+pub fn render_all(root: &Path) -> Result<Vec<Page>, String> {
+    let mut pages = Vec::new();
+    for v in VENDORS {
+        let p = (v.provider)();
+        let t = v.type_name;
+        let tpl = read(root, &format!("templates/{t}/index.md"))?;
+        let example = read(root, &format!("examples/provider/{t}.tf"))?;
+        pages.push(Page {
+            path: PathBuf::from(format!("docs/{t}/index.md")),
+            content: fill(&tpl, Some(&example), &schema_markdown(p.schema()), None),
+        });
+        for r in p.resource_types() {
+            let short = r.strip_prefix(&format!("{t}_")).unwrap_or(r);
+            let (schema, _) = p.resource_schema(r).expect("listed resource has a schema");
+            let tpl = read(root, &format!("templates/{t}/resources/{short}.md"))?;
+            let example = read(root, &format!("examples/resources/{r}/resource.tf"))?;
+            let import = read(root, &format!("examples/resources/{r}/import.sh"))?;
+            pages.push(Page {
+                path: PathBuf::from(format!("docs/{t}/resources/{short}.md")),
+                content: fill(
+                    &tpl,
+                    Some(&example),
+                    &schema_markdown(schema),
+                    Some(&import),
+                ),
+            });
+        }
+    }
+    for page in &pages {
+        if let Some(ph) = ["{{example}}", "{{schema}}", "{{import}}"]
+            .iter()
+            .find(|ph| page.content.contains(**ph))
+        {
+            return Err(format!(
+                "{}: placeholder {ph} left unfilled",
+                page.path.display()
+            ));
+        }
+    }
+    Ok(pages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails when `docs/` no longer matches the schemas, templates or examples.
+    #[test]
+    fn docs_match_the_code() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let pages = render_all(root).unwrap();
+        let update = std::env::var_os("UPDATE_DOCS").is_some();
+        let mut stale = Vec::new();
+        for p in pages {
+            let full = root.join(&p.path);
+            if std::fs::read_to_string(&full).ok().as_deref() != Some(p.content.as_str()) {
+                if update {
+                    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+                    std::fs::write(&full, &p.content).unwrap();
+                } else {
+                    stale.push(p.path.display().to_string());
+                }
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "docs out of date: {stale:?}; run `UPDATE_DOCS=1 cargo test --lib docs`"
+        );
+    }
+
+    #[test]
+    fn attribute_lines_carry_flags_defaults_and_env() {
+        let a = Attribute::optional("api_key", Type::String, "The key.")
+            .sensitive()
+            .env("X_KEY");
+        assert_eq!(
+            attribute_line(&a),
+            "- `api_key` (String, Sensitive) The key. Environment variable: `X_KEY`."
+        );
+        let b = Attribute::optional_computed("n", Type::set(Type::String), "Things.")
+            .default_bool(false);
+        assert_eq!(
+            attribute_line(&b),
+            "- `n` (Set of String) Things. Defaults to `false`."
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! Every example under `examples/` is valid against the built plugin (`terraform validate`), so
+//! the docs, which embed them, only show configurations that work.
+
+use std::path::Path;
+
+use mfa_providers::vendors::VENDORS;
+
+use crate::harness::Ws;
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
+        .unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[test]
+fn every_example_validates() {
+    for v in VENDORS {
+        let provider = read(&format!("examples/provider/{}.tf", v.type_name));
+        let p = (v.provider)();
+        let mut config = provider.clone();
+        for r in p.resource_types() {
+            config.push('\n');
+            config.push_str(&read(&format!("examples/resources/{r}/resource.tf")));
+            let import = read(&format!("examples/resources/{r}/import.sh"));
+            assert!(
+                import.contains(&format!("terraform import {r}.")),
+                "{r}: import.sh shows no import command"
+            );
+        }
+        Ws::new(&config)
+            .run(&["validate"])
+            .ok()
+            .mentions(&["The configuration is valid"]);
+    }
+}
+
+#[test]
+fn quickstart_validates() {
+    let ws = Ws::new(&read("examples/quickstart/main.tf"));
+    ws.run(&["validate"]).ok();
+}
