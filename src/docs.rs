@@ -44,12 +44,7 @@ fn attribute_line(a: &Attribute) -> String {
     if a.sensitive {
         flags.push("Sensitive".into());
     }
-    let mut line = format!(
-        "- `{}` ({}) {}",
-        a.name,
-        flags.join(", "),
-        a.description.trim()
-    );
+    let mut line = format!("- `{}` ({}) {}", a.name, flags.join(", "), a.description.trim());
     for v in &a.validators {
         line.push(' ');
         line.push_str(&v.describe());
@@ -80,12 +75,7 @@ pub fn schema_markdown(s: &Schema) -> String {
         ("Read-Only", |a| a.computed && !a.optional && !a.required),
     ];
     for (title, pick) in groups {
-        let lines: Vec<String> = s
-            .attributes
-            .iter()
-            .filter(|a| pick(a))
-            .map(attribute_line)
-            .collect();
+        let lines: Vec<String> = s.attributes.iter().filter(|a| pick(a)).map(attribute_line).collect();
         if !lines.is_empty() {
             out.push_str(&format!("\n### {title}\n\n{}\n", lines.join("\n")));
         }
@@ -100,10 +90,7 @@ fn read(root: &Path, rel: &str) -> Result<String, String> {
 fn fill(template: &str, example: Option<&str>, schema: &str, import: Option<&str>) -> String {
     let mut s = template.replace("{{schema}}", schema.trim_end());
     if let Some(e) = example {
-        s = s.replace(
-            "{{example}}",
-            &format!("```terraform\n{}\n```", e.trim_end()),
-        );
+        s = s.replace("{{example}}", &format!("```terraform\n{}\n```", e.trim_end()));
     }
     if let Some(i) = import {
         s = s.replace("{{import}}", &format!("```shell\n{}\n```", i.trim_end()));
@@ -131,12 +118,7 @@ pub fn render_all(root: &Path) -> Result<Vec<Page>, String> {
             let import = read(root, &format!("examples/resources/{r}/import.sh"))?;
             pages.push(Page {
                 path: PathBuf::from(format!("docs/{t}/resources/{short}.md")),
-                content: fill(
-                    &tpl,
-                    Some(&example),
-                    &schema_markdown(schema),
-                    Some(&import),
-                ),
+                content: fill(&tpl, Some(&example), &schema_markdown(schema), Some(&import)),
             });
         }
     }
@@ -145,10 +127,7 @@ pub fn render_all(root: &Path) -> Result<Vec<Page>, String> {
             .iter()
             .find(|ph| page.content.contains(**ph))
         {
-            return Err(format!(
-                "{}: placeholder {ph} left unfilled",
-                page.path.display()
-            ));
+            return Err(format!("{}: placeholder {ph} left unfilled", page.path.display()));
         }
     }
     Ok(pages)
@@ -191,11 +170,7 @@ mod tests {
             attribute_line(&a),
             "- `api_key` (String, Sensitive) The key. Environment variable: `X_KEY`."
         );
-        let b = Attribute::optional_computed("n", Type::set(Type::String), "Things.")
-            .default_bool(false);
-        assert_eq!(
-            attribute_line(&b),
-            "- `n` (Set of String) Things. Defaults to `false`."
-        );
+        let b = Attribute::optional_computed("n", Type::set(Type::String), "Things.").default_bool(false);
+        assert_eq!(attribute_line(&b), "- `n` (Set of String) Things. Defaults to `false`.");
     }
 }

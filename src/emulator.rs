@@ -107,10 +107,7 @@ impl Fault {
             why: why.to_string(),
         };
         let mut parts = spec.split(',').map(str::trim);
-        let kind_part = parts
-            .next()
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| err("empty"))?;
+        let kind_part = parts.next().filter(|s| !s.is_empty()).ok_or_else(|| err("empty"))?;
         let (k, v) = kind_part
             .split_once('=')
             .map_or((kind_part, None), |(k, v)| (k, Some(v)));
@@ -133,9 +130,7 @@ impl Fault {
         };
         let mut f = Fault::new(kind);
         for p in parts {
-            let (k, v) = p
-                .split_once('=')
-                .ok_or_else(|| err("options are key=value"))?;
+            let (k, v) = p.split_once('=').ok_or_else(|| err("options are key=value"))?;
             match k {
                 "path" => f.path = Some(v.to_string()),
                 "method" => f.method = Some(v.to_ascii_uppercase()),
@@ -250,11 +245,7 @@ pub struct RunningEmulator {
 
 impl RunningEmulator {
     pub fn url(&self) -> String {
-        let scheme = if self.tls_cert_pem.is_some() {
-            "https"
-        } else {
-            "http"
-        };
+        let scheme = if self.tls_cert_pem.is_some() { "https" } else { "http" };
         let host = if self.tls_cert_pem.is_some() {
             "localhost".to_string()
         } else {
@@ -274,10 +265,7 @@ impl Drop for RunningEmulator {
 }
 
 /// Starts `app` on 127.0.0.1. Must be called inside a Tokio runtime, which then runs the server.
-pub async fn start(
-    app: Arc<dyn EmulatorApp>,
-    opts: ServerOptions,
-) -> std::io::Result<RunningEmulator> {
+pub async fn start(app: Arc<dyn EmulatorApp>, opts: ServerOptions) -> std::io::Result<RunningEmulator> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await?;
     let addr = listener.local_addr()?;
     let control = Arc::new(Control::default());
@@ -289,10 +277,7 @@ pub async fn start(
         (None, None)
     };
     let shutdown = CancellationToken::new();
-    let router = app
-        .clone()
-        .router()
-        .merge(control_router(control.clone(), app.clone()));
+    let router = app.clone().router().merge(control_router(control.clone(), app.clone()));
     let handler = Arc::new(Handler {
         router,
         control: control.clone(),
@@ -425,14 +410,7 @@ impl Handler {
         Ok(resp)
     }
 
-    fn log(
-        &self,
-        method: String,
-        path: String,
-        status: u16,
-        user_agent: String,
-        fault: Option<String>,
-    ) {
+    fn log(&self, method: String, path: String, status: u16, user_agent: String, fault: Option<String>) {
         self.control.log.lock().expect("log").push(LoggedRequest {
             method,
             path,
@@ -478,8 +456,8 @@ fn control_router(control: Arc<Control>, app: Arc<dyn EmulatorApp>) -> axum::Rou
 fn tls_acceptor() -> Result<(tokio_rustls::TlsAcceptor, String), String> {
     use rcgen::{CertificateParams, KeyPair};
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| e.to_string())?;
-    let params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-        .map_err(|e| e.to_string())?;
+    let params =
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).map_err(|e| e.to_string())?;
     let cert = params.self_signed(&key).map_err(|e| e.to_string())?;
     let pem = cert.pem();
     let config = rustls::ServerConfig::builder_with_provider(crate::plugin::tls::provider())

@@ -83,11 +83,7 @@ impl HttpSettings {
         if let Value::Number(n) = raw.attr("max_retries") {
             s.max_retries = n.as_i64().unwrap_or(3).clamp(0, 20) as u32;
         }
-        if let Some(pem) = raw
-            .attr("ca_cert_pem")
-            .as_str()
-            .filter(|p| !p.trim().is_empty())
-        {
+        if let Some(pem) = raw.attr("ca_cert_pem").as_str().filter(|p| !p.trim().is_empty()) {
             if reqwest::Certificate::from_pem_bundle(pem.as_bytes())
                 .map(|c| c.is_empty())
                 .unwrap_or(true)
@@ -169,13 +165,7 @@ pub enum HttpError {
 impl HttpError {
     /// True when the request may have reached the server (the outcome of a write is unknown).
     pub fn may_have_landed(&self) -> bool {
-        matches!(
-            self,
-            HttpError::Transport {
-                timed_out: true,
-                ..
-            }
-        )
+        matches!(self, HttpError::Transport { timed_out: true, .. })
     }
 }
 
@@ -194,17 +184,11 @@ impl ToDiagnostic for HttpError {
     }
     fn detail(&self) -> String {
         let hint = match self {
-            HttpError::Transport {
-                timed_out: true, ..
-            } => {
+            HttpError::Transport { timed_out: true, .. } => {
                 " Raise timeout_seconds if the service is slow; if this was a change, check its current state before applying again."
             }
-            HttpError::Transport { .. } => {
-                " Check the endpoint URL, DNS, proxy and TLS settings (ca_cert_pem)."
-            }
-            HttpError::BadBody { .. } => {
-                " A proxy or gateway may have answered instead of the service."
-            }
+            HttpError::Transport { .. } => " Check the endpoint URL, DNS, proxy and TLS settings (ca_cert_pem).",
+            HttpError::BadBody { .. } => " A proxy or gateway may have answered instead of the service.",
             HttpError::Cancelled { .. } => "",
         };
         format!("{self}.{hint}")
@@ -288,11 +272,7 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     /// Parses the body as JSON; a proxy's HTML page or truncated JSON becomes a clear error.
-    pub fn json<T: serde::de::DeserializeOwned>(
-        &self,
-        vendor: &'static str,
-        call: &Call,
-    ) -> Result<T, HttpError> {
+    pub fn json<T: serde::de::DeserializeOwned>(&self, vendor: &'static str, call: &Call) -> Result<T, HttpError> {
         serde_json::from_slice(&self.body).map_err(|e| HttpError::BadBody {
             vendor,
             call: call.name(),
@@ -378,10 +358,7 @@ impl HttpClient {
         terraform_version: &str,
         settings: HttpSettings,
     ) -> Result<Self, String> {
-        let mut ua = format!(
-            "terraform-provider-{provider_type}/{}",
-            env!("CARGO_PKG_VERSION")
-        );
+        let mut ua = format!("terraform-provider-{provider_type}/{}", env!("CARGO_PKG_VERSION"));
         if !terraform_version.is_empty() {
             ua.push_str(&format!(" Terraform/{terraform_version}"));
         }
@@ -393,16 +370,14 @@ impl HttpClient {
             .redirect(reqwest::redirect::Policy::none())
             .pool_idle_timeout(Duration::from_secs(30));
         if let Some(pem) = &settings.ca_cert_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                .map_err(|e| format!("ca_cert_pem: {e}"))?;
+            let certs =
+                reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| format!("ca_cert_pem: {e}"))?;
             b = b.tls_certs_merge(certs);
         }
         if settings.insecure_skip_verify {
             b = b.tls_danger_accept_invalid_certs(true);
         }
-        let client = b
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let client = b.build().map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         let min_backoff = std::env::var("MFA_PROVIDER_MIN_BACKOFF_MS")
             .ok()
             .and_then(|s| s.parse().ok())
@@ -422,11 +397,7 @@ impl HttpClient {
 
     /// Sends a call, retrying what is safe to retry. Any HTTP status is returned as a response
     /// for the vendor code to interpret; `Err` means no usable response arrived.
-    pub async fn send(
-        &self,
-        call: &Call,
-        cancel: &CancellationToken,
-    ) -> Result<HttpResponse, HttpError> {
+    pub async fn send(&self, call: &Call, cancel: &CancellationToken) -> Result<HttpResponse, HttpError> {
         let attempts = std::sync::atomic::AtomicU32::new(0);
         let idempotent = call.idempotent;
         let op = || async {
@@ -472,9 +443,7 @@ impl HttpClient {
         match outcome {
             Ok(resp) => Ok(resp),
             Err(Attempt::Status(resp)) => Ok(resp),
-            Err(Attempt::Transport {
-                cause, timed_out, ..
-            }) => Err(HttpError::Transport {
+            Err(Attempt::Transport { cause, timed_out, .. }) => Err(HttpError::Transport {
                 vendor: self.vendor,
                 call: call.name(),
                 attempts: attempts.load(std::sync::atomic::Ordering::Relaxed),
@@ -514,11 +483,7 @@ impl HttpClient {
             status.as_u16(),
             started.elapsed().as_millis()
         );
-        let r = HttpResponse {
-            status,
-            headers,
-            body,
-        };
+        let r = HttpResponse { status, headers, body };
         if matches!(status.as_u16(), 429 | 502 | 503 | 504) {
             Err(Attempt::Status(r))
         } else {
@@ -580,11 +545,7 @@ mod tests {
         ] {
             assert!(check_base_url(bad).is_err(), "{bad}");
         }
-        assert!(
-            check_base_url("http://example.com")
-                .unwrap_err()
-                .contains("loopback")
-        );
+        assert!(check_base_url("http://example.com").unwrap_err().contains("loopback"));
     }
 
     #[test]
@@ -598,10 +559,7 @@ mod tests {
             HeaderValue::from_str(&httpdate::fmt_http_date(later)).unwrap(),
         );
         let d = retry_after(&h).unwrap();
-        assert!(
-            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
-            "{d:?}"
-        );
+        assert!(d > Duration::from_secs(100) && d <= Duration::from_secs(120), "{d:?}");
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
     }
@@ -609,10 +567,7 @@ mod tests {
     #[test]
     fn html_pages_are_described_not_dumped() {
         let mut h = HeaderMap::new();
-        h.insert(
-            reqwest::header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html"),
-        );
+        h.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
         let d = describe_body(
             &h,
             b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
@@ -651,9 +606,7 @@ mod tests {
             tls,
             ..Default::default()
         };
-        crate::emulator::start(std::sync::Arc::new(Echo), opts)
-            .await
-            .unwrap()
+        crate::emulator::start(std::sync::Arc::new(Echo), opts).await.unwrap()
     }
 
     fn client(settings: HttpSettings) -> HttpClient {
@@ -669,11 +622,8 @@ mod tests {
     #[tokio::test]
     async fn honours_retry_after_and_gives_up_on_long_waits() {
         let e = echo(false).await;
-        e.control.push_fault(
-            crate::emulator::Fault::status(429)
-                .times(1)
-                .retry_after("1"),
-        );
+        e.control
+            .push_fault(crate::emulator::Fault::status(429).times(1).retry_after("1"));
         let c = client(HttpSettings::default());
         let started = Instant::now();
         let r = c
@@ -693,11 +643,8 @@ mod tests {
         );
 
         // A Retry-After beyond the cap (a daily quota) is returned at once for a clear error.
-        e.control.push_fault(
-            crate::emulator::Fault::status(429)
-                .times(1)
-                .retry_after("86400"),
-        );
+        e.control
+            .push_fault(crate::emulator::Fault::status(429).times(1).retry_after("86400"));
         let started = Instant::now();
         let r = c
             .send(&Call::get(url(&e, "/ok")), &CancellationToken::new())
@@ -712,37 +659,20 @@ mod tests {
         let e = echo(false).await;
         let c = client(HttpSettings::default());
         let write = || Call::new(Method::POST, url(&e, "/write"));
-        e.control
-            .push_fault(crate::emulator::Fault::status(503).times(1));
-        assert_eq!(
-            c.send(&write(), &CancellationToken::new())
-                .await
-                .unwrap()
-                .status,
-            503
-        );
+        e.control.push_fault(crate::emulator::Fault::status(503).times(1));
+        assert_eq!(c.send(&write(), &CancellationToken::new()).await.unwrap().status, 503);
         assert_eq!(
             e.control.count("POST", "/write"),
             1,
             "a non-idempotent 503 must not be resent"
         );
         // A 429 was rejected before processing: safe to retry even for a write.
-        e.control
-            .push_fault(crate::emulator::Fault::status(429).times(1));
-        assert_eq!(
-            c.send(&write(), &CancellationToken::new())
-                .await
-                .unwrap()
-                .status,
-            200
-        );
+        e.control.push_fault(crate::emulator::Fault::status(429).times(1));
+        assert_eq!(c.send(&write(), &CancellationToken::new()).await.unwrap().status, 200);
         // A dropped connection after sending: the write may have landed, so no retry...
         e.control
             .push_fault(crate::emulator::Fault::new(crate::emulator::FaultKind::Drop).times(1));
-        let err = c
-            .send(&write(), &CancellationToken::new())
-            .await
-            .unwrap_err();
+        let err = c.send(&write(), &CancellationToken::new()).await.unwrap_err();
         assert!(err.may_have_landed(), "{err}");
         // ...while an idempotent read is retried through the same fault.
         e.control
@@ -771,10 +701,7 @@ mod tests {
             .await
             .unwrap_err();
         let text = err.to_string();
-        assert!(
-            text.contains("POST /ok") && text.contains("3 attempt(s)"),
-            "{text}"
-        );
+        assert!(text.contains("POST /ok") && text.contains("3 attempt(s)"), "{text}");
         assert!(!err.may_have_landed());
     }
 
@@ -792,16 +719,7 @@ mod tests {
             .send(&Call::get(url(&e, "/ok")), &CancellationToken::new())
             .await
             .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                HttpError::Transport {
-                    timed_out: true,
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert!(matches!(err, HttpError::Transport { timed_out: true, .. }), "{err}");
         let cancel = CancellationToken::new();
         let c2 = client(HttpSettings::default());
         let call = Call::get(url(&e, "/ok"));
@@ -826,10 +744,7 @@ mod tests {
             .send(&Call::get(u.clone()), &CancellationToken::new())
             .await
             .unwrap_err();
-        assert!(
-            err.to_string().to_lowercase().contains("certificate"),
-            "{err}"
-        );
+        assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
         let with_ca = client(HttpSettings {
             ca_cert_pem: e.tls_cert_pem.clone(),
             ..Default::default()

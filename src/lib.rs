@@ -44,10 +44,7 @@ mod tests {
 
     #[test]
     fn exe_names_select_the_type() {
-        assert_eq!(
-            provider_type_from_exe("/x/terraform-provider-rhombus"),
-            Some("rhombus")
-        );
+        assert_eq!(provider_type_from_exe("/x/terraform-provider-rhombus"), Some("rhombus"));
         assert_eq!(
             provider_type_from_exe("terraform-provider-zitadel_v0.1.0"),
             Some("zitadel")
@@ -56,10 +53,7 @@ mod tests {
             provider_type_from_exe("C:\\p\\terraform-provider-akana_v1.0.0.exe"),
             Some("akana")
         );
-        assert_eq!(
-            provider_type_from_exe("terraform-provider-mfa"),
-            Some("mfa")
-        );
+        assert_eq!(provider_type_from_exe("terraform-provider-mfa"), Some("mfa"));
         assert_eq!(provider_type_from_exe("mfa-sandbox"), None);
     }
 

@@ -64,10 +64,7 @@ fn main() -> ExitCode {
     let opts = serve::ServeOptions {
         provider: (vendor.provider)(),
         debug,
-        source_address: format!(
-            "registry.terraform.io/{SOURCE_NAMESPACE}/{}",
-            vendor.type_name
-        ),
+        source_address: format!("registry.terraform.io/{SOURCE_NAMESPACE}/{}", vendor.type_name),
     };
     match runtime.block_on(serve::serve(opts)) {
         Ok(()) => {

@@ -64,11 +64,7 @@ impl Options {
         let mut o = Options::default();
         let mut it = args.iter();
         while let Some(a) = it.next() {
-            let mut value = |flag: &str| {
-                it.next()
-                    .cloned()
-                    .ok_or_else(|| format!("{flag} needs a value"))
-            };
+            let mut value = |flag: &str| it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
             match a.as_str() {
                 "--port" => {
                     let v = value("--port")?;
@@ -146,10 +142,7 @@ impl Sandbox {
         for (t, e) in &self.emulators {
             env.extend(e.app.sandbox_env(&e.url()));
             if let Some(pem) = &e.tls_cert_pem {
-                env.push((
-                    format!("{}_CA_CERT_PEM", t.to_ascii_uppercase()),
-                    pem.clone(),
-                ));
+                env.push((format!("{}_CA_CERT_PEM", t.to_ascii_uppercase()), pem.clone()));
             }
         }
         env

@@ -14,10 +14,7 @@ fn main() -> ExitCode {
     let opts = match Options::parse(&args) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!(
-                "mfa-sandbox: {e}\n\n{USAGE}{}",
-                vendors::type_names().join(", ")
-            );
+            eprintln!("mfa-sandbox: {e}\n\n{USAGE}{}", vendors::type_names().join(", "));
             return ExitCode::from(2);
         }
     };
@@ -32,11 +29,7 @@ fn main() -> ExitCode {
         };
         println!("MFA sandbox running. Emulated vendors:");
         for (t, e) in &sandbox.emulators {
-            println!(
-                "  {t:<11} {}  (state: {}/_emulator/state)",
-                e.url(),
-                e.url()
-            );
+            println!("  {t:<11} {}  (state: {}/_emulator/state)", e.url(), e.url());
         }
         println!("\nPoint the providers at it with:\n");
         print!("{}", sandbox.env_script());

@@ -20,8 +20,7 @@ pub fn from_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
         return Ok(Value::Null);
     }
     let mut rd = bytes;
-    let mp = rmpv::decode::read_value(&mut rd)
-        .map_err(|e| ValueError::new("", format!("malformed msgpack: {e}")))?;
+    let mp = rmpv::decode::read_value(&mut rd).map_err(|e| ValueError::new("", format!("malformed msgpack: {e}")))?;
     if !rd.is_empty() {
         return Err(ValueError::new(
             "",
@@ -47,12 +46,7 @@ fn child(path: &mut String, seg: impl std::fmt::Display) -> usize {
 }
 
 fn mp_to_value(mp: Mp, ty: &Type, path: &mut String) -> Result<Value, ValueError> {
-    let wrong = |mp: &Mp, path: &str| {
-        ValueError::new(
-            path,
-            format!("expected {ty}, found msgpack {}", mp_kind(mp)),
-        )
-    };
+    let wrong = |mp: &Mp, path: &str| ValueError::new(path, format!("expected {ty}, found msgpack {}", mp_kind(mp)));
     match mp {
         Mp::Nil => return Ok(Value::Null),
         Mp::Ext(..) => return Ok(Value::Unknown),
@@ -75,9 +69,7 @@ fn mp_to_value(mp: Mp, ty: &Type, path: &mut String) -> Result<Value, ValueError
                 if let Some(v) = i.as_i64() {
                     Value::Number(Number::Int(v))
                 } else {
-                    Value::Number(Number::UInt(
-                        i.as_u64().expect("msgpack ints are i64 or u64"),
-                    ))
+                    Value::Number(Number::UInt(i.as_u64().expect("msgpack ints are i64 or u64")))
                 }
             }
             Mp::F32(f) => Value::Number(Number::Float(f as f64)),
@@ -142,10 +134,7 @@ fn mp_to_value(mp: Mp, ty: &Type, path: &mut String) -> Result<Value, ValueError
                 for (k, item) in entries {
                     let key = mp_key(k, path)?;
                     let Some(at) = attrs.get(&key) else {
-                        return Err(ValueError::new(
-                            path,
-                            format!("unsupported attribute {key:?}"),
-                        ));
+                        return Err(ValueError::new(path, format!("unsupported attribute {key:?}")));
                     };
                     let len = child(path, format_args!(".{key}"));
                     let v = mp_to_value(item, at, path)?;
@@ -168,8 +157,7 @@ fn mp_to_value(mp: Mp, ty: &Type, path: &mut String) -> Result<Value, ValueError
                     Mp::String(s) => s.into_bytes(),
                     other => return Err(wrong(&other, path)),
                 };
-                let concrete =
-                    Type::from_json_bytes(&tj).map_err(|e| ValueError::new(path, e.message))?;
+                let concrete = Type::from_json_bytes(&tj).map_err(|e| ValueError::new(path, e.message))?;
                 let v = mp_to_value(inner, &concrete, path)?;
                 Value::Dynamic(concrete, Box::new(v))
             }
@@ -205,9 +193,7 @@ fn mp_kind(mp: &Mp) -> &'static str {
 }
 
 fn value_to_mp(v: &Value, ty: &Type, path: &mut String) -> Result<Mp, ValueError> {
-    let mismatch = |v: &Value, path: &str| {
-        ValueError::new(path, format!("cannot encode a {} as {ty}", kind_name(v)))
-    };
+    let mismatch = |v: &Value, path: &str| ValueError::new(path, format!("cannot encode a {} as {ty}", kind_name(v)));
     Ok(match (v, ty) {
         (Value::Null, _) => Mp::Nil,
         (Value::Unknown, _) => Mp::Ext(UNKNOWN_EXT_TYPE, vec![0]),
@@ -248,19 +234,13 @@ fn value_to_mp(v: &Value, ty: &Type, path: &mut String) -> Result<Mp, ValueError
         }
         (Value::Object(m), Type::Object(attrs)) => {
             if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
-                return Err(ValueError::new(
-                    path,
-                    format!("unsupported attribute {extra:?}"),
-                ));
+                return Err(ValueError::new(path, format!("unsupported attribute {extra:?}")));
             }
             let mut out = Vec::with_capacity(attrs.len());
             for (name, at) in attrs {
                 let len = child(path, format_args!(".{name}"));
                 let item = m.get(name).unwrap_or(&Value::Null);
-                out.push((
-                    Mp::String(name.as_str().into()),
-                    value_to_mp(item, at, path)?,
-                ));
+                out.push((Mp::String(name.as_str().into()), value_to_mp(item, at, path)?));
                 path.truncate(len);
             }
             Mp::Map(out)
@@ -284,8 +264,8 @@ pub fn from_json_bytes(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
     if bytes.is_empty() {
         return Ok(Value::Null);
     }
-    let j: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ValueError::new("", format!("malformed JSON: {e}")))?;
+    let j: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ValueError::new("", format!("malformed JSON: {e}")))?;
     from_json(&j, ty)
 }
 
@@ -300,9 +280,7 @@ fn json_to_value(j: &serde_json::Value, ty: &Type, path: &mut String) -> Result<
         Type::String => Value::String(j.as_str().ok_or_else(|| wrong(path))?.to_string()),
         Type::Number => match j {
             // With serde_json's arbitrary_precision, the number keeps its source text.
-            J::Number(n) => {
-                Value::Number(Number::parse_decimal(&n.to_string()).ok_or_else(|| wrong(path))?)
-            }
+            J::Number(n) => Value::Number(Number::parse_decimal(&n.to_string()).ok_or_else(|| wrong(path))?),
             J::String(s) => Value::Number(Number::parse_decimal(s).ok_or_else(|| wrong(path))?),
             _ => return Err(wrong(path)),
         },
@@ -363,10 +341,7 @@ fn json_to_value(j: &serde_json::Value, ty: &Type, path: &mut String) -> Result<
                 return Err(wrong(path));
             };
             let concrete = Type::from_json(tj).map_err(|e| ValueError::new(path, e.message))?;
-            Value::Dynamic(
-                concrete.clone(),
-                Box::new(json_to_value(vj, &concrete, path)?),
-            )
+            Value::Dynamic(concrete.clone(), Box::new(json_to_value(vj, &concrete, path)?))
         }
     })
 }
@@ -377,12 +352,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn obj(attrs: &[(&str, Type)]) -> Type {
-        Type::Object(
-            attrs
-                .iter()
-                .map(|(k, t)| (k.to_string(), t.clone()))
-                .collect(),
-        )
+        Type::Object(attrs.iter().map(|(k, t)| (k.to_string(), t.clone())).collect())
     }
 
     #[test]
@@ -393,10 +363,7 @@ mod tests {
         );
         // Terraform >= 1.6 sends refined unknowns as ext type 12 carrying a map.
         let refined = [0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc2];
-        assert_eq!(
-            from_msgpack(&refined, &Type::String).unwrap(),
-            Value::Unknown
-        );
+        assert_eq!(from_msgpack(&refined, &Type::String).unwrap(), Value::Unknown);
         assert_eq!(
             from_msgpack(&[0xd4, 0x05, 0x00], &Type::Number).unwrap(),
             Value::Unknown
@@ -405,11 +372,7 @@ mod tests {
 
     #[test]
     fn every_object_attribute_is_encoded_even_when_null() {
-        let ty = obj(&[
-            ("a", Type::String),
-            ("b", Type::Number),
-            ("c", Type::set(Type::String)),
-        ]);
+        let ty = obj(&[("a", Type::String), ("b", Type::Number), ("c", Type::set(Type::String))]);
         let v = Value::Object(BTreeMap::from([("a".into(), Value::String("x".into()))]));
         let bytes = to_msgpack(&v, &ty).unwrap();
         let raw = rmpv::decode::read_value(&mut &bytes[..]).unwrap();
@@ -436,11 +399,7 @@ mod tests {
         ] {
             let v = from_msgpack(&bytes, &Type::Number).unwrap();
             assert_eq!(v, Value::Number(expect));
-            assert_eq!(
-                to_msgpack(&v, &Type::Number).unwrap(),
-                bytes,
-                "re-encoded differently"
-            );
+            assert_eq!(to_msgpack(&v, &Type::Number).unwrap(), bytes, "re-encoded differently");
         }
         assert!(from_msgpack(&[0xa3, b'a', b'b', b'c'], &Type::Number).is_err());
     }
@@ -473,17 +432,10 @@ mod tests {
 
     #[test]
     fn json_state_fills_missing_and_drops_removed_attributes() {
-        let ty = obj(&[
-            ("id", Type::String),
-            ("days", Type::Number),
-            ("new_attr", Type::Bool),
-        ]);
+        let ty = obj(&[("id", Type::String), ("days", Type::Number), ("new_attr", Type::Bool)]);
         let v = from_json_bytes(br#"{"id":"o1","days":0.1,"old_attr":"gone"}"#, &ty).unwrap();
         assert_eq!(v.attr("id"), &Value::String("o1".into()));
-        assert_eq!(
-            v.attr("days"),
-            &Value::Number(Number::Decimal("0.1".into()))
-        );
+        assert_eq!(v.attr("days"), &Value::Number(Number::Decimal("0.1".into())));
         assert_eq!(v.attr("new_attr"), &Value::Null);
         assert!(from_json_bytes(b"{not json", &ty).is_err());
     }
@@ -495,8 +447,7 @@ mod tests {
                 inner.clone().prop_map(Type::list),
                 inner.clone().prop_map(Type::set),
                 inner.clone().prop_map(Type::map),
-                prop::collection::btree_map("[a-z_]{1,6}", inner.clone(), 0..4)
-                    .prop_map(Type::Object),
+                prop::collection::btree_map("[a-z_]{1,6}", inner.clone(), 0..4).prop_map(Type::Object),
                 prop::collection::vec(inner, 0..3).prop_map(Type::Tuple),
             ]
         })
@@ -518,9 +469,7 @@ mod tests {
             Type::List(et) => prop::collection::vec(arb_value(*et), 0..4)
                 .prop_map(Value::List)
                 .boxed(),
-            Type::Set(et) => prop::collection::vec(arb_value(*et), 0..4)
-                .prop_map(Value::Set)
-                .boxed(),
+            Type::Set(et) => prop::collection::vec(arb_value(*et), 0..4).prop_map(Value::Set).boxed(),
             Type::Map(et) => prop::collection::btree_map(".{0,4}", arb_value(*et), 0..4)
                 .prop_map(Value::Map)
                 .boxed(),

@@ -100,11 +100,7 @@ impl Diagnostic {
             },
             summary: self.summary.clone(),
             detail: self.detail.clone(),
-            attribute: self
-                .path
-                .as_ref()
-                .filter(|p| !p.is_root())
-                .map(AttrPath::to_proto),
+            attribute: self.path.as_ref().filter(|p| !p.is_root()).map(AttrPath::to_proto),
         }
     }
 }
@@ -126,21 +122,11 @@ impl Diagnostics {
         self.push(Severity::Warning, summary, detail, None);
     }
 
-    pub fn attr_error(
-        &mut self,
-        path: AttrPath,
-        summary: impl Into<String>,
-        detail: impl Into<String>,
-    ) {
+    pub fn attr_error(&mut self, path: AttrPath, summary: impl Into<String>, detail: impl Into<String>) {
         self.push(Severity::Error, summary, detail, Some(path));
     }
 
-    pub fn attr_warning(
-        &mut self,
-        path: AttrPath,
-        summary: impl Into<String>,
-        detail: impl Into<String>,
-    ) {
+    pub fn attr_warning(&mut self, path: AttrPath, summary: impl Into<String>, detail: impl Into<String>) {
         self.push(Severity::Warning, summary, detail, Some(path));
     }
 
@@ -202,9 +188,6 @@ mod tests {
         d.attr_error(AttrPath::root(), "x", "y");
         // A root path is sent as "no attribute" so Terraform points at the whole block.
         assert!(d.to_proto()[0].attribute.is_none());
-        assert_eq!(
-            d.to_proto()[0].severity,
-            pb::diagnostic::Severity::Error as i32
-        );
+        assert_eq!(d.to_proto()[0].severity, pb::diagnostic::Severity::Error as i32);
     }
 }

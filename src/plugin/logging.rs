@@ -17,8 +17,7 @@ impl Log for StderrJson {
     /// Dependencies (rustls, hyper, h2) log internals at debug level; only their warnings and
     /// errors are useful to a Terraform user.
     fn enabled(&self, m: &Metadata<'_>) -> bool {
-        m.level() <= self.level
-            && (m.level() <= Level::Warn || m.target().starts_with("mfa_providers"))
+        m.level() <= self.level && (m.level() <= Level::Warn || m.target().starts_with("mfa_providers"))
     }
 
     fn log(&self, r: &Record<'_>) {
@@ -51,9 +50,7 @@ impl Log for StderrJson {
 /// makes Terraform fall back to logging the raw line.
 fn timestamp() -> String {
     let now = time::OffsetDateTime::now_utc();
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     now.format(fmt).unwrap_or_default()
 }
 
@@ -93,10 +90,7 @@ mod tests {
 
     #[test]
     fn provider_level_overrides_global_level() {
-        assert_eq!(
-            level_from_env(Some("DEBUG"), Some("TRACE")),
-            LevelFilter::Debug
-        );
+        assert_eq!(level_from_env(Some("DEBUG"), Some("TRACE")), LevelFilter::Debug);
         assert_eq!(level_from_env(None, Some("info")), LevelFilter::Info);
         assert_eq!(level_from_env(Some(""), Some("JSON")), LevelFilter::Trace);
         assert_eq!(level_from_env(None, None), LevelFilter::Warn);

@@ -95,13 +95,7 @@ pub trait DynProvider: Send + Sync {
         cancel: CancellationToken,
         diags: &mut Diagnostics,
     ) -> Option<(Value, Vec<u8>)>;
-    fn upgrade(
-        &self,
-        type_name: &str,
-        version: i64,
-        json: &[u8],
-        diags: &mut Diagnostics,
-    ) -> Option<Value>;
+    fn upgrade(&self, type_name: &str, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value>;
 }
 
 /// Owns a [`Provider`], its resources and, once configured, its client.
@@ -115,11 +109,7 @@ pub struct ProviderHost<P: Provider> {
 impl<P: Provider> ProviderHost<P> {
     pub fn new(provider: P) -> Self {
         let schema = provider.schema();
-        let resources = provider
-            .resources()
-            .into_iter()
-            .map(|r| (r.type_name(), r))
-            .collect();
+        let resources = provider.resources().into_iter().map(|r| (r.type_name(), r)).collect();
         ProviderHost {
             provider,
             schema,
@@ -132,11 +122,7 @@ impl<P: Provider> ProviderHost<P> {
         Arc::new(Self::new(provider))
     }
 
-    fn resource(
-        &self,
-        type_name: &str,
-        diags: &mut Diagnostics,
-    ) -> Option<&dyn DynResource<P::Client>> {
+    fn resource(&self, type_name: &str, diags: &mut Diagnostics) -> Option<&dyn DynResource<P::Client>> {
         let r = self.resources.get(type_name).map(|b| b.as_ref());
         if r.is_none() {
             diags.error(
@@ -155,11 +141,7 @@ impl<P: Provider> ProviderHost<P> {
         Some(Ctx { client, cancel })
     }
 
-    fn require_ctx(
-        &self,
-        cancel: CancellationToken,
-        diags: &mut Diagnostics,
-    ) -> Option<Ctx<P::Client>> {
+    fn require_ctx(&self, cancel: CancellationToken, diags: &mut Diagnostics) -> Option<Ctx<P::Client>> {
         let c = self.ctx(cancel);
         if c.is_none() {
             diags.error(
@@ -207,9 +189,7 @@ fn env_value(ty: &Type, s: String) -> Value {
             "false" | "0" => Value::Bool(false),
             _ => Value::String(s),
         },
-        Type::Number => {
-            super::value::Number::parse_decimal(&s).map_or(Value::String(s), Value::Number)
-        }
+        Type::Number => super::value::Number::parse_decimal(&s).map_or(Value::String(s), Value::Number),
         _ => Value::String(s),
     }
 }
@@ -257,9 +237,8 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
                 }
                 _ => None,
             }) {
-                d.detail.push_str(&format!(
-                    " (The value came from the environment variable {env}.)"
-                ));
+                d.detail
+                    .push_str(&format!(" (The value came from the environment variable {env}.)"));
             }
         }
         if diags.has_errors() {
@@ -358,14 +337,7 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
         r.import(&ctx, id, diags).await
     }
 
-    fn upgrade(
-        &self,
-        type_name: &str,
-        version: i64,
-        json: &[u8],
-        diags: &mut Diagnostics,
-    ) -> Option<Value> {
-        self.resource(type_name, diags)?
-            .upgrade(version, json, diags)
+    fn upgrade(&self, type_name: &str, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value> {
+        self.resource(type_name, diags)?.upgrade(version, json, diags)
     }
 }

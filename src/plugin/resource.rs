@@ -142,19 +142,8 @@ pub trait DynResource<C>: Send + Sync {
         planned_private: &[u8],
         diags: &mut Diagnostics,
     ) -> (Value, Vec<u8>);
-    async fn read(
-        &self,
-        ctx: &Ctx<C>,
-        current: &Value,
-        private: &[u8],
-        diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>);
-    async fn import(
-        &self,
-        ctx: &Ctx<C>,
-        id: &str,
-        diags: &mut Diagnostics,
-    ) -> Option<(Value, Vec<u8>)>;
+    async fn read(&self, ctx: &Ctx<C>, current: &Value, private: &[u8], diags: &mut Diagnostics) -> (Value, Vec<u8>);
+    async fn import(&self, ctx: &Ctx<C>, id: &str, diags: &mut Diagnostics) -> Option<(Value, Vec<u8>)>;
     /// Re-reads stored JSON state under the current schema (UpgradeResourceState).
     fn upgrade(&self, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value>;
 }
@@ -241,11 +230,7 @@ impl<R: Resource> Typed<R> {
 }
 
 fn report_typed(diags: &mut Diagnostics, e: &TypedError, what: &str) {
-    let path = if e.path.is_root() {
-        None
-    } else {
-        Some(e.path.clone())
-    };
+    let path = if e.path.is_root() { None } else { Some(e.path.clone()) };
     let summary = format!("Invalid {what}");
     match path {
         Some(p) => diags.attr_error(p, summary, e.message.clone()),
@@ -434,10 +419,7 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
         diags: &mut Diagnostics,
     ) -> (Value, Vec<u8>) {
         let keep = (current.clone(), private.to_vec());
-        let (Some(cur), Some(p)) = (
-            self.decode(current, "state", diags),
-            self.private_in(private, diags),
-        ) else {
+        let (Some(cur), Some(p)) = (self.decode(current, "state", diags), self.private_in(private, diags)) else {
             return keep;
         };
         match self.inner.read(ctx, cur, p, diags).await {
@@ -457,16 +439,10 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
         }
     }
 
-    async fn import(
-        &self,
-        ctx: &Ctx<R::Client>,
-        id: &str,
-        diags: &mut Diagnostics,
-    ) -> Option<(Value, Vec<u8>)> {
+    async fn import(&self, ctx: &Ctx<R::Client>, id: &str, diags: &mut Diagnostics) -> Option<(Value, Vec<u8>)> {
         let (state, private) = self.inner.import(ctx, id, diags).await?;
         let v = self.encode(&state, diags)?;
-        self.check_known(&v, diags)
-            .then(|| (v, Self::private_out(&private)))
+        self.check_known(&v, diags).then(|| (v, Self::private_out(&private)))
     }
 
     fn upgrade(&self, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value> {
@@ -486,10 +462,7 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
             Err(e) => {
                 diags.error(
                     "Unreadable stored state",
-                    format!(
-                        "The stored state of this {} could not be read: {e}.",
-                        self.type_name()
-                    ),
+                    format!("The stored state of this {} could not be read: {e}.", self.type_name()),
                 );
                 None
             }

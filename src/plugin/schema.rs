@@ -31,11 +31,7 @@ impl Validator {
                 Some(s) if allowed.contains(&s) => Ok(()),
                 _ => Err(format!(
                     "must be one of {}",
-                    allowed
-                        .iter()
-                        .map(|a| format!("{a:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    allowed.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ")
                 )),
             },
             Validator::IntRange(min, max) => match v {
@@ -70,11 +66,7 @@ impl Validator {
 }
 
 fn quoted(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|s| format!("`{s}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn range_message(min: i64, max: i64) -> String {
@@ -295,16 +287,10 @@ impl Schema {
                 problems.push(format!("{}: none of required/optional/computed", a.name));
             }
             if a.required && (a.optional || a.computed) {
-                problems.push(format!(
-                    "{}: required cannot be optional or computed",
-                    a.name
-                ));
+                problems.push(format!("{}: required cannot be optional or computed", a.name));
             }
             if is_resource && a.default.is_some() && !(a.optional && a.computed) {
-                problems.push(format!(
-                    "{}: a resource default needs optional+computed",
-                    a.name
-                ));
+                problems.push(format!("{}: a resource default needs optional+computed", a.name));
             }
             if a.description.trim().is_empty() {
                 problems.push(format!("{}: no description", a.name));
@@ -348,12 +334,9 @@ mod tests {
         Schema::new(
             "test",
             vec![
-                Attribute::required("type", Type::String, "t")
-                    .validate(Validator::OneOf(&["none", "app"])),
-                Attribute::optional("ips", Type::list(Type::String), "i")
-                    .validate(Validator::NotEmpty),
-                Attribute::optional_computed("days", Type::Number, "d")
-                    .validate(Validator::IntRange(1, i64::MAX)),
+                Attribute::required("type", Type::String, "t").validate(Validator::OneOf(&["none", "app"])),
+                Attribute::optional("ips", Type::list(Type::String), "i").validate(Validator::NotEmpty),
+                Attribute::optional_computed("days", Type::Number, "d").validate(Validator::IntRange(1, i64::MAX)),
             ],
         )
     }
@@ -371,10 +354,7 @@ mod tests {
         ]));
         let mut d = Diagnostics::new();
         s.validate_config(&cfg, &mut d);
-        let paths: Vec<String> =
-            d.0.iter()
-                .map(|x| x.path.as_ref().unwrap().to_string())
-                .collect();
+        let paths: Vec<String> = d.0.iter().map(|x| x.path.as_ref().unwrap().to_string()).collect();
         assert_eq!(paths, ["type", "ips[1]", "days"]);
         assert_eq!(
             d.0[0].detail,

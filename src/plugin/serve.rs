@@ -26,8 +26,7 @@ use super::service::ProviderService;
 use super::tls;
 
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
-pub const MAGIC_COOKIE_VALUE: &str =
-    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 /// The application protocol this server speaks.
 pub const PROTOCOL_VERSION: u32 = 5;
 /// Terraform may send states far above tonic's 4 MiB default; terraform-plugin-go allows 256 MiB.
@@ -40,9 +39,7 @@ pub enum ServeError {
          Install it as described in the README, or run it with --debug to attach Terraform by hand."
     )]
     NotLaunchedByTerraform,
-    #[error(
-        "Terraform offered plugin protocol version(s) {0:?}, but this provider speaks only version 5"
-    )]
+    #[error("Terraform offered plugin protocol version(s) {0:?}, but this provider speaks only version 5")]
     ProtocolMismatch(String),
     #[error("cannot create the plugin socket: {0}")]
     Listen(io::Error),
@@ -70,9 +67,7 @@ pub fn check_launch_env(cookie: Option<&str>, versions: Option<&str>) -> Result<
         // Absent: go-plugin servers fall back to their lowest version, which for us is 5.
         None => Ok(PROTOCOL_VERSION),
         Some(list) => {
-            let offered = list
-                .split(',')
-                .any(|v| v.trim() == PROTOCOL_VERSION.to_string());
+            let offered = list.split(',').any(|v| v.trim() == PROTOCOL_VERSION.to_string());
             if offered {
                 Ok(PROTOCOL_VERSION)
             } else {
@@ -143,11 +138,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         ignore_sigint();
     }
 
-    let incoming = accept_loop(
-        listener,
-        tls.as_ref().map(|t| t.config.clone()),
-        shutdown.clone(),
-    );
+    let incoming = accept_loop(listener, tls.as_ref().map(|t| t.config.clone()), shutdown.clone());
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health
@@ -179,8 +170,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     log::debug!("{provider_name} provider serving on {}", socket.display());
 
     let wait = shutdown.clone();
-    let serving =
-        router.serve_with_incoming_shutdown(incoming, async move { wait.cancelled().await });
+    let serving = router.serve_with_incoming_shutdown(incoming, async move { wait.cancelled().await });
     tokio::select! {
         r = serving => r?,
         // Terraform closes its connection right after Shutdown; never linger past a second.
@@ -204,10 +194,7 @@ fn bind_socket() -> io::Result<(UnixListener, PathBuf)> {
             Err(e) => return Err(e),
         }
     }
-    Err(io::Error::new(
-        io::ErrorKind::AddrInUse,
-        "no free socket name",
-    ))
+    Err(io::Error::new(io::ErrorKind::AddrInUse, "no free socket name"))
 }
 
 struct RemoveOnDrop(PathBuf);
@@ -267,9 +254,7 @@ fn accept_loop(
                     let acc = acc.clone();
                     let tx = tx.clone();
                     tokio::spawn(async move {
-                        match tokio::time::timeout(Duration::from_secs(10), acc.accept(stream))
-                            .await
-                        {
+                        match tokio::time::timeout(Duration::from_secs(10), acc.accept(stream)).await {
                             Ok(Ok(tls)) => {
                                 let _ = tx.send(Ok(Conn::Tls(Box::new(tls)))).await;
                             }
@@ -298,11 +283,7 @@ impl tonic::transport::server::Connected for Conn {
 }
 
 impl AsyncRead for Conn {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
@@ -311,11 +292,7 @@ impl AsyncRead for Conn {
 }
 
 impl AsyncWrite for Conn {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
@@ -350,10 +327,7 @@ mod tests {
             Err(ServeError::NotLaunchedByTerraform)
         ));
         // Terraform sends 5 and 6 in random order.
-        assert_eq!(
-            check_launch_env(Some(MAGIC_COOKIE_VALUE), Some("6,5")).unwrap(),
-            5
-        );
+        assert_eq!(check_launch_env(Some(MAGIC_COOKIE_VALUE), Some("6,5")).unwrap(), 5);
         assert_eq!(check_launch_env(Some(MAGIC_COOKIE_VALUE), None).unwrap(), 5);
         assert!(matches!(
             check_launch_env(Some(MAGIC_COOKIE_VALUE), Some("6")),
@@ -366,10 +340,7 @@ mod tests {
         let line = handshake_line(Path::new("/tmp/plugin1"), Some(&[1, 2, 3, 4]));
         assert_eq!(line, "1|5|unix|/tmp/plugin1|grpc|AQIDBA");
         assert_eq!(line.split('|').count(), 6);
-        assert_eq!(
-            handshake_line(Path::new("/tmp/p"), None),
-            "1|5|unix|/tmp/p|grpc|"
-        );
+        assert_eq!(handshake_line(Path::new("/tmp/p"), None), "1|5|unix|/tmp/p|grpc|");
     }
 
     #[test]

@@ -30,13 +30,7 @@ impl ProviderService {
         }
     }
 
-    fn decode(
-        &self,
-        dv: Option<&pb::DynamicValue>,
-        ty: &Type,
-        what: &str,
-        diags: &mut Diagnostics,
-    ) -> Option<Value> {
+    fn decode(&self, dv: Option<&pb::DynamicValue>, ty: &Type, what: &str, diags: &mut Diagnostics) -> Option<Value> {
         let Some(dv) = dv else {
             return Some(Value::Null);
         };
@@ -187,8 +181,7 @@ impl ProviderRpc for ProviderService {
         if let Some(ty) = self.resource_ty(&req.type_name, &mut diags)
             && let Some(cfg) = self.decode(req.config.as_ref(), &ty, "configuration", &mut diags)
         {
-            self.provider
-                .validate_resource(&req.type_name, &cfg, &mut diags);
+            self.provider.validate_resource(&req.type_name, &cfg, &mut diags);
         }
         Ok(Response::new(pb::validate_resource_type_config::Response {
             diagnostics: diags.to_proto(),
@@ -227,9 +220,9 @@ impl ProviderRpc for ProviderService {
                     "Unsupported state format",
                     "This state was written in the pre-0.12 flatmap format, which this provider never produced.",
                 );
-            } else if let Some(v) =
-                self.provider
-                    .upgrade(&req.type_name, req.version, &raw.json, &mut diags)
+            } else if let Some(v) = self
+                .provider
+                .upgrade(&req.type_name, req.version, &raw.json, &mut diags)
             {
                 upgraded = Self::encode(&v, &ty, &mut diags);
             }
@@ -254,12 +247,7 @@ impl ProviderRpc for ProviderService {
             &mut diags,
         ) {
             self.provider
-                .configure(
-                    &req.terraform_version,
-                    &cfg,
-                    self.stop.child_token(),
-                    &mut diags,
-                )
+                .configure(&req.terraform_version, &cfg, self.stop.child_token(), &mut diags)
                 .await;
         }
         Self::log_done("Configure", self.provider.type_name(), started, &diags);
@@ -281,18 +269,11 @@ impl ProviderRpc for ProviderService {
             ..Default::default()
         };
         if let Some(ty) = self.resource_ty(&req.type_name, &mut diags)
-            && let Some(cur) =
-                self.decode(req.current_state.as_ref(), &ty, "current state", &mut diags)
+            && let Some(cur) = self.decode(req.current_state.as_ref(), &ty, "current state", &mut diags)
         {
             let (new, private) = self
                 .provider
-                .read(
-                    &req.type_name,
-                    &cur,
-                    &req.private,
-                    self.stop.child_token(),
-                    &mut diags,
-                )
+                .read(&req.type_name, &cur, &req.private, self.stop.child_token(), &mut diags)
                 .await;
             if let Some(dv) = Self::encode(&new, &ty, &mut diags) {
                 resp.new_state = Some(dv);
@@ -314,12 +295,7 @@ impl ProviderRpc for ProviderService {
         let mut resp = pb::plan_resource_change::Response::default();
         if let Some(ty) = self.resource_ty(&req.type_name, &mut diags) {
             let prior = self.decode(req.prior_state.as_ref(), &ty, "prior state", &mut diags);
-            let proposed = self.decode(
-                req.proposed_new_state.as_ref(),
-                &ty,
-                "proposed state",
-                &mut diags,
-            );
+            let proposed = self.decode(req.proposed_new_state.as_ref(), &ty, "proposed state", &mut diags);
             let config = self.decode(req.config.as_ref(), &ty, "configuration", &mut diags);
             if let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) {
                 let planned = self
@@ -339,8 +315,7 @@ impl ProviderRpc for ProviderService {
                 {
                     resp.planned_state = Some(dv);
                     resp.planned_private = p.private;
-                    resp.requires_replace =
-                        p.requires_replace.iter().map(|x| x.to_proto()).collect();
+                    resp.requires_replace = p.requires_replace.iter().map(|x| x.to_proto()).collect();
                 }
             }
         }
@@ -436,15 +411,10 @@ impl ProviderRpc for ProviderService {
         }))
     }
 
-    async fn stop(
-        &self,
-        _: Request<pb::stop::Request>,
-    ) -> Result<Response<pb::stop::Response>, Status> {
+    async fn stop(&self, _: Request<pb::stop::Request>) -> Result<Response<pb::stop::Response>, Status> {
         log::info!("Terraform asked the provider to stop; cancelling in-flight requests");
         self.stop.cancel();
-        Ok(Response::new(pb::stop::Response {
-            error: String::new(),
-        }))
+        Ok(Response::new(pb::stop::Response { error: String::new() }))
     }
 }
 

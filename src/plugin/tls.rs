@@ -15,8 +15,7 @@ use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{
-    CertificateError, DigitallySignedStruct, DistinguishedName, Error as TlsError, ServerConfig,
-    SignatureScheme,
+    CertificateError, DigitallySignedStruct, DistinguishedName, Error as TlsError, ServerConfig, SignatureScheme,
 };
 use thiserror::Error;
 
@@ -68,15 +67,10 @@ pub fn auto_mtls(client_cert_pem: &str) -> Result<AutoMtls, TlsSetupError> {
 /// A certificate shaped like go-plugin's own (CA flag, server+client auth, SAN localhost, valid
 /// from 30 s ago), but on P-256 because its key is generated in under a millisecond.
 pub fn self_signed_localhost() -> Result<(Vec<u8>, Vec<u8>), rcgen::Error> {
-    use rcgen::{
-        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-        KeyUsagePurpose,
-    };
+    use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
     let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
+    params.distinguished_name.push(DnType::CommonName, "localhost");
     params
         .distinguished_name
         .push(DnType::OrganizationName, "terraform-provider-mfa");
@@ -87,10 +81,7 @@ pub fn self_signed_localhost() -> Result<(Vec<u8>, Vec<u8>), rcgen::Error> {
         KeyUsagePurpose::KeyAgreement,
         KeyUsagePurpose::KeyCertSign,
     ];
-    params.extended_key_usages = vec![
-        ExtendedKeyUsagePurpose::ServerAuth,
-        ExtendedKeyUsagePurpose::ClientAuth,
-    ];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
     let now = time::OffsetDateTime::now_utc();
     params.not_before = now - time::Duration::seconds(30);
     params.not_after = now + time::Duration::days(365 * 30);
@@ -104,10 +95,7 @@ pub fn first_pem_certificate(pem: &str) -> Option<Vec<u8>> {
     let begin = "-----BEGIN CERTIFICATE-----";
     let start = pem.find(begin)? + begin.len();
     let end = start + pem[start..].find("-----END CERTIFICATE-----")?;
-    let body: String = pem[start..end]
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let body: String = pem[start..end].chars().filter(|c| !c.is_whitespace()).collect();
     base64::engine::general_purpose::STANDARD.decode(body).ok()
 }
 
@@ -182,10 +170,7 @@ mod tests {
         let (der, _) = self_signed_localhost().unwrap();
         use base64::Engine;
         let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
-        let pem = format!(
-            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-            b64
-        );
+        let pem = format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", b64);
         assert_eq!(first_pem_certificate(&pem).unwrap(), der);
         assert!(first_pem_certificate("garbage").is_none());
         assert!(auto_mtls("garbage").is_err());

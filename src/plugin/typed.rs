@@ -169,9 +169,7 @@ impl ValueDe<'_> {
                 Number::UInt(u) => Ok(Some(*u as i128)),
                 other => match other.as_i64() {
                     Some(i) => Ok(Some(i as i128)),
-                    None => Err(de::Error::custom(format!(
-                        "must be a whole number, got {other}"
-                    ))),
+                    None => Err(de::Error::custom(format!("must be a whole number, got {other}"))),
                 },
             },
             Value::Dynamic(_, inner) => ValueDe(inner).integer(),
@@ -250,11 +248,7 @@ impl<'de> Deserializer<'de> for ValueDe<'de> {
         }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        v: V,
-    ) -> Result<V::Value, TypedError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, v: V) -> Result<V::Value, TypedError> {
         v.visit_newtype_struct(self)
     }
 
@@ -276,10 +270,7 @@ struct AttrAccess<'a>(&'a Value);
 impl<'de> de::EnumAccess<'de> for AttrAccess<'de> {
     type Error = TypedError;
     type Variant = Self;
-    fn variant_seed<S: DeserializeSeed<'de>>(
-        self,
-        seed: S,
-    ) -> Result<(S::Value, Self), TypedError> {
+    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self), TypedError> {
         let idx: u32 = match self.0 {
             Value::Null => 0,
             Value::Unknown => 1,
@@ -295,20 +286,13 @@ impl<'de> de::VariantAccess<'de> for AttrAccess<'de> {
     fn unit_variant(self) -> Result<(), TypedError> {
         Ok(())
     }
-    fn newtype_variant_seed<S: DeserializeSeed<'de>>(
-        self,
-        seed: S,
-    ) -> Result<S::Value, TypedError> {
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, TypedError> {
         seed.deserialize(ValueDe(self.0))
     }
     fn tuple_variant<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, TypedError> {
         Err(de::Error::custom("unexpected tuple variant"))
     }
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, TypedError> {
+    fn struct_variant<V: Visitor<'de>>(self, _: &'static [&'static str], _: V) -> Result<V::Value, TypedError> {
         Err(de::Error::custom("unexpected struct variant"))
     }
 }
@@ -320,10 +304,7 @@ struct SeqDe<'a> {
 
 impl<'de> de::SeqAccess<'de> for SeqDe<'de> {
     type Error = TypedError;
-    fn next_element_seed<S: DeserializeSeed<'de>>(
-        &mut self,
-        seed: S,
-    ) -> Result<Option<S::Value>, TypedError> {
+    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, TypedError> {
         match self.items.next() {
             None => Ok(None),
             Some(item) => {
@@ -345,23 +326,16 @@ struct MapDe<'a> {
 
 impl<'de> de::MapAccess<'de> for MapDe<'de> {
     type Error = TypedError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, TypedError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, TypedError> {
         match self.iter.next() {
             None => Ok(None),
             Some((k, v)) => {
                 self.pending = Some((k, v));
-                seed.deserialize(de::value::BorrowedStrDeserializer::new(k))
-                    .map(Some)
+                seed.deserialize(de::value::BorrowedStrDeserializer::new(k)).map(Some)
             }
         }
     }
-    fn next_value_seed<S: DeserializeSeed<'de>>(
-        &mut self,
-        seed: S,
-    ) -> Result<S::Value, TypedError> {
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, TypedError> {
         let (k, v) = self
             .pending
             .take()
@@ -414,9 +388,7 @@ impl Serializer for ValueSer {
         self.serialize_i64(v as i64)
     }
     fn serialize_u64(self, v: u64) -> Result<Value, TypedError> {
-        Ok(Value::Number(
-            i64::try_from(v).map_or(Number::UInt(v), Number::Int),
-        ))
+        Ok(Value::Number(i64::try_from(v).map_or(Number::UInt(v), Number::Int)))
     }
     fn serialize_f32(self, v: f32) -> Result<Value, TypedError> {
         self.serialize_f64(v as f64)
@@ -425,9 +397,7 @@ impl Serializer for ValueSer {
         if v.is_finite() {
             Ok(Value::Number(Number::Float(v)))
         } else {
-            Err(ser::Error::custom(
-                "Terraform numbers cannot be infinite or NaN",
-            ))
+            Err(ser::Error::custom("Terraform numbers cannot be infinite or NaN"))
         }
     }
     fn serialize_char(self, v: char) -> Result<Value, TypedError> {
@@ -451,12 +421,7 @@ impl Serializer for ValueSer {
     fn serialize_unit_struct(self, _: &'static str) -> Result<Value, TypedError> {
         Ok(Value::Null)
     }
-    fn serialize_unit_variant(
-        self,
-        name: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> Result<Value, TypedError> {
+    fn serialize_unit_variant(self, name: &'static str, _: u32, variant: &'static str) -> Result<Value, TypedError> {
         if name == ATTR_ENUM {
             return Ok(if variant == "Unknown" {
                 Value::Unknown
@@ -466,11 +431,7 @@ impl Serializer for ValueSer {
         }
         Ok(Value::String(variant.to_string()))
     }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        v: &T,
-    ) -> Result<Value, TypedError> {
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Result<Value, TypedError> {
         v.serialize(self)
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -579,10 +540,7 @@ impl ser::SerializeMap for MapSer {
         }
     }
     fn serialize_value<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), TypedError> {
-        let k = self
-            .key
-            .take()
-            .ok_or_else(|| ser::Error::custom("value without key"))?;
+        let k = self.key.take().ok_or_else(|| ser::Error::custom("value without key"))?;
         let val = v
             .serialize(ValueSer)
             .map_err(|e: TypedError| e.within(PathStep::Key(k.clone())))?;
@@ -597,11 +555,7 @@ impl ser::SerializeMap for MapSer {
 impl ser::SerializeStruct for MapSer {
     type Ok = Value;
     type Error = TypedError;
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        k: &'static str,
-        v: &T,
-    ) -> Result<(), TypedError> {
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, k: &'static str, v: &T) -> Result<(), TypedError> {
         let val = v
             .serialize(ValueSer)
             .map_err(|e: TypedError| e.within(PathStep::Attr(k.into())))?;

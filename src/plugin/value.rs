@@ -70,10 +70,7 @@ impl Type {
             Type::Set(t) => J::Array(vec![J::String("set".into()), t.to_json()]),
             Type::Map(t) => J::Array(vec![J::String("map".into()), t.to_json()]),
             Type::Object(attrs) => {
-                let m = attrs
-                    .iter()
-                    .map(|(k, t)| (k.clone(), t.to_json()))
-                    .collect();
+                let m = attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
                 J::Array(vec![J::String("object".into()), J::Object(m)])
             }
             Type::Tuple(ts) => J::Array(vec![
@@ -116,9 +113,7 @@ impl Type {
                     }
                     "tuple" => {
                         let ts = a[1].as_array().ok_or_else(bad)?;
-                        Ok(Type::Tuple(
-                            ts.iter().map(Type::from_json).collect::<Result<_, _>>()?,
-                        ))
+                        Ok(Type::Tuple(ts.iter().map(Type::from_json).collect::<Result<_, _>>()?))
                     }
                     _ => Err(bad()),
                 }
@@ -128,8 +123,8 @@ impl Type {
     }
 
     pub fn from_json_bytes(b: &[u8]) -> Result<Type, ValueError> {
-        let j: serde_json::Value = serde_json::from_slice(b)
-            .map_err(|e| ValueError::new("", format!("type is not JSON: {e}")))?;
+        let j: serde_json::Value =
+            serde_json::from_slice(b).map_err(|e| ValueError::new("", format!("type is not JSON: {e}")))?;
         Type::from_json(&j)
     }
 }
@@ -259,9 +254,7 @@ impl Value {
     pub fn is_wholly_known(&self) -> bool {
         match self {
             Value::Unknown => false,
-            Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
-                v.iter().all(Value::is_wholly_known)
-            }
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().all(Value::is_wholly_known),
             Value::Map(m) | Value::Object(m) => m.values().all(Value::is_wholly_known),
             Value::Dynamic(_, v) => v.is_wholly_known(),
             _ => true,
@@ -303,9 +296,7 @@ impl Value {
                     && b.iter().all(|y| a.iter().any(|x| x.semantic_eq(y)))
             }
             (Value::Map(a), Value::Map(b)) | (Value::Object(a), Value::Object(b)) => {
-                a.len() == b.len()
-                    && a.iter()
-                        .all(|(k, v)| b.get(k).is_some_and(|w| v.semantic_eq(w)))
+                a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v.semantic_eq(w)))
             }
             (Value::Dynamic(ta, a), Value::Dynamic(tb, b)) => ta == tb && a.semantic_eq(b),
             _ => self == other,
@@ -321,12 +312,8 @@ impl Value {
 }
 
 fn conform_at(v: Value, ty: &Type, path: &mut String) -> Result<Value, ValueError> {
-    let mismatch = |v: &Value, path: &str| {
-        ValueError::new(
-            path,
-            format!("expected a value of type {ty}, found {}", kind_name(v)),
-        )
-    };
+    let mismatch =
+        |v: &Value, path: &str| ValueError::new(path, format!("expected a value of type {ty}, found {}", kind_name(v)));
     Ok(match (v, ty) {
         (Value::Null, _) => Value::Null,
         (Value::Unknown, _) => Value::Unknown,
@@ -334,19 +321,13 @@ fn conform_at(v: Value, ty: &Type, path: &mut String) -> Result<Value, ValueErro
         (v, Type::Dynamic) => {
             return Err(ValueError::new(
                 path,
-                format!(
-                    "a dynamic value needs its type; found a bare {}",
-                    kind_name(&v)
-                ),
+                format!("a dynamic value needs its type; found a bare {}", kind_name(&v)),
             ));
         }
         (Value::Bool(b), Type::Bool) => Value::Bool(b),
         (Value::Number(n), Type::Number) => Value::Number(n),
         (Value::String(s), Type::String) => Value::String(s),
-        (
-            Value::List(items) | Value::Set(items) | Value::Tuple(items),
-            Type::List(et) | Type::Set(et),
-        ) => {
+        (Value::List(items) | Value::Set(items) | Value::Tuple(items), Type::List(et) | Type::Set(et)) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.into_iter().enumerate() {
                 let len = path.len();
@@ -370,11 +351,7 @@ fn conform_at(v: Value, ty: &Type, path: &mut String) -> Result<Value, ValueErro
             if items.len() != ets.len() {
                 return Err(ValueError::new(
                     path,
-                    format!(
-                        "a tuple of {} elements is required ({} given)",
-                        ets.len(),
-                        items.len()
-                    ),
+                    format!("a tuple of {} elements is required ({} given)", ets.len(), items.len()),
                 ));
             }
             let mut out = Vec::with_capacity(items.len());
@@ -398,10 +375,7 @@ fn conform_at(v: Value, ty: &Type, path: &mut String) -> Result<Value, ValueErro
         }
         (Value::Map(mut m) | Value::Object(mut m), Type::Object(attrs)) => {
             if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
-                return Err(ValueError::new(
-                    path,
-                    format!("unsupported attribute {extra:?}"),
-                ));
+                return Err(ValueError::new(path, format!("unsupported attribute {extra:?}")));
             }
             let mut out = BTreeMap::new();
             for (name, at) in attrs {
@@ -486,12 +460,7 @@ mod tests {
         assert_eq!(c.attr("n"), &Value::Null);
         assert_eq!(c.attr("ips"), &Value::Set(vec![Value::String("a".into())]));
         let bad = Value::Map(BTreeMap::from([("nope".into(), Value::Null)]));
-        assert!(
-            bad.conform(&ty)
-                .unwrap_err()
-                .message
-                .contains("unsupported attribute")
-        );
+        assert!(bad.conform(&ty).unwrap_err().message.contains("unsupported attribute"));
         let wrong = Value::Map(BTreeMap::from([("n".into(), Value::String("x".into()))]));
         assert_eq!(wrong.conform(&ty).unwrap_err().path, ".n");
     }

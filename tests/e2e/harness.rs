@@ -30,8 +30,7 @@ pub fn start<E: EmulatorApp>(app: Arc<E>) -> RunningEmulator {
 }
 
 pub fn start_with<E: EmulatorApp>(app: Arc<E>, opts: ServerOptions) -> RunningEmulator {
-    rt().block_on(emulator::start(app, opts))
-        .expect("emulator starts")
+    rt().block_on(emulator::start(app, opts)).expect("emulator starts")
 }
 
 /// The Terraform binary for the scenarios (`TERRAFORM`, set by scripts/test).
@@ -127,23 +126,14 @@ impl Run {
     }
     #[track_caller]
     pub fn fails_with(&self, needles: &[&str]) -> &Self {
-        assert_ne!(
-            self.code,
-            0,
-            "terraform unexpectedly succeeded:\n{}",
-            self.all()
-        );
+        assert_ne!(self.code, 0, "terraform unexpectedly succeeded:\n{}", self.all());
         self.mentions(needles)
     }
     #[track_caller]
     pub fn mentions(&self, needles: &[&str]) -> &Self {
         let text = self.text();
         for n in needles {
-            assert!(
-                text.contains(n),
-                "expected {n:?} in terraform output:\n{}",
-                self.all()
-            );
+            assert!(text.contains(n), "expected {n:?} in terraform output:\n{}", self.all());
         }
         self
     }
@@ -166,10 +156,7 @@ impl Ws {
         let ws = Ws {
             dir: tempfile::tempdir().unwrap(),
             tf,
-            env: env
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         };
         ws.write(config);
         ws.run(&["init", "-input=false"]).ok();
@@ -229,26 +216,14 @@ impl Ws {
     #[track_caller]
     pub fn assert_no_changes(&self) {
         let p = self.plan();
-        assert_eq!(
-            p.code,
-            0,
-            "expected no changes, got exit {}:\n{}",
-            p.code,
-            p.all()
-        );
+        assert_eq!(p.code, 0, "expected no changes, got exit {}:\n{}", p.code, p.all());
     }
 
     /// Asserts the plan has changes (`-detailed-exitcode` 2) and returns it.
     #[track_caller]
     pub fn assert_changes(&self) -> Run {
         let p = self.plan();
-        assert_eq!(
-            p.code,
-            2,
-            "expected changes, got exit {}:\n{}",
-            p.code,
-            p.all()
-        );
+        assert_eq!(p.code, 2, "expected changes, got exit {}:\n{}", p.code, p.all());
         p
     }
 

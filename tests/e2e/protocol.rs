@@ -99,10 +99,7 @@ fn launch(client_cert_pem: Option<&str>, extra_env: &[(&str, &str)]) -> Plugin {
     assert_eq!(&fields[..3], ["1", "5", "unix"], "{line}");
     assert_eq!(fields[4], "grpc");
     let server_cert = (!fields[5].is_empty()).then(|| {
-        assert!(
-            !fields[5].contains('='),
-            "certificate must be unpadded base64"
-        );
+        assert!(!fields[5].contains('='), "certificate must be unpadded base64");
         base64::engine::general_purpose::STANDARD_NO_PAD
             .decode(fields[5])
             .expect("raw std base64")
@@ -132,9 +129,7 @@ impl rustls::client::danger::ServerCertVerifier for PinServer {
         if ee.as_ref() == self.0.as_slice() {
             Ok(rustls::client::danger::ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General(
-                "not the announced certificate".into(),
-            ))
+            Err(rustls::Error::General("not the announced certificate".into()))
         }
     }
     fn verify_tls12_signature(
@@ -197,14 +192,10 @@ async fn connect(p: &Plugin, client: Option<&Identity>) -> Result<Channel, Strin
         async move {
             let s = tokio::net::UnixStream::connect(&socket).await?;
             match tls {
-                None => Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(
-                    Box::new(s) as Box<dyn Io>
-                )),
+                None => Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(Box::new(s) as Box<dyn Io>)),
                 Some(cfg) => {
                     let c = tokio_rustls::TlsConnector::from(cfg);
-                    let t = c
-                        .connect(ServerName::try_from("localhost").unwrap(), s)
-                        .await?;
+                    let t = c.connect(ServerName::try_from("localhost").unwrap(), s).await?;
                     assert_eq!(
                         t.get_ref().1.alpn_protocol(),
                         Some(&b"h2"[..]),
@@ -299,10 +290,7 @@ fn automtls_accepts_only_terraforms_certificate_and_shuts_down_cleanly() {
     let pid = p.child.id() as i32;
     assert_eq!(unsafe_kill(pid, 2), 0);
     std::thread::sleep(Duration::from_millis(200));
-    assert!(
-        p.child.try_wait().unwrap().is_none(),
-        "SIGINT killed the plugin"
-    );
+    assert!(p.child.try_wait().unwrap().is_none(), "SIGINT killed the plugin");
     let s = rt.block_on(async { schema(connect(&p, Some(&terraform)).await.unwrap()).await });
     assert!(s.is_ok());
 
@@ -314,8 +302,7 @@ fn automtls_accepts_only_terraforms_certificate_and_shuts_down_cleanly() {
             .await
             .unwrap();
     });
-    let status =
-        wait_exit(&mut p.child, Duration::from_secs(2)).expect("exits within 2 s after Shutdown");
+    let status = wait_exit(&mut p.child, Duration::from_secs(2)).expect("exits within 2 s after Shutdown");
     assert!(status.success(), "{status:?}");
     assert!(!p.socket.exists(), "socket left behind");
 }
@@ -361,10 +348,7 @@ fn debug_mode_prints_the_reattach_value() {
     }
     let value = value.expect("reattach line printed");
     let v: serde_json::Value = serde_json::from_str(&value).unwrap();
-    let entry = &v[format!(
-        "registry.terraform.io/{}/rhombus",
-        mfa_providers::SOURCE_NAMESPACE
-    )];
+    let entry = &v[format!("registry.terraform.io/{}/rhombus", mfa_providers::SOURCE_NAMESPACE)];
     assert_eq!(entry["ProtocolVersion"], 5);
     assert_eq!(entry["Pid"], child.id());
     let p = Plugin {
@@ -397,10 +381,7 @@ fn resource_state() -> pb::DynamicValue {
     let p = (vendors::find("rhombus").unwrap().provider)();
     let (_, ty) = p.resource_schema("rhombus_mfa_settings").unwrap();
     let v = Value::Object(BTreeMap::from([
-        (
-            "id".to_string(),
-            Value::String("AcmeSecurityOrg0000001".into()),
-        ),
+        ("id".to_string(), Value::String("AcmeSecurityOrg0000001".into())),
         ("mfa_enabled".to_string(), Value::Bool(true)),
         ("restore_on_destroy".to_string(), Value::Bool(false)),
     ]));
@@ -448,14 +429,8 @@ fn stop_cancels_in_flight_calls_promptly() {
         c.stop(pb::stop::Request {}).await.unwrap();
         read.await.unwrap()
     });
-    assert!(
-        elapsed < Duration::from_secs(3),
-        "read took {elapsed:?} after Stop"
-    );
-    assert!(
-        diags.iter().any(|d| d.summary.contains("cancelled")),
-        "{diags:?}"
-    );
+    assert!(elapsed < Duration::from_secs(3), "read took {elapsed:?} after Stop");
+    assert!(diags.iter().any(|d| d.summary.contains("cancelled")), "{diags:?}");
 }
 
 #[test]
@@ -463,18 +438,14 @@ fn large_messages_and_malformed_values_get_answers_not_transport_errors() {
     let p = launch(None, &[]);
     harness::rt().block_on(async {
         // Terraform's client accepts messages up to 2 GiB; so must this test client.
-        let mut c = ProviderClient::new(connect(&p, None).await.unwrap())
-            .max_decoding_message_size(usize::MAX);
+        let mut c = ProviderClient::new(connect(&p, None).await.unwrap()).max_decoding_message_size(usize::MAX);
         // 6 MiB, over tonic's 4 MiB default.
         let big = "x".repeat(6 << 20);
         let p2 = (vendors::find("rhombus").unwrap().provider)();
         let ty = p2.schema().ty();
-        let v = Value::Object(BTreeMap::from([(
-            "ca_cert_pem".to_string(),
-            Value::String(big),
-        )]))
-        .conform(&ty)
-        .unwrap();
+        let v = Value::Object(BTreeMap::from([("ca_cert_pem".to_string(), Value::String(big))]))
+            .conform(&ty)
+            .unwrap();
         let r = c
             .prepare_provider_config(pb::prepare_provider_config::Request {
                 config: Some(pb::DynamicValue {
@@ -499,10 +470,7 @@ fn large_messages_and_malformed_values_get_answers_not_transport_errors() {
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(
-            r.diagnostics[0].severity,
-            pb::diagnostic::Severity::Error as i32
-        );
+        assert_eq!(r.diagnostics[0].severity, pb::diagnostic::Severity::Error as i32);
         assert!(
             r.diagnostics[0].detail.contains("unsupported attribute"),
             "{:?}",
@@ -558,9 +526,7 @@ fn upgrade_resource_state_reencodes_under_the_current_schema() {
                 type_name: "rhombus_mfa_settings".into(),
                 version: 0,
                 raw_state: Some(pb::RawState {
-                    json:
-                        br#"{"id":"o","mfa_enabled":true,"trusted_device_skip_days":30,"gone":1}"#
-                            .to_vec(),
+                    json: br#"{"id":"o","mfa_enabled":true,"trusted_device_skip_days":30,"gone":1}"#.to_vec(),
                     flatmap: Default::default(),
                 }),
             })
@@ -573,10 +539,7 @@ fn upgrade_resource_state_reencodes_under_the_current_schema() {
         let v = codec::from_msgpack(&r.upgraded_state.unwrap().msgpack, ty).unwrap();
         assert_eq!(v.attr("id"), &Value::String("o".into()));
         assert_eq!(v.attr("restore_on_destroy"), &Value::Null);
-        assert_eq!(
-            v.attr("trusted_device_skip_days"),
-            &Value::Number(Number::Int(30))
-        );
+        assert_eq!(v.attr("trusted_device_skip_days"), &Value::Number(Number::Int(30)));
     });
 }
 
@@ -593,12 +556,7 @@ fn logs_are_hclog_json_on_stderr_and_follow_tf_log() {
         });
         wait_exit(&mut p.child, Duration::from_secs(3)).expect("exits");
         let mut err = String::new();
-        p.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
+        p.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
         err
     }
     let quiet = stderr_after_shutdown(&[]);
@@ -607,8 +565,7 @@ fn logs_are_hclog_json_on_stderr_and_follow_tf_log() {
     let lines: Vec<&str> = loud.lines().collect();
     assert!(!lines.is_empty());
     for l in lines {
-        let v: serde_json::Value =
-            serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"));
+        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"));
         assert!(
             v["@message"].is_string() && v["@level"].is_string() && v["@timestamp"].is_string(),
             "{l}"

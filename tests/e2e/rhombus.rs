@@ -29,9 +29,7 @@ fn lifecycle_create_noop_update_drift_destroy() {
         "  mfa_enabled = true\n  trusted_device_skip_days = 14",
     ));
 
-    ws.apply()
-        .ok()
-        .mentions(&["1 added", &format!("[id={DEMO_ORG_UUID}]")]);
+    ws.apply().ok().mentions(&["1 added", &format!("[id={DEMO_ORG_UUID}]")]);
     assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(true), Some(14)));
     ws.assert_no_changes();
     let attrs = ws.attrs("rhombus_mfa_settings.org");
@@ -62,17 +60,15 @@ fn lifecycle_create_noop_update_drift_destroy() {
 
     // Someone switches MFA off in the console: the plan shows it and apply puts it back.
     app.set_mfa(DEMO_ORG_UUID, false, -1);
-    ws.assert_changes()
-        .mentions(&["~ mfa_enabled = false -> true"]);
+    ws.assert_changes().mentions(&["~ mfa_enabled = false -> true"]);
     ws.apply().ok();
     assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(true), Some(-1)));
 
     // Destroy without restore_on_destroy forgets, warns, and leaves MFA on.
     let writes_before = emu.control.count("POST", "updateMFASettings");
-    ws.destroy().ok().mentions(&[
-        "Rhombus MFA settings will be left as they are",
-        "1 destroyed",
-    ]);
+    ws.destroy()
+        .ok()
+        .mentions(&["Rhombus MFA settings will be left as they are", "1 destroyed"]);
     assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(true), Some(-1)));
     assert_eq!(
         emu.control.count("POST", "updateMFASettings"),
@@ -88,10 +84,7 @@ fn unset_days_keeps_the_org_value_and_second_apply_sends_nothing() {
     ws.apply().ok();
     // The org already had MFA on with 30 days: adopting it needs no write.
     assert_eq!(emu.control.count("POST", "updateMFASettings"), 0);
-    assert_eq!(
-        ws.attrs("rhombus_mfa_settings.org")["trusted_device_skip_days"],
-        30
-    );
+    assert_eq!(ws.attrs("rhombus_mfa_settings.org")["trusted_device_skip_days"], 30);
     // Changing the days out of band is not drift for a configuration that does not set them.
     app.set_mfa(DEMO_ORG_UUID, true, 90);
     ws.assert_no_changes();
@@ -110,11 +103,7 @@ fn restore_on_destroy_puts_back_the_adopted_settings() {
     ws.assert_no_changes();
     let out = ws.destroy();
     out.ok();
-    assert!(
-        !out.text().contains("will be left as they are"),
-        "{}",
-        out.all()
-    );
+    assert!(!out.text().contains("will be left as they are"), "{}", out.all());
     assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(false), Some(0)));
 }
 
@@ -179,12 +168,8 @@ fn bad_configuration_fails_early_with_attribute_paths() {
 
     let plain_http = config("http://api.example.com", "  mfa_enabled = true");
     ws.write(&plain_http);
-    ws.plan()
-        .fails_with(&["Invalid Rhombus endpoint", "loopback"]);
-    assert!(
-        emu.control.requests().is_empty(),
-        "nothing may reach the API"
-    );
+    ws.plan().fails_with(&["Invalid Rhombus endpoint", "loopback"]);
+    assert!(emu.control.requests().is_empty(), "nothing may reach the API");
 }
 
 #[test]
@@ -199,10 +184,7 @@ fn settings_from_environment_variables() {
     let ws = Ws::with(
         harness::terraform(),
         &cfg,
-        &[
-            ("RHOMBUS_ENDPOINT", &url),
-            ("RHOMBUS_API_KEY", DEMO_API_KEY),
-        ],
+        &[("RHOMBUS_ENDPOINT", &url), ("RHOMBUS_API_KEY", DEMO_API_KEY)],
     );
     ws.apply().ok();
     assert_eq!(app.mfa(DEMO_ORG_UUID).0, Some(true));
@@ -214,15 +196,8 @@ fn wrong_key_is_a_clear_401() {
     let cfg = config(&emu.url(), "  mfa_enabled = true").replace(DEMO_API_KEY, "notARealKey");
     let ws = Ws::new(&cfg);
     let r = ws.apply();
-    r.fails_with(&[
-        "Rhombus rejected the API key",
-        "HTTP 401",
-        "RHOMBUS_API_KEY",
-    ]);
-    assert!(
-        !r.all().contains("notARealKey"),
-        "the key must not appear in output"
-    );
+    r.fails_with(&["Rhombus rejected the API key", "HTTP 401", "RHOMBUS_API_KEY"]);
+    assert!(!r.all().contains("notARealKey"), "the key must not appear in output");
 }
 
 #[test]
@@ -254,16 +229,13 @@ fn error_envelope_on_200_and_warnings_reach_the_user() {
             .on_path("updateMFASettings"),
     );
     let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true"));
-    ws.apply().fails_with(&[
-        "Rhombus reported an error",
-        "settings are locked for maintenance",
-    ]);
+    ws.apply()
+        .fails_with(&["Rhombus reported an error", "settings are locked for maintenance"]);
     // Nothing was created: a retry creates it, and Rhombus's warning is shown.
     app.warn_next_update("MFA enforcement starts at the next login");
-    ws.apply().ok().mentions(&[
-        "Warning: Rhombus warning",
-        "MFA enforcement starts at the next login",
-    ]);
+    ws.apply()
+        .ok()
+        .mentions(&["Warning: Rhombus warning", "MFA enforcement starts at the next login"]);
 }
 
 /// The same lifecycle under a current Terraform (tfplugin5.10 clients: ALPN h2 enforced, identity
@@ -271,26 +243,20 @@ fn error_envelope_on_200_and_warnings_reach_the_user() {
 #[test]
 fn lifecycle_under_current_terraform() {
     let Some(tf) = harness::terraform_current() else {
-        eprintln!(
-            "skipped: no TERRAFORM_CURRENT (scripts/test sets it when `terraform` on PATH is another version)"
-        );
+        eprintln!("skipped: no TERRAFORM_CURRENT (scripts/test sets it when `terraform` on PATH is another version)");
         return;
     };
     let (app, emu) = emulator();
     app.set_mfa(DEMO_ORG_UUID, false, 0);
     let ws = Ws::with(
         tf,
-        &config(
-            &emu.url(),
-            "  mfa_enabled = true\n  trusted_device_skip_days = 3",
-        ),
+        &config(&emu.url(), "  mfa_enabled = true\n  trusted_device_skip_days = 3"),
         &[],
     );
     ws.apply().ok();
     ws.assert_no_changes();
     app.set_mfa(DEMO_ORG_UUID, false, 3);
-    ws.assert_changes()
-        .mentions(&["~ mfa_enabled = false -> true"]);
+    ws.assert_changes().mentions(&["~ mfa_enabled = false -> true"]);
     ws.apply().ok();
     ws.import("rhombus_mfa_settings.org", DEMO_ORG_UUID)
         .fails_with(&["Resource already managed by Terraform"]);

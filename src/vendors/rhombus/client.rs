@@ -41,11 +41,7 @@ pub enum RhombusError {
     #[error("Rhombus reported an error on {call}: {message}")]
     Api { call: String, message: String },
     #[error("Rhombus answered {call} with HTTP {status}: {message}")]
-    Status {
-        call: String,
-        status: u16,
-        message: String,
-    },
+    Status { call: String, status: u16, message: String },
     #[error("Rhombus answered {call} without an org object")]
     NoOrg { call: String },
 }
@@ -57,9 +53,7 @@ impl ToDiagnostic for RhombusError {
             RhombusError::Unauthorized { .. } => "Rhombus rejected the API key".into(),
             RhombusError::Api { .. } => "Rhombus reported an error".into(),
             RhombusError::Status { status: 429, .. } => "Rhombus rate limit exceeded".into(),
-            RhombusError::Status { .. } | RhombusError::NoOrg { .. } => {
-                "Unexpected answer from the Rhombus API".into()
-            }
+            RhombusError::Status { .. } | RhombusError::NoOrg { .. } => "Unexpected answer from the Rhombus API".into(),
         }
     }
     fn detail(&self) -> String {
@@ -146,9 +140,7 @@ impl RhombusClient {
 
     /// `POST /api/org/getOrgV2` with `{}`: the org the key belongs to.
     pub async fn get_org(&self, cancel: &CancellationToken) -> Result<Org, RhombusError> {
-        let env = self
-            .post("/api/org/getOrgV2", serde_json::json!({}), cancel)
-            .await?;
+        let env = self.post("/api/org/getOrgV2", serde_json::json!({}), cancel).await?;
         env.org.ok_or_else(|| RhombusError::NoOrg {
             call: "POST /api/org/getOrgV2".into(),
         })
@@ -169,11 +161,7 @@ impl RhombusClient {
             body.insert("v3AuthNumDaysSkip2FAForTrustedDevices".into(), d.into());
         }
         let env = self
-            .post(
-                "/api/org/updateMFASettings",
-                serde_json::Value::Object(body),
-                cancel,
-            )
+            .post("/api/org/updateMFASettings", serde_json::Value::Object(body), cancel)
             .await?;
         let warning = env.warning_msg.filter(|w| !w.trim().is_empty());
         let org = env.org.ok_or_else(|| RhombusError::NoOrg {
@@ -212,9 +200,7 @@ mod tests {
     #[tokio::test]
     async fn reads_writes_and_surfaces_warnings_and_envelope_errors() {
         let app = Arc::new(RhombusEmulator::new());
-        let emu = emulator::start(app.clone(), ServerOptions::default())
-            .await
-            .unwrap();
+        let emu = emulator::start(app.clone(), ServerOptions::default()).await.unwrap();
         let http = HttpClient::new("Rhombus", "rhombus", "", HttpSettings::default()).unwrap();
         let c = RhombusClient::new(
             http,

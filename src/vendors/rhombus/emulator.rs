@@ -69,14 +69,8 @@ impl Default for RhombusEmulator {
 impl RhombusEmulator {
     pub fn new() -> Self {
         let mut orgs = BTreeMap::new();
-        orgs.insert(
-            DEMO_ORG_UUID.to_string(),
-            org_object(DEMO_ORG_UUID, "Acme Security"),
-        );
-        orgs.insert(
-            CLIENT_ORG_UUID.to_string(),
-            org_object(CLIENT_ORG_UUID, "Acme Client"),
-        );
+        orgs.insert(DEMO_ORG_UUID.to_string(), org_object(DEMO_ORG_UUID, "Acme Security"));
+        orgs.insert(CLIENT_ORG_UUID.to_string(), org_object(CLIENT_ORG_UUID, "Acme Client"));
         let mut keys = BTreeMap::new();
         keys.insert(
             DEMO_API_KEY.to_string(),
@@ -148,10 +142,7 @@ impl RhombusEmulator {
                 if info.clients.contains(&client) {
                     Ok(client)
                 } else {
-                    Err((
-                        StatusCode::FORBIDDEN,
-                        "Partner has no access to this organization",
-                    ))
+                    Err((StatusCode::FORBIDDEN, "Partner has no access to this organization"))
                 }
             }
             _ => Ok(info.org.clone()),
@@ -210,8 +201,7 @@ impl RhombusEmulator {
         }
         let org = o.clone();
         let warning = s.next_warning.take();
-        Json200(json!({"error": false, "errorMsg": null, "org": org, "warningMsg": warning}))
-            .into_response()
+        Json200(json!({"error": false, "errorMsg": null, "org": org, "warningMsg": warning})).into_response()
     }
 }
 

@@ -67,12 +67,7 @@ impl Provider for RhombusProvider {
         Schema::new("Manages MFA settings of a Rhombus organization.", attrs)
     }
 
-    async fn configure(
-        &self,
-        req: ConfigureRequest,
-        config: Config,
-        diags: &mut Diagnostics,
-    ) -> Option<RhombusClient> {
+    async fn configure(&self, req: ConfigureRequest, config: Config, diags: &mut Diagnostics) -> Option<RhombusClient> {
         let Some(api_key) = config.api_key.into_known().filter(|k| !k.trim().is_empty()) else {
             diags.attr_error(
                 AttrPath::attr("api_key"),
@@ -81,10 +76,7 @@ impl Provider for RhombusProvider {
             );
             return None;
         };
-        let endpoint = config
-            .endpoint
-            .into_known()
-            .unwrap_or_else(|| DEFAULT_ENDPOINT.into());
+        let endpoint = config.endpoint.into_known().unwrap_or_else(|| DEFAULT_ENDPOINT.into());
         let base = match check_base_url(&endpoint) {
             Ok(u) => u,
             Err(why) => {
@@ -100,16 +92,8 @@ impl Provider for RhombusProvider {
                 return None;
             }
         };
-        let scheme = config
-            .auth_scheme
-            .into_known()
-            .unwrap_or_else(|| "api-token".into());
-        Some(RhombusClient::new(
-            http,
-            base,
-            api_key.trim().to_string(),
-            scheme,
-        ))
+        let scheme = config.auth_scheme.into_known().unwrap_or_else(|| "api-token".into());
+        Some(RhombusClient::new(http, base, api_key.trim().to_string(), scheme))
     }
 
     fn resources(&self) -> Vec<Box<dyn DynResource<RhombusClient>>> {

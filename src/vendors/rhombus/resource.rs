@@ -146,10 +146,7 @@ impl Resource for MfaSettings {
             );
             return None;
         }
-        Some(Read::Found(
-            state_from(&org, current.restore_on_destroy),
-            private,
-        ))
+        Some(Read::Found(state_from(&org, current.restore_on_destroy), private))
     }
 
     async fn update(
@@ -178,13 +175,7 @@ impl Resource for MfaSettings {
         Some((state_from(&org, planned.restore_on_destroy), private))
     }
 
-    async fn delete(
-        &self,
-        ctx: &Ctx<RhombusClient>,
-        prior: State,
-        private: Private,
-        diags: &mut Diagnostics,
-    ) -> bool {
+    async fn delete(&self, ctx: &Ctx<RhombusClient>, prior: State, private: Private, diags: &mut Diagnostics) -> bool {
         if prior.restore_on_destroy.known() != Some(&true) {
             self.plan_destroy(&prior, diags);
             return true;
@@ -199,11 +190,7 @@ impl Resource for MfaSettings {
         };
         match ctx
             .client
-            .update_mfa(
-                adopted.mfa_enabled,
-                adopted.trusted_device_skip_days,
-                &ctx.cancel,
-            )
+            .update_mfa(adopted.mfa_enabled, adopted.trusted_device_skip_days, &ctx.cancel)
             .await
         {
             Ok(w) => {
@@ -219,12 +206,7 @@ impl Resource for MfaSettings {
         }
     }
 
-    async fn import(
-        &self,
-        ctx: &Ctx<RhombusClient>,
-        id: &str,
-        diags: &mut Diagnostics,
-    ) -> Option<(State, Private)> {
+    async fn import(&self, ctx: &Ctx<RhombusClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
         let org = ctx
             .client
             .get_org(&ctx.cancel)
@@ -252,12 +234,7 @@ impl Resource for MfaSettings {
 }
 
 /// Sends what the plan asks for, skipping the call when the org already matches.
-async fn write(
-    ctx: &Ctx<RhombusClient>,
-    current: &Org,
-    planned: &State,
-    diags: &mut Diagnostics,
-) -> Option<Org> {
+async fn write(ctx: &Ctx<RhombusClient>, current: &Org, planned: &State, diags: &mut Diagnostics) -> Option<Org> {
     let want_enabled = planned.mfa_enabled.known().copied();
     let want_days = planned.trusted_device_skip_days.known().copied();
     let needed = want_enabled.is_some_and(|w| current.mfa_enabled != Some(w))
@@ -265,11 +242,7 @@ async fn write(
     if !needed && current.uuid.is_some() && current.mfa_enabled.is_some() {
         return Some(current.clone());
     }
-    match ctx
-        .client
-        .update_mfa(want_enabled, want_days, &ctx.cancel)
-        .await
-    {
+    match ctx.client.update_mfa(want_enabled, want_days, &ctx.cancel).await {
         Ok(w) => {
             if let Some(msg) = w.warning {
                 diags.warning("Rhombus warning", msg);
