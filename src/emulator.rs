@@ -48,7 +48,7 @@ pub enum FaultKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fault {
     pub kind: FaultKind,
-    /// Applies only to request paths containing this text.
+    /// Applies only to request paths containing this text; a trailing `$` anchors it at the end.
     pub path: Option<String>,
     /// Applies only to this HTTP method.
     pub method: Option<String>,
@@ -150,7 +150,10 @@ impl Fault {
 
     fn matches(&self, method: &str, path: &str) -> bool {
         self.times != Some(0)
-            && self.path.as_deref().is_none_or(|p| path.contains(p))
+            && self.path.as_deref().is_none_or(|p| match p.strip_suffix('$') {
+                Some(anchored) => path.ends_with(anchored),
+                None => path.contains(p),
+            })
             && self.method.as_deref().is_none_or(|m| m == method)
             && (self.probability >= 1.0 || rand::random::<f64>() < self.probability)
     }

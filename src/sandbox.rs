@@ -36,7 +36,8 @@ options:
   --latency MS             add MS milliseconds to every API answer
   --latency TYPE=MS        ... for one provider type only
   --fault TYPE=SPEC        inject a fault; SPEC is KIND[,path=TEXT][,method=M][,times=N][,p=PROB][,retry_after=S]
-                           with KIND one of status=CODE, drop, delay=MS, html=CODE, malformed, envelope
+                           with KIND one of status=CODE, drop, delay=MS, html=CODE, malformed, envelope;
+                           path matches a substring, or the end of the path when it ends with $
                            (repeatable; e.g. --fault rhombus=status=503,times=2)
   --only TYPE[,TYPE...]    start only these provider types
   --tls                    serve HTTPS with self-signed certificates

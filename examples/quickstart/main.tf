@@ -7,7 +7,16 @@ terraform {
     rhombus = {
       source = "registry.terraform.io/mfa-iac/rhombus"
     }
+    zitadel = {
+      source = "registry.terraform.io/mfa-iac/zitadel"
+    }
   }
+}
+
+variable "zitadel_org_id" {
+  description = "The ZITADEL organization whose login settings require passkeys (the sandbox's \"Acme Labs\")."
+  type        = string
+  default     = "300000000000000003"
 }
 
 variable "trusted_device_days" {
@@ -22,4 +31,18 @@ provider "rhombus" {}
 resource "rhombus_mfa_settings" "org" {
   mfa_enabled              = true
   trusted_device_skip_days = var.trusted_device_days
+}
+
+# Settings come from ZITADEL_URL and ZITADEL_ACCESS_TOKEN.
+provider "zitadel" {}
+
+# Passkeys for the organization, and one-time codes by e-mail as a second factor.
+resource "zitadel_login_multifactor" "passkeys" {
+  type   = "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"
+  org_id = var.zitadel_org_id
+}
+
+resource "zitadel_login_second_factor" "email_otp" {
+  type   = "SECOND_FACTOR_TYPE_OTP_EMAIL"
+  org_id = var.zitadel_org_id
 }

@@ -7,6 +7,7 @@ use crate::emulator::EmulatorApp;
 use crate::plugin::provider::{DynProvider, ProviderHost};
 
 pub mod rhombus;
+pub mod zitadel;
 
 /// One provider type: how to build its provider and its emulator.
 pub struct Vendor {
@@ -17,11 +18,21 @@ pub struct Vendor {
     pub emulator: fn() -> Arc<dyn EmulatorApp>,
 }
 
-pub static VENDORS: &[Vendor] = &[Vendor {
-    type_name: "rhombus",
-    provider: || ProviderHost::boxed(rhombus::RhombusProvider),
-    emulator: || Arc::new(rhombus::emulator::RhombusEmulator::new()),
-}];
+/// One registry line: provider type, provider value, emulator type (built with `new()`).
+macro_rules! vendor {
+    ($type_name:literal, $provider:expr, $emulator:ty) => {
+        Vendor {
+            type_name: $type_name,
+            provider: || ProviderHost::boxed($provider),
+            emulator: || Arc::new(<$emulator>::new()),
+        }
+    };
+}
+
+pub static VENDORS: &[Vendor] = &[
+    vendor!("rhombus", rhombus::RhombusProvider, rhombus::emulator::RhombusEmulator),
+    vendor!("zitadel", zitadel::ZitadelProvider, zitadel::emulator::ZitadelEmulator),
+];
 
 pub fn find(type_name: &str) -> Option<&'static Vendor> {
     VENDORS.iter().find(|v| v.type_name == type_name)

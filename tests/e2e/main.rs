@@ -4,3 +4,4 @@ mod examples;
 mod harness;
 mod protocol;
 mod rhombus;
+mod zitadel;

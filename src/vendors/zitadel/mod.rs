@@ -1,0 +1,186 @@
+//! ZITADEL (identity platform): provider `zitadel`, resources `zitadel_login_multifactor` and
+//! `zitadel_login_second_factor`. Seed: zitadel-add-multifactor.txt; facts: research/vendor-apis.md §3.
+
+pub mod auth;
+pub mod client;
+pub mod emulator;
+pub mod resource;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::http::{HttpClient, HttpSettings, check_base_url};
+use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::provider::{ConfigureRequest, Provider};
+use crate::plugin::resource::{DynResource, Typed};
+use crate::plugin::schema::{Attribute, Schema};
+use crate::plugin::typed::Attr;
+use crate::plugin::value::Type;
+
+use auth::{Credentials, KeyFile, TokenSource};
+use client::{FactorKind, ZitadelClient};
+
+pub struct ZitadelProvider;
+
+#[derive(Debug, Deserialize)]
+pub struct Config {
+    pub url: Attr<String>,
+    pub access_token: Attr<String>,
+    pub jwt_profile_json: Attr<String>,
+    pub jwt_profile_file: Attr<String>,
+}
+
+const AUTH_HELP: &str = "Set exactly one of: access_token (or ZITADEL_ACCESS_TOKEN), a personal access token of a service user; \
+                         jwt_profile_json (or ZITADEL_JWT_PROFILE_JSON), the content of a service user's key file; \
+                         jwt_profile_file (or ZITADEL_JWT_PROFILE_FILE), the path of that key file.";
+
+#[async_trait]
+impl Provider for ZitadelProvider {
+    type Config = Config;
+    type Client = ZitadelClient;
+
+    fn type_name(&self) -> &'static str {
+        "zitadel"
+    }
+
+    fn schema(&self) -> Schema {
+        let mut attrs = vec![
+            Attribute::optional(
+                "url",
+                Type::String,
+                "The instance URL, e.g. `https://acme.zitadel.cloud` (required; can be set with `ZITADEL_URL`). ZITADEL picks the \
+                 instance by this host name, and it is the audience of JWT-profile tokens.",
+            )
+            .env("ZITADEL_URL"),
+            Attribute::optional(
+                "access_token",
+                Type::String,
+                "A personal access token of a service user, sent as `Authorization: Bearer`. Can be set with `ZITADEL_ACCESS_TOKEN`.",
+            )
+            .sensitive()
+            .env("ZITADEL_ACCESS_TOKEN"),
+            Attribute::optional(
+                "jwt_profile_json",
+                Type::String,
+                "The content of a service user's JSON key file. The provider signs a JWT with it and exchanges it for an access token \
+                 (JWT bearer grant), renewed before it expires. Can be set with `ZITADEL_JWT_PROFILE_JSON`.",
+            )
+            .sensitive()
+            .env("ZITADEL_JWT_PROFILE_JSON"),
+            Attribute::optional(
+                "jwt_profile_file",
+                Type::String,
+                "Path of a service user's JSON key file, used like `jwt_profile_json`. Can be set with `ZITADEL_JWT_PROFILE_FILE`.",
+            )
+            .env("ZITADEL_JWT_PROFILE_FILE"),
+        ];
+        attrs.extend(HttpSettings::attributes("ZITADEL"));
+        Schema::new(
+            "Manages login factors of a ZITADEL instance and its organizations.",
+            attrs,
+        )
+    }
+
+    fn validate(&self, config: &Config, diags: &mut Diagnostics) {
+        // Only what is set in the configuration itself can be checked before Configure.
+        let set = [&config.access_token, &config.jwt_profile_json, &config.jwt_profile_file]
+            .iter()
+            .filter(|a| !a.is_null())
+            .count();
+        if set > 1 {
+            diags.error(
+                "Conflicting ZITADEL credentials",
+                format!("More than one authentication method is set. {AUTH_HELP}"),
+            );
+        }
+    }
+
+    async fn configure(&self, req: ConfigureRequest, config: Config, diags: &mut Diagnostics) -> Option<ZitadelClient> {
+        let Some(url) = config.url.into_known().filter(|u| !u.trim().is_empty()) else {
+            diags.attr_error(
+                AttrPath::attr("url"),
+                "Missing ZITADEL URL",
+                "Set url in the provider \"zitadel\" block or the ZITADEL_URL environment variable, e.g. https://acme.zitadel.cloud.",
+            );
+            return None;
+        };
+        let base = match check_base_url(&url) {
+            Ok(u) => u,
+            Err(why) => {
+                diags.attr_error(AttrPath::attr("url"), "Invalid ZITADEL URL", why);
+                return None;
+            }
+        };
+        let methods: Vec<(&str, String)> = [
+            ("access_token", config.access_token),
+            ("jwt_profile_json", config.jwt_profile_json),
+            ("jwt_profile_file", config.jwt_profile_file),
+        ]
+        .into_iter()
+        .filter_map(|(n, v)| v.into_known().filter(|s| !s.trim().is_empty()).map(|s| (n, s)))
+        .collect();
+        let credentials = match methods.as_slice() {
+            [] => {
+                diags.error("Missing ZITADEL credentials", AUTH_HELP);
+                return None;
+            }
+            [(_, _), (_, _), ..] => {
+                let names: Vec<&str> = methods.iter().map(|(n, _)| *n).collect();
+                diags.error(
+                    "Conflicting ZITADEL credentials",
+                    format!(
+                        "{} are all set (in the configuration or the environment). {AUTH_HELP}",
+                        names.join(" and ")
+                    ),
+                );
+                return None;
+            }
+            [("access_token", token)] => Credentials::Pat(token.trim().to_string()),
+            [(name, value)] => {
+                let json = if *name == "jwt_profile_file" {
+                    match std::fs::read_to_string(value.trim()) {
+                        Ok(j) => j,
+                        Err(e) => {
+                            diags.attr_error(
+                                AttrPath::attr(*name),
+                                "Cannot read the ZITADEL key file",
+                                format!("{}: {e}", value.trim()),
+                            );
+                            return None;
+                        }
+                    }
+                } else {
+                    value.clone()
+                };
+                match KeyFile::parse(&json) {
+                    Ok((key_file, key)) => Credentials::JwtProfile { key_file, key },
+                    Err(why) => {
+                        diags.attr_error(AttrPath::attr(*name), "Invalid ZITADEL key file", why);
+                        return None;
+                    }
+                }
+            }
+        };
+        let settings = HttpSettings::from_config(&req.raw, diags)?;
+        let http = match HttpClient::new("ZITADEL", "zitadel", &req.terraform_version, settings) {
+            Ok(h) => h,
+            Err(e) => {
+                diags.error("Cannot set up the HTTP client", e);
+                return None;
+            }
+        };
+        let tokens = TokenSource::new(credentials, base.clone());
+        Some(ZitadelClient::new(http, base, tokens))
+    }
+
+    fn resources(&self) -> Vec<Box<dyn DynResource<ZitadelClient>>> {
+        vec![
+            Typed::boxed(resource::LoginFactor {
+                kind: FactorKind::Multi,
+            }),
+            Typed::boxed(resource::LoginFactor {
+                kind: FactorKind::Second,
+            }),
+        ]
+    }
+}

@@ -1,0 +1,253 @@
+//! `zitadel_login_multifactor` / `zitadel_login_second_factor` under real Terraform against the
+//! ZITADEL emulator.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mfa_providers::emulator::{Fault, RunningEmulator};
+use mfa_providers::vendors::zitadel::client::FactorKind::{Multi, Second};
+use mfa_providers::vendors::zitadel::emulator::{
+    ADMIN_PAT, CUSTOM_ORG, INHERITING_ORG, INHERITING_ORG_2, ORG_OWNER_PAT, ZitadelEmulator,
+};
+
+use crate::harness::{self, Ws, required_providers};
+
+const PASSKEY: &str = "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION";
+
+fn emulator() -> (Arc<ZitadelEmulator>, RunningEmulator) {
+    let app = Arc::new(ZitadelEmulator::new());
+    let running = harness::start(app.clone());
+    (app, running)
+}
+
+fn provider(url: &str, auth: &str) -> String {
+    format!(
+        "{}\nprovider \"zitadel\" {{\n  url = \"{url}\"\n  {auth}\n}}\n",
+        required_providers(&["zitadel"])
+    )
+}
+
+fn pat(url: &str) -> String {
+    provider(url, &format!("access_token = \"{ADMIN_PAT}\""))
+}
+
+fn factor(kind: &str, name: &str, ty: &str, org: Option<&str>) -> String {
+    let org = org.map(|o| format!("\n  org_id = \"{o}\"")).unwrap_or_default();
+    format!("\nresource \"zitadel_login_{kind}\" \"{name}\" {{\n  type = \"{ty}\"{org}\n}}\n")
+}
+
+#[test]
+fn instance_and_org_scopes_lifecycle_with_drift_and_destroy() {
+    let (app, emu) = emulator();
+    let config = pat(&emu.url())
+        + &factor("second_factor", "email", "SECOND_FACTOR_TYPE_OTP_EMAIL", None)
+        + &factor("multifactor", "passkeys", PASSKEY, Some(CUSTOM_ORG));
+    let ws = Ws::new(&config);
+    ws.apply().ok().mentions(&[
+        "2 added",
+        "[id=instance/SECOND_FACTOR_TYPE_OTP_EMAIL]",
+        &format!("[id={CUSTOM_ORG}/{PASSKEY}]"),
+    ]);
+    assert!(
+        app.instance_factors(Second)
+            .contains(&"SECOND_FACTOR_TYPE_OTP_EMAIL".to_string())
+    );
+    assert_eq!(app.org_factors(CUSTOM_ORG, Multi), Some(vec![PASSKEY.to_string()]));
+    ws.assert_no_changes();
+
+    // Removed in the console: the plan recreates it.
+    app.remove_out_of_band(Some(CUSTOM_ORG), Multi, PASSKEY);
+    ws.assert_changes()
+        .mentions(&["zitadel_login_multifactor.passkeys will be created"]);
+    ws.apply().ok();
+    assert_eq!(app.org_factors(CUSTOM_ORG, Multi), Some(vec![PASSKEY.to_string()]));
+
+    // Changing the organization replaces the resource.
+    ws.write(&config.replace(CUSTOM_ORG, INHERITING_ORG));
+    ws.assert_changes()
+        .mentions(&["must be replaced", "forces replacement"]);
+
+    ws.write(&config);
+    ws.destroy().ok().mentions(&["2 destroyed"]);
+    assert!(
+        !app.instance_factors(Second)
+            .contains(&"SECOND_FACTOR_TYPE_OTP_EMAIL".to_string())
+    );
+    assert_eq!(app.org_factors(CUSTOM_ORG, Multi), Some(vec![]));
+}
+
+#[test]
+fn inheriting_org_gets_its_own_settings_with_a_warning() {
+    let (app, emu) = emulator();
+    let ws = Ws::new(
+        &(pat(&emu.url())
+            + &factor(
+                "second_factor",
+                "email",
+                "SECOND_FACTOR_TYPE_OTP_EMAIL",
+                Some(INHERITING_ORG),
+            )),
+    );
+    ws.apply().ok().mentions(&[
+        &format!("Warning: Organization {INHERITING_ORG} now has login settings of its own"),
+        "zitadel/zitadel#9047",
+    ]);
+    // The inherited values were carried over, with the new factor.
+    let own = app.org_policy(INHERITING_ORG).expect("own settings");
+    assert_eq!(
+        own["secondFactors"],
+        serde_json::json!([
+            "SECOND_FACTOR_TYPE_OTP",
+            "SECOND_FACTOR_TYPE_U2F",
+            "SECOND_FACTOR_TYPE_OTP_EMAIL"
+        ])
+    );
+    assert_eq!(own["multiFactors"], serde_json::json!([PASSKEY]));
+    assert_eq!(own["passwordCheckLifetime"], "864000s");
+    assert_eq!(own["idps"][0]["idpName"], "Google");
+    ws.assert_no_changes();
+
+    // Reset to the defaults in the console: the factor is no longer the organization's own.
+    app.reset_org_to_default(INHERITING_ORG);
+    ws.assert_changes().mentions(&["will be created"]);
+}
+
+#[test]
+fn several_factors_across_several_orgs_at_once() {
+    let (app, emu) = emulator();
+    let config = pat(&emu.url())
+        + &factor("second_factor", "sms_default", "SECOND_FACTOR_TYPE_OTP_SMS", None)
+        + &factor("multifactor", "pk_payments", PASSKEY, Some(CUSTOM_ORG))
+        + &factor("second_factor", "u2f_payments", "SECOND_FACTOR_TYPE_U2F", Some(CUSTOM_ORG))
+        // Two resources on one inheriting organization, one of them for an inherited factor.
+        + &factor("second_factor", "email_labs", "SECOND_FACTOR_TYPE_OTP_EMAIL", Some(INHERITING_ORG))
+        + &factor("second_factor", "otp_labs", "SECOND_FACTOR_TYPE_OTP", Some(INHERITING_ORG))
+        + &factor("multifactor", "pk_retail", PASSKEY, Some(INHERITING_ORG_2));
+    let ws = Ws::new(&config);
+    ws.run(&["apply", "-auto-approve", "-input=false", "-parallelism=10"])
+        .ok()
+        .mentions(&["6 added"]);
+    ws.assert_no_changes();
+    let mut labs = app.org_factors(INHERITING_ORG, Second).unwrap();
+    labs.sort();
+    assert_eq!(
+        labs,
+        [
+            "SECOND_FACTOR_TYPE_OTP",
+            "SECOND_FACTOR_TYPE_OTP_EMAIL",
+            "SECOND_FACTOR_TYPE_U2F"
+        ]
+    );
+    assert_eq!(
+        app.org_factors(INHERITING_ORG_2, Multi),
+        Some(vec![PASSKEY.to_string()])
+    );
+    assert!(
+        app.org_factors(CUSTOM_ORG, Second)
+            .unwrap()
+            .contains(&"SECOND_FACTOR_TYPE_U2F".to_string())
+    );
+    ws.run(&["destroy", "-auto-approve", "-input=false", "-parallelism=10"])
+        .ok()
+        .mentions(&["6 destroyed"]);
+}
+
+#[test]
+fn import_both_scopes_then_no_changes() {
+    let (_app, emu) = emulator();
+    // The instance defaults already have passkeys and OTP; the custom org has OTP.
+    let config = pat(&emu.url())
+        + &factor("multifactor", "pk", PASSKEY, None)
+        + &factor("second_factor", "otp", "SECOND_FACTOR_TYPE_OTP", Some(CUSTOM_ORG));
+    let ws = Ws::new(&config);
+    // Creating what exists fails and names the import command.
+    ws.apply().fails_with(&[
+        &format!("{PASSKEY} is already enabled"),
+        &format!("terraform import zitadel_login_multifactor.<name> instance/{PASSKEY}"),
+    ]);
+    ws.import("zitadel_login_multifactor.pk", &format!("instance/{PASSKEY}"))
+        .ok();
+    ws.import(
+        "zitadel_login_second_factor.otp",
+        &format!("{CUSTOM_ORG}/SECOND_FACTOR_TYPE_OTP"),
+    )
+    .ok();
+    ws.assert_no_changes();
+    ws.import("zitadel_login_second_factor.otp", "bogus")
+        .fails_with(&["Invalid import ID", "instance/<type> or <org_id>/<type>"]);
+}
+
+#[test]
+fn bad_type_and_credentials_fail_before_any_call() {
+    let (_app, emu) = emulator();
+    let ws = Ws::new(&(pat(&emu.url()) + &factor("multifactor", "x", "MULTI_FACTOR_TYPE_UNSPECIFIED", None)));
+    ws.run(&["validate"]).fails_with(&[
+        "Invalid value for type",
+        "\"MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION\"",
+        "type = \"MULTI_FACTOR_TYPE_UNSPECIFIED\"",
+    ]);
+    ws.write(&(pat(&emu.url()) + &factor("second_factor", "x", "SECOND_FACTOR_TYPE_RECOVERY_CODES", None)));
+    ws.run(&["validate"])
+        .fails_with(&["Invalid value for type", "SECOND_FACTOR_TYPE_OTP_SMS"]);
+
+    let body = factor("multifactor", "pk", PASSKEY, None);
+    ws.write(&(provider(&emu.url(), "") + &body));
+    ws.plan().fails_with(&[
+        "Missing ZITADEL credentials",
+        "ZITADEL_ACCESS_TOKEN",
+        "ZITADEL_JWT_PROFILE_FILE",
+    ]);
+    ws.write(&(provider(&emu.url(), "access_token = \"a\"\n  jwt_profile_json = \"{}\"") + &body));
+    ws.run(&["validate"]).fails_with(&["Conflicting ZITADEL credentials"]);
+    ws.write(&(provider(&emu.url(), "jwt_profile_json = \"{\\\"keyId\\\": 1}\"") + &body));
+    ws.plan().fails_with(&["Invalid ZITADEL key file", "jwt_profile_json"]);
+    assert!(emu.control.requests().is_empty(), "no request may be sent");
+}
+
+#[test]
+fn jwt_profile_auth_and_permission_errors() {
+    let (app, emu) = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.json");
+    std::fs::write(&key, app.key_file_json()).unwrap();
+    let body = factor("second_factor", "email", "SECOND_FACTOR_TYPE_OTP_EMAIL", None);
+    let ws = Ws::new(&(provider(&emu.url(), &format!("jwt_profile_file = \"{}\"", key.display())) + &body));
+    ws.apply().ok();
+    ws.assert_no_changes();
+    assert!(emu.control.count("POST", "/oauth/v2/token") >= 1);
+    let out = ws.destroy();
+    out.ok();
+    assert!(!out.all().contains("BEGIN RSA PRIVATE KEY"));
+
+    // An ORG_OWNER may not change the instance defaults.
+    let ws2 = Ws::new(&(provider(&emu.url(), &format!("access_token = \"{ORG_OWNER_PAT}\"")) + &body));
+    ws2.apply().fails_with(&["ZITADEL denied permission", "IAM_OWNER"]);
+    // A wrong token is Unauthenticated, said plainly.
+    let ws3 = Ws::new(&(provider(&emu.url(), "access_token = \"nope\"") + &body));
+    ws3.apply()
+        .fails_with(&["ZITADEL rejected the credentials", "ZITADEL_ACCESS_TOKEN"]);
+}
+
+#[test]
+fn lagging_reads_and_uncertain_writes_are_reconciled() {
+    let (app, emu) = emulator();
+    app.set_projection_lag(Duration::from_millis(800));
+    // The first add answers 503: the provider reads back (absent) before adding again.
+    emu.control.push_fault(
+        Fault::status(503)
+            .times(1)
+            .on_method("POST")
+            .on_path("/admin/v1/policies/login/second_factors$"),
+    );
+    let ws = Ws::new(&(pat(&emu.url()) + &factor("second_factor", "sms", "SECOND_FACTOR_TYPE_OTP_SMS", None)));
+    ws.apply().ok();
+    let adds: Vec<u16> = emu
+        .control
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/admin/v1/policies/login/second_factors")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(adds, [503, 200]);
+    ws.assert_no_changes();
+}
