@@ -10,6 +10,9 @@ terraform {
     zitadel = {
       source = "registry.terraform.io/mfa-iac/zitadel"
     }
+    onlyoffice = {
+      source = "registry.terraform.io/mfa-iac/onlyoffice"
+    }
   }
 }
 
@@ -45,4 +48,13 @@ resource "zitadel_login_multifactor" "passkeys" {
 resource "zitadel_login_second_factor" "email_otp" {
   type   = "SECOND_FACTOR_TYPE_OTP_EMAIL"
   org_id = var.zitadel_org_id
+}
+
+# Settings come from ONLYOFFICE_PORTAL_URL and ONLYOFFICE_API_KEY.
+provider "onlyoffice" {}
+
+# Authenticator-app TFA for the whole portal; the office network is trusted.
+resource "onlyoffice_tfa_settings" "portal" {
+  type        = "app"
+  trusted_ips = ["203.0.113.0/24"]
 }

@@ -2,6 +2,7 @@
 
 mod examples;
 mod harness;
+mod onlyoffice;
 mod protocol;
 mod rhombus;
 mod zitadel;

@@ -1,0 +1,152 @@
+//! ONLYOFFICE DocSpace: provider `onlyoffice`, resource `onlyoffice_tfa_settings`.
+//! Seed: onlyoffice-tfa-settings.txt; facts: research/vendor-apis.md §4.
+
+pub mod client;
+pub mod emulator;
+pub mod resource;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::http::{HttpClient, HttpSettings, check_base_url};
+use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::provider::{ConfigureRequest, Provider};
+use crate::plugin::resource::{DynResource, Typed};
+use crate::plugin::schema::{Attribute, Schema};
+use crate::plugin::typed::Attr;
+use crate::plugin::value::Type;
+
+use client::{Auth, OnlyofficeClient};
+
+pub struct OnlyofficeProvider;
+
+#[derive(Debug, Deserialize)]
+pub struct Config {
+    pub portal_url: Attr<String>,
+    pub api_key: Attr<String>,
+    pub token: Attr<String>,
+    pub username: Attr<String>,
+    pub password: Attr<String>,
+}
+
+const AUTH_HELP: &str = "Set one of: api_key (or ONLYOFFICE_API_KEY), recommended; token (or ONLYOFFICE_TOKEN); \
+                         username and password (or ONLYOFFICE_USERNAME and ONLYOFFICE_PASSWORD).";
+
+#[async_trait]
+impl Provider for OnlyofficeProvider {
+    type Config = Config;
+    type Client = OnlyofficeClient;
+
+    fn type_name(&self) -> &'static str {
+        "onlyoffice"
+    }
+
+    fn schema(&self) -> Schema {
+        let mut attrs = vec![
+            Attribute::optional(
+                "portal_url",
+                Type::String,
+                "The DocSpace portal, e.g. `https://acme.onlyoffice.com` (required; can be set with `ONLYOFFICE_PORTAL_URL`).",
+            )
+            .env("ONLYOFFICE_PORTAL_URL"),
+            Attribute::optional(
+                "api_key",
+                Type::String,
+                "An API key (`sk-…`, Developer Tools → API keys, with write permission), sent as `Authorization: Bearer`. The \
+                 recommended method: unlike session tokens it survives the portal-wide logout that enabling TFA causes. Can be set \
+                 with `ONLYOFFICE_API_KEY`.",
+            )
+            .sensitive()
+            .env("ONLYOFFICE_API_KEY"),
+            Attribute::optional(
+                "token",
+                Type::String,
+                "A session token, sent as the `asc_auth_key` cookie. It stops working when TFA is enabled or changed (DocSpace logs \
+                 out every session). Can be set with `ONLYOFFICE_TOKEN`.",
+            )
+            .sensitive()
+            .env("ONLYOFFICE_TOKEN"),
+            Attribute::optional(
+                "username",
+                Type::String,
+                "User name (e-mail) of a portal administrator, exchanged with `password` for a session token. Can be set with \
+                 `ONLYOFFICE_USERNAME`.",
+            )
+            .env("ONLYOFFICE_USERNAME"),
+            Attribute::optional("password", Type::String, "Password for `username`. Can be set with `ONLYOFFICE_PASSWORD`.")
+                .sensitive()
+                .env("ONLYOFFICE_PASSWORD"),
+        ];
+        attrs.extend(HttpSettings::attributes("ONLYOFFICE"));
+        Schema::new(
+            "Manages the two-factor authentication settings of an ONLYOFFICE DocSpace portal.",
+            attrs,
+        )
+    }
+
+    async fn configure(&self, req: ConfigureRequest, c: Config, diags: &mut Diagnostics) -> Option<OnlyofficeClient> {
+        let Some(url) = c.portal_url.into_known().filter(|u| !u.trim().is_empty()) else {
+            diags.attr_error(
+                AttrPath::attr("portal_url"),
+                "Missing DocSpace portal URL",
+                "Set portal_url in the provider \"onlyoffice\" block or the ONLYOFFICE_PORTAL_URL environment variable.",
+            );
+            return None;
+        };
+        let base = match check_base_url(&url) {
+            Ok(u) => u,
+            Err(why) => {
+                diags.attr_error(AttrPath::attr("portal_url"), "Invalid DocSpace portal URL", why);
+                return None;
+            }
+        };
+        let known = |a: Attr<String>| a.into_known().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let (api_key, token, username, password) =
+            (known(c.api_key), known(c.token), known(c.username), known(c.password));
+        let auth = match (api_key, token, username, password) {
+            (Some(k), None, None, None) => {
+                if !k.starts_with("sk-") {
+                    diags.attr_warning(
+                        AttrPath::attr("api_key"),
+                        "This does not look like a DocSpace API key",
+                        "DocSpace API keys start with \"sk-\"; other values are treated as session tokens by the portal.",
+                    );
+                }
+                Auth::ApiKey(k)
+            }
+            (None, Some(t), None, None) => Auth::Token(t),
+            (None, None, Some(username), Some(password)) => Auth::Password { username, password },
+            (None, None, Some(_), None) | (None, None, None, Some(_)) => {
+                diags.error(
+                    "Incomplete DocSpace credentials",
+                    format!("username and password go together. {AUTH_HELP}"),
+                );
+                return None;
+            }
+            (None, None, None, None) => {
+                diags.error("Missing DocSpace credentials", AUTH_HELP);
+                return None;
+            }
+            _ => {
+                diags.error(
+                    "Conflicting DocSpace credentials",
+                    format!("More than one authentication method is set (in the configuration or the environment). {AUTH_HELP}"),
+                );
+                return None;
+            }
+        };
+        let settings = HttpSettings::from_config(&req.raw, diags)?;
+        let http = match HttpClient::new("DocSpace", "onlyoffice", &req.terraform_version, settings) {
+            Ok(h) => h,
+            Err(e) => {
+                diags.error("Cannot set up the HTTP client", e);
+                return None;
+            }
+        };
+        Some(OnlyofficeClient::new(http, base, auth))
+    }
+
+    fn resources(&self) -> Vec<Box<dyn DynResource<OnlyofficeClient>>> {
+        vec![Typed::boxed(resource::TfaSettingsResource)]
+    }
+}

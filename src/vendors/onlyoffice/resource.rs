@@ -1,0 +1,427 @@
+//! `onlyoffice_tfa_settings`: the portal's two-factor authentication type, trusted IPs and the
+//! users and groups that must always use TFA.
+//!
+//! A singleton per portal. Writes are sent only for a real change, because each enabling write
+//! logs out every session of the portal. Lists are sets: server order and "omitted" versus "empty"
+//! never show as a change.
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::client::{AuthMethod, OnlyofficeClient, TfaSettings, TfaType};
+use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::resource::{Ctx, Plan, Read, Resource};
+use crate::plugin::schema::{Attribute, Schema, Validator};
+use crate::plugin::typed::Attr;
+use crate::plugin::value::{Type, Value};
+
+pub const TYPE_NAME: &str = "onlyoffice_tfa_settings";
+
+type StrSet = BTreeSet<String>;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct State {
+    pub id: Attr<String>,
+    #[serde(rename = "type")]
+    pub tfa_type: Attr<String>,
+    pub trusted_ips: Attr<StrSet>,
+    pub mandatory_users: Attr<StrSet>,
+    pub mandatory_groups: Attr<StrSet>,
+    pub restore_on_destroy: Attr<bool>,
+}
+
+/// Settings as found when Terraform adopted the portal.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Private {
+    pub adopted: Option<Snapshot>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub tfa_type: String,
+    pub trusted_ips: StrSet,
+    pub mandatory_users: StrSet,
+    pub mandatory_groups: StrSet,
+}
+
+impl Snapshot {
+    fn of(s: &TfaSettings) -> Self {
+        Snapshot {
+            tfa_type: s.tfa_type.unwrap_or(TfaType::None).attr().into(),
+            trusted_ips: s.trusted_ips.clone(),
+            mandatory_users: s.mandatory_users.clone(),
+            mandatory_groups: s.mandatory_groups.clone(),
+        }
+    }
+    fn settings(&self) -> TfaSettings {
+        TfaSettings {
+            tfa_type: TfaType::from_attr(&self.tfa_type),
+            trusted_ips: self.trusted_ips.clone(),
+            mandatory_users: self.mandatory_users.clone(),
+            mandatory_groups: self.mandatory_groups.clone(),
+        }
+    }
+}
+
+pub struct TfaSettingsResource;
+
+/// `10.0.0.1`, `10.0.0.0/8`, `10.0.0.1-10.0.0.9` (and IPv6 forms), as DocSpace matches them.
+fn check_ip(v: &Value) -> Result<(), String> {
+    let s = v.as_str().unwrap_or_default().trim();
+    if s.parse::<std::net::IpAddr>().is_ok() || s.parse::<ipnet::IpNet>().is_ok() {
+        return Ok(());
+    }
+    if let Some((a, b)) = s.split_once('-')
+        && let (Ok(a), Ok(b)) = (
+            a.trim().parse::<std::net::IpAddr>(),
+            b.trim().parse::<std::net::IpAddr>(),
+        )
+    {
+        return if a.is_ipv4() == b.is_ipv4() && a <= b {
+            Ok(())
+        } else {
+            Err("must be a range from a lower to a higher address of the same family".into())
+        };
+    }
+    Err("must be an IP address, a CIDR block (10.0.0.0/8) or a range (10.0.0.1-10.0.0.9)".into())
+}
+
+fn check_uuid(v: &Value) -> Result<(), String> {
+    match v.as_str().map(|s| uuid::Uuid::try_parse(s.trim())) {
+        Some(Ok(_)) => Ok(()),
+        _ => Err("must be a UUID such as 75a5f745-f697-4418-b38d-0fe0d277e258".into()),
+    }
+}
+
+/// Canonical form for comparing: UUIDs lower-case, IPs trimmed.
+fn canon(set: &StrSet) -> StrSet {
+    set.iter().map(|s| s.trim().to_ascii_lowercase()).collect()
+}
+
+/// The state's view of a list the API returned: the reference's exact spelling when equivalent
+/// (order, case, empty-versus-null), the API's otherwise.
+fn as_state_set(api: &StrSet, reference: &Attr<StrSet>) -> Attr<StrSet> {
+    match reference {
+        Attr::Known(r) if canon(r) == canon(api) => Attr::Known(r.clone()),
+        _ if api.is_empty() => match reference {
+            Attr::Known(r) if r.is_empty() => Attr::Known(StrSet::new()),
+            _ => Attr::Null,
+        },
+        _ => Attr::Known(api.clone()),
+    }
+}
+
+fn state_from(host: String, s: &TfaSettings, reference: &State) -> State {
+    State {
+        id: Attr::Known(host),
+        tfa_type: Attr::Known(s.tfa_type.unwrap_or(TfaType::None).attr().into()),
+        trusted_ips: as_state_set(&s.trusted_ips, &reference.trusted_ips),
+        mandatory_users: as_state_set(&s.mandatory_users, &reference.mandatory_users),
+        mandatory_groups: as_state_set(&s.mandatory_groups, &reference.mandatory_groups),
+        restore_on_destroy: reference.restore_on_destroy.clone(),
+    }
+}
+
+fn desired(s: &State) -> TfaSettings {
+    let set = |a: &Attr<StrSet>| a.known().cloned().unwrap_or_default();
+    TfaSettings {
+        tfa_type: s.tfa_type.known().and_then(|t| TfaType::from_attr(t)),
+        trusted_ips: set(&s.trusted_ips),
+        mandatory_users: set(&s.mandatory_users),
+        mandatory_groups: set(&s.mandatory_groups),
+    }
+}
+
+fn equivalent(a: &TfaSettings, b: &TfaSettings) -> bool {
+    a.tfa_type == b.tfa_type
+        && canon(&a.trusted_ips) == canon(&b.trusted_ips)
+        && canon(&a.mandatory_users) == canon(&b.mandatory_users)
+        && canon(&a.mandatory_groups) == canon(&b.mandatory_groups)
+}
+
+/// Writes `want`, sending the caller's ID for DocSpace's owner check when users are listed.
+async fn put(ctx: &Ctx<OnlyofficeClient>, want: &TfaSettings, diags: &mut Diagnostics) -> bool {
+    let owner_check = if want.mandatory_users.is_empty() {
+        None
+    } else {
+        match ctx.client.self_id(&ctx.cancel).await {
+            Ok(id) => Some(id),
+            Err(e) => {
+                diags.report(&e);
+                return false;
+            }
+        }
+    };
+    if let Err(e) = ctx.client.write(want, owner_check.as_deref(), &ctx.cancel).await {
+        diags.report(&e);
+        return false;
+    }
+    if want.tfa_type != Some(TfaType::None) {
+        match ctx.client.auth_method() {
+            AuthMethod::ApiKey => {}
+            AuthMethod::Token => diags.warning(
+                "DocSpace logged out every session of the portal",
+                "Enabling or changing TFA makes DocSpace log out every session of the portal, including the session token this \
+                 provider used: the next terraform run needs a new token. An API key (api_key / ONLYOFFICE_API_KEY) is not affected.",
+            ),
+            AuthMethod::Password => diags.warning(
+                "DocSpace logged out every session of the portal",
+                "Enabling or changing TFA makes DocSpace log out every session of the portal, including the provider's. The provider \
+                 logs in again when it needs to, but once TFA applies to its user DocSpace no longer issues a token without a second \
+                 factor. Use an API key (api_key / ONLYOFFICE_API_KEY), which is not affected.",
+            ),
+        }
+    }
+    true
+}
+
+#[async_trait]
+impl Resource for TfaSettingsResource {
+    type Client = OnlyofficeClient;
+    type State = State;
+    type Private = Private;
+
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "Manages the two-factor authentication settings of an ONLYOFFICE DocSpace portal. The settings always exist, so \
+             creating this resource adopts them; destroying it leaves them as they are unless `restore_on_destroy` is set.",
+            vec![
+                Attribute::computed("id", Type::String, "The portal host, e.g. `acme.onlyoffice.com`; also the import ID."),
+                Attribute::required(
+                    "type",
+                    Type::String,
+                    "`app` (authenticator app), `sms` (codes by text message; needs an SMS provider on the portal) or `none`.",
+                )
+                .validate(Validator::OneOf(&["none", "sms", "app"])),
+                Attribute::optional(
+                    "trusted_ips",
+                    Type::set(Type::String),
+                    "IP addresses, CIDR blocks or ranges (`10.0.0.1-10.0.0.9`) from which users skip the second factor (except \
+                     mandatory users and groups).",
+                )
+                .validate(Validator::Custom("Each an IP address, CIDR block or range.", check_ip)),
+                Attribute::optional(
+                    "mandatory_users",
+                    Type::set(Type::String),
+                    "IDs (UUIDs) of users who must always use the second factor, even from trusted IPs.",
+                )
+                .validate(Validator::Custom("Each a UUID.", check_uuid)),
+                Attribute::optional(
+                    "mandatory_groups",
+                    Type::set(Type::String),
+                    "IDs (UUIDs) of groups whose members must always use the second factor.",
+                )
+                .validate(Validator::Custom("Each a UUID.", check_uuid)),
+                Attribute::optional_computed(
+                    "restore_on_destroy",
+                    Type::Bool,
+                    "On destroy, write back the settings the portal had when Terraform adopted it. Defaults to `false`: destroy \
+                     only removes the resource from state.",
+                )
+                .default_bool(false),
+            ],
+        )
+    }
+
+    fn validate(&self, config: &State, diags: &mut Diagnostics) {
+        if config.tfa_type.known().map(String::as_str) != Some("none") {
+            return;
+        }
+        for (name, set) in [
+            ("trusted_ips", &config.trusted_ips),
+            ("mandatory_users", &config.mandatory_users),
+            ("mandatory_groups", &config.mandatory_groups),
+        ] {
+            if set.known().is_some_and(|s| !s.is_empty()) {
+                diags.attr_error(
+                    AttrPath::attr(name),
+                    format!("{name} needs TFA"),
+                    format!("{name} applies only when type is \"app\" or \"sms\"; with type = \"none\" DocSpace discards it."),
+                );
+            }
+        }
+    }
+
+    async fn plan(
+        &self,
+        ctx: Option<&Ctx<OnlyofficeClient>>,
+        plan: &mut Plan<State, Private>,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(ctx) = ctx else { return };
+        if plan.prior.is_none() {
+            plan.planned.id = Attr::Known(ctx.client.portal_host());
+        }
+        // SMS needs an SMS provider on the portal: say so now rather than half-way through apply.
+        let wants_sms = plan.planned.tfa_type.known().map(String::as_str) == Some("sms");
+        let had_sms = plan.prior.as_ref().and_then(|p| p.tfa_type.known()).map(String::as_str) == Some("sms");
+        if wants_sms && !had_sms {
+            match ctx.client.read(&ctx.cancel).await {
+                Ok(r) if !r.sms_available => diags.attr_error(
+                    AttrPath::attr("type"),
+                    "SMS two-factor authentication is not available on this portal",
+                    "DocSpace offers type \"sms\" only when SMS settings are shown and an SMS provider is enabled on the portal. \
+                     Enable an SMS provider first, or use type = \"app\".",
+                ),
+                Ok(_) => {}
+                Err(e) => diags.report(&e),
+            }
+        }
+    }
+
+    fn plan_destroy(&self, prior: &State, diags: &mut Diagnostics) {
+        if prior.restore_on_destroy.known() != Some(&true) {
+            diags.warning(
+                "DocSpace TFA settings will be left as they are",
+                "Destroying onlyoffice_tfa_settings only removes it from Terraform state; the portal keeps its TFA settings. Set \
+                 restore_on_destroy = true to put back the settings found when Terraform adopted them.",
+            );
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<OnlyofficeClient>,
+        planned: State,
+        diags: &mut Diagnostics,
+    ) -> Option<(State, Private)> {
+        let current = ctx.client.read(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
+        let private = Private {
+            adopted: Some(Snapshot::of(&current.settings)),
+        };
+        let want = desired(&planned);
+        if !equivalent(&want, &current.settings) && !put(ctx, &want, diags).await {
+            return None;
+        }
+        Some((state_from(ctx.client.portal_host(), &want, &planned), private))
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<OnlyofficeClient>,
+        current: State,
+        private: Private,
+        diags: &mut Diagnostics,
+    ) -> Option<Read<State, Private>> {
+        let r = ctx.client.read(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
+        Some(Read::Found(
+            state_from(ctx.client.portal_host(), &r.settings, &current),
+            private,
+        ))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<OnlyofficeClient>,
+        prior: State,
+        planned: State,
+        private: Private,
+        diags: &mut Diagnostics,
+    ) -> Option<(State, Private)> {
+        let want = desired(&planned);
+        // Only restore_on_destroy changed: a PUT would log the whole portal out for nothing.
+        if !equivalent(&want, &desired(&prior)) && !put(ctx, &want, diags).await {
+            return None;
+        }
+        Some((state_from(ctx.client.portal_host(), &want, &planned), private))
+    }
+
+    async fn delete(
+        &self,
+        ctx: &Ctx<OnlyofficeClient>,
+        prior: State,
+        private: Private,
+        diags: &mut Diagnostics,
+    ) -> bool {
+        if prior.restore_on_destroy.known() != Some(&true) {
+            self.plan_destroy(&prior, diags);
+            return true;
+        }
+        let Some(adopted) = private.adopted else {
+            diags.warning(
+                "Nothing to restore",
+                "The settings found at adoption were not recorded; the portal's TFA settings are left as they are.",
+            );
+            return true;
+        };
+        let want = adopted.settings();
+        if equivalent(&want, &desired(&prior)) {
+            return true;
+        }
+        put(ctx, &want, diags).await
+    }
+
+    async fn import(&self, ctx: &Ctx<OnlyofficeClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
+        let host = ctx.client.portal_host();
+        if !id.trim().eq_ignore_ascii_case(&host) {
+            diags.error(
+                "Import ID is not the configured portal",
+                format!("onlyoffice_tfa_settings is imported by portal host, and the provider is configured for {host:?}, not {id:?}. Run: terraform import onlyoffice_tfa_settings.<name> {host}"),
+            );
+            return None;
+        }
+        let r = ctx.client.read(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
+        let reference = State {
+            id: Attr::Null,
+            tfa_type: Attr::Null,
+            trusted_ips: Attr::Null,
+            mandatory_users: Attr::Null,
+            mandatory_groups: Attr::Null,
+            restore_on_destroy: Attr::Known(false),
+        };
+        Some((
+            state_from(host, &r.settings, &reference),
+            Private {
+                adopted: Some(Snapshot::of(&r.settings)),
+            },
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_forms_docspace_accepts() {
+        for ok in [
+            "10.0.0.1",
+            "10.0.0.0/8",
+            "10.0.0.1-10.0.0.9",
+            "::1",
+            "2001:db8::/32",
+            " 192.168.1.1 ",
+        ] {
+            assert!(check_ip(&Value::String(ok.into())).is_ok(), "{ok}");
+        }
+        for bad in [
+            "10.0.0",
+            "10.0.0.9-10.0.0.1",
+            "10.0.0.1-::1",
+            "example.com",
+            "10.0.0.0/33",
+            "",
+        ] {
+            assert!(check_ip(&Value::String(bad.into())).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn server_spelling_and_order_do_not_change_state() {
+        let reference = Attr::Known(StrSet::from(["75A5F745-F697-4418-B38D-0FE0D277E258".to_string()]));
+        let api = StrSet::from(["75a5f745-f697-4418-b38d-0fe0d277e258".to_string()]);
+        assert_eq!(as_state_set(&api, &reference), reference);
+        assert_eq!(as_state_set(&StrSet::new(), &Attr::Null), Attr::Null);
+        assert_eq!(
+            as_state_set(&StrSet::new(), &Attr::Known(StrSet::new())),
+            Attr::Known(StrSet::new())
+        );
+        assert_eq!(as_state_set(&api, &Attr::Null), Attr::Known(api.clone()));
+    }
+}
