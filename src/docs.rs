@@ -123,10 +123,7 @@ pub fn render_all(root: &Path) -> Result<Vec<Page>, String> {
         }
     }
     for page in &pages {
-        if let Some(ph) = ["{{example}}", "{{schema}}", "{{import}}"]
-            .iter()
-            .find(|ph| page.content.contains(**ph))
-        {
+        if let Some(ph) = ["{{example}}", "{{schema}}", "{{import}}"].iter().find(|ph| page.content.contains(**ph)) {
             return Err(format!("{}: placeholder {ph} left unfilled", page.path.display()));
         }
     }
@@ -155,21 +152,13 @@ mod tests {
                 }
             }
         }
-        assert!(
-            stale.is_empty(),
-            "docs out of date: {stale:?}; run `UPDATE_DOCS=1 cargo test --lib docs`"
-        );
+        assert!(stale.is_empty(), "docs out of date: {stale:?}; run `UPDATE_DOCS=1 cargo test --lib docs`");
     }
 
     #[test]
     fn attribute_lines_carry_flags_defaults_and_env() {
-        let a = Attribute::optional("api_key", Type::String, "The key.")
-            .sensitive()
-            .env("X_KEY");
-        assert_eq!(
-            attribute_line(&a),
-            "- `api_key` (String, Sensitive) The key. Environment variable: `X_KEY`."
-        );
+        let a = Attribute::optional("api_key", Type::String, "The key.").sensitive().env("X_KEY");
+        assert_eq!(attribute_line(&a), "- `api_key` (String, Sensitive) The key. Environment variable: `X_KEY`.");
         let b = Attribute::optional_computed("n", Type::set(Type::String), "Things.").default_bool(false);
         assert_eq!(attribute_line(&b), "- `n` (Set of String) Things. Defaults to `false`.");
     }

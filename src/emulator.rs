@@ -69,14 +69,7 @@ pub struct FaultParseError {
 
 impl Fault {
     pub fn new(kind: FaultKind) -> Self {
-        Fault {
-            kind,
-            path: None,
-            method: None,
-            times: None,
-            probability: 1.0,
-            retry_after: None,
-        }
+        Fault { kind, path: None, method: None, times: None, probability: 1.0, retry_after: None }
     }
     pub fn status(code: u16) -> Self {
         Self::new(FaultKind::Status(code))
@@ -102,19 +95,11 @@ impl Fault {
     /// `KIND[,path=TEXT][,method=M][,times=N][,p=PROB][,retry_after=SECS]` where KIND is
     /// `status=CODE`, `drop`, `delay=MS`, `html=CODE`, `malformed` or `envelope`.
     pub fn parse(spec: &str) -> Result<Fault, FaultParseError> {
-        let err = |why: &str| FaultParseError {
-            spec: spec.to_string(),
-            why: why.to_string(),
-        };
+        let err = |why: &str| FaultParseError { spec: spec.to_string(), why: why.to_string() };
         let mut parts = spec.split(',').map(str::trim);
         let kind_part = parts.next().filter(|s| !s.is_empty()).ok_or_else(|| err("empty"))?;
-        let (k, v) = kind_part
-            .split_once('=')
-            .map_or((kind_part, None), |(k, v)| (k, Some(v)));
-        let num = |v: Option<&str>| {
-            v.and_then(|x| x.parse::<u64>().ok())
-                .ok_or_else(|| err("needs a number"))
-        };
+        let (k, v) = kind_part.split_once('=').map_or((kind_part, None), |(k, v)| (k, Some(v)));
+        let num = |v: Option<&str>| v.and_then(|x| x.parse::<u64>().ok()).ok_or_else(|| err("needs a number"));
         let kind = match k {
             "status" => FaultKind::Status(num(v)? as u16),
             "drop" => FaultKind::Drop,
@@ -123,9 +108,7 @@ impl Fault {
             "malformed" => FaultKind::Malformed,
             "envelope" => FaultKind::Envelope,
             _ => {
-                return Err(err(
-                    "unknown kind; use status=, drop, delay=, html=, malformed or envelope",
-                ));
+                return Err(err("unknown kind; use status=, drop, delay=, html=, malformed or envelope"));
             }
         };
         let mut f = Fault::new(kind);
@@ -196,12 +179,7 @@ impl Control {
     }
     /// Requests with this method whose path contains `path`.
     pub fn count(&self, method: &str, path: &str) -> usize {
-        self.log
-            .lock()
-            .expect("log")
-            .iter()
-            .filter(|r| r.method == method && r.path.contains(path))
-            .count()
+        self.log.lock().expect("log").iter().filter(|r| r.method == method && r.path.contains(path)).count()
     }
 
     fn take_fault(&self, method: &str, path: &str) -> Option<Fault> {
@@ -228,11 +206,7 @@ pub struct ServerOptions {
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        ServerOptions {
-            port: 0,
-            tls: false,
-            latency: Duration::ZERO,
-        }
+        ServerOptions { port: 0, tls: false, latency: Duration::ZERO }
     }
 }
 
@@ -249,11 +223,7 @@ pub struct RunningEmulator {
 impl RunningEmulator {
     pub fn url(&self) -> String {
         let scheme = if self.tls_cert_pem.is_some() { "https" } else { "http" };
-        let host = if self.tls_cert_pem.is_some() {
-            "localhost".to_string()
-        } else {
-            self.addr.ip().to_string()
-        };
+        let host = if self.tls_cert_pem.is_some() { "localhost".to_string() } else { self.addr.ip().to_string() };
         format!("{scheme}://{host}:{}", self.addr.port())
     }
     pub fn stop(&self) {
@@ -281,11 +251,7 @@ pub async fn start(app: Arc<dyn EmulatorApp>, opts: ServerOptions) -> std::io::R
     };
     let shutdown = CancellationToken::new();
     let router = app.clone().router().merge(control_router(control.clone(), app.clone()));
-    let handler = Arc::new(Handler {
-        router,
-        control: control.clone(),
-        app: app.clone(),
-    });
+    let handler = Arc::new(Handler { router, control: control.clone(), app: app.clone() });
     let stop = shutdown.clone();
     tokio::spawn(async move {
         loop {
@@ -308,13 +274,7 @@ pub async fn start(app: Arc<dyn EmulatorApp>, opts: ServerOptions) -> std::io::R
             });
         }
     });
-    Ok(RunningEmulator {
-        addr,
-        tls_cert_pem,
-        control,
-        app,
-        shutdown,
-    })
+    Ok(RunningEmulator { addr, tls_cert_pem, control, app, shutdown })
 }
 
 struct Handler {
@@ -351,19 +311,11 @@ impl Handler {
         let method = req.method().to_string();
         let path = req.uri().path().to_string();
         let is_control = path.starts_with("/_emulator");
-        let user_agent = req
-            .headers()
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let user_agent = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let (fault, latency) = if is_control {
             (None, Duration::ZERO)
         } else {
-            (
-                self.control.take_fault(&method, &path),
-                *self.control.latency.lock().expect("latency"),
-            )
+            (self.control.take_fault(&method, &path), *self.control.latency.lock().expect("latency"))
         };
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
@@ -414,13 +366,7 @@ impl Handler {
     }
 
     fn log(&self, method: String, path: String, status: u16, user_agent: String, fault: Option<String>) {
-        self.control.log.lock().expect("log").push(LoggedRequest {
-            method,
-            path,
-            status,
-            user_agent,
-            fault,
-        });
+        self.control.log.lock().expect("log").push(LoggedRequest { method, path, status, user_agent, fault });
     }
 }
 
@@ -430,10 +376,7 @@ fn control_router(control: Arc<Control>, app: Arc<dyn EmulatorApp>) -> axum::Rou
     let c2 = control.clone();
     let c3 = control.clone();
     axum::Router::new()
-        .route(
-            "/_emulator/requests",
-            get(move || async move { axum::Json(c1.requests()) }),
-        )
+        .route("/_emulator/requests", get(move || async move { axum::Json(c1.requests()) }))
         .route(
             "/_emulator/faults",
             axum::routing::post(move |body: String| async move {
@@ -450,10 +393,7 @@ fn control_router(control: Arc<Control>, app: Arc<dyn EmulatorApp>) -> axum::Rou
                 StatusCode::NO_CONTENT
             }),
         )
-        .route(
-            "/_emulator/state",
-            get(move || async move { axum::Json(app.summary()) }),
-        )
+        .route("/_emulator/state", get(move || async move { axum::Json(app.summary()) }))
 }
 
 fn tls_acceptor() -> Result<(tokio_rustls::TlsAcceptor, String), String> {
@@ -467,10 +407,7 @@ fn tls_acceptor() -> Result<(tokio_rustls::TlsAcceptor, String), String> {
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .with_no_client_auth()
-        .with_single_cert(
-            vec![cert.der().clone()],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-        )
+        .with_single_cert(vec![cert.der().clone()], rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()))
         .map_err(|e| e.to_string())?;
     let mut config = config;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -497,10 +434,7 @@ mod tests {
         assert_eq!(f.times, Some(2));
         assert_eq!(f.retry_after.as_deref(), Some("1"));
         assert_eq!(f.path.as_deref(), Some("/api/org"));
-        assert_eq!(
-            Fault::parse("delay=1500").unwrap().kind,
-            FaultKind::Delay(Duration::from_millis(1500))
-        );
+        assert_eq!(Fault::parse("delay=1500").unwrap().kind, FaultKind::Delay(Duration::from_millis(1500)));
         assert_eq!(Fault::parse("html").unwrap().kind, FaultKind::Html(502));
         assert_eq!(Fault::parse("drop,p=0.5").unwrap().probability, 0.5);
         assert!(Fault::parse("explode").is_err());

@@ -84,10 +84,7 @@ impl HttpSettings {
             s.max_retries = n.as_i64().unwrap_or(3).clamp(0, 20) as u32;
         }
         if let Some(pem) = raw.attr("ca_cert_pem").as_str().filter(|p| !p.trim().is_empty()) {
-            if reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                .map(|c| c.is_empty())
-                .unwrap_or(true)
-            {
+            if reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map(|c| c.is_empty()).unwrap_or(true) {
                 diags.attr_error(
                     AttrPath::attr("ca_cert_pem"),
                     "Invalid CA certificate",
@@ -144,22 +141,11 @@ fn is_loopback(url: &Url) -> bool {
 #[derive(Debug, Error)]
 pub enum HttpError {
     #[error("{vendor}: {call} failed after {attempts} attempt(s): {cause}")]
-    Transport {
-        vendor: &'static str,
-        call: String,
-        attempts: u32,
-        cause: String,
-        timed_out: bool,
-    },
+    Transport { vendor: &'static str, call: String, attempts: u32, cause: String, timed_out: bool },
     #[error("{vendor}: {call} was cancelled because Terraform is stopping")]
     Cancelled { vendor: &'static str, call: String },
     #[error("{vendor}: {call} answered HTTP {status} with {what}")]
-    BadBody {
-        vendor: &'static str,
-        call: String,
-        status: u16,
-        what: String,
-    },
+    BadBody { vendor: &'static str, call: String, status: u16, what: String },
 }
 
 impl HttpError {
@@ -172,11 +158,7 @@ impl HttpError {
 impl ToDiagnostic for HttpError {
     fn summary(&self) -> String {
         match self {
-            HttpError::Transport {
-                vendor,
-                timed_out: true,
-                ..
-            } => format!("{vendor} API did not answer in time"),
+            HttpError::Transport { vendor, timed_out: true, .. } => format!("{vendor} API did not answer in time"),
             HttpError::Transport { vendor, .. } => format!("Cannot reach the {vendor} API"),
             HttpError::Cancelled { .. } => "Operation cancelled".into(),
             HttpError::BadBody { vendor, .. } => format!("Unexpected answer from the {vendor} API"),
@@ -209,18 +191,8 @@ pub struct Call {
 
 impl Call {
     pub fn new(method: Method, url: Url) -> Self {
-        let idempotent = matches!(
-            method,
-            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
-        );
-        Call {
-            method,
-            url,
-            headers: HeaderMap::new(),
-            body: None,
-            content_type: None,
-            idempotent,
-        }
+        let idempotent = matches!(method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
+        Call { method, url, headers: HeaderMap::new(), body: None, content_type: None, idempotent }
     }
     pub fn get(url: Url) -> Self {
         Self::new(Method::GET, url)
@@ -293,10 +265,7 @@ impl HttpResponse {
 
 /// A short description of a body that is not the JSON we expected, without dumping it.
 pub fn describe_body(headers: &HeaderMap, body: &[u8], parse_error: &str) -> String {
-    let ct = headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("no content type");
+    let ct = headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("no content type");
     let text = String::from_utf8_lossy(body);
     if ct.contains("html") || text.trim_start().starts_with('<') {
         let title = text
@@ -323,10 +292,7 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let when = httpdate::parse_http_date(v).ok()?;
-    Some(
-        when.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
+    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
 }
 
 /// An attempt's outcome when it did not produce a final answer.
@@ -383,12 +349,7 @@ impl HttpClient {
             .and_then(|s| s.parse().ok())
             .map(Duration::from_millis)
             .unwrap_or(Duration::from_millis(500));
-        Ok(HttpClient {
-            client,
-            vendor,
-            settings,
-            min_backoff,
-        })
+        Ok(HttpClient { client, vendor, settings, min_backoff })
     }
 
     pub fn vendor(&self) -> &'static str {
@@ -429,12 +390,7 @@ impl HttpClient {
                     Attempt::Status(r) => format!("HTTP {}", r.status.as_u16()),
                     Attempt::Transport { cause, .. } => cause.clone(),
                 };
-                log::info!(
-                    "{}: {} got {why}; retrying in {} ms",
-                    self.vendor,
-                    call.name(),
-                    wait.as_millis()
-                );
+                log::info!("{}: {} got {why}; retrying in {} ms", self.vendor, call.name(), wait.as_millis());
             });
         let outcome = tokio::select! {
             _ = cancel.cancelled() => return Err(HttpError::Cancelled { vendor: self.vendor, call: call.name() }),
@@ -455,10 +411,7 @@ impl HttpClient {
 
     async fn attempt(&self, call: &Call, n: u32) -> Result<HttpResponse, Attempt> {
         let started = Instant::now();
-        let mut req = self
-            .client
-            .request(call.method.clone(), call.url.clone())
-            .headers(call.headers.clone());
+        let mut req = self.client.request(call.method.clone(), call.url.clone()).headers(call.headers.clone());
         if let Some(ct) = call.content_type {
             req = req.header(reqwest::header::CONTENT_TYPE, ct);
         }
@@ -484,11 +437,7 @@ impl HttpClient {
             started.elapsed().as_millis()
         );
         let r = HttpResponse { status, headers, body };
-        if matches!(status.as_u16(), 429 | 502 | 503 | 504) {
-            Err(Attempt::Status(r))
-        } else {
-            Ok(r)
-        }
+        if matches!(status.as_u16(), 429 | 502 | 503 | 504) { Err(Attempt::Status(r)) } else { Ok(r) }
     }
 }
 
@@ -514,11 +463,7 @@ fn transport(e: &reqwest::Error, timeout: Duration) -> Attempt {
         cause.push_str(&format!(" ({i})"));
     }
     // Reset after sending: treat like a timeout, the write may have landed.
-    Attempt::Transport {
-        cause,
-        connect,
-        timed_out: timed_out || !connect,
-    }
+    Attempt::Transport { cause, connect, timed_out: timed_out || !connect }
 }
 
 #[cfg(test)]
@@ -536,13 +481,7 @@ mod tests {
         ] {
             assert!(check_base_url(ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "http://example.com",
-            "http://10.0.0.1",
-            "http://localhost.evil.com",
-            "ftp://x",
-            "nonsense",
-        ] {
+        for bad in ["http://example.com", "http://10.0.0.1", "http://localhost.evil.com", "ftp://x", "nonsense"] {
             assert!(check_base_url(bad).is_err(), "{bad}");
         }
         assert!(check_base_url("http://example.com").unwrap_err().contains("loopback"));
@@ -554,10 +493,7 @@ mod tests {
         h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
         assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
         let later = std::time::SystemTime::now() + Duration::from_secs(120);
-        h.insert(
-            RETRY_AFTER,
-            HeaderValue::from_str(&httpdate::fmt_http_date(later)).unwrap(),
-        );
+        h.insert(RETRY_AFTER, HeaderValue::from_str(&httpdate::fmt_http_date(later)).unwrap());
         let d = retry_after(&h).unwrap();
         assert!(d > Duration::from_secs(100) && d <= Duration::from_secs(120), "{d:?}");
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
@@ -568,11 +504,7 @@ mod tests {
     fn html_pages_are_described_not_dumped() {
         let mut h = HeaderMap::new();
         h.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
-        let d = describe_body(
-            &h,
-            b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
-            "x",
-        );
+        let d = describe_body(&h, b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>", "x");
         assert!(d.contains("\"502 Bad Gateway\""), "{d}");
         assert!(!d.contains("nginx"));
     }
@@ -586,9 +518,7 @@ mod tests {
         }
         fn router(self: std::sync::Arc<Self>) -> axum::Router {
             let ok = || async { axum::Json(serde_json::json!({"ok": true})) };
-            axum::Router::new()
-                .route("/ok", axum::routing::get(ok))
-                .route("/write", axum::routing::post(ok))
+            axum::Router::new().route("/ok", axum::routing::get(ok)).route("/write", axum::routing::post(ok))
         }
         fn error_envelope(&self) -> (u16, String) {
             (200, "{}".into())
@@ -602,10 +532,7 @@ mod tests {
     }
 
     async fn echo(tls: bool) -> crate::emulator::RunningEmulator {
-        let opts = crate::emulator::ServerOptions {
-            tls,
-            ..Default::default()
-        };
+        let opts = crate::emulator::ServerOptions { tls, ..Default::default() };
         crate::emulator::start(std::sync::Arc::new(Echo), opts).await.unwrap()
     }
 
@@ -622,34 +549,18 @@ mod tests {
     #[tokio::test]
     async fn honours_retry_after_and_gives_up_on_long_waits() {
         let e = echo(false).await;
-        e.control
-            .push_fault(crate::emulator::Fault::status(429).times(1).retry_after("1"));
+        e.control.push_fault(crate::emulator::Fault::status(429).times(1).retry_after("1"));
         let c = client(HttpSettings::default());
         let started = Instant::now();
-        let r = c
-            .send(&Call::get(url(&e, "/ok")), &CancellationToken::new())
-            .await
-            .unwrap();
+        let r = c.send(&Call::get(url(&e, "/ok")), &CancellationToken::new()).await.unwrap();
         assert_eq!(r.status, 200);
-        assert!(
-            started.elapsed() >= Duration::from_millis(950),
-            "waited only {:?}",
-            started.elapsed()
-        );
-        assert!(
-            e.control.requests()[0]
-                .user_agent
-                .starts_with("terraform-provider-echo/")
-        );
+        assert!(started.elapsed() >= Duration::from_millis(950), "waited only {:?}", started.elapsed());
+        assert!(e.control.requests()[0].user_agent.starts_with("terraform-provider-echo/"));
 
         // A Retry-After beyond the cap (a daily quota) is returned at once for a clear error.
-        e.control
-            .push_fault(crate::emulator::Fault::status(429).times(1).retry_after("86400"));
+        e.control.push_fault(crate::emulator::Fault::status(429).times(1).retry_after("86400"));
         let started = Instant::now();
-        let r = c
-            .send(&Call::get(url(&e, "/ok")), &CancellationToken::new())
-            .await
-            .unwrap();
+        let r = c.send(&Call::get(url(&e, "/ok")), &CancellationToken::new()).await.unwrap();
         assert_eq!(r.status, 429);
         assert!(started.elapsed() < Duration::from_secs(2));
     }
@@ -661,29 +572,17 @@ mod tests {
         let write = || Call::new(Method::POST, url(&e, "/write"));
         e.control.push_fault(crate::emulator::Fault::status(503).times(1));
         assert_eq!(c.send(&write(), &CancellationToken::new()).await.unwrap().status, 503);
-        assert_eq!(
-            e.control.count("POST", "/write"),
-            1,
-            "a non-idempotent 503 must not be resent"
-        );
+        assert_eq!(e.control.count("POST", "/write"), 1, "a non-idempotent 503 must not be resent");
         // A 429 was rejected before processing: safe to retry even for a write.
         e.control.push_fault(crate::emulator::Fault::status(429).times(1));
         assert_eq!(c.send(&write(), &CancellationToken::new()).await.unwrap().status, 200);
         // A dropped connection after sending: the write may have landed, so no retry...
-        e.control
-            .push_fault(crate::emulator::Fault::new(crate::emulator::FaultKind::Drop).times(1));
+        e.control.push_fault(crate::emulator::Fault::new(crate::emulator::FaultKind::Drop).times(1));
         let err = c.send(&write(), &CancellationToken::new()).await.unwrap_err();
         assert!(err.may_have_landed(), "{err}");
         // ...while an idempotent read is retried through the same fault.
-        e.control
-            .push_fault(crate::emulator::Fault::new(crate::emulator::FaultKind::Drop).times(2));
-        assert_eq!(
-            c.send(&Call::get(url(&e, "/ok")), &CancellationToken::new())
-                .await
-                .unwrap()
-                .status,
-            200
-        );
+        e.control.push_fault(crate::emulator::Fault::new(crate::emulator::FaultKind::Drop).times(2));
+        assert_eq!(c.send(&Call::get(url(&e, "/ok")), &CancellationToken::new()).await.unwrap().status, 200);
     }
 
     #[tokio::test]
@@ -692,14 +591,8 @@ mod tests {
         let dead = url(&e, "/ok");
         drop(e);
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let c = client(HttpSettings {
-            max_retries: 2,
-            ..Default::default()
-        });
-        let err = c
-            .send(&Call::new(Method::POST, dead), &CancellationToken::new())
-            .await
-            .unwrap_err();
+        let c = client(HttpSettings { max_retries: 2, ..Default::default() });
+        let err = c.send(&Call::new(Method::POST, dead), &CancellationToken::new()).await.unwrap_err();
         let text = err.to_string();
         assert!(text.contains("POST /ok") && text.contains("3 attempt(s)"), "{text}");
         assert!(!err.may_have_landed());
@@ -708,17 +601,9 @@ mod tests {
     #[tokio::test]
     async fn timeouts_and_cancellation() {
         let e = echo(false).await;
-        e.control
-            .push_fault(crate::emulator::Fault::parse("delay=3000").unwrap());
-        let c = client(HttpSettings {
-            timeout: Duration::from_secs(1),
-            max_retries: 0,
-            ..Default::default()
-        });
-        let err = c
-            .send(&Call::get(url(&e, "/ok")), &CancellationToken::new())
-            .await
-            .unwrap_err();
+        e.control.push_fault(crate::emulator::Fault::parse("delay=3000").unwrap());
+        let c = client(HttpSettings { timeout: Duration::from_secs(1), max_retries: 0, ..Default::default() });
+        let err = c.send(&Call::get(url(&e, "/ok")), &CancellationToken::new()).await.unwrap_err();
         assert!(matches!(err, HttpError::Transport { timed_out: true, .. }), "{err}");
         let cancel = CancellationToken::new();
         let c2 = client(HttpSettings::default());
@@ -736,38 +621,12 @@ mod tests {
     async fn extra_ca_is_trusted_and_insecure_mode_skips_verification() {
         let e = echo(true).await;
         let u = url(&e, "/ok");
-        let plain = client(HttpSettings {
-            max_retries: 0,
-            ..Default::default()
-        });
-        let err = plain
-            .send(&Call::get(u.clone()), &CancellationToken::new())
-            .await
-            .unwrap_err();
+        let plain = client(HttpSettings { max_retries: 0, ..Default::default() });
+        let err = plain.send(&Call::get(u.clone()), &CancellationToken::new()).await.unwrap_err();
         assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
-        let with_ca = client(HttpSettings {
-            ca_cert_pem: e.tls_cert_pem.clone(),
-            ..Default::default()
-        });
-        assert_eq!(
-            with_ca
-                .send(&Call::get(u.clone()), &CancellationToken::new())
-                .await
-                .unwrap()
-                .status,
-            200
-        );
-        let insecure = client(HttpSettings {
-            insecure_skip_verify: true,
-            ..Default::default()
-        });
-        assert_eq!(
-            insecure
-                .send(&Call::get(u), &CancellationToken::new())
-                .await
-                .unwrap()
-                .status,
-            200
-        );
+        let with_ca = client(HttpSettings { ca_cert_pem: e.tls_cert_pem.clone(), ..Default::default() });
+        assert_eq!(with_ca.send(&Call::get(u.clone()), &CancellationToken::new()).await.unwrap().status, 200);
+        let insecure = client(HttpSettings { insecure_skip_verify: true, ..Default::default() });
+        assert_eq!(insecure.send(&Call::get(u), &CancellationToken::new()).await.unwrap().status, 200);
     }
 }

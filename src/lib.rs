@@ -45,14 +45,8 @@ mod tests {
     #[test]
     fn exe_names_select_the_type() {
         assert_eq!(provider_type_from_exe("/x/terraform-provider-rhombus"), Some("rhombus"));
-        assert_eq!(
-            provider_type_from_exe("terraform-provider-zitadel_v0.1.0"),
-            Some("zitadel")
-        );
-        assert_eq!(
-            provider_type_from_exe("C:\\p\\terraform-provider-akana_v1.0.0.exe"),
-            Some("akana")
-        );
+        assert_eq!(provider_type_from_exe("terraform-provider-zitadel_v0.1.0"), Some("zitadel"));
+        assert_eq!(provider_type_from_exe("C:\\p\\terraform-provider-akana_v1.0.0.exe"), Some("akana"));
         assert_eq!(provider_type_from_exe("terraform-provider-mfa"), Some("mfa"));
         assert_eq!(provider_type_from_exe("mfa-sandbox"), None);
     }
@@ -62,17 +56,9 @@ mod tests {
     fn every_served_schema_is_valid() {
         for v in vendors::VENDORS {
             let p = (v.provider)();
-            assert!(
-                p.schema().check(false).is_empty(),
-                "{}: {:?}",
-                v.type_name,
-                p.schema().check(false)
-            );
+            assert!(p.schema().check(false).is_empty(), "{}: {:?}", v.type_name, p.schema().check(false));
             for t in p.resource_types() {
-                assert!(
-                    t.starts_with(&format!("{}_", v.type_name)),
-                    "{t} must start with the provider type"
-                );
+                assert!(t.starts_with(&format!("{}_", v.type_name)), "{t} must start with the provider type");
                 let (s, _) = p.resource_schema(t).unwrap();
                 assert!(s.check(true).is_empty(), "{t}: {:?}", s.check(true));
             }

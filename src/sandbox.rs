@@ -45,18 +45,14 @@ options:
 types: ";
 
 fn split_kv<'a>(arg: &'a str, flag: &str) -> Result<(&'a str, &'a str), String> {
-    arg.split_once('=')
-        .ok_or_else(|| format!("{flag} expects TYPE=VALUE, got {arg:?}"))
+    arg.split_once('=').ok_or_else(|| format!("{flag} expects TYPE=VALUE, got {arg:?}"))
 }
 
 fn check_type(t: &str) -> Result<(), String> {
     if t == "*" || vendors::find(t).is_some() {
         Ok(())
     } else {
-        Err(format!(
-            "unknown provider type {t:?}; known: {}",
-            vendors::type_names().join(", ")
-        ))
+        Err(format!("unknown provider type {t:?}; known: {}", vendors::type_names().join(", ")))
     }
 }
 
@@ -71,8 +67,7 @@ impl Options {
                     let v = value("--port")?;
                     let (t, p) = split_kv(&v, "--port")?;
                     check_type(t)?;
-                    o.ports
-                        .insert(t.into(), p.parse().map_err(|_| format!("bad port {p:?}"))?);
+                    o.ports.insert(t.into(), p.parse().map_err(|_| format!("bad port {p:?}"))?);
                 }
                 "--latency" => {
                     let v = value("--latency")?;
@@ -85,8 +80,7 @@ impl Options {
                     let v = value("--fault")?;
                     let (t, spec) = split_kv(&v, "--fault")?;
                     check_type(t)?;
-                    o.faults
-                        .push((t.into(), Fault::parse(spec).map_err(|e| e.to_string())?));
+                    o.faults.push((t.into(), Fault::parse(spec).map_err(|e| e.to_string())?));
                 }
                 "--only" => {
                     for t in value("--only")?.split(',') {
@@ -111,21 +105,9 @@ pub struct Sandbox {
 impl Sandbox {
     pub async fn start(o: &Options) -> std::io::Result<Sandbox> {
         let mut emulators = Vec::new();
-        for v in VENDORS
-            .iter()
-            .filter(|v| o.only.is_empty() || o.only.iter().any(|t| t == v.type_name))
-        {
-            let latency = o
-                .latency
-                .get(v.type_name)
-                .or(o.latency.get("*"))
-                .copied()
-                .unwrap_or_default();
-            let opts = ServerOptions {
-                port: o.ports.get(v.type_name).copied().unwrap_or(0),
-                tls: o.tls,
-                latency,
-            };
+        for v in VENDORS.iter().filter(|v| o.only.is_empty() || o.only.iter().any(|t| t == v.type_name)) {
+            let latency = o.latency.get(v.type_name).or(o.latency.get("*")).copied().unwrap_or_default();
+            let opts = ServerOptions { port: o.ports.get(v.type_name).copied().unwrap_or(0), tls: o.tls, latency };
             let running = emulator::start((v.emulator)(), opts).await?;
             for (t, f) in &o.faults {
                 if t == v.type_name || t == "*" {
@@ -151,9 +133,6 @@ impl Sandbox {
 
     /// `export NAME='value'` lines, quoted for POSIX shells.
     pub fn env_script(&self) -> String {
-        self.env()
-            .iter()
-            .map(|(k, v)| format!("export {k}='{}'\n", v.replace('\'', "'\\''")))
-            .collect()
+        self.env().iter().map(|(k, v)| format!("export {k}='{}'\n", v.replace('\'', "'\\''"))).collect()
     }
 }

@@ -13,6 +13,9 @@ terraform {
     onlyoffice = {
       source = "registry.terraform.io/mfa-iac/onlyoffice"
     }
+    akana = {
+      source = "registry.terraform.io/mfa-iac/akana"
+    }
   }
 }
 
@@ -57,4 +60,15 @@ provider "onlyoffice" {}
 resource "onlyoffice_tfa_settings" "portal" {
   type        = "app"
   trusted_ips = ["203.0.113.0/24"]
+}
+
+# Settings come from AKANA_BASE_URL, AKANA_FED_MEMBER_ID, AKANA_EMAIL and AKANA_PASSWORD.
+provider "akana" {}
+
+# 2FA on the developer portal; a trusted device is remembered by a cookie.
+resource "akana_twofa_settings" "portal" {
+  business_id        = "tenantbusiness.acmepaymentscorp"
+  enabled            = true
+  recurrence_mode    = "twofa.login.new.device"
+  device_cookie_name = "acme_2fa_device"
 }

@@ -22,10 +22,7 @@ pub fn from_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
     let mut rd = bytes;
     let mp = rmpv::decode::read_value(&mut rd).map_err(|e| ValueError::new("", format!("malformed msgpack: {e}")))?;
     if !rd.is_empty() {
-        return Err(ValueError::new(
-            "",
-            format!("{} trailing bytes after msgpack value", rd.len()),
-        ));
+        return Err(ValueError::new("", format!("{} trailing bytes after msgpack value", rd.len())));
     }
     mp_to_value(mp, ty, &mut String::new())
 }
@@ -94,11 +91,7 @@ fn mp_to_value(mp: Mp, ty: &Type, path: &mut String) -> Result<Value, ValueError
                     out.push(mp_to_value(item, et, path)?);
                     path.truncate(len);
                 }
-                if matches!(ty, Type::List(_)) {
-                    Value::List(out)
-                } else {
-                    Value::Set(out)
-                }
+                if matches!(ty, Type::List(_)) { Value::List(out) } else { Value::Set(out) }
             }
             other => return Err(wrong(&other, path)),
         },
@@ -168,13 +161,8 @@ fn mp_to_value(mp: Mp, ty: &Type, path: &mut String) -> Result<Value, ValueError
 
 fn mp_key(k: Mp, path: &str) -> Result<String, ValueError> {
     match k {
-        Mp::String(s) => s
-            .into_str()
-            .ok_or_else(|| ValueError::new(path, "map key is not valid UTF-8")),
-        other => Err(ValueError::new(
-            path,
-            format!("map key must be a string, found {}", mp_kind(&other)),
-        )),
+        Mp::String(s) => s.into_str().ok_or_else(|| ValueError::new(path, "map key is not valid UTF-8")),
+        other => Err(ValueError::new(path, format!("map key must be a string, found {}", mp_kind(&other)))),
     }
 }
 
@@ -245,10 +233,9 @@ fn value_to_mp(v: &Value, ty: &Type, path: &mut String) -> Result<Mp, ValueError
             }
             Mp::Map(out)
         }
-        (Value::Dynamic(concrete, inner), Type::Dynamic) => Mp::Array(vec![
-            Mp::Binary(concrete.to_json_bytes()),
-            value_to_mp(inner, concrete, path)?,
-        ]),
+        (Value::Dynamic(concrete, inner), Type::Dynamic) => {
+            Mp::Array(vec![Mp::Binary(concrete.to_json_bytes()), value_to_mp(inner, concrete, path)?])
+        }
         (v, _) => return Err(mismatch(v, path)),
     })
 }
@@ -292,17 +279,10 @@ fn json_to_value(j: &serde_json::Value, ty: &Type, path: &mut String) -> Result<
                 out.push(json_to_value(item, et, path)?);
                 path.truncate(len);
             }
-            if matches!(ty, Type::List(_)) {
-                Value::List(out)
-            } else {
-                Value::Set(out)
-            }
+            if matches!(ty, Type::List(_)) { Value::List(out) } else { Value::Set(out) }
         }
         Type::Tuple(ets) => {
-            let items = j
-                .as_array()
-                .filter(|a| a.len() == ets.len())
-                .ok_or_else(|| wrong(path))?;
+            let items = j.as_array().filter(|a| a.len() == ets.len()).ok_or_else(|| wrong(path))?;
             let mut out = Vec::with_capacity(items.len());
             for (i, (item, et)) in items.iter().zip(ets).enumerate() {
                 let len = child(path, format_args!("[{i}]"));
@@ -357,17 +337,11 @@ mod tests {
 
     #[test]
     fn unknown_is_fixext1_zero_and_any_extension_reads_as_unknown() {
-        assert_eq!(
-            to_msgpack(&Value::Unknown, &Type::String).unwrap(),
-            vec![0xd4, 0x00, 0x00]
-        );
+        assert_eq!(to_msgpack(&Value::Unknown, &Type::String).unwrap(), vec![0xd4, 0x00, 0x00]);
         // Terraform >= 1.6 sends refined unknowns as ext type 12 carrying a map.
         let refined = [0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc2];
         assert_eq!(from_msgpack(&refined, &Type::String).unwrap(), Value::Unknown);
-        assert_eq!(
-            from_msgpack(&[0xd4, 0x05, 0x00], &Type::Number).unwrap(),
-            Value::Unknown
-        );
+        assert_eq!(from_msgpack(&[0xd4, 0x05, 0x00], &Type::Number).unwrap(), Value::Unknown);
     }
 
     #[test]
@@ -386,16 +360,10 @@ mod tests {
     fn numbers_come_back_in_the_form_they_arrived() {
         for (bytes, expect) in [
             (vec![0x1e], Number::Int(30)),
-            (
-                vec![0xcb, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a],
-                Number::Float(0.1),
-            ),
+            (vec![0xcb, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a], Number::Float(0.1)),
             (vec![0xa3, b'0', b'.', b'1'], Number::Decimal("0.1".into())),
             (vec![0xa2, b'3', b'0'], Number::Decimal("30".into())),
-            (
-                vec![0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
-                Number::UInt(u64::MAX),
-            ),
+            (vec![0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], Number::UInt(u64::MAX)),
         ] {
             let v = from_msgpack(&bytes, &Type::Number).unwrap();
             assert_eq!(v, Value::Number(expect));
@@ -420,10 +388,7 @@ mod tests {
 
     #[test]
     fn dynamic_values_carry_their_type() {
-        let v = Value::Dynamic(
-            Type::list(Type::String),
-            Box::new(Value::List(vec![Value::String("x".into())])),
-        );
+        let v = Value::Dynamic(Type::list(Type::String), Box::new(Value::List(vec![Value::String("x".into())])));
         let b = to_msgpack(&v, &Type::Dynamic).unwrap();
         assert_eq!(from_msgpack(&b, &Type::Dynamic).unwrap(), v);
         let j = serde_json::json!({"type": ["list", "string"], "value": ["x"]});
@@ -460,25 +425,14 @@ mod tests {
             Type::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
             Type::Number => prop_oneof![
                 any::<i64>().prop_map(|i| Value::Number(Number::Int(i))),
-                any::<f64>()
-                    .prop_filter("finite", |f| f.is_finite())
-                    .prop_map(|f| Value::Number(Number::Float(f))),
+                any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| Value::Number(Number::Float(f))),
                 "-?[0-9]{1,3}\\.[0-9]{1,4}".prop_map(|s| Value::Number(Number::Decimal(s))),
             ]
             .boxed(),
-            Type::List(et) => prop::collection::vec(arb_value(*et), 0..4)
-                .prop_map(Value::List)
-                .boxed(),
+            Type::List(et) => prop::collection::vec(arb_value(*et), 0..4).prop_map(Value::List).boxed(),
             Type::Set(et) => prop::collection::vec(arb_value(*et), 0..4).prop_map(Value::Set).boxed(),
-            Type::Map(et) => prop::collection::btree_map(".{0,4}", arb_value(*et), 0..4)
-                .prop_map(Value::Map)
-                .boxed(),
-            Type::Tuple(ets) => ets
-                .into_iter()
-                .map(arb_value)
-                .collect::<Vec<_>>()
-                .prop_map(Value::Tuple)
-                .boxed(),
+            Type::Map(et) => prop::collection::btree_map(".{0,4}", arb_value(*et), 0..4).prop_map(Value::Map).boxed(),
+            Type::Tuple(ets) => ets.into_iter().map(arb_value).collect::<Vec<_>>().prop_map(Value::Tuple).boxed(),
             Type::Object(attrs) => attrs
                 .into_iter()
                 .map(|(k, t)| arb_value(t).prop_map(move |v| (k.clone(), v)))

@@ -137,12 +137,7 @@ impl Diagnostics {
         detail: impl Into<String>,
         path: Option<AttrPath>,
     ) {
-        self.0.push(Diagnostic {
-            severity,
-            summary: summary.into(),
-            detail: detail.into(),
-            path,
-        });
+        self.0.push(Diagnostic { severity, summary: summary.into(), detail: detail.into(), path });
     }
 
     pub fn extend(&mut self, other: Diagnostics) {

@@ -57,9 +57,7 @@ fn timestamp() -> String {
 /// The level Terraform asked for: `TF_LOG_PROVIDER` wins over `TF_LOG`; an unrecognised non-empty
 /// value means TRACE, as in Terraform itself. Without either, only warnings and errors are written.
 pub fn level_from_env(tf_log_provider: Option<&str>, tf_log: Option<&str>) -> LevelFilter {
-    let v = tf_log_provider
-        .filter(|s| !s.is_empty())
-        .or(tf_log.filter(|s| !s.is_empty()));
+    let v = tf_log_provider.filter(|s| !s.is_empty()).or(tf_log.filter(|s| !s.is_empty()));
     match v.map(|s| s.trim().to_ascii_uppercase()) {
         None => LevelFilter::Warn,
         Some(s) => match s.as_str() {
@@ -75,10 +73,8 @@ pub fn level_from_env(tf_log_provider: Option<&str>, tf_log: Option<&str>) -> Le
 
 /// Installs the logger once per process.
 pub fn init() {
-    let level = level_from_env(
-        std::env::var("TF_LOG_PROVIDER").ok().as_deref(),
-        std::env::var("TF_LOG").ok().as_deref(),
-    );
+    let level =
+        level_from_env(std::env::var("TF_LOG_PROVIDER").ok().as_deref(), std::env::var("TF_LOG").ok().as_deref());
     if log::set_boxed_logger(Box::new(StderrJson { level })).is_ok() {
         log::set_max_level(level);
     }

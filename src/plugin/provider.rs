@@ -110,12 +110,7 @@ impl<P: Provider> ProviderHost<P> {
     pub fn new(provider: P) -> Self {
         let schema = provider.schema();
         let resources = provider.resources().into_iter().map(|r| (r.type_name(), r)).collect();
-        ProviderHost {
-            provider,
-            schema,
-            resources,
-            client: RwLock::new(None),
-        }
+        ProviderHost { provider, schema, resources, client: RwLock::new(None) }
     }
 
     pub fn boxed(provider: P) -> Arc<dyn DynProvider> {
@@ -127,10 +122,7 @@ impl<P: Provider> ProviderHost<P> {
         if r.is_none() {
             diags.error(
                 "Unknown resource type",
-                format!(
-                    "The {} provider has no resource type {type_name:?}.",
-                    self.provider.type_name()
-                ),
+                format!("The {} provider has no resource type {type_name:?}.", self.provider.type_name()),
             );
         }
         r
@@ -164,12 +156,7 @@ impl<P: Provider> ProviderHost<P> {
                 if !slot.is_null() {
                     continue;
                 }
-                if let Some(v) = a
-                    .env
-                    .as_ref()
-                    .and_then(|var| std::env::var(var).ok())
-                    .filter(|s| !s.is_empty())
-                {
+                if let Some(v) = a.env.as_ref().and_then(|var| std::env::var(var).ok()).filter(|s| !s.is_empty()) {
                     *slot = env_value(&a.ty, v);
                 } else if let Some(d) = &a.default {
                     *slot = d.clone();
@@ -237,8 +224,7 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
                 }
                 _ => None,
             }) {
-                d.detail
-                    .push_str(&format!(" (The value came from the environment variable {env}.)"));
+                d.detail.push_str(&format!(" (The value came from the environment variable {env}.)"));
             }
         }
         if diags.has_errors() {
@@ -256,11 +242,7 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
                 return;
             }
         };
-        let req = ConfigureRequest {
-            terraform_version: terraform_version.to_string(),
-            raw: full,
-            cancel,
-        };
+        let req = ConfigureRequest { terraform_version: terraform_version.to_string(), raw: full, cancel };
         if let Some(client) = self.provider.configure(req, typed_cfg, diags).await {
             *self.client.write().expect("client lock") = Some(Arc::new(client));
         }
@@ -284,8 +266,7 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
     ) -> Option<Planned> {
         let r = self.resource(type_name, diags)?;
         let ctx = self.ctx(cancel);
-        r.plan(ctx.as_ref(), prior, proposed, config, prior_private, diags)
-            .await
+        r.plan(ctx.as_ref(), prior, proposed, config, prior_private, diags).await
     }
 
     async fn apply(

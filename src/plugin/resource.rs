@@ -301,11 +301,7 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
             if let Some(p) = self.decode(prior, "prior state", diags) {
                 self.inner.plan_destroy(&p, diags);
             }
-            return Some(Planned {
-                state: Value::Null,
-                private: prior_private.to_vec(),
-                requires_replace: vec![],
-            });
+            return Some(Planned { state: Value::Null, private: prior_private.to_vec(), requires_replace: vec![] });
         }
         // Validation runs again at plan time: values unknown at validate time are known now.
         self.schema.validate_config(config, diags);
@@ -324,11 +320,7 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
             }
         }
         let mut plan = Plan {
-            prior: if creating {
-                None
-            } else {
-                Some(self.decode(prior, "prior state", diags)?)
-            },
+            prior: if creating { None } else { Some(self.decode(prior, "prior state", diags)?) },
             config: self.decode(config, "configuration", diags)?,
             planned: self.decode(&planned, "plan", diags)?,
             private: self.private_in(prior_private, diags)?,
@@ -355,11 +347,7 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
             }
             state = reconcile(prior, state);
         }
-        Some(Planned {
-            state,
-            private: Self::private_out(&plan.private),
-            requires_replace,
-        })
+        Some(Planned { state, private: Self::private_out(&plan.private), requires_replace })
     }
 
     async fn apply(
@@ -399,11 +387,7 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
             Some((state, private)) => match self.encode(&state, diags) {
                 Some(v) => {
                     let v = reconcile(planned, v);
-                    if self.check_known(&v, diags) {
-                        (v, Self::private_out(&private))
-                    } else {
-                        keep
-                    }
+                    if self.check_known(&v, diags) { (v, Self::private_out(&private)) } else { keep }
                 }
                 None => keep,
             },
@@ -426,11 +410,7 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
             Some(Read::Found(state, private)) => match self.encode(&state, diags) {
                 Some(v) => {
                     let v = reconcile(current, v);
-                    if self.check_known(&v, diags) {
-                        (v, Self::private_out(&private))
-                    } else {
-                        keep
-                    }
+                    if self.check_known(&v, diags) { (v, Self::private_out(&private)) } else { keep }
                 }
                 None => keep,
             },

@@ -54,7 +54,11 @@ impl Validator {
     pub fn describe(&self) -> String {
         match self {
             Validator::OneOf(allowed) => format!("One of {}.", quoted(allowed)),
-            Validator::IntRange(min, max) if *max == i64::MAX => format!("At least {min}."),
+            Validator::IntRange(min, max)
+                if *max == i64::MAX || (*max == i32::MAX as i64 && *min != i32::MIN as i64) =>
+            {
+                format!("At least {min}.")
+            }
             Validator::IntRange(min, max) if *max == i32::MAX as i64 && *min == i32::MIN as i64 => {
                 "A 32-bit whole number.".into()
             }
@@ -69,12 +73,10 @@ fn quoted(items: &[&str]) -> String {
     items.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
 }
 
+/// An upper bound at a machine limit is not worth mentioning to a person.
 fn range_message(min: i64, max: i64) -> String {
-    if max == i64::MAX {
-        format!("must be at least {min}")
-    } else {
-        format!("must be between {min} and {max}")
-    }
+    let unbounded_above = max == i64::MAX || (max == i32::MAX as i64 && min != i32::MIN as i64);
+    if unbounded_above { format!("must be at least {min}") } else { format!("must be between {min} and {max}") }
 }
 
 #[derive(Clone)]
@@ -112,29 +114,16 @@ impl Attribute {
         }
     }
     pub fn required(name: &'static str, ty: Type, description: &str) -> Self {
-        Attribute {
-            required: true,
-            ..Self::new(name, ty, description)
-        }
+        Attribute { required: true, ..Self::new(name, ty, description) }
     }
     pub fn optional(name: &'static str, ty: Type, description: &str) -> Self {
-        Attribute {
-            optional: true,
-            ..Self::new(name, ty, description)
-        }
+        Attribute { optional: true, ..Self::new(name, ty, description) }
     }
     pub fn computed(name: &'static str, ty: Type, description: &str) -> Self {
-        Attribute {
-            computed: true,
-            ..Self::new(name, ty, description)
-        }
+        Attribute { computed: true, ..Self::new(name, ty, description) }
     }
     pub fn optional_computed(name: &'static str, ty: Type, description: &str) -> Self {
-        Attribute {
-            optional: true,
-            computed: true,
-            ..Self::new(name, ty, description)
-        }
+        Attribute { optional: true, computed: true, ..Self::new(name, ty, description) }
     }
     pub fn sensitive(mut self) -> Self {
         self.sensitive = true;
@@ -188,11 +177,7 @@ pub struct Schema {
 
 impl Schema {
     pub fn new(description: &str, attributes: Vec<Attribute>) -> Self {
-        Schema {
-            version: 0,
-            description: description.to_string(),
-            attributes,
-        }
+        Schema { version: 0, description: description.to_string(), attributes }
     }
 
     pub fn with_version(mut self, version: i64) -> Self {
@@ -202,12 +187,7 @@ impl Schema {
 
     /// The object type of a value of this schema.
     pub fn ty(&self) -> Type {
-        Type::Object(
-            self.attributes
-                .iter()
-                .map(|a| (a.name.to_string(), a.ty.clone()))
-                .collect(),
-        )
+        Type::Object(self.attributes.iter().map(|a| (a.name.to_string(), a.ty.clone())).collect())
     }
 
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
@@ -247,11 +227,7 @@ impl Schema {
                             continue;
                         }
                         // Set elements have no index Terraform can point at: name the value instead.
-                        let p = if is_list {
-                            path.clone().then_index(i as i64)
-                        } else {
-                            path.clone()
-                        };
+                        let p = if is_list { path.clone().then_index(i as i64) } else { path.clone() };
                         run(a, item, p, diags);
                     }
                 }
@@ -273,10 +249,8 @@ impl Schema {
         let mut problems = Vec::new();
         let mut seen = BTreeMap::new();
         for a in &self.attributes {
-            let name_ok = !a.name.is_empty()
-                && a.name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            let name_ok =
+                !a.name.is_empty() && a.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !name_ok {
                 problems.push(format!("{}: invalid name", a.name));
             }
@@ -303,11 +277,7 @@ impl Schema {
 fn run(a: &Attribute, v: &Value, path: AttrPath, diags: &mut Diagnostics) {
     for val in &a.validators {
         if let Err(problem) = val.check(v) {
-            let shown = if a.sensitive {
-                "(sensitive value)".to_string()
-            } else {
-                short(v)
-            };
+            let shown = if a.sensitive { "(sensitive value)".to_string() } else { short(v) };
             diags.attr_error(
                 path.clone(),
                 format!("Invalid value for {}", a.name),
@@ -346,20 +316,14 @@ mod tests {
         let s = schema();
         let cfg = Value::Object(BTreeMap::from([
             ("type".into(), Value::String("sms".into())),
-            (
-                "ips".into(),
-                Value::List(vec![Value::String("a".into()), Value::String(" ".into())]),
-            ),
+            ("ips".into(), Value::List(vec![Value::String("a".into()), Value::String(" ".into())])),
             ("days".into(), Value::Number(Number::Int(0))),
         ]));
         let mut d = Diagnostics::new();
         s.validate_config(&cfg, &mut d);
         let paths: Vec<String> = d.0.iter().map(|x| x.path.as_ref().unwrap().to_string()).collect();
         assert_eq!(paths, ["type", "ips[1]", "days"]);
-        assert_eq!(
-            d.0[0].detail,
-            "Got \"sms\"; the value must be one of \"none\", \"app\"."
-        );
+        assert_eq!(d.0[0].detail, "Got \"sms\"; the value must be one of \"none\", \"app\".");
         assert!(d.0[2].detail.contains("at least 1"), "{}", d.0[2].detail);
     }
 
@@ -377,10 +341,7 @@ mod tests {
             "x",
             vec![
                 Attribute::required("Bad", Type::String, "d").default_bool(true),
-                Attribute {
-                    required: false,
-                    ..Attribute::required("nothing", Type::String, "")
-                },
+                Attribute { required: false, ..Attribute::required("nothing", Type::String, "") },
             ],
         );
         let problems = bad.check(true);

@@ -68,20 +68,14 @@ pub fn check_launch_env(cookie: Option<&str>, versions: Option<&str>) -> Result<
         None => Ok(PROTOCOL_VERSION),
         Some(list) => {
             let offered = list.split(',').any(|v| v.trim() == PROTOCOL_VERSION.to_string());
-            if offered {
-                Ok(PROTOCOL_VERSION)
-            } else {
-                Err(ServeError::ProtocolMismatch(list.to_string()))
-            }
+            if offered { Ok(PROTOCOL_VERSION) } else { Err(ServeError::ProtocolMismatch(list.to_string())) }
         }
     }
 }
 
 /// `CORE|APP|NETWORK|ADDR|PROTOCOL|CERT`, the certificate as unpadded standard base64 of its DER.
 pub fn handshake_line(socket: &Path, cert_der: Option<&[u8]>) -> String {
-    let cert = cert_der
-        .map(|d| base64::engine::general_purpose::STANDARD_NO_PAD.encode(d))
-        .unwrap_or_default();
+    let cert = cert_der.map(|d| base64::engine::general_purpose::STANDARD_NO_PAD.encode(d)).unwrap_or_default();
     format!("1|{PROTOCOL_VERSION}|unix|{}|grpc|{cert}", socket.display())
 }
 
@@ -108,10 +102,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
             std::env::var(MAGIC_COOKIE_KEY).ok().as_deref(),
             std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok().as_deref(),
         )?;
-        match std::env::var("PLUGIN_CLIENT_CERT")
-            .ok()
-            .filter(|s| !s.trim().is_empty())
-        {
+        match std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|s| !s.trim().is_empty()) {
             Some(pem) => Some(tls::auto_mtls(&pem)?),
             // TF_DISABLE_PLUGIN_TLS: Terraform then expects plaintext.
             None => None,
@@ -141,9 +132,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     let incoming = accept_loop(listener, tls.as_ref().map(|t| t.config.clone()), shutdown.clone());
 
     let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
-        .await;
+    health.set_service_status("plugin", tonic_health::ServingStatus::Serving).await;
 
     let router = tonic::transport::Server::builder()
         .add_service(
@@ -151,12 +140,8 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
                 .max_decoding_message_size(MAX_MESSAGE)
                 .max_encoding_message_size(MAX_MESSAGE),
         )
-        .add_service(GrpcControllerServer::new(Controller {
-            shutdown: shutdown.clone(),
-        }))
-        .add_service(GrpcStdioServer::new(Stdio {
-            shutdown: shutdown.clone(),
-        }))
+        .add_service(GrpcControllerServer::new(Controller { shutdown: shutdown.clone() }))
+        .add_service(GrpcStdioServer::new(Stdio { shutdown: shutdown.clone() }))
         .add_service(health_service);
 
     if !opts.debug {
@@ -183,9 +168,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
 /// A socket named like go-plugin's (`plugin<random>` in the temp dir, or
 /// `PLUGIN_UNIX_SOCKET_DIR` when a client asks for one).
 fn bind_socket() -> io::Result<(UnixListener, PathBuf)> {
-    let dir = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
+    let dir = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     for _ in 0..8 {
         let path = dir.join(format!("plugin{}", rand::random::<u32>()));
         match UnixListener::bind(&path) {
@@ -318,21 +301,12 @@ mod tests {
 
     #[test]
     fn cookie_and_version_negotiation() {
-        assert!(matches!(
-            check_launch_env(None, None),
-            Err(ServeError::NotLaunchedByTerraform)
-        ));
-        assert!(matches!(
-            check_launch_env(Some("x"), None),
-            Err(ServeError::NotLaunchedByTerraform)
-        ));
+        assert!(matches!(check_launch_env(None, None), Err(ServeError::NotLaunchedByTerraform)));
+        assert!(matches!(check_launch_env(Some("x"), None), Err(ServeError::NotLaunchedByTerraform)));
         // Terraform sends 5 and 6 in random order.
         assert_eq!(check_launch_env(Some(MAGIC_COOKIE_VALUE), Some("6,5")).unwrap(), 5);
         assert_eq!(check_launch_env(Some(MAGIC_COOKIE_VALUE), None).unwrap(), 5);
-        assert!(matches!(
-            check_launch_env(Some(MAGIC_COOKIE_VALUE), Some("6")),
-            Err(ServeError::ProtocolMismatch(_))
-        ));
+        assert!(matches!(check_launch_env(Some(MAGIC_COOKIE_VALUE), Some("6")), Err(ServeError::ProtocolMismatch(_))));
     }
 
     #[test]
@@ -345,11 +319,9 @@ mod tests {
 
     #[test]
     fn reattach_value_is_what_terraform_parses() {
-        let v: serde_json::Value = serde_json::from_str(&reattach_value(
-            "registry.terraform.io/mfa-iac/rhombus",
-            Path::new("/tmp/x"),
-        ))
-        .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&reattach_value("registry.terraform.io/mfa-iac/rhombus", Path::new("/tmp/x")))
+                .unwrap();
         let p = &v["registry.terraform.io/mfa-iac/rhombus"];
         assert_eq!(p["ProtocolVersion"], 5);
         assert_eq!(p["Addr"]["Network"], "unix");

@@ -24,10 +24,7 @@ pub struct ProviderService {
 
 impl ProviderService {
     pub fn new(provider: Arc<dyn DynProvider>) -> Self {
-        ProviderService {
-            provider,
-            stop: CancellationToken::new(),
-        }
+        ProviderService { provider, stop: CancellationToken::new() }
     }
 
     fn decode(&self, dv: Option<&pb::DynamicValue>, ty: &Type, what: &str, diags: &mut Diagnostics) -> Option<Value> {
@@ -55,15 +52,9 @@ impl ProviderService {
 
     fn encode(v: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
         match codec::to_msgpack(v, ty) {
-            Ok(b) => Some(pb::DynamicValue {
-                msgpack: b,
-                json: Vec::new(),
-            }),
+            Ok(b) => Some(pb::DynamicValue { msgpack: b, json: Vec::new() }),
             Err(e) => {
-                diags.error(
-                    "Provider bug: value does not fit the schema",
-                    format!("{e}. Please report this."),
-                );
+                diags.error("Provider bug: value does not fit the schema", format!("{e}. Please report this."));
                 None
             }
         }
@@ -108,9 +99,7 @@ impl ProviderRpc for ProviderService {
                 .provider
                 .resource_types()
                 .into_iter()
-                .map(|t| pb::get_metadata::ResourceMetadata {
-                    type_name: t.to_string(),
-                })
+                .map(|t| pb::get_metadata::ResourceMetadata { type_name: t.to_string() })
                 .collect(),
             ..Default::default()
         }))
@@ -124,20 +113,13 @@ impl ProviderRpc for ProviderService {
             .provider
             .resource_types()
             .into_iter()
-            .filter_map(|t| {
-                self.provider
-                    .resource_schema(t)
-                    .map(|(s, _)| (t.to_string(), s.to_proto()))
-            })
+            .filter_map(|t| self.provider.resource_schema(t).map(|(s, _)| (t.to_string(), s.to_proto())))
             .collect();
         Ok(Response::new(pb::get_provider_schema::Response {
             provider: Some(self.provider.schema().to_proto()),
             resource_schemas,
             // An empty provider_meta block: Terraform dereferences these schemas without nil checks.
-            provider_meta: Some(pb::Schema {
-                version: 0,
-                block: Some(Default::default()),
-            }),
+            provider_meta: Some(pb::Schema { version: 0, block: Some(Default::default()) }),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         }))
@@ -157,12 +139,9 @@ impl ProviderRpc for ProviderService {
     ) -> Result<Response<pb::prepare_provider_config::Response>, Status> {
         let req = req.into_inner();
         let mut diags = Diagnostics::new();
-        if let Some(cfg) = self.decode(
-            req.config.as_ref(),
-            &self.provider.schema().ty(),
-            "provider configuration",
-            &mut diags,
-        ) {
+        if let Some(cfg) =
+            self.decode(req.config.as_ref(), &self.provider.schema().ty(), "provider configuration", &mut diags)
+        {
             self.provider.validate_config(&cfg, &mut diags);
         }
         // Terraform >= 0.13 ignores the prepared config; echoing the input keeps it quiet.
@@ -183,9 +162,7 @@ impl ProviderRpc for ProviderService {
         {
             self.provider.validate_resource(&req.type_name, &cfg, &mut diags);
         }
-        Ok(Response::new(pb::validate_resource_type_config::Response {
-            diagnostics: diags.to_proto(),
-        }))
+        Ok(Response::new(pb::validate_resource_type_config::Response { diagnostics: diags.to_proto() }))
     }
 
     async fn validate_data_source_config(
@@ -195,15 +172,9 @@ impl ProviderRpc for ProviderService {
         let mut diags = Diagnostics::new();
         diags.error(
             "Unknown data source",
-            format!(
-                "The {} provider has no data source {:?}.",
-                self.provider.type_name(),
-                req.into_inner().type_name
-            ),
+            format!("The {} provider has no data source {:?}.", self.provider.type_name(), req.into_inner().type_name),
         );
-        Ok(Response::new(pb::validate_data_source_config::Response {
-            diagnostics: diags.to_proto(),
-        }))
+        Ok(Response::new(pb::validate_data_source_config::Response { diagnostics: diags.to_proto() }))
     }
 
     async fn upgrade_resource_state(
@@ -220,10 +191,7 @@ impl ProviderRpc for ProviderService {
                     "Unsupported state format",
                     "This state was written in the pre-0.12 flatmap format, which this provider never produced.",
                 );
-            } else if let Some(v) = self
-                .provider
-                .upgrade(&req.type_name, req.version, &raw.json, &mut diags)
-            {
+            } else if let Some(v) = self.provider.upgrade(&req.type_name, req.version, &raw.json, &mut diags) {
                 upgraded = Self::encode(&v, &ty, &mut diags);
             }
         }
@@ -240,20 +208,13 @@ impl ProviderRpc for ProviderService {
         let req = req.into_inner();
         let started = Instant::now();
         let mut diags = Diagnostics::new();
-        if let Some(cfg) = self.decode(
-            req.config.as_ref(),
-            &self.provider.schema().ty(),
-            "provider configuration",
-            &mut diags,
-        ) {
-            self.provider
-                .configure(&req.terraform_version, &cfg, self.stop.child_token(), &mut diags)
-                .await;
+        if let Some(cfg) =
+            self.decode(req.config.as_ref(), &self.provider.schema().ty(), "provider configuration", &mut diags)
+        {
+            self.provider.configure(&req.terraform_version, &cfg, self.stop.child_token(), &mut diags).await;
         }
         Self::log_done("Configure", self.provider.type_name(), started, &diags);
-        Ok(Response::new(pb::configure::Response {
-            diagnostics: diags.to_proto(),
-        }))
+        Ok(Response::new(pb::configure::Response { diagnostics: diags.to_proto() }))
     }
 
     async fn read_resource(
@@ -271,10 +232,8 @@ impl ProviderRpc for ProviderService {
         if let Some(ty) = self.resource_ty(&req.type_name, &mut diags)
             && let Some(cur) = self.decode(req.current_state.as_ref(), &ty, "current state", &mut diags)
         {
-            let (new, private) = self
-                .provider
-                .read(&req.type_name, &cur, &req.private, self.stop.child_token(), &mut diags)
-                .await;
+            let (new, private) =
+                self.provider.read(&req.type_name, &cur, &req.private, self.stop.child_token(), &mut diags).await;
             if let Some(dv) = Self::encode(&new, &ty, &mut diags) {
                 resp.new_state = Some(dv);
                 resp.private = private;
@@ -342,14 +301,7 @@ impl ProviderRpc for ProviderService {
             if let (Some(prior), Some(planned)) = (prior, planned) {
                 let (new, private) = self
                     .provider
-                    .apply(
-                        &req.type_name,
-                        &prior,
-                        &planned,
-                        &req.planned_private,
-                        self.stop.child_token(),
-                        &mut diags,
-                    )
+                    .apply(&req.type_name, &prior, &planned, &req.planned_private, self.stop.child_token(), &mut diags)
                     .await;
                 if let Some(dv) = Self::encode(&new, &ty, &mut diags) {
                     resp.new_state = Some(dv);
@@ -371,10 +323,8 @@ impl ProviderRpc for ProviderService {
         let mut diags = Diagnostics::new();
         let mut imported = Vec::new();
         if let Some(ty) = self.resource_ty(&req.type_name, &mut diags)
-            && let Some((state, private)) = self
-                .provider
-                .import(&req.type_name, &req.id, self.stop.child_token(), &mut diags)
-                .await
+            && let Some((state, private)) =
+                self.provider.import(&req.type_name, &req.id, self.stop.child_token(), &mut diags).await
             && let Some(dv) = Self::encode(&state, &ty, &mut diags)
         {
             imported.push(pb::import_resource_state::ImportedResource {
@@ -399,16 +349,9 @@ impl ProviderRpc for ProviderService {
         let mut diags = Diagnostics::new();
         diags.error(
             "Unknown data source",
-            format!(
-                "The {} provider has no data source {:?}.",
-                self.provider.type_name(),
-                req.into_inner().type_name
-            ),
+            format!("The {} provider has no data source {:?}.", self.provider.type_name(), req.into_inner().type_name),
         );
-        Ok(Response::new(pb::read_data_source::Response {
-            diagnostics: diags.to_proto(),
-            ..Default::default()
-        }))
+        Ok(Response::new(pb::read_data_source::Response { diagnostics: diags.to_proto(), ..Default::default() }))
     }
 
     async fn stop(&self, _: Request<pb::stop::Request>) -> Result<Response<pb::stop::Response>, Status> {
@@ -421,8 +364,5 @@ impl ProviderRpc for ProviderService {
 /// plan_destroy lets current Terraform show destroy warnings (e.g. "MFA stays as it is") at plan
 /// time; Terraform 1.0.3 ignores capabilities and never sends destroy plans.
 fn capabilities() -> pb::ServerCapabilities {
-    pb::ServerCapabilities {
-        plan_destroy: true,
-        ..Default::default()
-    }
+    pb::ServerCapabilities { plan_destroy: true, ..Default::default() }
 }

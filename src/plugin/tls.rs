@@ -58,10 +58,7 @@ pub fn auto_mtls(client_cert_pem: &str) -> Result<AutoMtls, TlsSetupError> {
         )?;
     // grpc-go >= 1.67 (Terraform >= 1.12, OpenTofu) refuses a TLS server that does not pick h2.
     config.alpn_protocols = vec![b"h2".to_vec()];
-    Ok(AutoMtls {
-        config: Arc::new(config),
-        server_cert_der: server_der,
-    })
+    Ok(AutoMtls { config: Arc::new(config), server_cert_der: server_der })
 }
 
 /// A certificate shaped like go-plugin's own (CA flag, server+client auth, SAN localhost, valid
@@ -71,9 +68,7 @@ pub fn self_signed_localhost() -> Result<(Vec<u8>, Vec<u8>), rcgen::Error> {
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
     let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
     params.distinguished_name.push(DnType::CommonName, "localhost");
-    params
-        .distinguished_name
-        .push(DnType::OrganizationName, "terraform-provider-mfa");
+    params.distinguished_name.push(DnType::OrganizationName, "terraform-provider-mfa");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,
@@ -122,9 +117,7 @@ impl ClientCertVerifier for PinnedClientCert {
             Ok(ClientCertVerified::assertion())
         } else {
             log::warn!("refused a TLS client whose certificate is not the one Terraform announced");
-            Err(TlsError::InvalidCertificate(
-                CertificateError::ApplicationVerificationFailure,
-            ))
+            Err(TlsError::InvalidCertificate(CertificateError::ApplicationVerificationFailure))
         }
     }
 
@@ -159,10 +152,7 @@ mod tests {
     fn advertises_p521_so_terraform_sends_its_certificate() {
         // Go only sends a client certificate whose signature scheme the server advertises.
         let algs = provider().signature_verification_algorithms;
-        assert!(
-            algs.supported_schemes()
-                .contains(&SignatureScheme::ECDSA_NISTP521_SHA512)
-        );
+        assert!(algs.supported_schemes().contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
     }
 
     #[test]

@@ -111,11 +111,7 @@ pub struct TypedError {
 
 impl fmt::Display for TypedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_root() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
-        }
+        if self.path.is_root() { f.write_str(&self.message) } else { write!(f, "{}: {}", self.path, self.message) }
     }
 }
 
@@ -123,19 +119,13 @@ impl std::error::Error for TypedError {}
 
 impl de::Error for TypedError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        TypedError {
-            path: AttrPath::root(),
-            message: msg.to_string(),
-        }
+        TypedError { path: AttrPath::root(), message: msg.to_string() }
     }
 }
 
 impl ser::Error for TypedError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        TypedError {
-            path: AttrPath::root(),
-            message: msg.to_string(),
-        }
+        TypedError { path: AttrPath::root(), message: msg.to_string() }
     }
 }
 
@@ -154,10 +144,7 @@ pub fn from_value<T: DeserializeOwned>(v: &Value) -> Result<T, TypedError> {
 /// Writes a typed struct as a value shaped exactly like `ty` (every attribute present).
 pub fn to_value<T: Serialize>(t: &T, ty: &Type) -> Result<Value, TypedError> {
     let raw = t.serialize(ValueSer)?;
-    raw.conform(ty).map_err(|e| TypedError {
-        path: AttrPath::root(),
-        message: e.to_string(),
-    })
+    raw.conform(ty).map_err(|e| TypedError { path: AttrPath::root(), message: e.to_string() })
 }
 
 struct ValueDe<'a>(&'a Value);
@@ -209,15 +196,12 @@ impl<'de> Deserializer<'de> for ValueDe<'de> {
                 },
             },
             Value::String(s) => v.visit_borrowed_str(s),
-            Value::List(items) | Value::Set(items) | Value::Tuple(items) => v.visit_seq(SeqDe {
-                items: items.iter(),
-                index: 0,
-            }),
-            Value::Map(m) | Value::Object(m) => v.visit_map(MapDe {
-                iter: m.iter(),
-                pending: None,
-                is_object: matches!(self.0, Value::Object(_)),
-            }),
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+                v.visit_seq(SeqDe { items: items.iter(), index: 0 })
+            }
+            Value::Map(m) | Value::Object(m) => {
+                v.visit_map(MapDe { iter: m.iter(), pending: None, is_object: matches!(self.0, Value::Object(_)) })
+            }
             Value::Dynamic(_, inner) => ValueDe(inner).deserialize_any(v),
         }
     }
@@ -310,9 +294,7 @@ impl<'de> de::SeqAccess<'de> for SeqDe<'de> {
             Some(item) => {
                 let i = self.index;
                 self.index += 1;
-                seed.deserialize(ValueDe(item))
-                    .map(Some)
-                    .map_err(|e| e.within(PathStep::Index(i)))
+                seed.deserialize(ValueDe(item)).map(Some).map_err(|e| e.within(PathStep::Index(i)))
             }
         }
     }
@@ -336,15 +318,8 @@ impl<'de> de::MapAccess<'de> for MapDe<'de> {
         }
     }
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, TypedError> {
-        let (k, v) = self
-            .pending
-            .take()
-            .ok_or_else(|| de::Error::custom("value without key"))?;
-        let step = if self.is_object {
-            PathStep::Attr(k.clone())
-        } else {
-            PathStep::Key(k.clone())
-        };
+        let (k, v) = self.pending.take().ok_or_else(|| de::Error::custom("value without key"))?;
+        let step = if self.is_object { PathStep::Attr(k.clone()) } else { PathStep::Key(k.clone()) };
         seed.deserialize(ValueDe(v)).map_err(|e| e.within(step))
     }
 }
@@ -423,11 +398,7 @@ impl Serializer for ValueSer {
     }
     fn serialize_unit_variant(self, name: &'static str, _: u32, variant: &'static str) -> Result<Value, TypedError> {
         if name == ATTR_ENUM {
-            return Ok(if variant == "Unknown" {
-                Value::Unknown
-            } else {
-                Value::Null
-            });
+            return Ok(if variant == "Unknown" { Value::Unknown } else { Value::Null });
         }
         Ok(Value::String(variant.to_string()))
     }
@@ -444,9 +415,7 @@ impl Serializer for ValueSer {
         if name == ATTR_ENUM {
             return v.serialize(self);
         }
-        Err(ser::Error::custom(format!(
-            "enum variant {variant} with data has no Terraform type"
-        )))
+        Err(ser::Error::custom(format!("enum variant {variant} with data has no Terraform type")))
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<SeqSer, TypedError> {
         Ok(SeqSer(Vec::with_capacity(len.unwrap_or(0))))
@@ -467,10 +436,7 @@ impl Serializer for ValueSer {
         Err(ser::Error::custom("tuple variants have no Terraform type"))
     }
     fn serialize_map(self, _: Option<usize>) -> Result<MapSer, TypedError> {
-        Ok(MapSer {
-            map: BTreeMap::new(),
-            key: None,
-        })
+        Ok(MapSer { map: BTreeMap::new(), key: None })
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<MapSer, TypedError> {
         self.serialize_map(None)
@@ -541,9 +507,7 @@ impl ser::SerializeMap for MapSer {
     }
     fn serialize_value<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), TypedError> {
         let k = self.key.take().ok_or_else(|| ser::Error::custom("value without key"))?;
-        let val = v
-            .serialize(ValueSer)
-            .map_err(|e: TypedError| e.within(PathStep::Key(k.clone())))?;
+        let val = v.serialize(ValueSer).map_err(|e: TypedError| e.within(PathStep::Key(k.clone())))?;
         self.map.insert(k, val);
         Ok(())
     }
@@ -556,9 +520,7 @@ impl ser::SerializeStruct for MapSer {
     type Ok = Value;
     type Error = TypedError;
     fn serialize_field<T: ?Sized + Serialize>(&mut self, k: &'static str, v: &T) -> Result<(), TypedError> {
-        let val = v
-            .serialize(ValueSer)
-            .map_err(|e: TypedError| e.within(PathStep::Attr(k.into())))?;
+        let val = v.serialize(ValueSer).map_err(|e: TypedError| e.within(PathStep::Attr(k.into())))?;
         self.map.insert(k.to_string(), val);
         Ok(())
     }
@@ -619,13 +581,7 @@ mod tests {
     #[test]
     fn decimal_strings_and_floats_read_as_integers_when_whole() {
         let mut v = to_value(
-            &State {
-                id: Attr::Null,
-                enabled: Attr::Null,
-                days: Attr::Known(1),
-                ips: Attr::Null,
-                mode: Attr::Null,
-            },
+            &State { id: Attr::Null, enabled: Attr::Null, days: Attr::Known(1), ips: Attr::Null, mode: Attr::Null },
             &ty(),
         )
         .unwrap();

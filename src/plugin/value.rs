@@ -34,15 +34,8 @@ pub struct ValueError {
 
 impl ValueError {
     pub fn new(path: &str, message: impl Into<String>) -> Self {
-        let path = if path.is_empty() {
-            "(root)".to_string()
-        } else {
-            path.to_string()
-        };
-        ValueError {
-            path,
-            message: message.into(),
-        }
+        let path = if path.is_empty() { "(root)".to_string() } else { path.to_string() };
+        ValueError { path, message: message.into() }
     }
 }
 
@@ -73,10 +66,9 @@ impl Type {
                 let m = attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
                 J::Array(vec![J::String("object".into()), J::Object(m)])
             }
-            Type::Tuple(ts) => J::Array(vec![
-                J::String("tuple".into()),
-                J::Array(ts.iter().map(Type::to_json).collect()),
-            ]),
+            Type::Tuple(ts) => {
+                J::Array(vec![J::String("tuple".into()), J::Array(ts.iter().map(Type::to_json).collect())])
+            }
         }
     }
 
@@ -151,8 +143,7 @@ impl Number {
     pub fn parse_decimal(s: &str) -> Option<Number> {
         let t = s.trim();
         let ok_chars = !t.is_empty()
-            && t.chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
+            && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
             && t.chars().any(|c| c.is_ascii_digit());
         if !ok_chars || t.parse::<f64>().is_err() {
             return None;
@@ -181,11 +172,7 @@ impl Number {
             Number::Decimal(s) => {
                 let f: f64 = s.parse().ok()?;
                 // Only trust the float when it is an integer small enough to be exact.
-                if f.fract() == 0.0 && f.abs() < 9.0e15 {
-                    Some(f as i64)
-                } else {
-                    None
-                }
+                if f.fract() == 0.0 && f.abs() < 9.0e15 { Some(f as i64) } else { None }
             }
         }
     }

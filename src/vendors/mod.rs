@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::emulator::EmulatorApp;
 use crate::plugin::provider::{DynProvider, ProviderHost};
 
+pub mod akana;
 pub mod onlyoffice;
 pub mod rhombus;
 pub mod zitadel;
@@ -33,11 +34,8 @@ macro_rules! vendor {
 pub static VENDORS: &[Vendor] = &[
     vendor!("rhombus", rhombus::RhombusProvider, rhombus::emulator::RhombusEmulator),
     vendor!("zitadel", zitadel::ZitadelProvider, zitadel::emulator::ZitadelEmulator),
-    vendor!(
-        "onlyoffice",
-        onlyoffice::OnlyofficeProvider,
-        onlyoffice::emulator::OnlyofficeEmulator
-    ),
+    vendor!("onlyoffice", onlyoffice::OnlyofficeProvider, onlyoffice::emulator::OnlyofficeEmulator),
+    vendor!("akana", akana::AkanaProvider, akana::emulator::AkanaEmulator),
 ];
 
 pub fn find(type_name: &str) -> Option<&'static Vendor> {

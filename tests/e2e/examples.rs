@@ -21,15 +21,9 @@ fn every_example_validates() {
             config.push('\n');
             config.push_str(&read(&format!("examples/resources/{r}/resource.tf")));
             let import = read(&format!("examples/resources/{r}/import.sh"));
-            assert!(
-                import.contains(&format!("terraform import {r}.")),
-                "{r}: import.sh shows no import command"
-            );
+            assert!(import.contains(&format!("terraform import {r}.")), "{r}: import.sh shows no import command");
         }
-        Ws::new(&config)
-            .run(&["validate"])
-            .ok()
-            .mentions(&["The configuration is valid"]);
+        Ws::new(&config).run(&["validate"]).ok().mentions(&["The configuration is valid"]);
     }
 }
 

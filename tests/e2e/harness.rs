@@ -15,13 +15,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The runtime the emulators run on while Terraform runs in child processes.
 pub fn rt() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap()
-    })
+    RT.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap())
 }
 
 /// Starts an emulator; keep the typed `Arc` to inspect or change its state.
@@ -96,9 +90,7 @@ fn mirror() -> &'static Mirror {
 pub fn required_providers(types: &[&str]) -> String {
     let mut s = String::from("terraform {\n  required_providers {\n");
     for t in types {
-        s.push_str(&format!(
-            "    {t} = {{ source = \"registry.terraform.io/{SOURCE_NAMESPACE}/{t}\" }}\n"
-        ));
+        s.push_str(&format!("    {t} = {{ source = \"registry.terraform.io/{SOURCE_NAMESPACE}/{t}\" }}\n"));
     }
     s.push_str("  }\n}\n");
     s
@@ -180,13 +172,8 @@ impl Ws {
             .env("MFA_PROVIDER_MIN_BACKOFF_MS", "20")
             .env_remove("TF_LOG")
             .env_remove("TF_LOG_PROVIDER");
-        for k in [
-            "RHOMBUS_API_KEY",
-            "RHOMBUS_ENDPOINT",
-            "AKANA_PASSWORD",
-            "ZITADEL_ACCESS_TOKEN",
-            "ONLYOFFICE_API_KEY",
-        ] {
+        for k in ["RHOMBUS_API_KEY", "RHOMBUS_ENDPOINT", "AKANA_PASSWORD", "ZITADEL_ACCESS_TOKEN", "ONLYOFFICE_API_KEY"]
+        {
             cmd.env_remove(k);
         }
         for (k, v) in &self.env {
@@ -241,10 +228,7 @@ impl Ws {
     /// The attribute values of one resource in state.
     pub fn attrs(&self, addr: &str) -> serde_json::Value {
         let s = self.state();
-        let resources = s["values"]["root_module"]["resources"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        let resources = s["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default();
         resources
             .into_iter()
             .find(|r| r["address"] == addr)

@@ -46,35 +46,19 @@ fn each_type_switched_in_place_and_second_apply_sends_nothing() {
     let (ty, ips, users, groups) = app.settings();
     assert_eq!(
         (ty.as_str(), ips.len(), users, groups),
-        (
-            "app",
-            2,
-            vec![STAFF_USER_ID.to_string()],
-            vec![STAFF_GROUP_ID.to_string()]
-        )
+        ("app", 2, vec![STAFF_USER_ID.to_string()], vec![STAFF_GROUP_ID.to_string()])
     );
     ws.assert_no_changes();
 
     let puts = emu.control.count("PUT", "/api/2.0/settings/tfaapp");
     ws.apply().ok().mentions(&["0 added, 0 changed, 0 destroyed"]);
     // Only restore_on_destroy changes: nothing is sent either.
-    ws.write(&with_key(
-        &emu.url(),
-        &format!("{app_cfg}\n  restore_on_destroy = true"),
-    ));
+    ws.write(&with_key(&emu.url(), &format!("{app_cfg}\n  restore_on_destroy = true")));
     ws.apply().ok().mentions(&["1 changed"]);
-    assert_eq!(
-        emu.control.count("PUT", "/api/2.0/settings/tfaapp"),
-        puts,
-        "no-op applies must not write"
-    );
+    assert_eq!(emu.control.count("PUT", "/api/2.0/settings/tfaapp"), puts, "no-op applies must not write");
 
-    ws.write(&with_key(
-        &emu.url(),
-        "  type = \"sms\"\n  trusted_ips = [\"10.0.0.0/8\"]",
-    ));
-    ws.assert_changes()
-        .mentions(&["~ type = \"app\" -> \"sms\"", "1 to change"]);
+    ws.write(&with_key(&emu.url(), "  type = \"sms\"\n  trusted_ips = [\"10.0.0.0/8\"]"));
+    ws.assert_changes().mentions(&["~ type = \"app\" -> \"sms\"", "1 to change"]);
     ws.apply().ok();
     assert_eq!(app.settings().0, "sms");
     ws.assert_no_changes();
@@ -119,21 +103,15 @@ fn drift_import_and_destroy_with_and_without_restore() {
 
     // Import by portal host, then no changes; destroy without restore leaves TFA on.
     app.set_app_out_of_band(&["10.9.9.9"]);
-    let ws2 = Ws::new(&with_key(
-        &emu.url(),
-        "  type = \"app\"\n  trusted_ips = [\"10.9.9.9\"]",
-    ));
-    ws2.import("onlyoffice_tfa_settings.portal", "other.example.com")
-        .fails_with(&[
-            "Import ID is not the configured portal",
-            &format!("terraform import onlyoffice_tfa_settings.<name> {}", host(&emu)),
-        ]);
+    let ws2 = Ws::new(&with_key(&emu.url(), "  type = \"app\"\n  trusted_ips = [\"10.9.9.9\"]"));
+    ws2.import("onlyoffice_tfa_settings.portal", "other.example.com").fails_with(&[
+        "Import ID is not the configured portal",
+        &format!("terraform import onlyoffice_tfa_settings.<name> {}", host(&emu)),
+    ]);
     ws2.import("onlyoffice_tfa_settings.portal", &host(&emu)).ok();
     ws2.assert_no_changes();
     let puts = emu.control.count("PUT", "tfaapp");
-    ws2.destroy()
-        .ok()
-        .mentions(&["DocSpace TFA settings will be left as they are"]);
+    ws2.destroy().ok().mentions(&["DocSpace TFA settings will be left as they are"]);
     assert_eq!(app.settings().0, "app");
     assert_eq!(emu.control.count("PUT", "tfaapp"), puts);
 }
@@ -151,17 +129,11 @@ fn bad_input_and_unavailable_sms_fail_before_any_write() {
         "Invalid value for trusted_ips",
         "CIDR",
     ]);
-    ws.write(&with_key(
-        &emu.url(),
-        "  type = \"none\"\n  trusted_ips = [\"10.0.0.1\"]",
-    ));
+    ws.write(&with_key(&emu.url(), "  type = \"none\"\n  trusted_ips = [\"10.0.0.1\"]"));
     ws.run(&["validate"]).fails_with(&["trusted_ips needs TFA"]);
     // SMS without an SMS provider on the portal: refused at plan time.
     ws.write(&with_key(&emu.url(), "  type = \"sms\""));
-    ws.plan().fails_with(&[
-        "SMS two-factor authentication is not available on this portal",
-        "type = \"sms\"",
-    ]);
+    ws.plan().fails_with(&["SMS two-factor authentication is not available on this portal", "type = \"sms\""]);
     assert_eq!(emu.control.count("PUT", "tfaapp"), 0);
 }
 
@@ -169,8 +141,7 @@ fn bad_input_and_unavailable_sms_fail_before_any_write() {
 fn credential_errors_are_explained() {
     let (app, emu) = emulator();
     let ws = Ws::new(&(provider(&emu.url(), "api_key = \"sk-wrong\"") + &resource("  type = \"app\"")));
-    ws.apply()
-        .fails_with(&["DocSpace rejected the credentials", "API key", "ONLYOFFICE_API_KEY"]);
+    ws.apply().fails_with(&["DocSpace rejected the credentials", "API key", "ONLYOFFICE_API_KEY"]);
     let ws =
         Ws::new(&(provider(&emu.url(), &format!("api_key = \"{READ_ONLY_API_KEY}\"")) + &resource("  type = \"app\"")));
     ws.apply().fails_with(&["DocSpace refused the change", "HTTP 403"]);
@@ -184,18 +155,10 @@ fn token_auth_is_told_about_the_portal_wide_logout() {
     let (app, emu) = emulator();
     let token = app.session_token();
     let ws = Ws::new(&(provider(&emu.url(), &format!("token = \"{token}\"")) + &resource("  type = \"app\"")));
-    ws.apply().ok().mentions(&[
-        "Warning: DocSpace logged out every session of the portal",
-        "needs a new token",
-    ]);
+    ws.apply().ok().mentions(&["Warning: DocSpace logged out every session of the portal", "needs a new token"]);
     assert_eq!(app.logouts(), 1);
     let r = ws.plan();
-    r.fails_with(&[
-        "DocSpace rejected the credentials",
-        "session token",
-        "logs out every session",
-        "API key",
-    ]);
+    r.fails_with(&["DocSpace rejected the credentials", "session token", "logs out every session", "API key"]);
     assert!(!r.all().contains(&token), "the token must not be printed");
 }
 
@@ -205,9 +168,7 @@ fn password_auth_logs_in_again_or_says_why_it_cannot() {
     let auth = format!("username = \"{ADMIN_EMAIL}\"\n  password = \"{ADMIN_PASSWORD}\"");
     // Trusting the provider's own address keeps the login possible after TFA is on.
     let ws = Ws::new(&(provider(&emu.url(), &auth) + &resource("  type = \"app\"\n  trusted_ips = [\"127.0.0.1\"]")));
-    ws.apply()
-        .ok()
-        .mentions(&["DocSpace logged out every session of the portal"]);
+    ws.apply().ok().mentions(&["DocSpace logged out every session of the portal"]);
     ws.assert_no_changes();
     assert!(emu.control.count("POST", "/api/2.0/authentication") >= 2);
 
@@ -215,10 +176,7 @@ fn password_auth_logs_in_again_or_says_why_it_cannot() {
     ws.write(&(provider(&emu.url(), &auth) + &resource("  type = \"app\"")));
     ws.apply().ok();
     let r = ws.plan();
-    r.fails_with(&[
-        "DocSpace now requires two-factor authentication for the provider's user",
-        "API key",
-    ]);
+    r.fails_with(&["DocSpace now requires two-factor authentication for the provider's user", "API key"]);
     assert!(!r.all().contains(ADMIN_PASSWORD));
     assert_eq!(app.settings().0, "app");
 }

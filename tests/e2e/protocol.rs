@@ -39,11 +39,7 @@ fn identity() -> Identity {
     let mut p = CertificateParams::new(vec!["localhost".into()]).unwrap();
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let cert = p.self_signed(&key).unwrap();
-    Identity {
-        cert_der: cert.der().to_vec(),
-        key_der: key.serialize_der(),
-        pem: cert.pem(),
-    }
+    Identity { cert_der: cert.der().to_vec(), key_der: key.serialize_der(), pem: cert.pem() }
 }
 
 /// A plugin process started the way Terraform starts it.
@@ -90,9 +86,7 @@ fn launch(client_cert_pem: Option<&str>, extra_env: &[(&str, &str)]) -> Plugin {
     }
     let mut child = cmd.spawn().unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let line = line.trim_end().to_string();
     let fields: Vec<&str> = line.split('|').collect();
     assert_eq!(fields.len(), 6, "handshake line {line:?}");
@@ -100,16 +94,9 @@ fn launch(client_cert_pem: Option<&str>, extra_env: &[(&str, &str)]) -> Plugin {
     assert_eq!(fields[4], "grpc");
     let server_cert = (!fields[5].is_empty()).then(|| {
         assert!(!fields[5].contains('='), "certificate must be unpadded base64");
-        base64::engine::general_purpose::STANDARD_NO_PAD
-            .decode(fields[5])
-            .expect("raw std base64")
+        base64::engine::general_purpose::STANDARD_NO_PAD.decode(fields[5]).expect("raw std base64")
     });
-    Plugin {
-        child,
-        socket: PathBuf::from(fields[3]),
-        server_cert,
-        line,
-    }
+    Plugin { child, socket: PathBuf::from(fields[3]), server_cert, line }
 }
 
 /// Trusts exactly the certificate from the handshake line, as go-plugin's client does.
@@ -159,9 +146,7 @@ impl rustls::client::danger::ServerCertVerifier for PinServer {
         )
     }
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        mfa_providers::plugin::tls::provider()
-            .signature_verification_algorithms
-            .supported_schemes()
+        mfa_providers::plugin::tls::provider().signature_verification_algorithms.supported_schemes()
     }
 }
 
@@ -196,11 +181,7 @@ async fn connect(p: &Plugin, client: Option<&Identity>) -> Result<Channel, Strin
                 Some(cfg) => {
                     let c = tokio_rustls::TlsConnector::from(cfg);
                     let t = c.connect(ServerName::try_from("localhost").unwrap(), s).await?;
-                    assert_eq!(
-                        t.get_ref().1.alpn_protocol(),
-                        Some(&b"h2"[..]),
-                        "server must select ALPN h2"
-                    );
+                    assert_eq!(t.get_ref().1.alpn_protocol(), Some(&b"h2"[..]), "server must select ALPN h2");
                     Ok(hyper_util::rt::TokioIo::new(Box::new(t) as Box<dyn Io>))
                 }
             }
@@ -216,10 +197,7 @@ trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
 
 async fn schema(ch: Channel) -> Result<pb::get_provider_schema::Response, tonic::Status> {
-    ProviderClient::new(ch)
-        .get_schema(pb::get_provider_schema::Request {})
-        .await
-        .map(|r| r.into_inner())
+    ProviderClient::new(ch).get_schema(pb::get_provider_schema::Request {}).await.map(|r| r.into_inner())
 }
 
 fn wait_exit(child: &mut Child, within: Duration) -> Option<std::process::ExitStatus> {
@@ -235,10 +213,7 @@ fn wait_exit(child: &mut Child, within: Duration) -> Option<std::process::ExitSt
 
 #[test]
 fn run_by_hand_explains_itself_in_one_line() {
-    let out = Command::new(exe_named("rhombus"))
-        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
-        .output()
-        .unwrap();
+    let out = Command::new(exe_named("rhombus")).env_remove("TF_PLUGIN_MAGIC_COOKIE").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -264,9 +239,7 @@ fn automtls_accepts_only_terraforms_certificate_and_shuts_down_cleanly() {
     assert!(p.socket.exists());
     let rt = harness::rt();
 
-    let s = rt
-        .block_on(async { schema(connect(&p, Some(&terraform)).await.unwrap()).await })
-        .unwrap();
+    let s = rt.block_on(async { schema(connect(&p, Some(&terraform)).await.unwrap()).await }).unwrap();
     assert!(s.resource_schemas.contains_key("rhombus_mfa_settings"));
     assert!(s.provider.is_some());
 
@@ -279,11 +252,7 @@ fn automtls_accepts_only_terraforms_certificate_and_shuts_down_cleanly() {
                 Err(e) => Err(e),
             }
         });
-        assert!(
-            r.is_err(),
-            "a client with {:?} certificate was served",
-            who.map(|_| "another")
-        );
+        assert!(r.is_err(), "a client with {:?} certificate was served", who.map(|_| "another"));
     }
 
     // Ctrl-C reaches plugins (same process group): it must be ignored.
@@ -297,10 +266,7 @@ fn automtls_accepts_only_terraforms_certificate_and_shuts_down_cleanly() {
     // GRPCController.Shutdown: exit 0 promptly and remove the socket.
     rt.block_on(async {
         let ch = connect(&p, Some(&terraform)).await.unwrap();
-        GrpcControllerClient::new(ch)
-            .shutdown(mfa_providers::proto::plugin::Empty {})
-            .await
-            .unwrap();
+        GrpcControllerClient::new(ch).shutdown(mfa_providers::proto::plugin::Empty {}).await.unwrap();
     });
     let status = wait_exit(&mut p.child, Duration::from_secs(2)).expect("exits within 2 s after Shutdown");
     assert!(status.success(), "{status:?}");
@@ -321,9 +287,7 @@ fn unsafe_kill(pid: i32, sig: i32) -> i32 {
 fn plaintext_when_terraform_disables_tls() {
     let p = launch(None, &[]);
     assert!(p.line.ends_with("|grpc|"), "{}", p.line);
-    let s = harness::rt()
-        .block_on(async { schema(connect(&p, None).await.unwrap()).await })
-        .unwrap();
+    let s = harness::rt().block_on(async { schema(connect(&p, None).await.unwrap()).await }).unwrap();
     assert!(s.resource_schemas.contains_key("rhombus_mfa_settings"));
 }
 
@@ -357,9 +321,7 @@ fn debug_mode_prints_the_reattach_value() {
         server_cert: None,
         line: String::new(),
     };
-    let s = harness::rt()
-        .block_on(async { schema(connect(&p, None).await.unwrap()).await })
-        .unwrap();
+    let s = harness::rt().block_on(async { schema(connect(&p, None).await.unwrap()).await }).unwrap();
     assert!(s.resource_schemas.contains_key("rhombus_mfa_settings"));
 }
 
@@ -371,10 +333,7 @@ fn provider_config(endpoint: &str) -> pb::DynamicValue {
         ("max_retries".to_string(), Value::Number(Number::Int(0))),
     ]));
     let ty = p.schema().ty();
-    pb::DynamicValue {
-        msgpack: codec::to_msgpack(&v.conform(&ty).unwrap(), &ty).unwrap(),
-        json: vec![],
-    }
+    pb::DynamicValue { msgpack: codec::to_msgpack(&v.conform(&ty).unwrap(), &ty).unwrap(), json: vec![] }
 }
 
 fn resource_state() -> pb::DynamicValue {
@@ -385,17 +344,13 @@ fn resource_state() -> pb::DynamicValue {
         ("mfa_enabled".to_string(), Value::Bool(true)),
         ("restore_on_destroy".to_string(), Value::Bool(false)),
     ]));
-    pb::DynamicValue {
-        msgpack: codec::to_msgpack(&v.conform(ty).unwrap(), ty).unwrap(),
-        json: vec![],
-    }
+    pb::DynamicValue { msgpack: codec::to_msgpack(&v.conform(ty).unwrap(), ty).unwrap(), json: vec![] }
 }
 
 #[test]
 fn stop_cancels_in_flight_calls_promptly() {
     let emu = harness::start(Arc::new(RhombusEmulator::new()));
-    emu.control
-        .push_fault(Fault::parse("delay=30000,path=getOrgV2").unwrap());
+    emu.control.push_fault(Fault::parse("delay=30000,path=getOrgV2").unwrap());
     let p = launch(None, &[]);
     let rt = harness::rt();
     let (elapsed, diags) = rt.block_on(async {
@@ -443,23 +398,15 @@ fn large_messages_and_malformed_values_get_answers_not_transport_errors() {
         let big = "x".repeat(6 << 20);
         let p2 = (vendors::find("rhombus").unwrap().provider)();
         let ty = p2.schema().ty();
-        let v = Value::Object(BTreeMap::from([("ca_cert_pem".to_string(), Value::String(big))]))
-            .conform(&ty)
-            .unwrap();
+        let v = Value::Object(BTreeMap::from([("ca_cert_pem".to_string(), Value::String(big))])).conform(&ty).unwrap();
         let r = c
             .prepare_provider_config(pb::prepare_provider_config::Request {
-                config: Some(pb::DynamicValue {
-                    msgpack: codec::to_msgpack(&v, &ty).unwrap(),
-                    json: vec![],
-                }),
+                config: Some(pb::DynamicValue { msgpack: codec::to_msgpack(&v, &ty).unwrap(), json: vec![] }),
             })
             .await;
         assert!(r.is_ok(), "{r:?}");
 
-        let garbage = pb::DynamicValue {
-            msgpack: vec![0x81, 0xa1, b'z', 0xc3],
-            json: vec![],
-        };
+        let garbage = pb::DynamicValue { msgpack: vec![0x81, 0xa1, b'z', 0xc3], json: vec![] };
         let r = c
             .plan_resource_change(pb::plan_resource_change::Request {
                 type_name: "rhombus_mfa_settings".into(),
@@ -471,31 +418,18 @@ fn large_messages_and_malformed_values_get_answers_not_transport_errors() {
             .unwrap()
             .into_inner();
         assert_eq!(r.diagnostics[0].severity, pb::diagnostic::Severity::Error as i32);
-        assert!(
-            r.diagnostics[0].detail.contains("unsupported attribute"),
-            "{:?}",
-            r.diagnostics
-        );
+        assert!(r.diagnostics[0].detail.contains("unsupported attribute"), "{:?}", r.diagnostics);
 
         let r = c
             .upgrade_resource_state(pb::upgrade_resource_state::Request {
                 type_name: "rhombus_mfa_settings".into(),
                 version: 0,
-                raw_state: Some(pb::RawState {
-                    json: b"{\"id\": 5".to_vec(),
-                    flatmap: Default::default(),
-                }),
+                raw_state: Some(pb::RawState { json: b"{\"id\": 5".to_vec(), flatmap: Default::default() }),
             })
             .await
             .unwrap()
             .into_inner();
-        assert!(
-            r.diagnostics
-                .iter()
-                .any(|d| d.summary.contains("Unreadable stored state")),
-            "{:?}",
-            r.diagnostics
-        );
+        assert!(r.diagnostics.iter().any(|d| d.summary.contains("Unreadable stored state")), "{:?}", r.diagnostics);
 
         let r = c
             .apply_resource_change(pb::apply_resource_change::Request {
@@ -505,13 +439,7 @@ fn large_messages_and_malformed_values_get_answers_not_transport_errors() {
             .await
             .unwrap()
             .into_inner();
-        assert!(
-            r.diagnostics
-                .iter()
-                .any(|d| d.summary.contains("Unknown resource type")),
-            "{:?}",
-            r.diagnostics
-        );
+        assert!(r.diagnostics.iter().any(|d| d.summary.contains("Unknown resource type")), "{:?}", r.diagnostics);
     });
 }
 
@@ -550,9 +478,7 @@ fn logs_are_hclog_json_on_stderr_and_follow_tf_log() {
         harness::rt().block_on(async {
             let ch = connect(&p, None).await.unwrap();
             schema(ch.clone()).await.unwrap();
-            let _ = GrpcControllerClient::new(ch)
-                .shutdown(mfa_providers::proto::plugin::Empty {})
-                .await;
+            let _ = GrpcControllerClient::new(ch).shutdown(mfa_providers::proto::plugin::Empty {}).await;
         });
         wait_exit(&mut p.child, Duration::from_secs(3)).expect("exits");
         let mut err = String::new();
@@ -566,9 +492,6 @@ fn logs_are_hclog_json_on_stderr_and_follow_tf_log() {
     assert!(!lines.is_empty());
     for l in lines {
         let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"));
-        assert!(
-            v["@message"].is_string() && v["@level"].is_string() && v["@timestamp"].is_string(),
-            "{l}"
-        );
+        assert!(v["@message"].is_string() && v["@level"].is_string() && v["@timestamp"].is_string(), "{l}");
     }
 }

@@ -24,10 +24,7 @@ fn config(url: &str, resource_body: &str) -> String {
 fn lifecycle_create_noop_update_drift_destroy() {
     let (app, emu) = emulator();
     app.set_mfa(DEMO_ORG_UUID, false, 0);
-    let ws = Ws::new(&config(
-        &emu.url(),
-        "  mfa_enabled = true\n  trusted_device_skip_days = 14",
-    ));
+    let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true\n  trusted_device_skip_days = 14"));
 
     ws.apply().ok().mentions(&["1 added", &format!("[id={DEMO_ORG_UUID}]")]);
     assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(true), Some(14)));
@@ -40,20 +37,12 @@ fn lifecycle_create_noop_update_drift_destroy() {
     let reqs = emu.control.requests();
     assert!(!reqs.is_empty());
     for r in &reqs {
-        assert!(
-            r.user_agent
-                .starts_with(&format!("terraform-provider-rhombus/{}", harness::VERSION)),
-            "{r:?}"
-        );
+        assert!(r.user_agent.starts_with(&format!("terraform-provider-rhombus/{}", harness::VERSION)), "{r:?}");
     }
 
     // Update in place.
-    ws.write(&config(
-        &emu.url(),
-        "  mfa_enabled = true\n  trusted_device_skip_days = -1",
-    ));
-    ws.assert_changes()
-        .mentions(&["~ trusted_device_skip_days = 14 -> -1", "1 to change"]);
+    ws.write(&config(&emu.url(), "  mfa_enabled = true\n  trusted_device_skip_days = -1"));
+    ws.assert_changes().mentions(&["~ trusted_device_skip_days = 14 -> -1", "1 to change"]);
     ws.apply().ok().mentions(&["1 changed"]);
     assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(true), Some(-1)));
     ws.assert_no_changes();
@@ -66,15 +55,9 @@ fn lifecycle_create_noop_update_drift_destroy() {
 
     // Destroy without restore_on_destroy forgets, warns, and leaves MFA on.
     let writes_before = emu.control.count("POST", "updateMFASettings");
-    ws.destroy()
-        .ok()
-        .mentions(&["Rhombus MFA settings will be left as they are", "1 destroyed"]);
+    ws.destroy().ok().mentions(&["Rhombus MFA settings will be left as they are", "1 destroyed"]);
     assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(true), Some(-1)));
-    assert_eq!(
-        emu.control.count("POST", "updateMFASettings"),
-        writes_before,
-        "destroy must not write"
-    );
+    assert_eq!(emu.control.count("POST", "updateMFASettings"), writes_before, "destroy must not write");
 }
 
 #[test]
@@ -111,34 +94,21 @@ fn restore_on_destroy_puts_back_the_adopted_settings() {
 fn import_then_no_changes_and_wrong_id_is_explained() {
     let (app, emu) = emulator();
     app.set_mfa(DEMO_ORG_UUID, true, 5);
-    let ws = Ws::new(&config(
-        &emu.url(),
-        "  mfa_enabled = true\n  trusted_device_skip_days = 5",
-    ));
+    let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true\n  trusted_device_skip_days = 5"));
 
-    ws.import("rhombus_mfa_settings.org", "SomeOtherOrgUuid000000")
-        .fails_with(&[
-            "Import ID is not this API key's organization",
-            &format!("terraform import rhombus_mfa_settings.<name> {DEMO_ORG_UUID}"),
-        ]);
-    ws.import("rhombus_mfa_settings.org", DEMO_ORG_UUID)
-        .ok()
-        .mentions(&["Import successful"]);
+    ws.import("rhombus_mfa_settings.org", "SomeOtherOrgUuid000000").fails_with(&[
+        "Import ID is not this API key's organization",
+        &format!("terraform import rhombus_mfa_settings.<name> {DEMO_ORG_UUID}"),
+    ]);
+    ws.import("rhombus_mfa_settings.org", DEMO_ORG_UUID).ok().mentions(&["Import successful"]);
     ws.assert_no_changes();
-    assert_eq!(
-        emu.control.count("POST", "updateMFASettings"),
-        0,
-        "import must not write"
-    );
+    assert_eq!(emu.control.count("POST", "updateMFASettings"), 0, "import must not write");
 }
 
 #[test]
 fn bad_configuration_fails_early_with_attribute_paths() {
     let (_app, emu) = emulator();
-    let ws = Ws::new(&config(
-        &emu.url(),
-        "  mfa_enabled = true\n  trusted_device_skip_days = 1.5",
-    ));
+    let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true\n  trusted_device_skip_days = 1.5"));
     ws.run(&["validate"]).fails_with(&[
         "Invalid value for trusted_device_skip_days",
         "must be a whole number",
@@ -163,8 +133,7 @@ fn bad_configuration_fails_early_with_attribute_paths() {
         emu.url()
     );
     ws.write(&no_key);
-    ws.plan()
-        .fails_with(&["Missing Rhombus API key", "api_key", "RHOMBUS_API_KEY"]);
+    ws.plan().fails_with(&["Missing Rhombus API key", "api_key", "RHOMBUS_API_KEY"]);
 
     let plain_http = config("http://api.example.com", "  mfa_enabled = true");
     ws.write(&plain_http);
@@ -181,11 +150,7 @@ fn settings_from_environment_variables() {
         required_providers(&["rhombus"])
     );
     let url = emu.url();
-    let ws = Ws::with(
-        harness::terraform(),
-        &cfg,
-        &[("RHOMBUS_ENDPOINT", &url), ("RHOMBUS_API_KEY", DEMO_API_KEY)],
-    );
+    let ws = Ws::with(harness::terraform(), &cfg, &[("RHOMBUS_ENDPOINT", &url), ("RHOMBUS_API_KEY", DEMO_API_KEY)]);
     ws.apply().ok();
     assert_eq!(app.mfa(DEMO_ORG_UUID).0, Some(true));
 }
@@ -204,18 +169,12 @@ fn wrong_key_is_a_clear_401() {
 fn retries_503_then_succeeds() {
     let (app, emu) = emulator();
     app.set_mfa(DEMO_ORG_UUID, false, 0);
-    emu.control
-        .push_fault(Fault::status(503).times(2).on_path("updateMFASettings"));
+    emu.control.push_fault(Fault::status(503).times(2).on_path("updateMFASettings"));
     let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true"));
     ws.apply().ok();
     assert_eq!(app.mfa(DEMO_ORG_UUID).0, Some(true));
-    let statuses: Vec<u16> = emu
-        .control
-        .requests()
-        .iter()
-        .filter(|r| r.path.contains("updateMFASettings"))
-        .map(|r| r.status)
-        .collect();
+    let statuses: Vec<u16> =
+        emu.control.requests().iter().filter(|r| r.path.contains("updateMFASettings")).map(|r| r.status).collect();
     assert_eq!(statuses, [503, 503, 200]);
 }
 
@@ -223,19 +182,13 @@ fn retries_503_then_succeeds() {
 fn error_envelope_on_200_and_warnings_reach_the_user() {
     let (app, emu) = emulator();
     app.set_mfa(DEMO_ORG_UUID, false, 0);
-    emu.control.push_fault(
-        Fault::new(mfa_providers::emulator::FaultKind::Envelope)
-            .times(1)
-            .on_path("updateMFASettings"),
-    );
+    emu.control
+        .push_fault(Fault::new(mfa_providers::emulator::FaultKind::Envelope).times(1).on_path("updateMFASettings"));
     let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true"));
-    ws.apply()
-        .fails_with(&["Rhombus reported an error", "settings are locked for maintenance"]);
+    ws.apply().fails_with(&["Rhombus reported an error", "settings are locked for maintenance"]);
     // Nothing was created: a retry creates it, and Rhombus's warning is shown.
     app.warn_next_update("MFA enforcement starts at the next login");
-    ws.apply()
-        .ok()
-        .mentions(&["Warning: Rhombus warning", "MFA enforcement starts at the next login"]);
+    ws.apply().ok().mentions(&["Warning: Rhombus warning", "MFA enforcement starts at the next login"]);
 }
 
 /// The same lifecycle under a current Terraform (tfplugin5.10 clients: ALPN h2 enforced, identity
@@ -248,22 +201,15 @@ fn lifecycle_under_current_terraform() {
     };
     let (app, emu) = emulator();
     app.set_mfa(DEMO_ORG_UUID, false, 0);
-    let ws = Ws::with(
-        tf,
-        &config(&emu.url(), "  mfa_enabled = true\n  trusted_device_skip_days = 3"),
-        &[],
-    );
+    let ws = Ws::with(tf, &config(&emu.url(), "  mfa_enabled = true\n  trusted_device_skip_days = 3"), &[]);
     ws.apply().ok();
     ws.assert_no_changes();
     app.set_mfa(DEMO_ORG_UUID, false, 3);
     ws.assert_changes().mentions(&["~ mfa_enabled = false -> true"]);
     ws.apply().ok();
-    ws.import("rhombus_mfa_settings.org", DEMO_ORG_UUID)
-        .fails_with(&["Resource already managed by Terraform"]);
+    ws.import("rhombus_mfa_settings.org", DEMO_ORG_UUID).fails_with(&["Resource already managed by Terraform"]);
     // Current Terraform plans destroys through the provider, so the warning shows at plan time.
-    ws.run(&["plan", "-destroy"])
-        .ok()
-        .mentions(&["Rhombus MFA settings will be left as they are"]);
+    ws.run(&["plan", "-destroy"]).ok().mentions(&["Rhombus MFA settings will be left as they are"]);
     ws.destroy().ok();
     assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(true), Some(3)));
 }

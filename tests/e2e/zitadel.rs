@@ -21,10 +21,7 @@ fn emulator() -> (Arc<ZitadelEmulator>, RunningEmulator) {
 }
 
 fn provider(url: &str, auth: &str) -> String {
-    format!(
-        "{}\nprovider \"zitadel\" {{\n  url = \"{url}\"\n  {auth}\n}}\n",
-        required_providers(&["zitadel"])
-    )
+    format!("{}\nprovider \"zitadel\" {{\n  url = \"{url}\"\n  {auth}\n}}\n", required_providers(&["zitadel"]))
 }
 
 fn pat(url: &str) -> String {
@@ -48,31 +45,23 @@ fn instance_and_org_scopes_lifecycle_with_drift_and_destroy() {
         "[id=instance/SECOND_FACTOR_TYPE_OTP_EMAIL]",
         &format!("[id={CUSTOM_ORG}/{PASSKEY}]"),
     ]);
-    assert!(
-        app.instance_factors(Second)
-            .contains(&"SECOND_FACTOR_TYPE_OTP_EMAIL".to_string())
-    );
+    assert!(app.instance_factors(Second).contains(&"SECOND_FACTOR_TYPE_OTP_EMAIL".to_string()));
     assert_eq!(app.org_factors(CUSTOM_ORG, Multi), Some(vec![PASSKEY.to_string()]));
     ws.assert_no_changes();
 
     // Removed in the console: the plan recreates it.
     app.remove_out_of_band(Some(CUSTOM_ORG), Multi, PASSKEY);
-    ws.assert_changes()
-        .mentions(&["zitadel_login_multifactor.passkeys will be created"]);
+    ws.assert_changes().mentions(&["zitadel_login_multifactor.passkeys will be created"]);
     ws.apply().ok();
     assert_eq!(app.org_factors(CUSTOM_ORG, Multi), Some(vec![PASSKEY.to_string()]));
 
     // Changing the organization replaces the resource.
     ws.write(&config.replace(CUSTOM_ORG, INHERITING_ORG));
-    ws.assert_changes()
-        .mentions(&["must be replaced", "forces replacement"]);
+    ws.assert_changes().mentions(&["must be replaced", "forces replacement"]);
 
     ws.write(&config);
     ws.destroy().ok().mentions(&["2 destroyed"]);
-    assert!(
-        !app.instance_factors(Second)
-            .contains(&"SECOND_FACTOR_TYPE_OTP_EMAIL".to_string())
-    );
+    assert!(!app.instance_factors(Second).contains(&"SECOND_FACTOR_TYPE_OTP_EMAIL".to_string()));
     assert_eq!(app.org_factors(CUSTOM_ORG, Multi), Some(vec![]));
 }
 
@@ -80,13 +69,7 @@ fn instance_and_org_scopes_lifecycle_with_drift_and_destroy() {
 fn inheriting_org_gets_its_own_settings_with_a_warning() {
     let (app, emu) = emulator();
     let ws = Ws::new(
-        &(pat(&emu.url())
-            + &factor(
-                "second_factor",
-                "email",
-                "SECOND_FACTOR_TYPE_OTP_EMAIL",
-                Some(INHERITING_ORG),
-            )),
+        &(pat(&emu.url()) + &factor("second_factor", "email", "SECOND_FACTOR_TYPE_OTP_EMAIL", Some(INHERITING_ORG))),
     );
     ws.apply().ok().mentions(&[
         &format!("Warning: Organization {INHERITING_ORG} now has login settings of its own"),
@@ -96,11 +79,7 @@ fn inheriting_org_gets_its_own_settings_with_a_warning() {
     let own = app.org_policy(INHERITING_ORG).expect("own settings");
     assert_eq!(
         own["secondFactors"],
-        serde_json::json!([
-            "SECOND_FACTOR_TYPE_OTP",
-            "SECOND_FACTOR_TYPE_U2F",
-            "SECOND_FACTOR_TYPE_OTP_EMAIL"
-        ])
+        serde_json::json!(["SECOND_FACTOR_TYPE_OTP", "SECOND_FACTOR_TYPE_U2F", "SECOND_FACTOR_TYPE_OTP_EMAIL"])
     );
     assert_eq!(own["multiFactors"], serde_json::json!([PASSKEY]));
     assert_eq!(own["passwordCheckLifetime"], "864000s");
@@ -124,32 +103,14 @@ fn several_factors_across_several_orgs_at_once() {
         + &factor("second_factor", "otp_labs", "SECOND_FACTOR_TYPE_OTP", Some(INHERITING_ORG))
         + &factor("multifactor", "pk_retail", PASSKEY, Some(INHERITING_ORG_2));
     let ws = Ws::new(&config);
-    ws.run(&["apply", "-auto-approve", "-input=false", "-parallelism=10"])
-        .ok()
-        .mentions(&["6 added"]);
+    ws.run(&["apply", "-auto-approve", "-input=false", "-parallelism=10"]).ok().mentions(&["6 added"]);
     ws.assert_no_changes();
     let mut labs = app.org_factors(INHERITING_ORG, Second).unwrap();
     labs.sort();
-    assert_eq!(
-        labs,
-        [
-            "SECOND_FACTOR_TYPE_OTP",
-            "SECOND_FACTOR_TYPE_OTP_EMAIL",
-            "SECOND_FACTOR_TYPE_U2F"
-        ]
-    );
-    assert_eq!(
-        app.org_factors(INHERITING_ORG_2, Multi),
-        Some(vec![PASSKEY.to_string()])
-    );
-    assert!(
-        app.org_factors(CUSTOM_ORG, Second)
-            .unwrap()
-            .contains(&"SECOND_FACTOR_TYPE_U2F".to_string())
-    );
-    ws.run(&["destroy", "-auto-approve", "-input=false", "-parallelism=10"])
-        .ok()
-        .mentions(&["6 destroyed"]);
+    assert_eq!(labs, ["SECOND_FACTOR_TYPE_OTP", "SECOND_FACTOR_TYPE_OTP_EMAIL", "SECOND_FACTOR_TYPE_U2F"]);
+    assert_eq!(app.org_factors(INHERITING_ORG_2, Multi), Some(vec![PASSKEY.to_string()]));
+    assert!(app.org_factors(CUSTOM_ORG, Second).unwrap().contains(&"SECOND_FACTOR_TYPE_U2F".to_string()));
+    ws.run(&["destroy", "-auto-approve", "-input=false", "-parallelism=10"]).ok().mentions(&["6 destroyed"]);
 }
 
 #[test]
@@ -165,13 +126,8 @@ fn import_both_scopes_then_no_changes() {
         &format!("{PASSKEY} is already enabled"),
         &format!("terraform import zitadel_login_multifactor.<name> instance/{PASSKEY}"),
     ]);
-    ws.import("zitadel_login_multifactor.pk", &format!("instance/{PASSKEY}"))
-        .ok();
-    ws.import(
-        "zitadel_login_second_factor.otp",
-        &format!("{CUSTOM_ORG}/SECOND_FACTOR_TYPE_OTP"),
-    )
-    .ok();
+    ws.import("zitadel_login_multifactor.pk", &format!("instance/{PASSKEY}")).ok();
+    ws.import("zitadel_login_second_factor.otp", &format!("{CUSTOM_ORG}/SECOND_FACTOR_TYPE_OTP")).ok();
     ws.assert_no_changes();
     ws.import("zitadel_login_second_factor.otp", "bogus")
         .fails_with(&["Invalid import ID", "instance/<type> or <org_id>/<type>"]);
@@ -187,16 +143,11 @@ fn bad_type_and_credentials_fail_before_any_call() {
         "type = \"MULTI_FACTOR_TYPE_UNSPECIFIED\"",
     ]);
     ws.write(&(pat(&emu.url()) + &factor("second_factor", "x", "SECOND_FACTOR_TYPE_RECOVERY_CODES", None)));
-    ws.run(&["validate"])
-        .fails_with(&["Invalid value for type", "SECOND_FACTOR_TYPE_OTP_SMS"]);
+    ws.run(&["validate"]).fails_with(&["Invalid value for type", "SECOND_FACTOR_TYPE_OTP_SMS"]);
 
     let body = factor("multifactor", "pk", PASSKEY, None);
     ws.write(&(provider(&emu.url(), "") + &body));
-    ws.plan().fails_with(&[
-        "Missing ZITADEL credentials",
-        "ZITADEL_ACCESS_TOKEN",
-        "ZITADEL_JWT_PROFILE_FILE",
-    ]);
+    ws.plan().fails_with(&["Missing ZITADEL credentials", "ZITADEL_ACCESS_TOKEN", "ZITADEL_JWT_PROFILE_FILE"]);
     ws.write(&(provider(&emu.url(), "access_token = \"a\"\n  jwt_profile_json = \"{}\"") + &body));
     ws.run(&["validate"]).fails_with(&["Conflicting ZITADEL credentials"]);
     ws.write(&(provider(&emu.url(), "jwt_profile_json = \"{\\\"keyId\\\": 1}\"") + &body));
@@ -224,8 +175,7 @@ fn jwt_profile_auth_and_permission_errors() {
     ws2.apply().fails_with(&["ZITADEL denied permission", "IAM_OWNER"]);
     // A wrong token is Unauthenticated, said plainly.
     let ws3 = Ws::new(&(provider(&emu.url(), "access_token = \"nope\"") + &body));
-    ws3.apply()
-        .fails_with(&["ZITADEL rejected the credentials", "ZITADEL_ACCESS_TOKEN"]);
+    ws3.apply().fails_with(&["ZITADEL rejected the credentials", "ZITADEL_ACCESS_TOKEN"]);
 }
 
 #[test]
@@ -233,12 +183,8 @@ fn lagging_reads_and_uncertain_writes_are_reconciled() {
     let (app, emu) = emulator();
     app.set_projection_lag(Duration::from_millis(800));
     // The first add answers 503: the provider reads back (absent) before adding again.
-    emu.control.push_fault(
-        Fault::status(503)
-            .times(1)
-            .on_method("POST")
-            .on_path("/admin/v1/policies/login/second_factors$"),
-    );
+    emu.control
+        .push_fault(Fault::status(503).times(1).on_method("POST").on_path("/admin/v1/policies/login/second_factors$"));
     let ws = Ws::new(&(pat(&emu.url()) + &factor("second_factor", "sms", "SECOND_FACTOR_TYPE_OTP_SMS", None)));
     ws.apply().ok();
     let adds: Vec<u16> = emu

@@ -102,11 +102,7 @@ pub enum OnlyofficeError {
     #[error("DocSpace answered {call} with HTTP {status}: {message}")]
     Api { call: String, status: u16, message: String },
     #[error("DocSpace rejected the {} on {call} (HTTP 401)", method_name(*method))]
-    Unauthorized {
-        call: String,
-        method: AuthMethod,
-        after_logout: bool,
-    },
+    Unauthorized { call: String, method: AuthMethod, after_logout: bool },
     #[error("DocSpace login for {username} did not return a token: {why}")]
     LoginBlocked { username: String, why: String },
 }
@@ -145,10 +141,7 @@ impl ToDiagnostic for OnlyofficeError {
             OnlyofficeError::Api { status: 429, .. } => {
                 format!("{self}. Retries honouring Retry-After were exhausted; apply again later.")
             }
-            OnlyofficeError::Unauthorized {
-                method: AuthMethod::ApiKey,
-                ..
-            } => format!(
+            OnlyofficeError::Unauthorized { method: AuthMethod::ApiKey, .. } => format!(
                 "{self}. Check api_key / ONLYOFFICE_API_KEY: the key may be expired, revoked or from another portal."
             ),
             OnlyofficeError::Unauthorized { after_logout: true, .. } => format!(
@@ -191,13 +184,7 @@ pub struct OnlyofficeClient {
 
 impl OnlyofficeClient {
     pub fn new(http: HttpClient, base: Url, auth: Auth) -> Self {
-        OnlyofficeClient {
-            http,
-            base,
-            auth,
-            session: Mutex::new(None),
-            logged_out: Default::default(),
-        }
+        OnlyofficeClient { http, base, auth, session: Mutex::new(None), logged_out: Default::default() }
     }
 
     pub fn auth_method(&self) -> AuthMethod {
@@ -238,17 +225,12 @@ impl OnlyofficeClient {
 
     /// `POST /api/2.0/authentication`: a token, or why DocSpace would not give one.
     async fn login(&self, cancel: &CancellationToken) -> Result<String, OnlyofficeError> {
-        let Auth::Password { username, password } = &self.auth else {
-            unreachable!("login only for password auth")
-        };
-        let call = Call::new(
-            reqwest::Method::POST,
-            self.base.join("/api/2.0/authentication").expect("static path"),
-        )
-        .json(&json!({"userName": username, "password": password}))
-        .header("accept", "application/json")
-        // A login creates a session but changes nothing: safe to repeat.
-        .idempotent(true);
+        let Auth::Password { username, password } = &self.auth else { unreachable!("login only for password auth") };
+        let call = Call::new(reqwest::Method::POST, self.base.join("/api/2.0/authentication").expect("static path"))
+            .json(&json!({"userName": username, "password": password}))
+            .header("accept", "application/json")
+            // A login creates a session but changes nothing: safe to repeat.
+            .idempotent(true);
         let resp = self.http.send(&call, cancel).await?;
         let env: Envelope = resp.json("DocSpace", &call)?;
         if !resp.status.is_success() || env.status.unwrap_or(0) != 0 {
@@ -272,10 +254,7 @@ impl OnlyofficeClient {
         } else {
             "no token in the answer"
         };
-        Err(OnlyofficeError::LoginBlocked {
-            username: username.clone(),
-            why: why.into(),
-        })
+        Err(OnlyofficeError::LoginBlocked { username: username.clone(), why: why.into() })
     }
 
     /// Sends a call with credentials; with password auth a rejected session is renewed once.
@@ -311,9 +290,7 @@ impl OnlyofficeClient {
 
     pub async fn read(&self, cancel: &CancellationToken) -> Result<TfaRead, OnlyofficeError> {
         let url = self.base.join("/api/2.0/settings/tfaapp").expect("static path");
-        let r = self
-            .call(|| Call::get(url.clone()).header("accept", "application/json"), cancel)
-            .await?;
+        let r = self.call(|| Call::get(url.clone()).header("accept", "application/json"), cancel).await?;
         Ok(parse_tfa(&r))
     }
 
@@ -340,11 +317,7 @@ impl OnlyofficeClient {
         // The same whole settings object written twice is the same result: safe to retry.
         let r = self
             .call(
-                || {
-                    Call::new(reqwest::Method::PUT, url.clone())
-                        .json(&body)
-                        .header("accept", "application/json")
-                },
+                || Call::new(reqwest::Method::PUT, url.clone()).json(&body).header("accept", "application/json"),
                 cancel,
             )
             .await?;
@@ -358,9 +331,7 @@ impl OnlyofficeClient {
     /// `GET /api/2.0/people/@self`: the ID of the user the provider acts as.
     pub async fn self_id(&self, cancel: &CancellationToken) -> Result<String, OnlyofficeError> {
         let url = self.base.join("/api/2.0/people/@self").expect("static path");
-        let r = self
-            .call(|| Call::get(url.clone()).header("accept", "application/json"), cancel)
-            .await?;
+        let r = self.call(|| Call::get(url.clone()).header("accept", "application/json"), cancel).await?;
         Ok(r.get("id").and_then(J::as_str).unwrap_or_default().to_string())
     }
 }
@@ -373,16 +344,8 @@ fn api_error(call: &Call, status: u16, env: &Envelope) -> OnlyofficeError {
         .and_then(J::as_str)
         .map(str::to_string)
         .unwrap_or_else(|| format!("status {}", env.status.unwrap_or(-1)));
-    let status = if status == 200 {
-        env.status_code.map_or(status, |c| c as u16)
-    } else {
-        status
-    };
-    OnlyofficeError::Api {
-        call: call.name(),
-        status,
-        message,
-    }
+    let status = if status == 200 { env.status_code.map_or(status, |c| c as u16) } else { status };
+    OnlyofficeError::Api { call: call.name(), status, message }
 }
 
 fn strings(v: Option<&J>) -> BTreeSet<String> {
@@ -395,11 +358,7 @@ fn strings(v: Option<&J>) -> BTreeSet<String> {
 pub fn parse_tfa(r: &J) -> TfaRead {
     let mut out = TfaRead::default();
     for entry in r.as_array().map(Vec::as_slice).unwrap_or_default() {
-        let available = entry
-            .get("available")
-            .or_else(|| entry.get("avaliable"))
-            .and_then(J::as_bool)
-            .unwrap_or(false);
+        let available = entry.get("available").or_else(|| entry.get("avaliable")).and_then(J::as_bool).unwrap_or(false);
         let ty = match entry.get("id").and_then(J::as_str) {
             Some("sms") => TfaType::Sms,
             Some("app") => TfaType::App,

@@ -85,11 +85,7 @@ fn error(status: StatusCode, message: &str, ty: &str) -> Response {
 }
 
 fn unauthorized() -> Response {
-    error(
-        StatusCode::UNAUTHORIZED,
-        "Unauthorized",
-        "System.Security.Authentication.AuthenticationException",
-    )
+    error(StatusCode::UNAUTHORIZED, "Unauthorized", "System.Security.Authentication.AuthenticationException")
 }
 
 /// Who is calling, and whether the credential allows writes.
@@ -107,30 +103,9 @@ impl Default for OnlyofficeEmulator {
 impl OnlyofficeEmulator {
     pub fn new() -> Self {
         let mut users = BTreeMap::new();
-        users.insert(
-            OWNER_ID,
-            User {
-                email: "owner@acme.example",
-                password: "owner-Passw0rd!",
-                admin: true,
-            },
-        );
-        users.insert(
-            ADMIN_ID,
-            User {
-                email: ADMIN_EMAIL,
-                password: ADMIN_PASSWORD,
-                admin: true,
-            },
-        );
-        users.insert(
-            STAFF_USER_ID,
-            User {
-                email: "staff@acme.example",
-                password: "staff-Passw0rd!",
-                admin: false,
-            },
-        );
+        users.insert(OWNER_ID, User { email: "owner@acme.example", password: "owner-Passw0rd!", admin: true });
+        users.insert(ADMIN_ID, User { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, admin: true });
+        users.insert(STAFF_USER_ID, User { email: "staff@acme.example", password: "staff-Passw0rd!", admin: false });
         let mut api_keys = BTreeMap::new();
         api_keys.insert(API_KEY, (ADMIN_ID, true));
         api_keys.insert(READ_ONLY_API_KEY, (ADMIN_ID, false));
@@ -211,10 +186,7 @@ impl OnlyofficeEmulator {
             Some(a) if a.starts_with("Bearer sk-") => {
                 let key = &a["Bearer ".len()..];
                 return match s.api_keys.get(key) {
-                    Some((user, write)) => Ok(Caller {
-                        user,
-                        can_write: *write,
-                    }),
+                    Some((user, write)) => Ok(Caller { user, can_write: *write }),
                     None => Err(Box::new(unauthorized())),
                 };
             }
@@ -238,11 +210,7 @@ impl OnlyofficeEmulator {
     fn admin(&self, h: &HeaderMap) -> Result<Caller, Box<Response>> {
         let c = self.caller(h)?;
         if !self.state.lock().expect("state").users[c.user].admin {
-            return Err(Box::new(error(
-                StatusCode::FORBIDDEN,
-                "Access denied",
-                "System.Security.SecurityException",
-            )));
+            return Err(Box::new(error(StatusCode::FORBIDDEN, "Access denied", "System.Security.SecurityException")));
         }
         Ok(c)
     }
@@ -251,10 +219,7 @@ impl OnlyofficeEmulator {
         let Some(req) = parse_json(&body) else {
             return error(StatusCode::BAD_REQUEST, "Invalid body", "System.ArgumentException");
         };
-        let (name, pass) = (
-            req["userName"].as_str().unwrap_or_default(),
-            req["password"].as_str().unwrap_or_default(),
-        );
+        let (name, pass) = (req["userName"].as_str().unwrap_or_default(), req["password"].as_str().unwrap_or_default());
         if name.is_empty() || pass.is_empty() {
             return error(StatusCode::BAD_REQUEST, "Empty credentials", "System.ArgumentException");
         }
@@ -316,13 +281,7 @@ impl OnlyofficeEmulator {
         };
         let mut out = Vec::new();
         if s.sms_visible {
-            out.push(entry(
-                "sms",
-                "SMS",
-                s.sms.enable && s.sms_provider,
-                s.sms_provider,
-                &s.sms,
-            ));
+            out.push(entry("sms", "SMS", s.sms.enable && s.sms_provider, s.sms_provider, &s.sms));
         }
         out.push(entry("app", "Authenticator app", s.app.enable, true, &s.app));
         envelope(J::Array(out))
@@ -334,11 +293,7 @@ impl OnlyofficeEmulator {
             Err(r) => return *r,
         };
         if !caller.can_write {
-            return error(
-                StatusCode::FORBIDDEN,
-                "Access denied",
-                "System.Security.SecurityException",
-            );
+            return error(StatusCode::FORBIDDEN, "Access denied", "System.Security.SecurityException");
         }
         let Some(req) = parse_json(&body).filter(J::is_object) else {
             return error(
@@ -381,28 +336,18 @@ impl OnlyofficeEmulator {
                 _ => Err(bad()),
             }
         };
-        let (ips, users, groups) = match (
-            strings("trustedIps", false),
-            strings("mandatoryUsers", true),
-            strings("mandatoryGroups", true),
-        ) {
-            (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                return error(StatusCode::BAD_REQUEST, &e, "System.Text.Json.JsonException");
-            }
-        };
+        let (ips, users, groups) =
+            match (strings("trustedIps", false), strings("mandatoryUsers", true), strings("mandatoryGroups", true)) {
+                (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                    return error(StatusCode::BAD_REQUEST, &e, "System.Text.Json.JsonException");
+                }
+            };
         // Owner protection (DocSpace fix for bug 79262): only the owner may make the owner mandatory.
-        let id = req["id"]
-            .as_str()
-            .unwrap_or("00000000-0000-0000-0000-000000000000")
-            .to_ascii_lowercase();
+        let id = req["id"].as_str().unwrap_or("00000000-0000-0000-0000-000000000000").to_ascii_lowercase();
         let owner_named = id == OWNER_ID || users.as_ref().is_some_and(|u| u.iter().any(|x| x == OWNER_ID));
         if owner_named && id != caller.user {
-            return error(
-                StatusCode::FORBIDDEN,
-                "Access denied",
-                "System.InvalidOperationException",
-            );
+            return error(StatusCode::FORBIDDEN, "Access denied", "System.InvalidOperationException");
         }
         let mut s = self.state.lock().expect("state");
         let entry = || Entry {
@@ -461,11 +406,7 @@ trait LowercaseIf {
 impl LowercaseIf for str {
     /// .NET serialises Guids in lower case.
     fn to_lowercase_if(&self, yes: bool) -> String {
-        if yes {
-            self.to_ascii_lowercase()
-        } else {
-            self.to_string()
-        }
+        if yes { self.to_ascii_lowercase() } else { self.to_string() }
     }
 }
 
@@ -477,19 +418,13 @@ impl EmulatorApp for OnlyofficeEmulator {
     fn router(self: Arc<Self>) -> axum::Router {
         let (a, b, c, d) = (self.clone(), self.clone(), self.clone(), self);
         axum::Router::new()
-            .route(
-                "/api/2.0/authentication",
-                post(move |body: Bytes| async move { a.login(body) }),
-            )
+            .route("/api/2.0/authentication", post(move |body: Bytes| async move { a.login(body) }))
             .route(
                 "/api/2.0/settings/tfaapp",
                 get(move |h: HeaderMap| async move { b.get_tfa(h) })
                     .put(move |h: HeaderMap, body: Bytes| async move { c.put_tfa(h, body) }),
             )
-            .route(
-                "/api/2.0/people/@self",
-                get(move |h: HeaderMap| async move { d.people_self(h) }),
-            )
+            .route("/api/2.0/people/@self", get(move |h: HeaderMap| async move { d.people_self(h) }))
     }
 
     fn error_envelope(&self) -> (u16, String) {
@@ -504,9 +439,6 @@ impl EmulatorApp for OnlyofficeEmulator {
     }
 
     fn sandbox_env(&self, base_url: &str) -> Vec<(String, String)> {
-        vec![
-            ("ONLYOFFICE_PORTAL_URL".into(), base_url.into()),
-            ("ONLYOFFICE_API_KEY".into(), API_KEY.into()),
-        ]
+        vec![("ONLYOFFICE_PORTAL_URL".into(), base_url.into()), ("ONLYOFFICE_API_KEY".into(), API_KEY.into())]
     }
 }

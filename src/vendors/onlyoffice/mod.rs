@@ -78,10 +78,7 @@ impl Provider for OnlyofficeProvider {
                 .env("ONLYOFFICE_PASSWORD"),
         ];
         attrs.extend(HttpSettings::attributes("ONLYOFFICE"));
-        Schema::new(
-            "Manages the two-factor authentication settings of an ONLYOFFICE DocSpace portal.",
-            attrs,
-        )
+        Schema::new("Manages the two-factor authentication settings of an ONLYOFFICE DocSpace portal.", attrs)
     }
 
     async fn configure(&self, req: ConfigureRequest, c: Config, diags: &mut Diagnostics) -> Option<OnlyofficeClient> {

@@ -74,10 +74,7 @@ fn check_ip(v: &Value) -> Result<(), String> {
         return Ok(());
     }
     if let Some((a, b)) = s.split_once('-')
-        && let (Ok(a), Ok(b)) = (
-            a.trim().parse::<std::net::IpAddr>(),
-            b.trim().parse::<std::net::IpAddr>(),
-        )
+        && let (Ok(a), Ok(b)) = (a.trim().parse::<std::net::IpAddr>(), b.trim().parse::<std::net::IpAddr>())
     {
         return if a.is_ipv4() == b.is_ipv4() && a <= b {
             Ok(())
@@ -292,9 +289,7 @@ impl Resource for TfaSettingsResource {
         diags: &mut Diagnostics,
     ) -> Option<(State, Private)> {
         let current = ctx.client.read(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
-        let private = Private {
-            adopted: Some(Snapshot::of(&current.settings)),
-        };
+        let private = Private { adopted: Some(Snapshot::of(&current.settings)) };
         let want = desired(&planned);
         if !equivalent(&want, &current.settings) && !put(ctx, &want, diags).await {
             return None;
@@ -310,10 +305,7 @@ impl Resource for TfaSettingsResource {
         diags: &mut Diagnostics,
     ) -> Option<Read<State, Private>> {
         let r = ctx.client.read(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
-        Some(Read::Found(
-            state_from(ctx.client.portal_host(), &r.settings, &current),
-            private,
-        ))
+        Some(Read::Found(state_from(ctx.client.portal_host(), &r.settings, &current), private))
     }
 
     async fn update(
@@ -375,12 +367,7 @@ impl Resource for TfaSettingsResource {
             mandatory_groups: Attr::Null,
             restore_on_destroy: Attr::Known(false),
         };
-        Some((
-            state_from(host, &r.settings, &reference),
-            Private {
-                adopted: Some(Snapshot::of(&r.settings)),
-            },
-        ))
+        Some((state_from(host, &r.settings, &reference), Private { adopted: Some(Snapshot::of(&r.settings)) }))
     }
 }
 
@@ -390,24 +377,10 @@ mod tests {
 
     #[test]
     fn ip_forms_docspace_accepts() {
-        for ok in [
-            "10.0.0.1",
-            "10.0.0.0/8",
-            "10.0.0.1-10.0.0.9",
-            "::1",
-            "2001:db8::/32",
-            " 192.168.1.1 ",
-        ] {
+        for ok in ["10.0.0.1", "10.0.0.0/8", "10.0.0.1-10.0.0.9", "::1", "2001:db8::/32", " 192.168.1.1 "] {
             assert!(check_ip(&Value::String(ok.into())).is_ok(), "{ok}");
         }
-        for bad in [
-            "10.0.0",
-            "10.0.0.9-10.0.0.1",
-            "10.0.0.1-::1",
-            "example.com",
-            "10.0.0.0/33",
-            "",
-        ] {
+        for bad in ["10.0.0", "10.0.0.9-10.0.0.1", "10.0.0.1-::1", "example.com", "10.0.0.0/33", ""] {
             assert!(check_ip(&Value::String(bad.into())).is_err(), "{bad}");
         }
     }
@@ -418,10 +391,7 @@ mod tests {
         let api = StrSet::from(["75a5f745-f697-4418-b38d-0fe0d277e258".to_string()]);
         assert_eq!(as_state_set(&api, &reference), reference);
         assert_eq!(as_state_set(&StrSet::new(), &Attr::Null), Attr::Null);
-        assert_eq!(
-            as_state_set(&StrSet::new(), &Attr::Known(StrSet::new())),
-            Attr::Known(StrSet::new())
-        );
+        assert_eq!(as_state_set(&StrSet::new(), &Attr::Known(StrSet::new())), Attr::Known(StrSet::new()));
         assert_eq!(as_state_set(&api, &Attr::Null), Attr::Known(api.clone()));
     }
 }

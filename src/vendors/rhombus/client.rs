@@ -87,12 +87,7 @@ pub struct Written {
 
 impl RhombusClient {
     pub fn new(http: HttpClient, base: Url, api_key: String, auth_scheme: String) -> Self {
-        RhombusClient {
-            http,
-            base,
-            api_key,
-            auth_scheme,
-        }
+        RhombusClient { http, base, api_key, auth_scheme }
     }
 
     async fn post(
@@ -115,35 +110,21 @@ impl RhombusClient {
             200 => {
                 let env: Envelope = resp.json("Rhombus", &call)?;
                 if env.error == Some(true) {
-                    let message = env
-                        .error_msg
-                        .filter(|m| !m.trim().is_empty())
-                        .unwrap_or_else(|| "no message given".into());
-                    return Err(RhombusError::Api {
-                        call: call.name(),
-                        message,
-                    });
+                    let message =
+                        env.error_msg.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| "no message given".into());
+                    return Err(RhombusError::Api { call: call.name(), message });
                 }
                 Ok(env)
             }
-            401 | 403 => Err(RhombusError::Unauthorized {
-                call: call.name(),
-                status,
-            }),
-            _ => Err(RhombusError::Status {
-                call: call.name(),
-                status,
-                message: error_text(&resp.body),
-            }),
+            401 | 403 => Err(RhombusError::Unauthorized { call: call.name(), status }),
+            _ => Err(RhombusError::Status { call: call.name(), status, message: error_text(&resp.body) }),
         }
     }
 
     /// `POST /api/org/getOrgV2` with `{}`: the org the key belongs to.
     pub async fn get_org(&self, cancel: &CancellationToken) -> Result<Org, RhombusError> {
         let env = self.post("/api/org/getOrgV2", serde_json::json!({}), cancel).await?;
-        env.org.ok_or_else(|| RhombusError::NoOrg {
-            call: "POST /api/org/getOrgV2".into(),
-        })
+        env.org.ok_or_else(|| RhombusError::NoOrg { call: "POST /api/org/getOrgV2".into() })
     }
 
     /// `POST /api/org/updateMFASettings`; a `None` field is omitted, so Rhombus leaves it as is.
@@ -160,13 +141,9 @@ impl RhombusClient {
         if let Some(d) = days {
             body.insert("v3AuthNumDaysSkip2FAForTrustedDevices".into(), d.into());
         }
-        let env = self
-            .post("/api/org/updateMFASettings", serde_json::Value::Object(body), cancel)
-            .await?;
+        let env = self.post("/api/org/updateMFASettings", serde_json::Value::Object(body), cancel).await?;
         let warning = env.warning_msg.filter(|w| !w.trim().is_empty());
-        let org = env.org.ok_or_else(|| RhombusError::NoOrg {
-            call: "POST /api/org/updateMFASettings".into(),
-        })?;
+        let org = env.org.ok_or_else(|| RhombusError::NoOrg { call: "POST /api/org/updateMFASettings".into() })?;
         Ok(Written { org, warning })
     }
 }
@@ -182,11 +159,7 @@ fn error_text(body: &[u8]) -> String {
     }
     let t = String::from_utf8_lossy(body);
     let t = t.trim();
-    if t.is_empty() || t.starts_with('<') {
-        "no error message".into()
-    } else {
-        t.chars().take(200).collect()
-    }
+    if t.is_empty() || t.starts_with('<') { "no error message".into() } else { t.chars().take(200).collect() }
 }
 
 #[cfg(test)]
@@ -202,12 +175,7 @@ mod tests {
         let app = Arc::new(RhombusEmulator::new());
         let emu = emulator::start(app.clone(), ServerOptions::default()).await.unwrap();
         let http = HttpClient::new("Rhombus", "rhombus", "", HttpSettings::default()).unwrap();
-        let c = RhombusClient::new(
-            http,
-            Url::parse(&emu.url()).unwrap(),
-            DEMO_API_KEY.into(),
-            "api-token".into(),
-        );
+        let c = RhombusClient::new(http, Url::parse(&emu.url()).unwrap(), DEMO_API_KEY.into(), "api-token".into());
         let cancel = CancellationToken::new();
 
         let org = c.get_org(&cancel).await.unwrap();
@@ -216,13 +184,9 @@ mod tests {
         app.warn_next_update("careful");
         let w = c.update_mfa(Some(false), Some(3), &cancel).await.unwrap();
         assert_eq!(w.warning.as_deref(), Some("careful"));
-        assert_eq!(
-            (w.org.mfa_enabled, w.org.trusted_device_skip_days),
-            (Some(false), Some(3))
-        );
+        assert_eq!((w.org.mfa_enabled, w.org.trusted_device_skip_days), (Some(false), Some(3)));
 
-        emu.control
-            .push_fault(crate::emulator::Fault::new(crate::emulator::FaultKind::Envelope).times(1));
+        emu.control.push_fault(crate::emulator::Fault::new(crate::emulator::FaultKind::Envelope).times(1));
         let e = c.get_org(&cancel).await.unwrap_err();
         assert!(matches!(e, RhombusError::Api { .. }), "{e:?}");
 
@@ -232,9 +196,6 @@ mod tests {
             "wrong".into(),
             "api-token".into(),
         );
-        assert!(matches!(
-            bad.get_org(&cancel).await.unwrap_err(),
-            RhombusError::Unauthorized { status: 401, .. }
-        ));
+        assert!(matches!(bad.get_org(&cancel).await.unwrap_err(), RhombusError::Unauthorized { status: 401, .. }));
     }
 }

@@ -74,37 +74,20 @@ impl RhombusEmulator {
         let mut keys = BTreeMap::new();
         keys.insert(
             DEMO_API_KEY.to_string(),
-            KeyInfo {
-                org: DEMO_ORG_UUID.into(),
-                scheme: "api-token",
-                clients: vec![],
-            },
+            KeyInfo { org: DEMO_ORG_UUID.into(), scheme: "api-token", clients: vec![] },
         );
         keys.insert(
             PARTNER_API_KEY.to_string(),
-            KeyInfo {
-                org: DEMO_ORG_UUID.into(),
-                scheme: "partner-api-token",
-                clients: vec![CLIENT_ORG_UUID.into()],
-            },
+            KeyInfo { org: DEMO_ORG_UUID.into(), scheme: "partner-api-token", clients: vec![CLIENT_ORG_UUID.into()] },
         );
-        RhombusEmulator {
-            state: Mutex::new(EmuState {
-                orgs,
-                keys,
-                next_warning: None,
-            }),
-        }
+        RhombusEmulator { state: Mutex::new(EmuState { orgs, keys, next_warning: None }) }
     }
 
     /// (mfaEnabled, trusted-device days) of an org, as the emulated Rhombus holds them.
     pub fn mfa(&self, org: &str) -> (Option<bool>, Option<i64>) {
         let s = self.state.lock().expect("state");
         let o = &s.orgs[org];
-        (
-            o["mfaEnabled"].as_bool(),
-            o["v3AuthNumDaysSkip2FAForTrustedDevices"].as_i64(),
-        )
+        (o["mfaEnabled"].as_bool(), o["v3AuthNumDaysSkip2FAForTrustedDevices"].as_i64())
     }
 
     /// Changes settings behind Terraform's back (what a person in the console would do).
@@ -209,21 +192,12 @@ struct Json200(J);
 
 impl IntoResponse for Json200 {
     fn into_response(self) -> Response {
-        (
-            StatusCode::OK,
-            [("content-type", "application/json")],
-            self.0.to_string(),
-        )
-            .into_response()
+        (StatusCode::OK, [("content-type", "application/json")], self.0.to_string()).into_response()
     }
 }
 
 fn envelope_error(status: StatusCode, msg: &str) -> Response {
-    (
-        status,
-        [("content-type", "application/json")],
-        json!({"error": true, "errorMsg": msg}).to_string(),
-    )
+    (status, [("content-type", "application/json")], json!({"error": true, "errorMsg": msg}).to_string())
         .into_response()
 }
 
@@ -245,10 +219,7 @@ impl EmulatorApp for RhombusEmulator {
         let a = self.clone();
         let b = self;
         axum::Router::new()
-            .route(
-                "/api/org/getOrgV2",
-                post(move |h: HeaderMap, body: Bytes| async move { a.get_org(h, body) }),
-            )
+            .route("/api/org/getOrgV2", post(move |h: HeaderMap, body: Bytes| async move { a.get_org(h, body) }))
             .route(
                 "/api/org/updateMFASettings",
                 post(move |h: HeaderMap, body: Bytes| async move { b.update_mfa(h, body) }),
@@ -270,9 +241,6 @@ impl EmulatorApp for RhombusEmulator {
     }
 
     fn sandbox_env(&self, base_url: &str) -> Vec<(String, String)> {
-        vec![
-            ("RHOMBUS_ENDPOINT".into(), base_url.into()),
-            ("RHOMBUS_API_KEY".into(), DEMO_API_KEY.into()),
-        ]
+        vec![("RHOMBUS_ENDPOINT".into(), base_url.into()), ("RHOMBUS_API_KEY".into(), DEMO_API_KEY.into())]
     }
 }

@@ -38,10 +38,7 @@ pub struct Adopted {
 
 impl Adopted {
     fn from_org(org: &Org) -> Self {
-        Adopted {
-            mfa_enabled: org.mfa_enabled,
-            trusted_device_skip_days: org.trusted_device_skip_days,
-        }
+        Adopted { mfa_enabled: org.mfa_enabled, trusted_device_skip_days: org.trusted_device_skip_days }
     }
 }
 
@@ -108,15 +105,8 @@ impl Resource for MfaSettings {
         planned: State,
         diags: &mut Diagnostics,
     ) -> Option<(State, Private)> {
-        let current = ctx
-            .client
-            .get_org(&ctx.cancel)
-            .await
-            .map_err(|e| diags.report(&e))
-            .ok()?;
-        let private = Private {
-            adopted: Some(Adopted::from_org(&current)),
-        };
+        let current = ctx.client.get_org(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
+        let private = Private { adopted: Some(Adopted::from_org(&current)) };
         let org = write(ctx, &current, &planned, diags).await?;
         Some((state_from(&org, planned.restore_on_destroy), private))
     }
@@ -128,12 +118,7 @@ impl Resource for MfaSettings {
         private: Private,
         diags: &mut Diagnostics,
     ) -> Option<Read<State, Private>> {
-        let org = ctx
-            .client
-            .get_org(&ctx.cancel)
-            .await
-            .map_err(|e| diags.report(&e))
-            .ok()?;
+        let org = ctx.client.get_org(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
         if let (Some(was), Some(now)) = (current.id.known(), org.uuid.as_ref())
             && was != now
         {
@@ -188,11 +173,7 @@ impl Resource for MfaSettings {
             );
             return true;
         };
-        match ctx
-            .client
-            .update_mfa(adopted.mfa_enabled, adopted.trusted_device_skip_days, &ctx.cancel)
-            .await
-        {
+        match ctx.client.update_mfa(adopted.mfa_enabled, adopted.trusted_device_skip_days, &ctx.cancel).await {
             Ok(w) => {
                 if let Some(msg) = w.warning {
                     diags.warning("Rhombus warning", msg);
@@ -207,12 +188,7 @@ impl Resource for MfaSettings {
     }
 
     async fn import(&self, ctx: &Ctx<RhombusClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
-        let org = ctx
-            .client
-            .get_org(&ctx.cancel)
-            .await
-            .map_err(|e| diags.report(&e))
-            .ok()?;
+        let org = ctx.client.get_org(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
         let actual = org.uuid.clone().unwrap_or_default();
         if id.trim() != actual {
             diags.error(
@@ -224,12 +200,7 @@ impl Resource for MfaSettings {
             );
             return None;
         }
-        Some((
-            state_from(&org, Attr::Known(false)),
-            Private {
-                adopted: Some(Adopted::from_org(&org)),
-            },
-        ))
+        Some((state_from(&org, Attr::Known(false)), Private { adopted: Some(Adopted::from_org(&org)) }))
     }
 }
 

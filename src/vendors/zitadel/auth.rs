@@ -34,10 +34,7 @@ pub struct KeyFile {
 
 impl std::fmt::Debug for KeyFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyFile")
-            .field("key_id", &self.key_id)
-            .field("user_id", &self.user_id)
-            .finish_non_exhaustive()
+        f.debug_struct("KeyFile").field("key_id", &self.key_id).field("user_id", &self.user_id).finish_non_exhaustive()
     }
 }
 
@@ -45,10 +42,7 @@ impl KeyFile {
     /// Parses and checks a key file; the error never repeats the file's content.
     pub fn parse(json: &str) -> Result<(KeyFile, jsonwebtoken::EncodingKey), String> {
         let kf: KeyFile = serde_json::from_str(json).map_err(|e| {
-            format!(
-                "not a ZITADEL key file (expected JSON with keyId, key and userId): {}",
-                e.classify_message()
-            )
+            format!("not a ZITADEL key file (expected JSON with keyId, key and userId): {}", e.classify_message())
         })?;
         if kf.kind.as_deref().is_some_and(|k| k != "serviceaccount") {
             return Err(format!(
@@ -82,10 +76,7 @@ impl Classify for serde_json::Error {
 
 pub enum Credentials {
     Pat(String),
-    JwtProfile {
-        key_file: KeyFile,
-        key: jsonwebtoken::EncodingKey,
-    },
+    JwtProfile { key_file: KeyFile, key: jsonwebtoken::EncodingKey },
 }
 
 #[derive(Serialize)]
@@ -124,11 +115,7 @@ pub struct TokenSource {
 
 impl TokenSource {
     pub fn new(credentials: Credentials, issuer: Url) -> Self {
-        TokenSource {
-            credentials,
-            issuer,
-            cached: Mutex::new(None),
-        }
+        TokenSource { credentials, issuer, cached: Mutex::new(None) }
     }
 
     pub fn refreshable(&self) -> bool {
@@ -150,10 +137,8 @@ impl TokenSource {
         let issued = self.exchange(http, key_file, key, cancel).await?;
         let token = issued.access_token.clone();
         let lifetime = Duration::from_secs(issued.expires_in.unwrap_or(3600));
-        *cached = Some(Cached {
-            token: token.clone(),
-            valid_until: Instant::now() + lifetime.saturating_sub(EXPIRY_MARGIN),
-        });
+        *cached =
+            Some(Cached { token: token.clone(), valid_until: Instant::now() + lifetime.saturating_sub(EXPIRY_MARGIN) });
         Ok(token)
     }
 
@@ -172,18 +157,9 @@ impl TokenSource {
         key: &jsonwebtoken::EncodingKey,
         cancel: &CancellationToken,
     ) -> Result<TokenResponse, ZitadelError> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
         let audience = self.issuer.as_str().trim_end_matches('/');
-        let claims = Claims {
-            iss: &kf.user_id,
-            sub: &kf.user_id,
-            aud: audience,
-            iat: now,
-            exp: now + 3600,
-        };
+        let claims = Claims { iss: &kf.user_id, sub: &kf.user_id, aud: audience, iat: now, exp: now + 3600 };
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
         header.kid = Some(kf.key_id.clone());
         let assertion = jsonwebtoken::encode(&header, &claims, key).map_err(|e| ZitadelError::Token {
@@ -192,21 +168,15 @@ impl TokenSource {
         let url = self.issuer.join("/oauth/v2/token").expect("static path");
         // Exchanging twice is harmless: the first token is simply never used.
         let call = Call::new(reqwest::Method::POST, url)
-            .form(&[
-                ("grant_type", JWT_BEARER),
-                ("scope", API_SCOPE),
-                ("assertion", &assertion),
-            ])
+            .form(&[("grant_type", JWT_BEARER), ("scope", API_SCOPE), ("assertion", &assertion)])
             .header("accept", "application/json")
             .idempotent(true);
         let resp = http.send(&call, cancel).await?;
         if resp.status.is_success() {
             return Ok(resp.json("ZITADEL", &call)?);
         }
-        let e: OAuthError = serde_json::from_slice(&resp.body).unwrap_or(OAuthError {
-            error: None,
-            error_description: None,
-        });
+        let e: OAuthError =
+            serde_json::from_slice(&resp.body).unwrap_or(OAuthError { error: None, error_description: None });
         Err(ZitadelError::Token {
             message: format!(
                 "the token endpoint answered HTTP {} ({}: {})",

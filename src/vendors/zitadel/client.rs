@@ -98,13 +98,7 @@ pub enum ZitadelError {
     #[error(transparent)]
     Http(#[from] HttpError),
     #[error("ZITADEL answered {call} with HTTP {status}, code {code}{}: {message}", id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default())]
-    Api {
-        call: String,
-        status: u16,
-        code: i64,
-        id: Option<String>,
-        message: String,
-    },
+    Api { call: String, status: u16, code: i64, id: Option<String>, message: String },
     #[error("ZITADEL token exchange failed: {message}")]
     Token { message: String },
 }
@@ -201,13 +195,7 @@ pub struct OrgPolicy {
 
 impl ZitadelClient {
     pub fn new(http: HttpClient, base: Url, tokens: TokenSource) -> Self {
-        ZitadelClient {
-            http,
-            base,
-            tokens,
-            locks: Default::default(),
-            copied: Default::default(),
-        }
+        ZitadelClient { http, base, tokens, locks: Default::default(), copied: Default::default() }
     }
 
     /// The lock serialising changes to one scope's login settings.
@@ -227,10 +215,7 @@ impl ZitadelClient {
     }
 
     pub fn was_copied(&self, org: &str, ty: &str) -> bool {
-        self.copied
-            .lock()
-            .expect("copied")
-            .contains(&(org.to_string(), ty.to_string()))
+        self.copied.lock().expect("copied").contains(&(org.to_string(), ty.to_string()))
     }
 
     async fn call(
@@ -258,33 +243,19 @@ impl ZitadelClient {
             }
             let resp = self.http.send(&call, cancel).await?;
             if resp.status.is_success() {
-                return if resp.body.is_empty() {
-                    Ok(json!({}))
-                } else {
-                    Ok(resp.json("ZITADEL", &call)?)
-                };
+                return if resp.body.is_empty() { Ok(json!({})) } else { Ok(resp.json("ZITADEL", &call)?) };
             }
-            let status: RpcStatus = resp.json("ZITADEL", &call).unwrap_or(RpcStatus {
-                code: None,
-                message: None,
-                details: vec![],
-            });
+            let status: RpcStatus =
+                resp.json("ZITADEL", &call).unwrap_or(RpcStatus { code: None, message: None, details: vec![] });
             let code = status.code.unwrap_or_else(|| code_from_http(resp.status.as_u16()));
             // An exchanged token expired: get a fresh one once and repeat the call.
             if code == code::UNAUTHENTICATED && self.tokens.refreshable() && !refreshed {
-                log::info!(
-                    "ZITADEL: access token rejected on {}; exchanging the JWT profile again",
-                    call.name()
-                );
+                log::info!("ZITADEL: access token rejected on {}; exchanging the JWT profile again", call.name());
                 self.tokens.invalidate(&token).await;
                 refreshed = true;
                 continue;
             }
-            let id = status
-                .details
-                .iter()
-                .find_map(|d| d.get("id").and_then(J::as_str))
-                .map(str::to_string);
+            let id = status.details.iter().find_map(|d| d.get("id").and_then(J::as_str)).map(str::to_string);
             return Err(ZitadelError::Api {
                 call: call.name(),
                 status: resp.status.as_u16(),
@@ -297,22 +268,10 @@ impl ZitadelClient {
 
     /// An organization's login policy (the instance default, flagged, while it inherits).
     pub async fn org_policy(&self, org: &str, cancel: &CancellationToken) -> Result<OrgPolicy, ZitadelError> {
-        let r = self
-            .call(
-                reqwest::Method::GET,
-                "/management/v1/policies/login",
-                Some(org),
-                None,
-                true,
-                cancel,
-            )
-            .await?;
+        let r = self.call(reqwest::Method::GET, "/management/v1/policies/login", Some(org), None, true, cancel).await?;
         let is_default = r.get("isDefault").and_then(J::as_bool).unwrap_or(false)
             || r.pointer("/policy/isDefault").and_then(J::as_bool).unwrap_or(false);
-        Ok(OrgPolicy {
-            policy: r.get("policy").cloned().unwrap_or(json!({})),
-            is_default,
-        })
+        Ok(OrgPolicy { policy: r.get("policy").cloned().unwrap_or(json!({})), is_default })
     }
 
     /// The factors set in `scope`; `None` when the organization has no settings of its own.
@@ -325,9 +284,7 @@ impl ZitadelClient {
         match scope {
             Scope::Instance => {
                 let path = format!("/admin/v1/policies/login/{}/_search", kind.path());
-                let r = self
-                    .call(reqwest::Method::POST, &path, None, Some(json!({})), true, cancel)
-                    .await?;
+                let r = self.call(reqwest::Method::POST, &path, None, Some(json!({})), true, cancel).await?;
                 Ok(Some(enum_list(kind, r.get("result"))))
             }
             Scope::Org(org) => {
@@ -345,16 +302,7 @@ impl ZitadelClient {
         cancel: &CancellationToken,
     ) -> Result<(), ZitadelError> {
         let (path, org) = self.factor_path(scope, kind, None);
-        self.call(
-            reqwest::Method::POST,
-            &path,
-            org,
-            Some(json!({ "type": ty })),
-            false,
-            cancel,
-        )
-        .await
-        .map(|_| ())
+        self.call(reqwest::Method::POST, &path, org, Some(json!({ "type": ty })), false, cancel).await.map(|_| ())
     }
 
     /// Removes a factor; one that is already gone counts as removed.
@@ -374,16 +322,9 @@ impl ZitadelClient {
 
     /// `POST /management/v1/policies/login`: gives an organization login settings of its own.
     pub async fn add_custom_policy(&self, org: &str, body: J, cancel: &CancellationToken) -> Result<(), ZitadelError> {
-        self.call(
-            reqwest::Method::POST,
-            "/management/v1/policies/login",
-            Some(org),
-            Some(body),
-            false,
-            cancel,
-        )
-        .await
-        .map(|_| ())
+        self.call(reqwest::Method::POST, "/management/v1/policies/login", Some(org), Some(body), false, cancel)
+            .await
+            .map(|_| ())
     }
 
     fn factor_path<'a>(&self, scope: &'a Scope, kind: FactorKind, ty: Option<&str>) -> (String, Option<&'a str>) {
@@ -495,10 +436,7 @@ mod tests {
         assert_eq!(body["allowUsernamePassword"], true);
         assert_eq!(body["secondFactors"], json!(["SECOND_FACTOR_TYPE_OTP"]));
         assert_eq!(body["multiFactors"], json!(["MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"]));
-        assert_eq!(
-            body["idps"],
-            json!([{"idpId": "42", "ownerType": "IDP_OWNER_TYPE_SYSTEM"}])
-        );
+        assert_eq!(body["idps"], json!([{"idpId": "42", "ownerType": "IDP_OWNER_TYPE_SYSTEM"}]));
         assert!(body.get("isDefault").is_none() && body.get("details").is_none() && body.get("forceMfa").is_none());
     }
 
@@ -546,11 +484,7 @@ mod emulated {
         assert_eq!(emu.control.count("POST", "/oauth/v2/token"), 1, "token must be cached");
         app.expire_access_tokens();
         c.factors(&Scope::Instance, FactorKind::Multi, &cancel).await.unwrap();
-        assert_eq!(
-            emu.control.count("POST", "/oauth/v2/token"),
-            2,
-            "expired token must be replaced once"
-        );
+        assert_eq!(emu.control.count("POST", "/oauth/v2/token"), 2, "expired token must be replaced once");
         let statuses: Vec<u16> = emu.control.requests().iter().map(|r| r.status).collect();
         assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 1, "{statuses:?}");
     }
@@ -567,9 +501,6 @@ mod emulated {
         // ...and adding it again fails with AlreadyExists.
         let e = c.add_factor(&org, FactorKind::Second, ty, &cancel).await.unwrap_err();
         assert!(e.is(code::ALREADY_EXISTS), "{e}");
-        assert!(
-            matches!(&e, ZitadelError::Api { id: Some(id), .. } if id.starts_with("Org-")),
-            "{e:?}"
-        );
+        assert!(matches!(&e, ZitadelError::Api { id: Some(id), .. } if id.starts_with("Org-")), "{e:?}");
     }
 }

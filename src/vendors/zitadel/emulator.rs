@@ -83,11 +83,8 @@ fn pkcs8_rsa_to_pkcs1(der: &[u8]) -> Option<Vec<u8>> {
 
 fn pem(label: &str, der: &[u8]) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
-        .collect();
+    let lines: Vec<&str> =
+        b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).expect("base64 is ASCII")).collect();
     format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
 }
 
@@ -151,9 +148,8 @@ impl EmuState {
 
     fn details(&mut self, owner: &str) -> J {
         self.sequence += 1;
-        let now = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
+        let now =
+            time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         json!({"details": {"sequence": self.sequence.to_string(), "changeDate": now, "resourceOwner": owner}})
     }
 }
@@ -233,12 +229,7 @@ fn rpc_error(code: i64, key: &str, id: &str) -> Response {
 }
 
 fn ok(body: J) -> Response {
-    (
-        StatusCode::OK,
-        [("content-type", "application/json")],
-        gateway(body).to_string(),
-    )
-        .into_response()
+    (StatusCode::OK, [("content-type", "application/json")], gateway(body).to_string()).into_response()
 }
 
 fn kind_of(seg: &str) -> Option<FactorKind> {
@@ -254,17 +245,12 @@ fn parse_factor(kind: FactorKind, v: &J) -> Option<String> {
     let names = kind.allowed();
     match v {
         J::String(s) if names.contains(&s.as_str()) => Some(s.clone()),
-        J::String(s) => s
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|i| names.get(i))
-            .map(|s| s.to_string()),
-        J::Number(n) => n
-            .as_u64()
-            .and_then(|n| (n as usize).checked_sub(1))
-            .and_then(|i| names.get(i))
-            .map(|s| s.to_string()),
+        J::String(s) => {
+            s.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| names.get(i)).map(|s| s.to_string())
+        }
+        J::Number(n) => {
+            n.as_u64().and_then(|n| (n as usize).checked_sub(1)).and_then(|i| names.get(i)).map(|s| s.to_string())
+        }
         _ => None,
     }
 }
@@ -315,11 +301,7 @@ impl Default for ZitadelEmulator {
 impl ZitadelEmulator {
     pub fn new() -> Self {
         let mut orgs = BTreeMap::new();
-        let org = |name: &str, policy: Option<J>| Org {
-            name: name.into(),
-            policy,
-            ghosts: BTreeSet::new(),
-        };
+        let org = |name: &str, policy: Option<J>| Org { name: name.into(), policy, ghosts: BTreeSet::new() };
         orgs.insert(HOME_ORG.to_string(), org("Acme", None));
         let mut custom = default_policy();
         custom["secondFactors"] = json!(["SECOND_FACTOR_TYPE_OTP"]);
@@ -329,31 +311,17 @@ impl ZitadelEmulator {
         orgs.insert(INHERITING_ORG.to_string(), org("Acme Labs", None));
         orgs.insert(INHERITING_ORG_2.to_string(), org("Acme Retail", None));
         let mut users = BTreeMap::new();
-        users.insert(
-            ADMIN_USER,
-            Principal {
-                iam_owner: true,
-                home_org: HOME_ORG,
-                owner_of: vec![],
-            },
-        );
+        users.insert(ADMIN_USER, Principal { iam_owner: true, home_org: HOME_ORG, owner_of: vec![] });
         users.insert(
             ORG_OWNER_USER,
-            Principal {
-                iam_owner: false,
-                home_org: HOME_ORG,
-                owner_of: vec![CUSTOM_ORG.to_string()],
-            },
+            Principal { iam_owner: false, home_org: HOME_ORG, owner_of: vec![CUSTOM_ORG.to_string()] },
         );
         let mut pats = BTreeMap::new();
         pats.insert(ADMIN_PAT.to_string(), ADMIN_USER);
         pats.insert(ORG_OWNER_PAT.to_string(), ORG_OWNER_USER);
         ZitadelEmulator {
             state: Mutex::new(EmuState {
-                live: ReadModel {
-                    default_policy: default_policy(),
-                    orgs,
-                },
+                live: ReadModel { default_policy: default_policy(), orgs },
                 stale: None,
                 lag: Duration::ZERO,
                 users,
@@ -408,12 +376,7 @@ impl ZitadelEmulator {
         let mut s = self.state.lock().expect("state");
         s.before_write();
         let policy = match org {
-            Some(o) => s
-                .live
-                .orgs
-                .get_mut(o)
-                .and_then(|x| x.policy.as_mut())
-                .expect("org with own policy"),
+            Some(o) => s.live.orgs.get_mut(o).and_then(|x| x.policy.as_mut()).expect("org with own policy"),
             None => &mut s.live.default_policy,
         };
         if let Some(a) = policy[kind.policy_field()].as_array_mut() {
@@ -470,11 +433,7 @@ impl ZitadelEmulator {
 
     fn admin(&self, h: &HeaderMap) -> Result<(), Rejected> {
         let p = self.principal(h)?;
-        if p.iam_owner {
-            Ok(())
-        } else {
-            Err(Box::new(rpc_error(7, "No matching permissions found", "AUTH-5mWD2")))
-        }
+        if p.iam_owner { Ok(()) } else { Err(Box::new(rpc_error(7, "No matching permissions found", "AUTH-5mWD2"))) }
     }
 
     fn get_org_policy(&self, h: HeaderMap) -> Response {
@@ -515,11 +474,7 @@ impl ZitadelEmulator {
             }
         }
         for kind in [FactorKind::Multi, FactorKind::Second] {
-            let items = req
-                .get(kind.policy_field())
-                .and_then(J::as_array)
-                .cloned()
-                .unwrap_or_default();
+            let items = req.get(kind.policy_field()).and_then(J::as_array).cloned().unwrap_or_default();
             let mut parsed = Vec::new();
             for it in &items {
                 match parse_factor(kind, it) {
@@ -588,10 +543,7 @@ impl ZitadelEmulator {
         let rm = s.read();
         // The management list answers with the defaults' factors for an inheriting organization,
         // without saying so (vendor notes §3.5).
-        let policy = org
-            .as_ref()
-            .and_then(|o| rm.orgs[o].policy.as_ref())
-            .unwrap_or(&rm.default_policy);
+        let policy = org.as_ref().and_then(|o| rm.orgs[o].policy.as_ref()).unwrap_or(&rm.default_policy);
         let result = list_of(policy, kind);
         ok(json!({"details": {"totalResult": result.len().to_string()}, "result": result}))
     }
@@ -639,10 +591,7 @@ impl ZitadelEmulator {
                     return rpc_error(6, exists_key, exists_id);
                 }
                 s.before_write();
-                s.live.default_policy[kind.policy_field()]
-                    .as_array_mut()
-                    .expect("list")
-                    .push(J::String(ty));
+                s.live.default_policy[kind.policy_field()].as_array_mut().expect("list").push(J::String(ty));
             }
         }
         let d = s.details(&owner);
@@ -670,9 +619,7 @@ impl ZitadelEmulator {
         let present = match &org {
             Some(o) => {
                 let e = &s.live.orgs[o];
-                e.policy
-                    .as_ref()
-                    .map_or(e.ghosts.contains(&ty), |p| list_of(p, kind).contains(&ty))
+                e.policy.as_ref().map_or(e.ghosts.contains(&ty), |p| list_of(p, kind).contains(&ty))
             }
             None => list_of(&s.live.default_policy, kind).contains(&ty),
         };
@@ -684,19 +631,15 @@ impl ZitadelEmulator {
             Some(o) => {
                 let e = s.live.orgs.get_mut(o).expect("checked");
                 match e.policy.as_mut() {
-                    Some(p) => p[kind.policy_field()]
-                        .as_array_mut()
-                        .expect("list")
-                        .retain(|x| x != ty.as_str()),
+                    Some(p) => p[kind.policy_field()].as_array_mut().expect("list").retain(|x| x != ty.as_str()),
                     None => {
                         e.ghosts.remove(&ty);
                     }
                 }
             }
-            None => s.live.default_policy[kind.policy_field()]
-                .as_array_mut()
-                .expect("list")
-                .retain(|x| x != ty.as_str()),
+            None => {
+                s.live.default_policy[kind.policy_field()].as_array_mut().expect("list").retain(|x| x != ty.as_str())
+            }
         }
         let d = s.details(&owner);
         ok(d)
@@ -724,10 +667,7 @@ impl ZitadelEmulator {
                 .into_response()
         };
         if form.get("grant_type").map(String::as_str) != Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
-            return oauth_err(
-                "unsupported_grant_type",
-                "only the JWT bearer grant is enabled for service users here",
-            );
+            return oauth_err("unsupported_grant_type", "only the JWT bearer grant is enabled for service users here");
         }
         let Some(assertion) = form.get("assertion") else {
             return oauth_err("invalid_request", "assertion missing");
@@ -756,17 +696,13 @@ impl ZitadelEmulator {
             return oauth_err("invalid_grant", "subject does not match the key's user");
         }
         let scopes = form.get("scope").cloned().unwrap_or_default();
-        if !scopes
-            .split(' ')
-            .any(|s| s == "urn:zitadel:iam:org:project:id:zitadel:aud")
-        {
+        if !scopes.split(' ').any(|s| s == "urn:zitadel:iam:org:project:id:zitadel:aud") {
             return oauth_err("invalid_scope", "the token would not be valid for ZITADEL's APIs");
         }
         let token = format!("zat_{}", uuid::Uuid::new_v4().simple());
         let mut s = self.state.lock().expect("state");
         let ttl = s.token_ttl;
-        s.access_tokens
-            .insert(token.clone(), (ADMIN_USER, Instant::now() + ttl));
+        s.access_tokens.insert(token.clone(), (ADMIN_USER, Instant::now() + ttl));
         (
             StatusCode::OK,
             [("content-type", "application/json")],
@@ -795,10 +731,7 @@ impl EmulatorApp for ZitadelEmulator {
             }};
         }
         axum::Router::new()
-            .route(
-                "/oauth/v2/token",
-                post(with!(e, |h: HeaderMap, b: Bytes| e.token(h, b))),
-            )
+            .route("/oauth/v2/token", post(with!(e, |h: HeaderMap, b: Bytes| e.token(h, b))))
             .route(
                 "/management/v1/policies/login",
                 get(with!(e, |h: HeaderMap| e.get_org_policy(h)))
@@ -822,18 +755,12 @@ impl EmulatorApp for ZitadelEmulator {
             )
             .route(
                 "/management/v1/policies/login/{kind}/{ty}",
-                delete(with!(
-                    e,
-                    |h: HeaderMap, p: Path<(String, String)>| match kind_of(&p.0.0) {
-                        Some(kind) => e.remove(h, p.0.1.clone(), kind, true),
-                        None => StatusCode::NOT_FOUND.into_response(),
-                    }
-                )),
+                delete(with!(e, |h: HeaderMap, p: Path<(String, String)>| match kind_of(&p.0.0) {
+                    Some(kind) => e.remove(h, p.0.1.clone(), kind, true),
+                    None => StatusCode::NOT_FOUND.into_response(),
+                })),
             )
-            .route(
-                "/admin/v1/policies/login",
-                get(with!(e, |h: HeaderMap| e.get_default_policy(h))),
-            )
+            .route("/admin/v1/policies/login", get(with!(e, |h: HeaderMap| e.get_default_policy(h))))
             .route(
                 "/admin/v1/policies/login/{kind}/_search",
                 post(with!(e, |h: HeaderMap, k: Path<String>| match kind_of(&k) {
@@ -850,21 +777,14 @@ impl EmulatorApp for ZitadelEmulator {
             )
             .route(
                 "/admin/v1/policies/login/{kind}/{ty}",
-                delete(with!(
-                    e,
-                    |h: HeaderMap, p: Path<(String, String)>| match kind_of(&p.0.0) {
-                        Some(kind) => e.remove(h, p.0.1.clone(), kind, false),
-                        None => StatusCode::NOT_FOUND.into_response(),
-                    }
-                )),
+                delete(with!(e, |h: HeaderMap, p: Path<(String, String)>| match kind_of(&p.0.0) {
+                    Some(kind) => e.remove(h, p.0.1.clone(), kind, false),
+                    None => StatusCode::NOT_FOUND.into_response(),
+                })),
             )
             .route(
                 "/_emulator/zitadel/key-file",
-                get(with!(e, || (
-                    StatusCode::OK,
-                    [("content-type", "application/json")],
-                    e.key_file_json()
-                )
+                get(with!(e, || (StatusCode::OK, [("content-type", "application/json")], e.key_file_json())
                     .into_response())),
             )
             .route(
@@ -898,10 +818,7 @@ impl EmulatorApp for ZitadelEmulator {
     }
 
     fn sandbox_env(&self, base_url: &str) -> Vec<(String, String)> {
-        vec![
-            ("ZITADEL_URL".into(), base_url.into()),
-            ("ZITADEL_ACCESS_TOKEN".into(), ADMIN_PAT.into()),
-        ]
+        vec![("ZITADEL_URL".into(), base_url.into()), ("ZITADEL_ACCESS_TOKEN".into(), ADMIN_PAT.into())]
     }
 }
 
@@ -913,12 +830,7 @@ mod tests {
     fn key_files_carry_a_pkcs1_key_that_signs() {
         let kf = ZitadelEmulator::new().key_file_json();
         let v: J = serde_json::from_str(&kf).unwrap();
-        assert!(
-            v["key"]
-                .as_str()
-                .unwrap()
-                .starts_with("-----BEGIN RSA PRIVATE KEY-----")
-        );
+        assert!(v["key"].as_str().unwrap().starts_with("-----BEGIN RSA PRIVATE KEY-----"));
         assert!(super::super::auth::KeyFile::parse(&kf).is_ok());
     }
 

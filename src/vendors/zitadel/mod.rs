@@ -75,10 +75,7 @@ impl Provider for ZitadelProvider {
             .env("ZITADEL_JWT_PROFILE_FILE"),
         ];
         attrs.extend(HttpSettings::attributes("ZITADEL"));
-        Schema::new(
-            "Manages login factors of a ZITADEL instance and its organizations.",
-            attrs,
-        )
+        Schema::new("Manages login factors of a ZITADEL instance and its organizations.", attrs)
     }
 
     fn validate(&self, config: &Config, diags: &mut Diagnostics) {
@@ -175,12 +172,8 @@ impl Provider for ZitadelProvider {
 
     fn resources(&self) -> Vec<Box<dyn DynResource<ZitadelClient>>> {
         vec![
-            Typed::boxed(resource::LoginFactor {
-                kind: FactorKind::Multi,
-            }),
-            Typed::boxed(resource::LoginFactor {
-                kind: FactorKind::Second,
-            }),
+            Typed::boxed(resource::LoginFactor { kind: FactorKind::Multi }),
+            Typed::boxed(resource::LoginFactor { kind: FactorKind::Second }),
         ]
     }
 }

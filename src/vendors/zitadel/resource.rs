@@ -67,11 +67,7 @@ impl LoginFactor {
     }
 
     fn import_hint(&self, scope: &Scope, ty: &str) -> String {
-        format!(
-            "terraform import {}.<name> {}",
-            Self::type_name_of(self.kind),
-            Self::id(scope, ty)
-        )
+        format!("terraform import {}.<name> {}", Self::type_name_of(self.kind), Self::id(scope, ty))
     }
 
     /// Polls until the factor is (or is no longer) listed; false if the budget ran out.
@@ -148,10 +144,7 @@ impl LoginFactor {
                 if !ctx.client.org_policy(org, &ctx.cancel).await?.is_default {
                     return Ok(carried);
                 }
-                ctx.client
-                    .add_custom_policy(org, body, &ctx.cancel)
-                    .await
-                    .map(|_| carried)
+                ctx.client.add_custom_policy(org, body, &ctx.cancel).await.map(|_| carried)
             }
             other => other.map(|_| carried),
         }
@@ -194,11 +187,7 @@ impl LoginFactor {
                 .and_then(|v| v.as_array())
                 .is_some_and(|a| a.iter().any(|x| x == ty));
             if present {
-                return if ctx.client.was_copied(org, ty) {
-                    Ok(())
-                } else {
-                    Err(already(&scope, ty))
-                };
+                return if ctx.client.was_copied(org, ty) { Ok(()) } else { Err(already(&scope, ty)) };
             }
         }
         match self.add(ctx, &scope, ty).await {
@@ -350,10 +339,7 @@ impl Resource for LoginFactor {
         // Wait (briefly) until the read side agrees, so a following create of the same factor
         // does not see a stale list.
         if let Ok(false) = self.wait_until(ctx, &scope, &ty, false).await {
-            log::warn!(
-                "ZITADEL: {ty} still listed {} s after removal",
-                VISIBILITY_BUDGET.as_secs()
-            );
+            log::warn!("ZITADEL: {ty} still listed {} s after removal", VISIBILITY_BUDGET.as_secs());
         }
         true
     }
@@ -372,21 +358,14 @@ impl Resource for LoginFactor {
         if !self.kind.allowed().contains(&ty) {
             diags.error(
                 "Invalid import ID",
-                format!(
-                    "{ty:?} is not a {} type; use one of {}.",
-                    self.kind.label(),
-                    self.kind.allowed().join(", ")
-                ),
+                format!("{ty:?} is not a {} type; use one of {}.", self.kind.label(), self.kind.allowed().join(", ")),
             );
             return None;
         }
         let scope = match scope_part {
             "instance" => Scope::Instance,
             "" => {
-                diags.error(
-                    "Invalid import ID",
-                    format!("The organization ID before \"/\" is empty in {id:?}."),
-                );
+                diags.error("Invalid import ID", format!("The organization ID before \"/\" is empty in {id:?}."));
                 return None;
             }
             org => Scope::Org(org.to_string()),
@@ -408,10 +387,7 @@ impl Resource for LoginFactor {
             Ok(Some(_)) => {
                 diags.error(
                     "Nothing to import",
-                    format!(
-                        "{ty} is not enabled in {}. Create the resource instead.",
-                        scope.describe()
-                    ),
+                    format!("{ty} is not enabled in {}. Create the resource instead.", scope.describe()),
                 );
                 None
             }

@@ -1,0 +1,489 @@
+//! Akana API Platform (Community Manager) client for a business's 2FA settings (vendor notes §2).
+//!
+//! Session as the platform documents it: `POST /api/login` with e-mail and password sets the
+//! `AtmoAuthToken_<tenant>` cookie (and `Csrf-Token_<tenant>` when CSRF prevention is on). Every
+//! call sends the auth cookie; every non-GET call also sends `X-Csrf-Token_<tenant>` with the CSRF
+//! cookie's value byte for byte. The provider logs in lazily, once per provider process, shares the
+//! session between all resources, and logs in again once when the session expires (401).
+
+use serde_json::{Map, Value as J};
+use thiserror::Error;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::http::{Call, HttpClient, HttpError, HttpResponse};
+use crate::plugin::diag::ToDiagnostic;
+
+/// The managed fields of the platform's TwoFASettings object, typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TwoFa {
+    pub enabled: Option<bool>,
+    pub code_valid_seconds: Option<i64>,
+    pub max_attempts: Option<i64>,
+    pub recurrence_mode: Option<String>,
+    pub recurrence_interval_minutes: Option<i64>,
+    pub device_cookie_name: Option<String>,
+}
+
+/// A TwoFASettings object as read: the typed fields plus everything else, kept to write back.
+#[derive(Debug, Clone, Default)]
+pub struct TwoFaObject {
+    pub fields: TwoFa,
+    pub raw: Map<String, J>,
+}
+
+const ENABLED: &str = "TwoFAEnabled";
+const CODE_VALID: &str = "CodeValidSeconds";
+const MAX_ATTEMPTS: &str = "MaxAttempts";
+const MODE: &str = "RecurrenceMode";
+const INTERVAL: &str = "RecurrenceIntervalMinutes";
+const COOKIE: &str = "DeviceCookieName";
+
+/// The platform sends values as strings ("false", "300") but documents booleans and integers:
+/// accept both.
+fn as_bool(v: Option<&J>) -> Option<bool> {
+    match v? {
+        J::Bool(b) => Some(*b),
+        J::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn as_int(v: Option<&J>) -> Option<i64> {
+    match v? {
+        J::Number(n) => n.as_i64(),
+        J::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn as_text(v: Option<&J>) -> Option<String> {
+    match v? {
+        J::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+impl TwoFaObject {
+    pub fn parse(v: J) -> TwoFaObject {
+        let raw = match v {
+            J::Object(m) => m,
+            _ => Map::new(),
+        };
+        let fields = TwoFa {
+            enabled: as_bool(raw.get(ENABLED)),
+            code_valid_seconds: as_int(raw.get(CODE_VALID)),
+            max_attempts: as_int(raw.get(MAX_ATTEMPTS)),
+            recurrence_mode: as_text(raw.get(MODE)),
+            recurrence_interval_minutes: as_int(raw.get(INTERVAL)),
+            device_cookie_name: as_text(raw.get(COOKIE)),
+        };
+        TwoFaObject { fields, raw }
+    }
+
+    /// The complete object to PUT: everything read, with the managed fields replaced, all as
+    /// strings as the platform's own samples send them.
+    pub fn with(&self, f: &TwoFa) -> J {
+        let mut m = self.raw.clone();
+        let mut put = |k: &str, v: Option<String>| match v {
+            Some(s) => {
+                m.insert(k.to_string(), J::String(s));
+            }
+            None => {
+                m.remove(k);
+            }
+        };
+        put(ENABLED, f.enabled.map(|b| b.to_string()));
+        put(CODE_VALID, f.code_valid_seconds.map(|n| n.to_string()));
+        put(MAX_ATTEMPTS, f.max_attempts.map(|n| n.to_string()));
+        put(MODE, f.recurrence_mode.clone());
+        put(INTERVAL, f.recurrence_interval_minutes.map(|n| n.to_string()));
+        put(COOKIE, f.device_cookie_name.clone());
+        J::Object(m)
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum AkanaError {
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    #[error("Akana refused the login of {email} (HTTP {status})")]
+    LoginRejected { email: String, status: u16 },
+    #[error("Akana's login for {email} has pending tasks: {tasks}")]
+    PendingTasks { email: String, tasks: String },
+    #[error("Akana's login answer set no {expected} cookie (cookies set: {found})")]
+    NoAuthCookie { expected: String, found: String },
+    #[error("business {business:?} does not exist on this Akana platform")]
+    NotFound { business: String },
+    #[error("Akana answered {call} with HTTP {status}: {message}")]
+    Status { call: String, status: u16, message: String },
+    #[error("Akana still rejects the session on {call} after logging in again (HTTP 401)")]
+    SessionRejected { call: String },
+}
+
+impl ToDiagnostic for AkanaError {
+    fn summary(&self) -> String {
+        match self {
+            AkanaError::Http(e) => e.summary(),
+            AkanaError::LoginRejected { .. } => "Akana login failed".into(),
+            AkanaError::PendingTasks { .. } => "Akana login is not complete".into(),
+            AkanaError::NoAuthCookie { .. } => "Akana login returned no session for this tenant".into(),
+            AkanaError::NotFound { .. } => "Akana business not found".into(),
+            AkanaError::Status { status: 403, .. } => "Akana denied permission".into(),
+            AkanaError::Status { .. } => "Akana reported an error".into(),
+            AkanaError::SessionRejected { .. } => "Akana rejected the session".into(),
+        }
+    }
+    fn detail(&self) -> String {
+        let hint = match self {
+            AkanaError::Http(e) => return e.detail(),
+            AkanaError::LoginRejected { .. } => {
+                "Check email / AKANA_EMAIL and password / AKANA_PASSWORD, and that the account is not locked."
+            }
+            AkanaError::PendingTasks { tasks, .. } => {
+                if tasks.contains("2fa.verification.code") {
+                    "The account itself must enter a 2FA code to log in, which a provider cannot do. Use a dedicated Site Admin account \
+                     that is exempt from 2FA."
+                } else {
+                    "Log in to the developer portal once with this account and complete the pending tasks (e.g. change the password, \
+                     accept agreements), then apply again."
+                }
+            }
+            AkanaError::NoAuthCookie { .. } => {
+                "Check fed_member_id / AKANA_FED_MEMBER_ID: it is the tenant ID that suffixes the platform's cookie names \
+                 (AtmoAuthToken_<tenant>), e.g. acmepaymentscorp."
+            }
+            AkanaError::NotFound { .. } => {
+                "Check business_id: the tenant's root business is tenantbusiness.<fed_member_id>, e.g. tenantbusiness.acmepaymentscorp."
+            }
+            AkanaError::Status { status: 403, .. } => "Managing 2FA settings needs the Site Admin role.",
+            AkanaError::Status { .. } => "",
+            AkanaError::SessionRejected { .. } => {
+                "The session cookie or the X-Csrf-Token header was refused even after a fresh login. Check fed_member_id and any proxy \
+                 that might strip cookies or custom headers."
+            }
+        };
+        format!("{self}. {hint}").trim_end().to_string()
+    }
+}
+
+/// An established session: the cookies as the login set them.
+#[derive(Clone)]
+struct Session {
+    auth_cookie: String,
+    csrf: Option<String>,
+    /// Increments with each login, so concurrent calls that saw the same expiry log in once.
+    generation: u64,
+}
+
+pub struct AkanaClient {
+    http: HttpClient,
+    base: Url,
+    tenant: String,
+    email: String,
+    password: String,
+    session: Mutex<Option<Session>>,
+    logins: std::sync::atomic::AtomicU64,
+}
+
+/// The value of cookie `name` among the response's `Set-Cookie` headers, byte for byte.
+fn cookie(resp: &HttpResponse, name: &str) -> Option<String> {
+    resp.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+        let first = c.split(';').next()?.trim();
+        let (k, v) = first.split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+fn cookie_names(resp: &HttpResponse) -> String {
+    let names: Vec<String> = resp
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|c| c.split('=').next().map(|n| n.trim().to_string()))
+        .collect();
+    if names.is_empty() { "none".into() } else { names.join(", ") }
+}
+
+impl AkanaClient {
+    pub fn new(http: HttpClient, base: Url, tenant: String, email: String, password: String) -> Self {
+        AkanaClient { http, base, tenant, email, password, session: Mutex::new(None), logins: Default::default() }
+    }
+
+    /// `POST /api/login`.
+    async fn login(&self, cancel: &CancellationToken) -> Result<Session, AkanaError> {
+        let call = Call::new(reqwest::Method::POST, self.base.join("/api/login").expect("static path"))
+            .json(&serde_json::json!({"email": self.email, "password": self.password}))
+            .header("accept", "application/json")
+            // Logging in changes nothing but the session: safe to repeat.
+            .idempotent(true);
+        let resp = self.http.send(&call, cancel).await?;
+        if matches!(resp.status.as_u16(), 400 | 401 | 403) {
+            return Err(AkanaError::LoginRejected { email: self.email.clone(), status: resp.status.as_u16() });
+        }
+        if !resp.status.is_success() {
+            return Err(AkanaError::Status {
+                call: call.name(),
+                status: resp.status.as_u16(),
+                message: text(&resp.body),
+            });
+        }
+        let body: J = serde_json::from_slice(&resp.body).unwrap_or(J::Null);
+        let tasks: Vec<&str> = body
+            .get("pendingTasks")
+            .and_then(J::as_array)
+            .map(|a| a.iter().filter_map(J::as_str).collect())
+            .unwrap_or_default();
+        if !tasks.is_empty() {
+            return Err(AkanaError::PendingTasks { email: self.email.clone(), tasks: tasks.join(", ") });
+        }
+        let auth_name = format!("AtmoAuthToken_{}", self.tenant);
+        let Some(auth) = cookie(&resp, &auth_name) else {
+            return Err(AkanaError::NoAuthCookie { expected: auth_name, found: cookie_names(&resp) });
+        };
+        let csrf = cookie(&resp, &format!("Csrf-Token_{}", self.tenant));
+        let generation = self.logins.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        log::debug!("Akana: logged in as {} (login #{generation})", self.email);
+        Ok(Session { auth_cookie: format!("{auth_name}={auth}"), csrf, generation })
+    }
+
+    /// The current session, logging in first if there is none. `stale` names a generation that
+    /// was rejected: a newer session is reused, otherwise this caller logs in again.
+    async fn session(&self, stale: Option<u64>, cancel: &CancellationToken) -> Result<Session, AkanaError> {
+        let mut s = self.session.lock().await;
+        if let Some(cur) = s.as_ref()
+            && stale.is_none_or(|g| cur.generation > g)
+        {
+            return Ok(cur.clone());
+        }
+        let fresh = self.login(cancel).await?;
+        *s = Some(fresh.clone());
+        Ok(fresh)
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&J>,
+        cancel: &CancellationToken,
+    ) -> Result<HttpResponse, AkanaError> {
+        let url = self.base.join(path).expect("encoded path");
+        let mut stale = None;
+        loop {
+            let s = self.session(stale, cancel).await?;
+            let mut call = Call::new(method.clone(), url.clone())
+                .header("accept", "application/json")
+                .header("cookie", &s.auth_cookie);
+            if method != reqwest::Method::GET
+                && let Some(csrf) = &s.csrf
+            {
+                call = call.header(&format!("X-Csrf-Token_{}", self.tenant), csrf);
+            }
+            if let Some(b) = body {
+                call = call.json(b);
+            }
+            let resp = self.http.send(&call, cancel).await?;
+            if resp.status.as_u16() == 401 {
+                if stale.is_none() {
+                    log::info!("Akana: session rejected on {}; logging in again", call.name());
+                    stale = Some(s.generation);
+                    continue;
+                }
+                return Err(AkanaError::SessionRejected { call: call.name() });
+            }
+            return Ok(resp);
+        }
+    }
+
+    fn settings_path(business: &str) -> String {
+        let enc = percent_encoding::utf8_percent_encode(business, percent_encoding::NON_ALPHANUMERIC).to_string();
+        // Dots and dashes are safe in a path segment and read better in logs.
+        let enc = enc.replace("%2E", ".").replace("%2D", "-").replace("%5F", "_");
+        format!("/api/businesses/{enc}/twofasettings")
+    }
+
+    /// `GET /api/businesses/{id}/twofasettings`; `None` when the business does not exist.
+    pub async fn read(&self, business: &str, cancel: &CancellationToken) -> Result<Option<TwoFaObject>, AkanaError> {
+        let path = Self::settings_path(business);
+        let resp = self.call(reqwest::Method::GET, &path, None, cancel).await?;
+        match resp.status.as_u16() {
+            200 => {
+                let call = Call::get(self.base.join(&path).expect("encoded path"));
+                Ok(Some(TwoFaObject::parse(resp.json("Akana", &call)?)))
+            }
+            404 => Ok(None),
+            s => Err(AkanaError::Status { call: format!("GET {path}"), status: s, message: text(&resp.body) }),
+        }
+    }
+
+    /// `PUT` of the complete object; returns what the platform echoes.
+    pub async fn write(
+        &self,
+        business: &str,
+        object: &J,
+        cancel: &CancellationToken,
+    ) -> Result<TwoFaObject, AkanaError> {
+        let path = Self::settings_path(business);
+        let resp = self.call(reqwest::Method::PUT, &path, Some(object), cancel).await?;
+        match resp.status.as_u16() {
+            200 => Ok(TwoFaObject::parse(serde_json::from_slice(&resp.body).unwrap_or(J::Null))),
+            404 => Err(AkanaError::NotFound { business: business.to_string() }),
+            s => Err(AkanaError::Status { call: format!("PUT {path}"), status: s, message: text(&resp.body) }),
+        }
+    }
+
+    /// How many logins this process made (for logs and tests).
+    pub fn logins(&self) -> u64 {
+        self.logins.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// An error body shown verbatim but short: the platform documents no error format.
+fn text(body: &[u8]) -> String {
+    let t = String::from_utf8_lossy(body);
+    let t = t.trim();
+    if t.is_empty() {
+        "no message".into()
+    } else if t.starts_with('<') {
+        "an HTML or XML error page".into()
+    } else {
+        t.chars().take(300).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_and_native_values_both_read_and_unknown_fields_pass_through() {
+        let o = TwoFaObject::parse(serde_json::json!({
+            "TwoFAEnabled": "false", "CodeValidSeconds": "300", "MaxAttempts": 4,
+            "RecurrenceMode": "twofa.login.new.device", "DeviceCookieName": "2fa_cookie", "DeviceCookieValue": "abc", "Future": {"x": 1}
+        }));
+        assert_eq!(o.fields.enabled, Some(false));
+        assert_eq!(o.fields.code_valid_seconds, Some(300));
+        assert_eq!(o.fields.max_attempts, Some(4));
+        let mut f = o.fields.clone();
+        f.enabled = Some(true);
+        f.max_attempts = Some(5);
+        let out = o.with(&f);
+        assert_eq!(out["TwoFAEnabled"], "true");
+        assert_eq!(out["MaxAttempts"], "5");
+        assert_eq!(out["DeviceCookieValue"], "abc");
+        assert_eq!(out["Future"]["x"], 1);
+    }
+
+    #[test]
+    fn business_ids_are_encoded_as_one_path_segment() {
+        assert_eq!(
+            AkanaClient::settings_path("tenantbusiness.acme"),
+            "/api/businesses/tenantbusiness.acme/twofasettings"
+        );
+        assert_eq!(AkanaClient::settings_path("a/b c"), "/api/businesses/a%2Fb%20c/twofasettings");
+    }
+}
+
+#[cfg(test)]
+mod emulated {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::emulator::{self, ServerOptions};
+    use crate::http::HttpSettings;
+    use crate::vendors::akana::emulator::{ADMIN_EMAIL, ADMIN_PASSWORD, AkanaEmulator, ROOT_BUSINESS, TENANT};
+
+    fn client(url: &str, tenant: &str) -> Arc<AkanaClient> {
+        let http = HttpClient::new("Akana", "akana", "", HttpSettings::default()).unwrap();
+        Arc::new(AkanaClient::new(
+            http,
+            Url::parse(url).unwrap(),
+            tenant.into(),
+            ADMIN_EMAIL.into(),
+            ADMIN_PASSWORD.into(),
+        ))
+    }
+
+    #[tokio::test]
+    async fn concurrent_calls_share_one_login_and_expiry_relogs_once() {
+        let app = Arc::new(AkanaEmulator::new());
+        for i in 0..20 {
+            app.add_business(&format!("biz{i}"));
+        }
+        let emu = emulator::start(app.clone(), ServerOptions::default()).await.unwrap();
+        let c = client(&emu.url(), TENANT);
+        let cancel = CancellationToken::new();
+        let reads = (0..20).map(|i| {
+            let c = c.clone();
+            let cancel = cancel.clone();
+            tokio::spawn(async move { c.read(&format!("biz{i}"), &cancel).await.unwrap().unwrap() })
+        });
+        for r in reads {
+            r.await.unwrap();
+        }
+        assert_eq!(emu.control.count("POST", "/api/login"), 1, "one login for 20 concurrent calls");
+
+        app.expire_sessions();
+        let writes = (0..20).map(|i| {
+            let c = c.clone();
+            let cancel = cancel.clone();
+            tokio::spawn(async move {
+                let b = format!("biz{i}");
+                let cur = c.read(&b, &cancel).await.unwrap().unwrap();
+                let mut f = cur.fields.clone();
+                f.enabled = Some(true);
+                c.write(&b, &cur.with(&f), &cancel).await.unwrap();
+            })
+        });
+        for w in writes {
+            w.await.unwrap();
+        }
+        assert_eq!(emu.control.count("POST", "/api/login"), 2, "one re-login after the sessions expired");
+        assert_eq!(app.settings("biz7")["TwoFAEnabled"], "true");
+    }
+
+    #[tokio::test]
+    async fn wrong_tenant_and_missing_csrf_are_explained() {
+        let app = Arc::new(AkanaEmulator::new());
+        let emu = emulator::start(app.clone(), ServerOptions::default()).await.unwrap();
+        let cancel = CancellationToken::new();
+        let e = client(&emu.url(), "othertenant").read(ROOT_BUSINESS, &cancel).await.unwrap_err();
+        assert!(
+            matches!(&e, AkanaError::NoAuthCookie { found, .. } if found.contains("AtmoAuthToken_acmepaymentscorp")),
+            "{e}"
+        );
+        // The emulator refuses a write without the CSRF header; our client always sends it.
+        let c = client(&emu.url(), TENANT);
+        let cur = c.read(ROOT_BUSINESS, &cancel).await.unwrap().unwrap();
+        c.write(ROOT_BUSINESS, &cur.with(&cur.fields), &cancel).await.unwrap();
+        let login = Url::parse(&emu.url()).unwrap().join("/api/login").unwrap();
+        let resp = reqwest::Client::new()
+            .post(login)
+            .json(&serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let auth = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .find_map(|v| {
+                v.to_str()
+                    .ok()
+                    .filter(|s| s.starts_with("AtmoAuthToken_"))
+                    .map(|s| s.split(';').next().unwrap().to_string())
+            })
+            .unwrap();
+        let put = Url::parse(&emu.url()).unwrap().join(&AkanaClient::settings_path(ROOT_BUSINESS)).unwrap();
+        let bare =
+            reqwest::Client::new().put(put).header("cookie", auth).json(&cur.with(&cur.fields)).send().await.unwrap();
+        assert_eq!(bare.status(), 401, "a PUT without X-Csrf-Token must be refused");
+    }
+}

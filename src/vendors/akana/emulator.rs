@@ -1,0 +1,387 @@
+//! A stateful emulator of the Akana API Platform calls the provider uses, following the platform
+//! documentation (vendor notes §2, seed akana-twofa-settings.txt):
+//!
+//! - `POST /api/login` sets `AtmoAuthToken_<tenant>` and, with CSRF prevention on (the default
+//!   here), `Csrf-Token_<tenant>`; a login with pending tasks does not complete;
+//! - every call needs the auth cookie (401 without it, or when expired); non-GET calls need the
+//!   `X-Csrf-Token_<tenant>` header equal to the CSRF cookie (401 otherwise);
+//! - `GET`/`PUT /api/businesses/{BusinessID}/twofasettings` need the Site Admin role (403); an
+//!   unknown business is 404; values travel as JSON strings ("false", "300");
+//! - a change may take a while to show in reads ("up to five minutes"; configurable here).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Map, Value as J, json};
+
+use crate::emulator::{EmulatorApp, parse_json};
+
+pub const TENANT: &str = "acmepaymentscorp";
+pub const ROOT_BUSINESS: &str = "tenantbusiness.acmepaymentscorp";
+pub const ADMIN_EMAIL: &str = "secops@acmepayments.example";
+pub const ADMIN_PASSWORD: &str = "demo-Passw0rd!";
+/// A Site Admin whose login still has a pending password change.
+pub const PENDING_EMAIL: &str = "newadmin@acmepayments.example";
+/// A developer without the Site Admin role.
+pub const DEVELOPER_EMAIL: &str = "dev@acmepayments.example";
+
+struct Account {
+    password: &'static str,
+    site_admin: bool,
+    pending: &'static [&'static str],
+}
+
+struct Session {
+    email: &'static str,
+    csrf: String,
+    expires: Instant,
+}
+
+struct Business {
+    visible: Map<String, J>,
+    /// A written object not yet visible to reads, and when it will be.
+    pending: Option<(Instant, Map<String, J>)>,
+}
+
+impl Business {
+    fn settle(&mut self) {
+        if self.pending.as_ref().is_some_and(|(t, _)| Instant::now() >= *t) {
+            self.visible = self.pending.take().expect("checked").1;
+        }
+    }
+}
+
+struct EmuState {
+    accounts: BTreeMap<&'static str, Account>,
+    sessions: BTreeMap<String, Session>,
+    businesses: BTreeMap<String, Business>,
+    csrf: bool,
+    session_ttl: Duration,
+    propagation: Duration,
+    native_types: bool,
+    /// Expire every session once, after this many more settings requests.
+    expire_after: Option<u32>,
+}
+
+pub struct AkanaEmulator {
+    state: Mutex<EmuState>,
+}
+
+fn default_settings() -> Map<String, J> {
+    let J::Object(m) = json!({
+        "TwoFAEnabled": "false",
+        "CodeValidSeconds": "300",
+        "MaxAttempts": "3",
+        "RecurrenceMode": "twofa.each.login",
+        "DeviceCookieValue": "emulator-device-cookie-value"
+    }) else {
+        unreachable!()
+    };
+    m
+}
+
+fn text(status: StatusCode, msg: &str) -> Response {
+    (status, [("content-type", "text/plain")], msg.to_string()).into_response()
+}
+
+impl Default for AkanaEmulator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AkanaEmulator {
+    pub fn new() -> Self {
+        let mut accounts = BTreeMap::new();
+        accounts.insert(ADMIN_EMAIL, Account { password: ADMIN_PASSWORD, site_admin: true, pending: &[] });
+        accounts.insert(
+            PENDING_EMAIL,
+            Account { password: ADMIN_PASSWORD, site_admin: true, pending: &["change.password"] },
+        );
+        accounts.insert(DEVELOPER_EMAIL, Account { password: ADMIN_PASSWORD, site_admin: false, pending: &[] });
+        let mut businesses = BTreeMap::new();
+        businesses.insert(ROOT_BUSINESS.to_string(), Business { visible: default_settings(), pending: None });
+        AkanaEmulator {
+            state: Mutex::new(EmuState {
+                accounts,
+                sessions: BTreeMap::new(),
+                businesses,
+                csrf: true,
+                session_ttl: Duration::from_secs(30 * 60),
+                propagation: Duration::ZERO,
+                native_types: false,
+                expire_after: None,
+            }),
+        }
+    }
+
+    pub fn add_business(&self, id: &str) {
+        self.state
+            .lock()
+            .expect("state")
+            .businesses
+            .insert(id.to_string(), Business { visible: default_settings(), pending: None });
+    }
+
+    /// The business is deleted on the platform.
+    pub fn remove_business(&self, id: &str) {
+        self.state.lock().expect("state").businesses.remove(id);
+    }
+
+    /// Reads show a write only after this long (the platform documents up to five minutes).
+    pub fn set_propagation_delay(&self, d: Duration) {
+        self.state.lock().expect("state").propagation = d;
+    }
+
+    /// Answer with JSON booleans and numbers instead of strings.
+    pub fn use_native_types(&self, yes: bool) {
+        self.state.lock().expect("state").native_types = yes;
+    }
+
+    /// Turn CSRF prevention off (then logins set no CSRF cookie and no header is required).
+    pub fn set_csrf(&self, on: bool) {
+        self.state.lock().expect("state").csrf = on;
+    }
+
+    /// Every current session expires now.
+    pub fn expire_sessions(&self) {
+        self.state.lock().expect("state").sessions.clear();
+    }
+
+    /// Every session expires once, after `n` more settings requests.
+    pub fn expire_sessions_after(&self, n: u32) {
+        self.state.lock().expect("state").expire_after = Some(n);
+    }
+
+    /// The settings as the platform holds them (including writes not yet visible to reads).
+    pub fn settings(&self, business: &str) -> Map<String, J> {
+        let s = self.state.lock().expect("state");
+        let b = &s.businesses[business];
+        b.pending.as_ref().map(|(_, m)| m.clone()).unwrap_or_else(|| b.visible.clone())
+    }
+
+    /// A change made in the admin console, visible at once.
+    pub fn set_out_of_band(&self, business: &str, key: &str, value: &str) {
+        let mut s = self.state.lock().expect("state");
+        let b = s.businesses.get_mut(business).expect("business");
+        b.settle();
+        b.visible.insert(key.into(), J::String(value.into()));
+    }
+
+    fn session_of(&self, h: &HeaderMap, write: bool) -> Result<&'static str, StatusCode> {
+        let mut s = self.state.lock().expect("state");
+        if let Some(n) = s.expire_after.as_mut() {
+            if *n == 0 {
+                s.sessions.clear();
+                s.expire_after = None;
+            } else {
+                *n -= 1;
+            }
+        }
+        let name = format!("AtmoAuthToken_{TENANT}=");
+        let token = h
+            .get_all("cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|c| c.split(';'))
+            .find_map(|kv| kv.trim().strip_prefix(name.as_str()).map(str::to_string));
+        let Some(session) = token.and_then(|t| s.sessions.get(&t)) else {
+            return Err(StatusCode::UNAUTHORIZED);
+        };
+        if session.expires <= Instant::now() {
+            return Err(StatusCode::UNAUTHORIZED);
+        }
+        if write && s.csrf {
+            let header = h.get(format!("X-Csrf-Token_{TENANT}")).and_then(|v| v.to_str().ok());
+            if header != Some(session.csrf.as_str()) {
+                return Err(StatusCode::UNAUTHORIZED);
+            }
+        }
+        let email = session.email;
+        if !s.accounts[email].site_admin {
+            return Err(StatusCode::FORBIDDEN);
+        }
+        Ok(email)
+    }
+
+    fn login(&self, body: Bytes) -> Response {
+        let req = parse_json(&body).unwrap_or(J::Null);
+        let (email, password) =
+            (req["email"].as_str().unwrap_or_default(), req["password"].as_str().unwrap_or_default());
+        let mut s = self.state.lock().expect("state");
+        let Some((&email, account)) = s.accounts.iter().find(|(e, a)| **e == email && a.password == password) else {
+            return text(StatusCode::UNAUTHORIZED, "Login failed: invalid e-mail or password");
+        };
+        let mut body = json!({
+            "pendingNotifications": 0, "userName": "Security Operations", "userFDN": format!("{email}.{TENANT}"),
+            "loginDomainID": format!("siteusers.{TENANT}"), "Status": "Success"
+        });
+        if !account.pending.is_empty() {
+            body["pendingTasks"] = json!(account.pending);
+            return (StatusCode::OK, [("content-type", "application/json")], body.to_string()).into_response();
+        }
+        let expires_ms = (std::time::SystemTime::now() + s.session_ttl)
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
+        let token = format!(
+            "TokenID%3D{}%2CexpirationTime%3D{expires_ms}%2CUserFDN%3D{email}%2Csig%3D{}",
+            uuid::Uuid::new_v4(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let csrf = format!("TokenID%3D{}%2CexpirationTime%3D{expires_ms}", uuid::Uuid::new_v4());
+        let ttl = s.session_ttl;
+        s.sessions.insert(token.clone(), Session { email, csrf: csrf.clone(), expires: Instant::now() + ttl });
+        body["authToken"] = json!(token);
+        let mut resp = (StatusCode::OK, [("content-type", "application/json")], body.to_string()).into_response();
+        let h = resp.headers_mut();
+        h.append(
+            "set-cookie",
+            format!("AtmoAuthToken_{TENANT}={token}; Path=/; Secure; HttpOnly").parse().expect("header"),
+        );
+        if s.csrf {
+            h.append("set-cookie", format!("Csrf-Token_{TENANT}={csrf}; Path=/; Secure").parse().expect("header"));
+        }
+        resp
+    }
+
+    fn render(&self, m: &Map<String, J>, native: bool) -> Response {
+        let mut m = m.clone();
+        if native {
+            for (k, v) in m.iter_mut() {
+                if let Some(s) = v.as_str().map(str::to_string) {
+                    if k == "TwoFAEnabled" {
+                        *v = json!(s == "true");
+                    } else if let Ok(n) = s.parse::<i64>() {
+                        *v = json!(n);
+                    }
+                }
+            }
+        }
+        (StatusCode::OK, [("content-type", "application/vnd.soa.v81+json")], J::Object(m).to_string()).into_response()
+    }
+
+    fn get_settings(&self, h: HeaderMap, id: String) -> Response {
+        if let Err(st) = self.session_of(&h, false) {
+            return text(st, if st == StatusCode::FORBIDDEN { "Forbidden" } else { "Unauthorized" });
+        }
+        let mut s = self.state.lock().expect("state");
+        let native = s.native_types;
+        match s.businesses.get_mut(&id) {
+            Some(b) => {
+                b.settle();
+                let m = b.visible.clone();
+                drop(s);
+                self.render(&m, native)
+            }
+            None => text(StatusCode::NOT_FOUND, "Business not found"),
+        }
+    }
+
+    fn put_settings(&self, h: HeaderMap, id: String, body: Bytes) -> Response {
+        if let Err(st) = self.session_of(&h, true) {
+            return text(st, if st == StatusCode::FORBIDDEN { "Forbidden" } else { "Unauthorized" });
+        }
+        let ct = h.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !(ct.starts_with("application/json") || ct.starts_with("application/vnd.soa.")) {
+            // The platform answers an unsupported media type with 404.
+            return text(StatusCode::NOT_FOUND, "Not Found");
+        }
+        let Some(J::Object(req)) = parse_json(&body) else {
+            return text(StatusCode::BAD_REQUEST, "Invalid TwoFASettings body");
+        };
+        let mut stored = Map::new();
+        for (k, v) in &req {
+            let s = match v {
+                J::String(s) => s.clone(),
+                J::Bool(b) => b.to_string(),
+                J::Number(n) => n.to_string(),
+                other => other.to_string(),
+            };
+            stored.insert(k.clone(), J::String(s));
+        }
+        let get = |k: &str| stored.get(k).and_then(J::as_str).map(str::to_string);
+        if !matches!(get("TwoFAEnabled").as_deref(), Some("true" | "false")) {
+            return text(StatusCode::BAD_REQUEST, "TwoFAEnabled must be true or false");
+        }
+        for k in ["CodeValidSeconds", "MaxAttempts", "RecurrenceIntervalMinutes"] {
+            if let Some(v) = get(k)
+                && v.parse::<i64>().map_or(true, |n| n <= 0)
+            {
+                return text(StatusCode::BAD_REQUEST, &format!("{k} must be a positive integer"));
+            }
+        }
+        match get("RecurrenceMode").as_deref() {
+            None | Some("twofa.each.login") => {}
+            Some("twofa.once.each.interval") if get("RecurrenceIntervalMinutes").is_some() => {}
+            Some("twofa.login.new.device") if get("DeviceCookieName").is_some() => {}
+            Some("twofa.once.each.interval") => {
+                return text(
+                    StatusCode::BAD_REQUEST,
+                    "RecurrenceIntervalMinutes is required for twofa.once.each.interval",
+                );
+            }
+            Some("twofa.login.new.device") => {
+                return text(StatusCode::BAD_REQUEST, "DeviceCookieName is required for twofa.login.new.device");
+            }
+            Some(_) => return text(StatusCode::BAD_REQUEST, "Unknown RecurrenceMode"),
+        }
+        let mut s = self.state.lock().expect("state");
+        let delay = s.propagation;
+        let native = s.native_types;
+        let Some(b) = s.businesses.get_mut(&id) else { return text(StatusCode::NOT_FOUND, "Business not found") };
+        b.settle();
+        if delay.is_zero() {
+            b.visible = stored.clone();
+        } else {
+            b.pending = Some((Instant::now() + delay, stored.clone()));
+        }
+        drop(s);
+        self.render(&stored, native)
+    }
+}
+
+impl EmulatorApp for AkanaEmulator {
+    fn vendor(&self) -> &'static str {
+        "Akana"
+    }
+
+    fn router(self: Arc<Self>) -> axum::Router {
+        let (a, b, c) = (self.clone(), self.clone(), self);
+        axum::Router::new().route("/api/login", post(move |body: Bytes| async move { a.login(body) })).route(
+            "/api/businesses/{id}/twofasettings",
+            get(move |h: HeaderMap, Path(id): Path<String>| async move { b.get_settings(h, id) }).put(
+                move |h: HeaderMap, Path(id): Path<String>, body: Bytes| async move { c.put_settings(h, id, body) },
+            ),
+        )
+    }
+
+    fn error_envelope(&self) -> (u16, String) {
+        (500, "An error occurred processing the call.".into())
+    }
+
+    fn summary(&self) -> J {
+        let s = self.state.lock().expect("state");
+        let list: Vec<J> = s
+            .businesses
+            .iter()
+            .map(|(id, b)| json!({"business": id, "settings": b.pending.as_ref().map(|(_, m)| m).unwrap_or(&b.visible), "propagating": b.pending.is_some()}))
+            .collect();
+        json!({"tenant": TENANT, "businesses": list})
+    }
+
+    fn sandbox_env(&self, base_url: &str) -> Vec<(String, String)> {
+        vec![
+            ("AKANA_BASE_URL".into(), base_url.into()),
+            ("AKANA_FED_MEMBER_ID".into(), TENANT.into()),
+            ("AKANA_EMAIL".into(), ADMIN_EMAIL.into()),
+            ("AKANA_PASSWORD".into(), ADMIN_PASSWORD.into()),
+        ]
+    }
+}

@@ -1,0 +1,122 @@
+//! Akana API Platform (Community Manager): provider `akana`, resource `akana_twofa_settings`.
+//! Seed: akana-twofa-settings.txt; facts: research/vendor-apis.md §2.
+
+pub mod client;
+pub mod emulator;
+pub mod resource;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::http::{HttpClient, HttpSettings, check_base_url};
+use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::provider::{ConfigureRequest, Provider};
+use crate::plugin::resource::{DynResource, Typed};
+use crate::plugin::schema::{Attribute, Schema, Validator};
+use crate::plugin::typed::Attr;
+use crate::plugin::value::Type;
+
+use client::AkanaClient;
+
+pub struct AkanaProvider;
+
+#[derive(Debug, Deserialize)]
+pub struct Config {
+    pub base_url: Attr<String>,
+    pub fed_member_id: Attr<String>,
+    pub email: Attr<String>,
+    pub password: Attr<String>,
+}
+
+fn tenant_ok(v: &crate::plugin::value::Value) -> Result<(), String> {
+    match v.as_str() {
+        Some(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) => {
+            Ok(())
+        }
+        _ => Err("must be the tenant ID only, e.g. acmepaymentscorp (letters, digits, '-', '_', '.')".into()),
+    }
+}
+
+/// A required setting, or an error naming the attribute and its environment variable.
+fn missing(name: &str, env: &str, v: Attr<String>, diags: &mut Diagnostics) -> Option<String> {
+    let v = v.into_known().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if v.is_none() {
+        diags.attr_error(
+            AttrPath::attr(name),
+            format!("Missing Akana {name}"),
+            format!("Set {name} in the provider \"akana\" block or the {env} environment variable."),
+        );
+    }
+    v
+}
+
+#[async_trait]
+impl Provider for AkanaProvider {
+    type Config = Config;
+    type Client = AkanaClient;
+
+    fn type_name(&self) -> &'static str {
+        "akana"
+    }
+
+    fn schema(&self) -> Schema {
+        let mut attrs = vec![
+            Attribute::optional(
+                "base_url",
+                Type::String,
+                "The developer portal, e.g. `https://acmepaymentscorp.apiportal.akana.com` (required; can be set with `AKANA_BASE_URL`).",
+            )
+            .env("AKANA_BASE_URL"),
+            Attribute::optional(
+                "fed_member_id",
+                Type::String,
+                "The tenant ID (FedMemberID), e.g. `acmepaymentscorp`: the suffix of the platform's cookie names and of \
+                 `tenantbusiness.<tenant>` (required; can be set with `AKANA_FED_MEMBER_ID`).",
+            )
+            .env("AKANA_FED_MEMBER_ID")
+            .validate(Validator::Custom("The tenant ID only, e.g. `acmepaymentscorp`.", tenant_ok)),
+            Attribute::optional(
+                "email",
+                Type::String,
+                "E-mail of a Site Admin account used to log in (required; can be set with `AKANA_EMAIL`). Use a dedicated account \
+                 exempt from 2FA: a login that asks for a 2FA code cannot be completed by a provider.",
+            )
+            .env("AKANA_EMAIL"),
+            Attribute::optional("password", Type::String, "Password of that account (required; can be set with `AKANA_PASSWORD`).")
+                .sensitive()
+                .env("AKANA_PASSWORD"),
+        ];
+        attrs.extend(HttpSettings::attributes("AKANA"));
+        Schema::new("Manages business 2FA settings on the Akana API Platform.", attrs)
+    }
+
+    async fn configure(&self, req: ConfigureRequest, c: Config, diags: &mut Diagnostics) -> Option<AkanaClient> {
+        let base = missing("base_url", "AKANA_BASE_URL", c.base_url, diags);
+        let tenant = missing("fed_member_id", "AKANA_FED_MEMBER_ID", c.fed_member_id, diags);
+        let email = missing("email", "AKANA_EMAIL", c.email, diags);
+        let password = missing("password", "AKANA_PASSWORD", c.password, diags);
+        let (Some(base), Some(tenant), Some(email), Some(password)) = (base, tenant, email, password) else {
+            return None;
+        };
+        let base = match check_base_url(&base) {
+            Ok(u) => u,
+            Err(why) => {
+                diags.attr_error(AttrPath::attr("base_url"), "Invalid Akana base URL", why);
+                return None;
+            }
+        };
+        let settings = HttpSettings::from_config(&req.raw, diags)?;
+        let http = match HttpClient::new("Akana", "akana", &req.terraform_version, settings) {
+            Ok(h) => h,
+            Err(e) => {
+                diags.error("Cannot set up the HTTP client", e);
+                return None;
+            }
+        };
+        Some(AkanaClient::new(http, base, tenant, email, password))
+    }
+
+    fn resources(&self) -> Vec<Box<dyn DynResource<AkanaClient>>> {
+        vec![Typed::boxed(resource::TwoFaSettings)]
+    }
+}

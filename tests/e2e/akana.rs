@@ -1,0 +1,164 @@
+//! `akana_twofa_settings` under real Terraform against the Akana emulator.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mfa_providers::emulator::RunningEmulator;
+use mfa_providers::vendors::akana::emulator::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, AkanaEmulator, PENDING_EMAIL, ROOT_BUSINESS, TENANT,
+};
+
+use crate::harness::{self, Ws, required_providers};
+
+fn emulator() -> (Arc<AkanaEmulator>, RunningEmulator) {
+    let app = Arc::new(AkanaEmulator::new());
+    let running = harness::start(app.clone());
+    (app, running)
+}
+
+fn provider(url: &str, email: &str, password: &str) -> String {
+    format!(
+        "{}\nprovider \"akana\" {{\n  base_url = \"{url}\"\n  fed_member_id = \"{TENANT}\"\n  email = \"{email}\"\n  password = \"{password}\"\n}}\n",
+        required_providers(&["akana"])
+    )
+}
+
+fn resource(name: &str, business: &str, body: &str) -> String {
+    format!("\nresource \"akana_twofa_settings\" \"{name}\" {{\n  business_id = \"{business}\"\n{body}\n}}\n")
+}
+
+fn admin(url: &str) -> String {
+    provider(url, ADMIN_EMAIL, ADMIN_PASSWORD)
+}
+
+const NEW_DEVICE: &str = "  enabled = true\n  max_attempts = 4\n  recurrence_mode = \"twofa.login.new.device\"\n  device_cookie_name = \"acme_2fa\"";
+
+#[test]
+fn lifecycle_strings_drift_update_and_destroy() {
+    let (app, emu) = emulator();
+    let ws = Ws::new(&(admin(&emu.url()) + &resource("root", ROOT_BUSINESS, NEW_DEVICE)));
+    ws.apply().ok().mentions(&[&format!("[id={ROOT_BUSINESS}]")]);
+    let s = app.settings(ROOT_BUSINESS);
+    // String-typed on the wire, as the platform's samples; unmanaged fields kept.
+    assert_eq!((s["TwoFAEnabled"].as_str(), s["MaxAttempts"].as_str()), (Some("true"), Some("4")));
+    assert_eq!(s["CodeValidSeconds"], "300");
+    assert_eq!(s["DeviceCookieValue"], "emulator-device-cookie-value");
+    ws.assert_no_changes();
+    assert_eq!(ws.attrs("akana_twofa_settings.root")["code_valid_seconds"], 300);
+
+    app.set_out_of_band(ROOT_BUSINESS, "MaxAttempts", "9");
+    ws.assert_changes().mentions(&["~ max_attempts", "9 -> 4"]);
+    ws.apply().ok();
+    assert_eq!(app.settings(ROOT_BUSINESS)["MaxAttempts"], "4");
+
+    ws.write(&(admin(&emu.url()) + &resource("root", ROOT_BUSINESS, &NEW_DEVICE.replace("4", "6"))));
+    ws.apply().ok().mentions(&["1 changed"]);
+    ws.assert_no_changes();
+
+    let puts = emu.control.count("PUT", "twofasettings");
+    ws.destroy().ok().mentions(&["Akana 2FA settings will be left as they are"]);
+    assert_eq!(emu.control.count("PUT", "twofasettings"), puts);
+    assert_eq!(app.settings(ROOT_BUSINESS)["TwoFAEnabled"], "true");
+}
+
+#[test]
+fn restore_on_destroy_import_and_deleted_business() {
+    let (app, emu) = emulator();
+    app.use_native_types(true);
+    let ws = Ws::new(
+        &(admin(&emu.url()) + &resource("root", ROOT_BUSINESS, &format!("{NEW_DEVICE}\n  restore_on_destroy = true"))),
+    );
+    ws.apply().ok();
+    ws.assert_no_changes();
+    ws.destroy().ok();
+    let s = app.settings(ROOT_BUSINESS);
+    assert_eq!((s["TwoFAEnabled"].as_str(), s["RecurrenceMode"].as_str()), (Some("false"), Some("twofa.each.login")));
+
+    let ws = Ws::new(&(admin(&emu.url()) + &resource("root", ROOT_BUSINESS, "  enabled = false")));
+    ws.import("akana_twofa_settings.root", "tenantbusiness.nosuch")
+        .fails_with(&["Akana business not found", "tenantbusiness.<fed_member_id>"]);
+    ws.import("akana_twofa_settings.root", ROOT_BUSINESS).ok();
+    ws.assert_no_changes();
+    app.remove_business(ROOT_BUSINESS);
+    ws.assert_changes().mentions(&["will be created"]);
+}
+
+#[test]
+fn validation_at_plan_time() {
+    let (_app, emu) = emulator();
+    let ws = Ws::new(
+        &(admin(&emu.url())
+            + &resource("root", ROOT_BUSINESS, "  enabled = true\n  recurrence_mode = \"twofa.once.each.interval\"")),
+    );
+    ws.run(&["validate"]).fails_with(&["Missing recurrence_interval_minutes", "twofa.once.each.interval"]);
+    ws.write(
+        &(admin(&emu.url())
+            + &resource("root", ROOT_BUSINESS, "  enabled = true\n  recurrence_mode = \"twofa.login.new.device\"")),
+    );
+    ws.run(&["validate"]).fails_with(&["Missing device_cookie_name"]);
+    ws.write(
+        &(admin(&emu.url())
+            + &resource("root", ROOT_BUSINESS, "  enabled = true\n  max_attempts = 0\n  recurrence_mode = \"weekly\"")),
+    );
+    ws.run(&["validate"]).fails_with(&[
+        "Invalid value for max_attempts",
+        "at least 1",
+        "Invalid value for recurrence_mode",
+        "twofa.each.login",
+    ]);
+    assert!(emu.control.requests().is_empty());
+}
+
+#[test]
+fn twenty_businesses_at_parallelism_ten_log_in_once_and_expiry_relogs_once() {
+    let (app, emu) = emulator();
+    let mut config = admin(&emu.url());
+    for i in 0..20 {
+        let b = format!("business.team{i}");
+        app.add_business(&b);
+        config.push_str(&resource(&format!("b{i}"), &b, "  enabled = true"));
+    }
+    let ws = Ws::new(&config);
+    ws.run(&["apply", "-auto-approve", "-input=false", "-parallelism=10"]).ok().mentions(&["20 added"]);
+    assert_eq!(emu.control.count("POST", "/api/login"), 1, "20 resources must share one login");
+
+    // Sessions expire in the middle of the next refresh: one re-login, and the run succeeds.
+    emu.control.clear_requests();
+    app.expire_sessions_after(5);
+    ws.run(&["apply", "-auto-approve", "-input=false", "-parallelism=10"]).ok();
+    let unauthorized = emu.control.requests().iter().filter(|r| r.status == 401).count();
+    assert!(unauthorized >= 1, "the expiry must have been hit");
+    // One login for the refresh, one re-login after the expiry (the plan had no changes to apply).
+    assert_eq!(emu.control.count("POST", "/api/login"), 2);
+}
+
+#[test]
+fn slow_propagation_is_not_drift() {
+    let (app, emu) = emulator();
+    app.set_propagation_delay(Duration::from_secs(3));
+    let ws = Ws::new(&(admin(&emu.url()) + &resource("root", ROOT_BUSINESS, NEW_DEVICE)));
+    ws.apply().ok();
+    // Reads still return the old settings: no bogus diff.
+    ws.assert_no_changes();
+    let reads_stale = emu.control.requests().iter().any(|r| r.method == "GET");
+    assert!(reads_stale);
+    // A real change by someone else within the window is still drift.
+    std::thread::sleep(Duration::from_millis(3100));
+    app.set_out_of_band(ROOT_BUSINESS, "MaxAttempts", "8");
+    ws.assert_changes().mentions(&["~ max_attempts"]);
+}
+
+#[test]
+fn login_problems_are_explained_without_the_password() {
+    let (_app, emu) = emulator();
+    let body = resource("root", ROOT_BUSINESS, "  enabled = true");
+    let ws = Ws::new(&(provider(&emu.url(), ADMIN_EMAIL, "wrong-secret-123") + &body));
+    let r = ws.apply();
+    r.fails_with(&["Akana login failed", ADMIN_EMAIL, "AKANA_PASSWORD"]);
+    assert!(!r.all().contains("wrong-secret-123"));
+    let ws = Ws::new(&(provider(&emu.url(), PENDING_EMAIL, ADMIN_PASSWORD) + &body));
+    ws.apply().fails_with(&["Akana login is not complete", "change.password"]);
+    let cfg = format!("{}\nprovider \"akana\" {{}}\n{body}", required_providers(&["akana"]));
+    let ws = Ws::new(&cfg);
+    ws.plan().fails_with(&["Missing Akana base_url", "AKANA_BASE_URL", "Missing Akana password", "AKANA_PASSWORD"]);
+}
