@@ -98,6 +98,28 @@ fn fill(template: &str, example: Option<&str>, schema: &str, import: Option<&str
     s
 }
 
+/// `docs/README.md`: a table of every provider and resource page.
+fn index(pages: &[Page]) -> Page {
+    let mut content = String::from(
+        "# Documentation\n\nOne page per provider type and per resource, in the Terraform Registry layout. Generated from\n\
+         `templates/`, `examples/` and the schemas in code (`UPDATE_DOCS=1 cargo test --lib docs`); do not\n\
+         edit these files by hand.\n\n| provider | resources |\n|---|---|\n",
+    );
+    for v in VENDORS {
+        let t = v.type_name;
+        let links: Vec<String> = pages
+            .iter()
+            .filter_map(|p| p.path.strip_prefix(format!("docs/{t}/resources")).ok())
+            .map(|rel| {
+                let short = rel.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+                format!("[{t}_{short}]({t}/resources/{})", rel.display())
+            })
+            .collect();
+        content.push_str(&format!("| [{t}]({t}/index.md) | {} |\n", links.join(", ")));
+    }
+    Page { path: PathBuf::from("docs/README.md"), content }
+}
+
 /// Renders every page from the templates under `root` (the repository root).
 pub fn render_all(root: &Path) -> Result<Vec<Page>, String> {
     let mut pages = Vec::new();
@@ -122,6 +144,7 @@ pub fn render_all(root: &Path) -> Result<Vec<Page>, String> {
             });
         }
     }
+    pages.push(index(&pages));
     for page in &pages {
         if let Some(ph) = ["{{example}}", "{{schema}}", "{{import}}"].iter().find(|ph| page.content.contains(**ph)) {
             return Err(format!("{}: placeholder {ph} left unfilled", page.path.display()));

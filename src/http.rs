@@ -253,6 +253,28 @@ impl HttpResponse {
         })
     }
 
+    /// The message of an error answer: the first of `json_keys` (a `/`-separated pointer such
+    /// as `error/message`) found in a JSON body, else a description of the body (an HTML page's
+    /// title, a short text excerpt).
+    pub fn error_message(&self, json_keys: &[&str]) -> String {
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&self.body) {
+            for k in json_keys {
+                if let Some(m) = v.pointer(&format!("/{k}")).and_then(|m| m.as_str()).filter(|m| !m.trim().is_empty()) {
+                    return m.to_string();
+                }
+            }
+        }
+        let text = String::from_utf8_lossy(&self.body);
+        let t = text.trim();
+        if t.is_empty() {
+            "an empty body".into()
+        } else if t.starts_with('<') || self.header_str("content-type").is_some_and(|c| c.contains("html")) {
+            describe_body(&self.headers, &self.body, "")
+        } else {
+            t.chars().take(300).collect()
+        }
+    }
+
     pub fn header_str(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }

@@ -366,3 +366,142 @@ impl ProviderRpc for ProviderService {
 fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities { plan_destroy: true, ..Default::default() }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vendors::VENDORS;
+    use proptest::prelude::*;
+
+    fn dv(msgpack: &[u8], json: &[u8]) -> Option<pb::DynamicValue> {
+        Some(pb::DynamicValue { msgpack: msgpack.to_vec(), json: json.to_vec() })
+    }
+
+    /// Feeds the same bytes to every RPC that decodes values, for every provider and resource
+    /// type (and one unknown type). Every call must answer — with diagnostics where the input is
+    /// bad — and never panic or fail at the gRPC level.
+    async fn hammer(mp: Vec<u8>, js: Vec<u8>, id: String) {
+        for v in VENDORS {
+            // Unconfigured: nothing below can reach the network.
+            let svc = ProviderService::new((v.provider)());
+            let mut types: Vec<String> = (v.provider)().resource_types().into_iter().map(str::to_string).collect();
+            types.push(format!("{}_nope", v.type_name));
+            let r = svc
+                .prepare_provider_config(Request::new(pb::prepare_provider_config::Request { config: dv(&mp, &js) }))
+                .await;
+            assert!(r.is_ok());
+            for t in &types {
+                let r = svc
+                    .validate_resource_type_config(Request::new(pb::validate_resource_type_config::Request {
+                        type_name: t.clone(),
+                        config: dv(&mp, &js),
+                        client_capabilities: None,
+                    }))
+                    .await;
+                assert!(r.is_ok());
+                let r = svc
+                    .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+                        type_name: t.clone(),
+                        prior_state: dv(&mp, &[]),
+                        proposed_new_state: dv(&mp, &js),
+                        config: dv(&mp, &js),
+                        prior_private: mp.clone(),
+                        ..Default::default()
+                    }))
+                    .await;
+                assert!(r.is_ok());
+                let r = svc
+                    .apply_resource_change(Request::new(pb::apply_resource_change::Request {
+                        type_name: t.clone(),
+                        prior_state: dv(&mp, &[]),
+                        planned_state: dv(&[], &js),
+                        planned_private: js.clone(),
+                        ..Default::default()
+                    }))
+                    .await;
+                assert!(r.is_ok());
+                let r = svc
+                    .read_resource(Request::new(pb::read_resource::Request {
+                        type_name: t.clone(),
+                        current_state: dv(&mp, &js),
+                        private: mp.clone(),
+                        ..Default::default()
+                    }))
+                    .await;
+                assert!(r.is_ok());
+                let r = svc
+                    .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+                        type_name: t.clone(),
+                        version: mp.first().copied().unwrap_or(0) as i64 - 100,
+                        raw_state: Some(pb::RawState { json: js.clone(), flatmap: Default::default() }),
+                    }))
+                    .await;
+                assert!(r.is_ok());
+                let r = svc
+                    .import_resource_state(Request::new(pb::import_resource_state::Request {
+                        type_name: t.clone(),
+                        id: id.clone(),
+                        ..Default::default()
+                    }))
+                    .await;
+                assert!(r.is_ok());
+            }
+            // Configure last, on its own instance: garbage never configures a client.
+            let svc = ProviderService::new((v.provider)());
+            let r = svc
+                .configure(Request::new(pb::configure::Request {
+                    terraform_version: id.clone(),
+                    config: dv(&mp, &js),
+                    client_capabilities: None,
+                }))
+                .await;
+            assert!(r.is_ok());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn malformed_values_get_diagnostics_from_every_rpc(
+            mp in prop::collection::vec(any::<u8>(), 0..96),
+            js in prop::collection::vec(any::<u8>(), 0..48),
+            id in ".{0,24}",
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(hammer(mp, js, id));
+        }
+
+        /// Structurally plausible input: random JSON documents as raw state and as DynamicValue.json.
+        #[test]
+        fn random_json_documents_get_diagnostics(doc in json_doc()) {
+            let bytes = doc.to_string().into_bytes();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(hammer(Vec::new(), bytes, "x".into()));
+        }
+    }
+
+    fn json_doc() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            any::<i64>().prop_map(|i| serde_json::json!(i)),
+            "[a-z_]{0,8}".prop_map(serde_json::Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("id".to_string()),
+                        Just("type".to_string()),
+                        Just("mfa_enabled".to_string()),
+                        "[a-z_]{1,8}"
+                    ],
+                    inner,
+                    0..5
+                )
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+}

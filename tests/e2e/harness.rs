@@ -155,11 +155,16 @@ impl Ws {
         ws
     }
 
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     pub fn write(&self, config: &str) {
         std::fs::write(self.dir.path().join("main.tf"), config).unwrap();
     }
 
-    pub fn run(&self, args: &[&str]) -> Run {
+    /// The terraform command for `args`, with the scenario's environment.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.tf);
         // Flags must precede positional arguments (Go's flag parsing stops at the first one).
         cmd.arg(args[0])
@@ -179,7 +184,11 @@ impl Ws {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let out = cmd.output().expect("terraform runs");
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = self.command(args).output().expect("terraform runs");
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

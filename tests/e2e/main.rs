@@ -2,8 +2,12 @@
 
 mod akana;
 mod examples;
+mod faults;
 mod harness;
 mod onlyoffice;
+mod packaging;
 mod protocol;
 mod rhombus;
+mod secrets;
+mod stop;
 mod zitadel;

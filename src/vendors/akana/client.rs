@@ -231,7 +231,7 @@ impl AkanaClient {
             return Err(AkanaError::Status {
                 call: call.name(),
                 status: resp.status.as_u16(),
-                message: text(&resp.body),
+                message: resp.error_message(&["message"]),
             });
         }
         let body: J = serde_json::from_slice(&resp.body).unwrap_or(J::Null);
@@ -319,7 +319,11 @@ impl AkanaClient {
                 Ok(Some(TwoFaObject::parse(resp.json("Akana", &call)?)))
             }
             404 => Ok(None),
-            s => Err(AkanaError::Status { call: format!("GET {path}"), status: s, message: text(&resp.body) }),
+            s => Err(AkanaError::Status {
+                call: format!("GET {path}"),
+                status: s,
+                message: resp.error_message(&["message"]),
+            }),
         }
     }
 
@@ -335,26 +339,17 @@ impl AkanaClient {
         match resp.status.as_u16() {
             200 => Ok(TwoFaObject::parse(serde_json::from_slice(&resp.body).unwrap_or(J::Null))),
             404 => Err(AkanaError::NotFound { business: business.to_string() }),
-            s => Err(AkanaError::Status { call: format!("PUT {path}"), status: s, message: text(&resp.body) }),
+            s => Err(AkanaError::Status {
+                call: format!("PUT {path}"),
+                status: s,
+                message: resp.error_message(&["message"]),
+            }),
         }
     }
 
     /// How many logins this process made (for logs and tests).
     pub fn logins(&self) -> u64 {
         self.logins.load(std::sync::atomic::Ordering::Relaxed)
-    }
-}
-
-/// An error body shown verbatim but short: the platform documents no error format.
-fn text(body: &[u8]) -> String {
-    let t = String::from_utf8_lossy(body);
-    let t = t.trim();
-    if t.is_empty() {
-        "no message".into()
-    } else if t.starts_with('<') {
-        "an HTML or XML error page".into()
-    } else {
-        t.chars().take(300).collect()
     }
 }
 

@@ -129,6 +129,12 @@ impl AkanaEmulator {
             .insert(id.to_string(), Business { visible: default_settings(), pending: None });
     }
 
+    /// Auth and CSRF cookie values of the current sessions (for tests that look for leaked secrets).
+    pub fn issued_cookies(&self) -> Vec<String> {
+        let s = self.state.lock().expect("state");
+        s.sessions.iter().flat_map(|(token, sess)| [token.clone(), sess.csrf.clone()]).collect()
+    }
+
     /// The business is deleted on the platform.
     pub fn remove_business(&self, id: &str) {
         self.state.lock().expect("state").businesses.remove(id);

@@ -149,6 +149,11 @@ impl OnlyofficeEmulator {
         token
     }
 
+    /// Session tokens issued so far (for tests that look for leaked secrets).
+    pub fn issued_sessions(&self) -> Vec<String> {
+        self.state.lock().expect("state").sessions.keys().cloned().collect()
+    }
+
     /// How many times every session of the portal was logged out.
     pub fn logouts(&self) -> u64 {
         self.state.lock().expect("state").cookie_index - 1

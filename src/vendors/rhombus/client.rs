@@ -117,7 +117,11 @@ impl RhombusClient {
                 Ok(env)
             }
             401 | 403 => Err(RhombusError::Unauthorized { call: call.name(), status }),
-            _ => Err(RhombusError::Status { call: call.name(), status, message: error_text(&resp.body) }),
+            _ => Err(RhombusError::Status {
+                call: call.name(),
+                status,
+                message: resp.error_message(&["errorMsg", "msg", "message"]),
+            }),
         }
     }
 
@@ -146,20 +150,6 @@ impl RhombusClient {
         let org = env.org.ok_or_else(|| RhombusError::NoOrg { call: "POST /api/org/updateMFASettings".into() })?;
         Ok(Written { org, warning })
     }
-}
-
-/// The message of a non-200 answer: `errorMsg`, `msg` (malformed request), or the text itself.
-fn error_text(body: &[u8]) -> String {
-    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
-        for k in ["errorMsg", "msg", "message"] {
-            if let Some(m) = v.get(k).and_then(|m| m.as_str()) {
-                return m.to_string();
-            }
-        }
-    }
-    let t = String::from_utf8_lossy(body);
-    let t = t.trim();
-    if t.is_empty() || t.starts_with('<') { "no error message".into() } else { t.chars().take(200).collect() }
 }
 
 #[cfg(test)]

@@ -245,8 +245,12 @@ impl ZitadelClient {
             if resp.status.is_success() {
                 return if resp.body.is_empty() { Ok(json!({})) } else { Ok(resp.json("ZITADEL", &call)?) };
             }
-            let status: RpcStatus =
-                resp.json("ZITADEL", &call).unwrap_or(RpcStatus { code: None, message: None, details: vec![] });
+            // Not a google.rpc.Status (e.g. a proxy's page): describe what came instead.
+            let status: RpcStatus = resp.json("ZITADEL", &call).unwrap_or_else(|_| RpcStatus {
+                code: None,
+                message: Some(resp.error_message(&["message"])),
+                details: vec![],
+            });
             let code = status.code.unwrap_or_else(|| code_from_http(resp.status.as_u16()));
             // An exchanged token expired: get a fresh one once and repeat the call.
             if code == code::UNAUTHENTICATED && self.tokens.refreshable() && !refreshed {

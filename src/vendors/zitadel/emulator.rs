@@ -356,6 +356,11 @@ impl ZitadelEmulator {
         }
     }
 
+    /// Access tokens issued by the token endpoint (for tests that look for leaked secrets).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state.lock().expect("state").access_tokens.keys().cloned().collect()
+    }
+
     /// Factors of an organization's own settings (live, not lagged); `None` while it inherits.
     pub fn org_factors(&self, org: &str, kind: FactorKind) -> Option<Vec<String>> {
         let s = self.state.lock().expect("state");

@@ -1,0 +1,214 @@
+//! The day a vendor has an incident: for every vendor, transient faults end in success after
+//! retries, and persistent ones in exactly one clear error naming the vendor, the call and the
+//! cause — never a panic, a hang, or a state claiming a write that did not happen.
+
+use std::sync::Arc;
+
+use mfa_providers::emulator::{Fault, FaultKind, RunningEmulator};
+use mfa_providers::vendors::{akana, onlyoffice, rhombus, zitadel};
+
+use crate::harness::{self, Ws, required_providers};
+
+/// One vendor's minimal configuration for the matrix.
+struct Target {
+    /// The vendor's name as diagnostics say it.
+    vendor: &'static str,
+    start: fn() -> RunningEmulator,
+    config: fn(&str, &str) -> String,
+    /// Faults apply to requests whose path contains this (all requests when `None`).
+    fault_path: Option<&'static str>,
+    /// What the vendor's error envelope turns into.
+    envelope: &'static [&'static str],
+}
+
+fn targets() -> Vec<Target> {
+    vec![
+        Target {
+            vendor: "Rhombus",
+            start: || harness::start(Arc::new(rhombus::emulator::RhombusEmulator::new())),
+            config: |url, extra| {
+                format!(
+                    "{}provider \"rhombus\" {{\n  endpoint = \"{url}\"\n  api_key = \"{}\"\n{extra}\n}}\nresource \"rhombus_mfa_settings\" \"x\" {{\n  mfa_enabled = true\n  trusted_device_skip_days = 7\n}}\n",
+                    required_providers(&["rhombus"]),
+                    rhombus::emulator::DEMO_API_KEY
+                )
+            },
+            fault_path: None,
+            envelope: &["Rhombus reported an error", "locked for maintenance"],
+        },
+        Target {
+            vendor: "ZITADEL",
+            start: || harness::start(Arc::new(zitadel::emulator::ZitadelEmulator::new())),
+            config: |url, extra| {
+                format!(
+                    "{}provider \"zitadel\" {{\n  url = \"{url}\"\n  access_token = \"{}\"\n{extra}\n}}\nresource \"zitadel_login_second_factor\" \"x\" {{\n  type = \"SECOND_FACTOR_TYPE_OTP_EMAIL\"\n}}\n",
+                    required_providers(&["zitadel"]),
+                    zitadel::emulator::ADMIN_PAT
+                )
+            },
+            fault_path: None,
+            envelope: &["ZITADEL error", "code 13", "EMU-1"],
+        },
+        Target {
+            vendor: "DocSpace",
+            start: || harness::start(Arc::new(onlyoffice::emulator::OnlyofficeEmulator::new())),
+            config: |url, extra| {
+                format!(
+                    "{}provider \"onlyoffice\" {{\n  portal_url = \"{url}\"\n  api_key = \"{}\"\n{extra}\n}}\nresource \"onlyoffice_tfa_settings\" \"x\" {{\n  type = \"app\"\n}}\n",
+                    required_providers(&["onlyoffice"]),
+                    onlyoffice::emulator::API_KEY
+                )
+            },
+            fault_path: None,
+            envelope: &["DocSpace reported an error", "portal settings are being migrated"],
+        },
+        Target {
+            vendor: "Akana",
+            start: || harness::start(Arc::new(akana::emulator::AkanaEmulator::new())),
+            config: |url, extra| {
+                format!(
+                    "{}provider \"akana\" {{\n  base_url = \"{url}\"\n  fed_member_id = \"{}\"\n  email = \"{}\"\n  password = \"{}\"\n{extra}\n}}\nresource \"akana_twofa_settings\" \"x\" {{\n  business_id = \"{}\"\n  enabled = true\n}}\n",
+                    required_providers(&["akana"]),
+                    akana::emulator::TENANT,
+                    akana::emulator::ADMIN_EMAIL,
+                    akana::emulator::ADMIN_PASSWORD,
+                    akana::emulator::ROOT_BUSINESS
+                )
+            },
+            fault_path: Some("twofasettings"),
+            envelope: &["Akana reported an error", "An error occurred processing the call"],
+        },
+    ]
+}
+
+fn fault(t: &Target, spec: &str) -> Fault {
+    let mut f = Fault::parse(spec).unwrap();
+    if let Some(p) = t.fault_path {
+        f.path = Some(p.to_string());
+    }
+    f
+}
+
+/// No resource in state: nothing was claimed.
+fn assert_nothing_claimed(ws: &Ws) {
+    let s = ws.state();
+    let n = s["values"]["root_module"]["resources"].as_array().map_or(0, Vec::len);
+    assert_eq!(n, 0, "a failed create left state behind: {s}");
+}
+
+fn run_matrix(t: &Target) {
+    let emu = (t.start)();
+    // Short timeouts keep the persistent-fault cases quick; transient ones use the defaults.
+    let fast = "  timeout_seconds = 1\n  max_retries = 1";
+    let ws = Ws::new(&(t.config)(&emu.url(), ""));
+
+    let transient: [(&str, Vec<&str>); 3] = [
+        ("429 with Retry-After", vec!["status=429,times=1,retry_after=1"]),
+        ("502/503/504 burst", vec!["status=502,times=1", "status=503,times=1", "status=504,times=1"]),
+        ("connection reset", vec!["drop,times=1"]),
+    ];
+    for (name, specs) in transient {
+        emu.control.clear_faults();
+        for s in specs {
+            emu.control.push_fault(fault(t, s));
+        }
+        let r = ws.apply();
+        assert_eq!(r.code, 0, "{}: {name} should succeed after retries:\n{}", t.vendor, r.all());
+        assert!(emu.control.requests().iter().any(|q| q.fault.is_some()), "{}: {name}: fault never hit", t.vendor);
+        emu.control.clear_faults();
+        ws.destroy().ok();
+        emu.control.clear_requests();
+    }
+
+    ws.write(&(t.config)(&emu.url(), fast));
+    let persistent: [(&str, &str, Vec<&str>); 4] = [
+        ("slow answer", "delay=2500", vec!["did not answer in time", "no answer within 1 s"]),
+        ("malformed JSON", "malformed", vec!["Unexpected answer from the", "malformed JSON"]),
+        ("proxy HTML page", "html=502", vec!["HTML page titled \"502 Bad Gateway\""]),
+        ("error envelope", "envelope", t.envelope.to_vec()),
+    ];
+    for (name, spec, expect) in persistent {
+        emu.control.clear_faults();
+        emu.control.push_fault(fault(t, spec));
+        let r = ws.apply();
+        assert_ne!(r.code, 0, "{}: {name} must fail", t.vendor);
+        let text = r.text();
+        assert_eq!(
+            text.matches("Error: ").count(),
+            1,
+            "{}: {name}: expected exactly one error:\n{}",
+            t.vendor,
+            r.all()
+        );
+        assert!(text.contains(t.vendor), "{}: {name}: the vendor must be named:\n{}", t.vendor, r.all());
+        for e in expect {
+            assert!(text.contains(e), "{}: {name}: expected {e:?}:\n{}", t.vendor, r.all());
+        }
+        if name != "error envelope" {
+            // The call is named by method and path.
+            assert!(
+                text.contains(" /api/") || text.contains(" /admin/") || text.contains(" /management/"),
+                "{}: {name}: no call named:\n{}",
+                t.vendor,
+                r.all()
+            );
+        }
+        emu.control.clear_faults();
+        assert_nothing_claimed(&ws);
+    }
+}
+
+#[test]
+fn rhombus_faults() {
+    run_matrix(&targets()[0]);
+}
+
+#[test]
+fn zitadel_faults() {
+    run_matrix(&targets()[1]);
+}
+
+#[test]
+fn onlyoffice_faults() {
+    run_matrix(&targets()[2]);
+}
+
+#[test]
+fn akana_faults() {
+    run_matrix(&targets()[3]);
+}
+
+/// Writes that fail with an unknown outcome are never blindly repeated: a ZITADEL add answered
+/// with 504 (a gateway timeout: it may or may not have been applied) is followed by a read, and
+/// only then by a second add.
+#[test]
+fn uncertain_zitadel_add_is_read_back_before_retrying() {
+    let app = Arc::new(zitadel::emulator::ZitadelEmulator::new());
+    let emu = harness::start(app.clone());
+    let t = &targets()[1];
+    let ws = Ws::new(&(t.config)(&emu.url(), ""));
+    emu.control.push_fault(
+        Fault::new(FaultKind::Status(504))
+            .times(1)
+            .on_method("POST")
+            .on_path("/admin/v1/policies/login/second_factors$"),
+    );
+    ws.apply().ok();
+    let calls: Vec<(String, u16)> = emu
+        .control
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/admin/v1/policies/login/second_factors"))
+        .map(|r| (format!("{} {}", r.method, r.path), r.status))
+        .collect();
+    let first_add = calls.iter().position(|(c, _)| c == "POST /admin/v1/policies/login/second_factors").unwrap();
+    assert_eq!(calls[first_add].1, 504);
+    assert_eq!(
+        calls[first_add + 1].0,
+        "POST /admin/v1/policies/login/second_factors/_search",
+        "must read back before re-adding: {calls:?}"
+    );
+    assert!(
+        app.instance_factors(zitadel::client::FactorKind::Second).contains(&"SECOND_FACTOR_TYPE_OTP_EMAIL".to_string())
+    );
+}

@@ -1,0 +1,122 @@
+//! No credential — API key, password, token, cookie, JWT key — appears anywhere Terraform prints:
+//! plan and apply output, diagnostics, or the provider's log at TF_LOG=TRACE.
+
+use std::sync::Arc;
+
+use mfa_providers::vendors::{akana, onlyoffice, rhombus, zitadel};
+
+use crate::harness::{self, Run, Ws, required_providers};
+
+/// Runs a whole lifecycle at TRACE and returns everything printed.
+fn traced_lifecycle(config: &str) -> String {
+    let ws = Ws::with(harness::terraform(), config, &[("TF_LOG", "TRACE")]);
+    let mut all = String::new();
+    let mut keep = |r: Run| {
+        all.push_str(&r.all());
+        r
+    };
+    keep(ws.apply()).ok();
+    keep(ws.plan());
+    keep(ws.run(&["plan", "-destroy"]));
+    keep(ws.destroy()).ok();
+    assert!(all.contains("[TRACE]"), "TRACE logging was not on");
+    assert!(all.contains("provider.terraform-provider-"), "the provider's own log lines must be part of the check");
+    all
+}
+
+#[track_caller]
+fn assert_absent(output: &str, secrets: &[String]) {
+    for s in secrets {
+        assert!(s.len() >= 8, "secret too short to search for: {s:?}");
+        assert!(!output.contains(s.as_str()), "secret {}… leaked into Terraform's output", &s[..6]);
+    }
+}
+
+#[test]
+fn rhombus_key_never_printed() {
+    let emu = harness::start(Arc::new(rhombus::emulator::RhombusEmulator::new()));
+    let key = rhombus::emulator::DEMO_API_KEY;
+    let cfg = format!(
+        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{key}\"\n}}\nresource \"rhombus_mfa_settings\" \"x\" {{\n  mfa_enabled = true\n}}\n",
+        required_providers(&["rhombus"]),
+        emu.url()
+    );
+    assert_absent(&traced_lifecycle(&cfg), &[key.to_string()]);
+}
+
+#[test]
+fn zitadel_pat_jwt_key_and_tokens_never_printed() {
+    let app = Arc::new(zitadel::emulator::ZitadelEmulator::new());
+    let emu = harness::start(app.clone());
+    let key_file = app.key_file_json();
+    let res = "resource \"zitadel_login_second_factor\" \"x\" {\n  type = \"SECOND_FACTOR_TYPE_OTP_SMS\"\n}\n";
+    let jwt_cfg = format!(
+        "{}provider \"zitadel\" {{\n  url = \"{}\"\n  jwt_profile_json = {:?}\n}}\n{res}",
+        required_providers(&["zitadel"]),
+        emu.url(),
+        key_file
+    );
+    let out = traced_lifecycle(&jwt_cfg);
+    let key: serde_json::Value = serde_json::from_str(&key_file).unwrap();
+    // Every line of the private key's base64 body, and every token the exchange produced.
+    let mut secrets: Vec<String> =
+        key["key"].as_str().unwrap().lines().filter(|l| !l.starts_with("-----")).map(str::to_string).collect();
+    secrets.extend(app.issued_tokens());
+    assert!(!app.issued_tokens().is_empty());
+    assert_absent(&out, &secrets);
+
+    let pat_cfg = format!(
+        "{}provider \"zitadel\" {{\n  url = \"{}\"\n  access_token = \"{}\"\n}}\n{res}",
+        required_providers(&["zitadel"]),
+        emu.url(),
+        zitadel::emulator::ADMIN_PAT
+    );
+    assert_absent(&traced_lifecycle(&pat_cfg), &[zitadel::emulator::ADMIN_PAT.to_string()]);
+}
+
+#[test]
+fn docspace_key_password_and_sessions_never_printed() {
+    let app = Arc::new(onlyoffice::emulator::OnlyofficeEmulator::new());
+    let emu = harness::start(app.clone());
+    let res = "resource \"onlyoffice_tfa_settings\" \"x\" {\n  type = \"app\"\n  trusted_ips = [\"127.0.0.1\"]\n}\n";
+    let pw_cfg = format!(
+        "{}provider \"onlyoffice\" {{\n  portal_url = \"{}\"\n  username = \"{}\"\n  password = \"{}\"\n}}\n{res}",
+        required_providers(&["onlyoffice"]),
+        emu.url(),
+        onlyoffice::emulator::ADMIN_EMAIL,
+        onlyoffice::emulator::ADMIN_PASSWORD
+    );
+    let out = traced_lifecycle(&pw_cfg);
+    let mut secrets = vec![onlyoffice::emulator::ADMIN_PASSWORD.to_string()];
+    secrets.extend(app.issued_sessions());
+    assert!(secrets.len() > 1);
+    assert_absent(&out, &secrets);
+
+    let key_cfg = format!(
+        "{}provider \"onlyoffice\" {{\n  portal_url = \"{}\"\n  api_key = \"{}\"\n}}\n{res}",
+        required_providers(&["onlyoffice"]),
+        emu.url(),
+        onlyoffice::emulator::API_KEY
+    );
+    assert_absent(&traced_lifecycle(&key_cfg), &[onlyoffice::emulator::API_KEY.to_string()]);
+}
+
+#[test]
+fn akana_password_and_cookies_never_printed() {
+    let app = Arc::new(akana::emulator::AkanaEmulator::new());
+    let emu = harness::start(app.clone());
+    let cfg = format!(
+        "{}provider \"akana\" {{\n  base_url = \"{}\"\n  fed_member_id = \"{}\"\n  email = \"{}\"\n  password = \"{}\"\n}}\nresource \"akana_twofa_settings\" \"x\" {{\n  business_id = \"{}\"\n  enabled = true\n}}\n",
+        required_providers(&["akana"]),
+        emu.url(),
+        akana::emulator::TENANT,
+        akana::emulator::ADMIN_EMAIL,
+        akana::emulator::ADMIN_PASSWORD,
+        akana::emulator::ROOT_BUSINESS
+    );
+    let out = traced_lifecycle(&cfg);
+    let mut secrets = vec![akana::emulator::ADMIN_PASSWORD.to_string()];
+    secrets.extend(app.issued_cookies());
+    assert!(secrets.len() > 1);
+    assert_absent(&out, &secrets);
+}
