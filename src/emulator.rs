@@ -151,14 +151,30 @@ pub struct LoggedRequest {
     pub user_agent: String,
     /// The fault applied, if any.
     pub fault: Option<String>,
+    /// When the request arrived and was answered, in microseconds on a clock shared by all
+    /// emulators of the process.
+    pub start_us: u64,
+    pub end_us: u64,
 }
 
 /// Mutable knobs shared by the server task and whoever drives the emulator.
-#[derive(Default)]
 pub struct Control {
     faults: Mutex<Vec<Fault>>,
     log: Mutex<Vec<LoggedRequest>>,
     latency: Mutex<Duration>,
+    epoch: std::time::Instant,
+}
+
+impl Default for Control {
+    fn default() -> Self {
+        Control { faults: Default::default(), log: Default::default(), latency: Default::default(), epoch: epoch() }
+    }
+}
+
+/// One clock for every emulator of the process, so request times of different vendors compare.
+fn epoch() -> std::time::Instant {
+    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(std::time::Instant::now)
 }
 
 impl Control {
@@ -308,6 +324,8 @@ where
 impl Handler {
     async fn handle(&self, req: Request<Body>) -> Result<Response<Body>, Dropped> {
         use tower::ServiceExt;
+        let arrived = tokio::time::Instant::now();
+        let start_us = self.control.epoch.elapsed().as_micros() as u64;
         let method = req.method().to_string();
         let path = req.uri().path().to_string();
         let is_control = path.starts_with("/_emulator");
@@ -318,12 +336,13 @@ impl Handler {
             (self.control.take_fault(&method, &path), *self.control.latency.lock().expect("latency"))
         };
         if !latency.is_zero() {
-            tokio::time::sleep(latency).await;
+            // Measured from arrival, so the answer comes as close after `latency` as the timer allows.
+            tokio::time::sleep_until(arrived + latency).await;
         }
         let fault_name = fault.as_ref().map(|f| format!("{:?}", f.kind));
         let resp = match fault.as_ref().map(|f| (&f.kind, f)) {
             Some((FaultKind::Drop, _)) => {
-                self.log(method, path, 0, user_agent, fault_name);
+                self.log(method, path, 0, user_agent, fault_name, start_us);
                 return Err(Dropped);
             }
             Some((FaultKind::Delay(d), _)) => {
@@ -360,13 +379,15 @@ impl Handler {
             None => self.router.clone().oneshot(req).await.unwrap_or_else(|e| match e {}),
         };
         if !is_control {
-            self.log(method, path, resp.status().as_u16(), user_agent, fault_name);
+            self.log(method, path, resp.status().as_u16(), user_agent, fault_name, start_us);
         }
         Ok(resp)
     }
 
-    fn log(&self, method: String, path: String, status: u16, user_agent: String, fault: Option<String>) {
-        self.control.log.lock().expect("log").push(LoggedRequest { method, path, status, user_agent, fault });
+    fn log(&self, method: String, path: String, status: u16, user_agent: String, fault: Option<String>, start_us: u64) {
+        let end_us = self.control.epoch.elapsed().as_micros() as u64;
+        let entry = LoggedRequest { method, path, status, user_agent, fault, start_us, end_us };
+        self.control.log.lock().expect("log").push(entry);
     }
 }
 

@@ -333,6 +333,19 @@ impl ZitadelEmulator {
         }
     }
 
+    /// Adds an organization, inheriting the instance defaults or with settings of its own
+    /// (a copy of the defaults without any factor).
+    pub fn add_org(&self, id: &str, name: &str, own_settings: bool) {
+        let policy = own_settings.then(|| {
+            let mut p = default_policy();
+            p["multiFactors"] = json!([]);
+            p["secondFactors"] = json!([]);
+            p
+        });
+        let mut s = self.state.lock().expect("state");
+        s.live.orgs.insert(id.to_string(), Org { name: name.into(), policy, ghosts: BTreeSet::new() });
+    }
+
     /// The IAM_OWNER service user's key file, as ZITADEL lets you download it.
     pub fn key_file_json(&self) -> String {
         json!({"type": "serviceaccount", "keyId": ADMIN_KEY_ID, "key": demo_key().0, "userId": ADMIN_USER}).to_string()

@@ -1,0 +1,306 @@
+//! `scripts/bench`: how fast the providers are, measured with the real Terraform CLI against the
+//! emulators (20 ms of latency on every API answer). Prints a table; the figures go in the README.
+//!
+//! - handshake: binary start to handshake line, AutoMTLS on (median of 20);
+//! - apply and plan wall time for 1, 50 and 300 resources spread over the four provider types,
+//!   at -parallelism=10;
+//! - HTTP requests per resource during a refresh, and the refresh's span (first request to last
+//!   answer) against its lower bound: requests x latency / parallelism;
+//! - peak RSS of any provider process.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use mfa_providers::emulator::{RunningEmulator, ServerOptions};
+use mfa_providers::plugin::serve::MAGIC_COOKIE_VALUE;
+use mfa_providers::vendors::{akana, onlyoffice, rhombus, zitadel};
+
+#[allow(dead_code)]
+#[path = "../tests/e2e/harness.rs"]
+mod harness;
+
+use harness::{Ws, required_providers};
+
+const LATENCY: Duration = Duration::from_millis(20);
+const PARALLELISM: u32 = 10;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn handshake() -> (Duration, Duration, Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("terraform-provider-rhombus_v0.1.0");
+    std::fs::copy(harness::plugin_binary(), &exe).unwrap();
+    // A client certificate shaped like Terraform's (ECDSA P-521), so TLS setup is included.
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap().self_signed(&key).unwrap().pem();
+    let mut samples = Vec::new();
+    for _ in 0..21 {
+        let started = Instant::now();
+        let mut child = Command::new(&exe)
+            .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE_VALUE)
+            .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+            .env("PLUGIN_CLIENT_CERT", &cert)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let took = started.elapsed();
+        assert!(line.starts_with("1|5|unix|"), "{line}");
+        samples.push(took);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    samples.remove(0); // the first run warms the page cache
+    let (min, max) = (*samples.iter().min().unwrap(), *samples.iter().max().unwrap());
+    (median(samples), min, max)
+}
+
+/// Polls /proc for provider processes and keeps the highest peak RSS (VmHWM) seen.
+struct RssWatch {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl RssWatch {
+    fn start() -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut peak_kb = 0u64;
+            while !s.load(Ordering::Relaxed) {
+                for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+                    let p = entry.path();
+                    let cmd = std::fs::read(p.join("cmdline")).unwrap_or_default();
+                    if !String::from_utf8_lossy(&cmd).contains("terraform-provider-") {
+                        continue;
+                    }
+                    let status = std::fs::read_to_string(p.join("status")).unwrap_or_default();
+                    if let Some(kb) = status
+                        .lines()
+                        .find_map(|l| l.strip_prefix("VmHWM:"))
+                        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+                    {
+                        peak_kb = peak_kb.max(kb);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            peak_kb
+        });
+        RssWatch { stop, thread }
+    }
+    fn finish(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap()
+    }
+}
+
+struct Emulators {
+    all: Vec<(&'static str, RunningEmulator)>,
+}
+
+impl Emulators {
+    fn requests(&self) -> Vec<mfa_providers::emulator::LoggedRequest> {
+        self.all.iter().flat_map(|(_, e)| e.control.requests()).collect()
+    }
+    fn clear(&self) {
+        for (_, e) in &self.all {
+            e.control.clear_requests();
+        }
+    }
+}
+
+/// A configuration of `n` resources: the two singletons once each, the rest split between
+/// ZITADEL factors (five per organization) and Akana businesses.
+fn workload(n: usize) -> (String, Emulators) {
+    let opts = || ServerOptions { latency: LATENCY, ..Default::default() };
+    let (rh, oo) = (n.min(1), usize::from(n >= 2));
+    let rest = n - rh - oo;
+    let (zi, ak) = (rest / 2, rest - rest / 2);
+    let z = Arc::new(zitadel::emulator::ZitadelEmulator::new());
+    let a = Arc::new(akana::emulator::AkanaEmulator::new());
+    let mut cfg = required_providers(&["rhombus", "zitadel", "onlyoffice", "akana"]);
+    let em = Emulators {
+        all: vec![
+            ("rhombus", harness::start_with(Arc::new(rhombus::emulator::RhombusEmulator::new()), opts())),
+            ("zitadel", harness::start_with(z.clone(), opts())),
+            ("onlyoffice", harness::start_with(Arc::new(onlyoffice::emulator::OnlyofficeEmulator::new()), opts())),
+            ("akana", harness::start_with(a.clone(), opts())),
+        ],
+    };
+    let url = |t: &str| em.all.iter().find(|(x, _)| *x == t).unwrap().1.url();
+    cfg.push_str(&format!(
+        "provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{}\"\n}}\n\
+         provider \"zitadel\" {{\n  url = \"{}\"\n  access_token = \"{}\"\n}}\n\
+         provider \"onlyoffice\" {{\n  portal_url = \"{}\"\n  api_key = \"{}\"\n}}\n\
+         provider \"akana\" {{\n  base_url = \"{}\"\n  fed_member_id = \"{}\"\n  email = \"{}\"\n  password = \"{}\"\n}}\n",
+        url("rhombus"),
+        rhombus::emulator::DEMO_API_KEY,
+        url("zitadel"),
+        zitadel::emulator::ADMIN_PAT,
+        url("onlyoffice"),
+        onlyoffice::emulator::API_KEY,
+        url("akana"),
+        akana::emulator::TENANT,
+        akana::emulator::ADMIN_EMAIL,
+        akana::emulator::ADMIN_PASSWORD
+    ));
+    if rh == 1 {
+        cfg.push_str(
+            "resource \"rhombus_mfa_settings\" \"org\" {\n  mfa_enabled = true\n  trusted_device_skip_days = 30\n}\n",
+        );
+    }
+    if oo == 1 {
+        cfg.push_str("resource \"onlyoffice_tfa_settings\" \"portal\" {\n  type = \"app\"\n}\n");
+    }
+    let factors = [
+        ("multifactor", "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"),
+        ("second_factor", "SECOND_FACTOR_TYPE_OTP"),
+        ("second_factor", "SECOND_FACTOR_TYPE_U2F"),
+        ("second_factor", "SECOND_FACTOR_TYPE_OTP_EMAIL"),
+        ("second_factor", "SECOND_FACTOR_TYPE_OTP_SMS"),
+    ];
+    for i in 0..zi {
+        let org = format!("9{:017}", i / factors.len());
+        if i % factors.len() == 0 {
+            z.add_org(&org, &format!("Bench {}", i / factors.len()), true);
+        }
+        let (kind, ty) = factors[i % factors.len()];
+        cfg.push_str(&format!(
+            "resource \"zitadel_login_{kind}\" \"z{i}\" {{\n  type = \"{ty}\"\n  org_id = \"{org}\"\n}}\n"
+        ));
+    }
+    for i in 0..ak {
+        let b = format!("business.bench{i}");
+        a.add_business(&b);
+        cfg.push_str(&format!(
+            "resource \"akana_twofa_settings\" \"a{i}\" {{\n  business_id = \"{b}\"\n  enabled = true\n}}\n"
+        ));
+    }
+    (cfg, em)
+}
+
+struct Row {
+    n: usize,
+    apply: Duration,
+    apply_requests: usize,
+    plan: Duration,
+    refresh_requests: usize,
+    refresh_reads: usize,
+    refresh_span: Duration,
+    peak_rss_kb: u64,
+}
+
+fn span(reqs: &[mfa_providers::emulator::LoggedRequest]) -> Duration {
+    let start = reqs.iter().map(|r| r.start_us).min().unwrap_or(0);
+    let end = reqs.iter().map(|r| r.end_us).max().unwrap_or(0);
+    Duration::from_micros(end.saturating_sub(start))
+}
+
+fn measure(n: usize) -> Row {
+    let (cfg, em) = workload(n);
+    let ws = Ws::new(&cfg);
+    let par = format!("-parallelism={PARALLELISM}");
+    let rss = RssWatch::start();
+    let t = Instant::now();
+    ws.run(&["apply", "-auto-approve", "-input=false", &par]).ok();
+    let apply = t.elapsed();
+    let apply_requests = em.requests().len();
+    em.clear();
+    let t = Instant::now();
+    let p = ws.run(&["plan", "-input=false", "-detailed-exitcode", &par]);
+    let plan = t.elapsed();
+    assert_eq!(p.code, 0, "second plan must be empty:\n{}", p.all());
+    let peak_rss_kb = rss.finish();
+    let reqs = em.requests();
+    // Reads of settings; logins and token exchanges are per provider process, not per resource.
+    let session_calls = ["/api/login", "/api/2.0/authentication", "/oauth/v2/token"];
+    let reads = reqs.iter().filter(|r| !session_calls.contains(&r.path.as_str())).count();
+    if let Ok(path) = std::env::var("BENCH_DUMP") {
+        let lines: Vec<String> = reqs.iter().map(|r| format!("{} {} {}", r.start_us, r.end_us, r.path)).collect();
+        std::fs::write(format!("{path}.{n}"), lines.join("\n")).unwrap();
+    }
+    Row {
+        n,
+        apply,
+        apply_requests,
+        plan,
+        refresh_requests: reqs.len(),
+        refresh_reads: reads,
+        refresh_span: span(&reqs),
+        peak_rss_kb,
+    }
+}
+
+fn lower_bound(requests: usize) -> Duration {
+    LATENCY * requests as u32 / PARALLELISM
+}
+
+fn main() {
+    // `cargo bench` passes --bench; nothing to filter here.
+    let tf = harness::terraform();
+    let version = Command::new(&tf).arg("version").output().unwrap();
+    let version = String::from_utf8_lossy(&version.stdout).lines().next().unwrap_or_default().to_string();
+    println!("# mfa-providers benchmark\n");
+    println!(
+        "{version}, {} CPUs, emulator latency {} ms per answer, -parallelism={PARALLELISM}\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        LATENCY.as_millis()
+    );
+
+    let (med, min, max) = handshake();
+    println!("| measure | value | target |\n|---|---|---|");
+    println!(
+        "| binary start to handshake line (median of 20, AutoMTLS) | {:.1} ms (min {:.1}, max {:.1}) | < 10 ms |",
+        med.as_secs_f64() * 1e3,
+        min.as_secs_f64() * 1e3,
+        max.as_secs_f64() * 1e3
+    );
+
+    // BENCH_SIZES=300 runs one size only (for profiling).
+    let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 50, 300]);
+    let rows: Vec<Row> = sizes.into_iter().map(measure).collect();
+    let peak = rows.iter().map(|r| r.peak_rss_kb).max().unwrap_or(0);
+    println!("| peak RSS of a provider process | {:.1} MB | < 30 MB |", peak as f64 / 1024.0);
+    println!();
+    println!(
+        "| resources | apply | apply requests (lower bound) | plan | refresh requests | reads per resource | refresh span | refresh lower bound | span / bound |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut summary = BTreeMap::new();
+    for r in &rows {
+        let bound = lower_bound(r.refresh_requests);
+        let ratio = r.refresh_span.as_secs_f64() / bound.as_secs_f64().max(1e-9);
+        summary.insert(r.n, ratio);
+        println!(
+            "| {} | {:.2} s | {} ({:.2} s) | {:.2} s | {} | {:.2} | {:.3} s | {:.3} s | {:.2}x |",
+            r.n,
+            r.apply.as_secs_f64(),
+            r.apply_requests,
+            lower_bound(r.apply_requests).as_secs_f64(),
+            r.plan.as_secs_f64(),
+            r.refresh_requests,
+            r.refresh_reads as f64 / r.n as f64,
+            r.refresh_span.as_secs_f64(),
+            bound.as_secs_f64(),
+            ratio
+        );
+    }
+    println!(
+        "\nTargets: handshake < 10 ms; refresh within 1.3x of the lower bound at 300 resources ({:.2}x); at most one read per \
+         resource per refresh; peak RSS < 30 MB.",
+        summary.get(&300).copied().unwrap_or(f64::NAN)
+    );
+}
