@@ -106,6 +106,33 @@ impl HttpSettings {
     }
 }
 
+/// What every vendor's Configure does with its base URL and the common settings: checks the URL
+/// (an error on `url_attr` when it is unusable), reads the HTTP settings, builds the client.
+pub fn vendor_client(
+    vendor: &'static str,
+    provider_type: &str,
+    url_attr: &str,
+    url: &str,
+    req: &crate::plugin::provider::ConfigureRequest,
+    diags: &mut Diagnostics,
+) -> Option<(HttpClient, Url)> {
+    let base = match check_base_url(url) {
+        Ok(u) => u,
+        Err(why) => {
+            diags.attr_error(AttrPath::attr(url_attr), format!("Invalid {vendor} {url_attr}"), why);
+            return None;
+        }
+    };
+    let settings = HttpSettings::from_config(&req.raw, diags)?;
+    match HttpClient::new(vendor, provider_type, &req.terraform_version, settings) {
+        Ok(h) => Some((h, base)),
+        Err(e) => {
+            diags.error("Cannot set up the HTTP client", e);
+            None
+        }
+    }
+}
+
 /// Checks a vendor base URL: https anywhere, plain http only to loopback.
 pub fn check_base_url(raw: &str) -> Result<Url, String> {
     let url = Url::parse(raw.trim()).map_err(|e| format!("{raw:?} is not a valid URL: {e}"))?;
@@ -141,7 +168,16 @@ fn is_loopback(url: &Url) -> bool {
 #[derive(Debug, Error)]
 pub enum HttpError {
     #[error("{vendor}: {call} failed after {attempts} attempt(s): {cause}")]
-    Transport { vendor: &'static str, call: String, attempts: u32, cause: String, timed_out: bool },
+    Transport {
+        vendor: &'static str,
+        call: String,
+        attempts: u32,
+        cause: String,
+        /// No answer within the timeout.
+        timed_out: bool,
+        /// The request went out (timeout, or the connection broke afterwards): a write may have landed.
+        sent: bool,
+    },
     #[error("{vendor}: {call} was cancelled because Terraform is stopping")]
     Cancelled { vendor: &'static str, call: String },
     #[error("{vendor}: {call} answered HTTP {status} with {what}")]
@@ -151,7 +187,7 @@ pub enum HttpError {
 impl HttpError {
     /// True when the request may have reached the server (the outcome of a write is unknown).
     pub fn may_have_landed(&self) -> bool {
-        matches!(self, HttpError::Transport { timed_out: true, .. })
+        matches!(self, HttpError::Transport { sent: true, .. })
     }
 }
 
@@ -159,6 +195,7 @@ impl ToDiagnostic for HttpError {
     fn summary(&self) -> String {
         match self {
             HttpError::Transport { vendor, timed_out: true, .. } => format!("{vendor} API did not answer in time"),
+            HttpError::Transport { vendor, sent: true, .. } => format!("Connection to the {vendor} API broke"),
             HttpError::Transport { vendor, .. } => format!("Cannot reach the {vendor} API"),
             HttpError::Cancelled { .. } => "Operation cancelled".into(),
             HttpError::BadBody { vendor, .. } => format!("Unexpected answer from the {vendor} API"),
@@ -168,6 +205,9 @@ impl ToDiagnostic for HttpError {
         let hint = match self {
             HttpError::Transport { timed_out: true, .. } => {
                 " Raise timeout_seconds if the service is slow; if this was a change, check its current state before applying again."
+            }
+            HttpError::Transport { sent: true, .. } => {
+                " The connection broke after the request was sent; if this was a change, check its current state before applying again."
             }
             HttpError::Transport { .. } => " Check the endpoint URL, DNS, proxy and TLS settings (ca_cert_pem).",
             HttpError::BadBody { .. } => " A proxy or gateway may have answered instead of the service.",
@@ -325,6 +365,7 @@ enum Attempt {
         cause: String,
         connect: bool,
         timed_out: bool,
+        sent: bool,
     },
 }
 
@@ -421,12 +462,13 @@ impl HttpClient {
         match outcome {
             Ok(resp) => Ok(resp),
             Err(Attempt::Status(resp)) => Ok(resp),
-            Err(Attempt::Transport { cause, timed_out, .. }) => Err(HttpError::Transport {
+            Err(Attempt::Transport { cause, timed_out, sent, .. }) => Err(HttpError::Transport {
                 vendor: self.vendor,
                 call: call.name(),
                 attempts: attempts.load(std::sync::atomic::Ordering::Relaxed),
                 cause,
                 timed_out,
+                sent,
             }),
         }
     }
@@ -484,8 +526,8 @@ fn transport(e: &reqwest::Error, timeout: Duration) -> Attempt {
     if let Some(i) = innermost {
         cause.push_str(&format!(" ({i})"));
     }
-    // Reset after sending: treat like a timeout, the write may have landed.
-    Attempt::Transport { cause, connect, timed_out: timed_out || !connect }
+    // Anything but a failed connect means the request went out: a write may have landed.
+    Attempt::Transport { cause, connect, timed_out, sent: !connect }
 }
 
 #[cfg(test)]
@@ -602,6 +644,7 @@ mod tests {
         e.control.push_fault(crate::emulator::Fault::new(crate::emulator::FaultKind::Drop).times(1));
         let err = c.send(&write(), &CancellationToken::new()).await.unwrap_err();
         assert!(err.may_have_landed(), "{err}");
+        assert_eq!(err.summary(), "Connection to the Echo API broke");
         // ...while an idempotent read is retried through the same fault.
         e.control.push_fault(crate::emulator::Fault::new(crate::emulator::FaultKind::Drop).times(2));
         assert_eq!(c.send(&Call::get(url(&e, "/ok")), &CancellationToken::new()).await.unwrap().status, 200);

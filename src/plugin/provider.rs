@@ -98,6 +98,9 @@ pub trait DynProvider: Send + Sync {
     fn upgrade(&self, type_name: &str, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value>;
 }
 
+/// A resource with the context to run an operation on it.
+type Prepared<'a, C> = (&'a dyn DynResource<C>, Ctx<C>);
+
 /// Owns a [`Provider`], its resources and, once configured, its client.
 pub struct ProviderHost<P: Provider> {
     provider: P,
@@ -131,6 +134,18 @@ impl<P: Provider> ProviderHost<P> {
     fn ctx(&self, cancel: CancellationToken) -> Option<Ctx<P::Client>> {
         let client = self.client.read().expect("client lock").clone()?;
         Some(Ctx { client, cancel })
+    }
+
+    /// The resource and a configured context, or the diagnostics saying why not.
+    fn prepared(
+        &self,
+        type_name: &str,
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> Option<Prepared<'_, P::Client>> {
+        let r = self.resource(type_name, diags)?;
+        let ctx = self.require_ctx(cancel, diags)?;
+        Some((r, ctx))
     }
 
     fn require_ctx(&self, cancel: CancellationToken, diags: &mut Diagnostics) -> Option<Ctx<P::Client>> {
@@ -278,14 +293,10 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
         cancel: CancellationToken,
         diags: &mut Diagnostics,
     ) -> (Value, Vec<u8>) {
-        let keep = (prior.clone(), planned_private.to_vec());
-        let Some(r) = self.resource(type_name, diags) else {
-            return keep;
-        };
-        let Some(ctx) = self.require_ctx(cancel, diags) else {
-            return keep;
-        };
-        r.apply(&ctx, prior, planned, planned_private, diags).await
+        match self.prepared(type_name, cancel, diags) {
+            Some((r, ctx)) => r.apply(&ctx, prior, planned, planned_private, diags).await,
+            None => (prior.clone(), planned_private.to_vec()),
+        }
     }
 
     async fn read(
@@ -296,14 +307,10 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
         cancel: CancellationToken,
         diags: &mut Diagnostics,
     ) -> (Value, Vec<u8>) {
-        let keep = (current.clone(), private.to_vec());
-        let Some(r) = self.resource(type_name, diags) else {
-            return keep;
-        };
-        let Some(ctx) = self.require_ctx(cancel, diags) else {
-            return keep;
-        };
-        r.read(&ctx, current, private, diags).await
+        match self.prepared(type_name, cancel, diags) {
+            Some((r, ctx)) => r.read(&ctx, current, private, diags).await,
+            None => (current.clone(), private.to_vec()),
+        }
     }
 
     async fn import(
@@ -313,8 +320,7 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
         cancel: CancellationToken,
         diags: &mut Diagnostics,
     ) -> Option<(Value, Vec<u8>)> {
-        let r = self.resource(type_name, diags)?;
-        let ctx = self.require_ctx(cancel, diags)?;
+        let (r, ctx) = self.prepared(type_name, cancel, diags)?;
         r.import(&ctx, id, diags).await
     }
 

@@ -9,6 +9,7 @@ use crate::plugin::provider::{DynProvider, ProviderHost};
 pub mod akana;
 pub mod onlyoffice;
 pub mod rhombus;
+pub mod singleton;
 pub mod zitadel;
 
 /// One provider type: how to build its provider and its emulator.

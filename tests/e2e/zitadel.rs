@@ -197,3 +197,23 @@ fn lagging_reads_and_uncertain_writes_are_reconciled() {
     assert_eq!(adds, [503, 200]);
     ws.assert_no_changes();
 }
+
+#[test]
+fn exchanged_token_expiring_mid_run_is_replaced() {
+    let (app, emu) = emulator();
+    let key = app.key_file_json();
+    let auth = format!("jwt_profile_json = {key:?}");
+    let config = provider(&emu.url(), &auth)
+        + &factor("second_factor", "email", "SECOND_FACTOR_TYPE_OTP_EMAIL", Some(CUSTOM_ORG))
+        + &factor("second_factor", "sms", "SECOND_FACTOR_TYPE_OTP_SMS", Some(CUSTOM_ORG))
+        + &factor("multifactor", "pk", PASSKEY, Some(CUSTOM_ORG));
+    let ws = Ws::new(&config);
+    // The token expires after a few calls, in the middle of the apply.
+    app.expire_access_tokens_after(3);
+    ws.apply().ok().mentions(&["3 added"]);
+    let expired = emu.control.requests().iter().filter(|r| r.status == 401).count();
+    assert!(expired >= 1, "the expiry was never hit");
+    // Every rejected call was followed by one new exchange, not by a failure.
+    assert!(emu.control.count("POST", "/oauth/v2/token") >= 2);
+    ws.assert_no_changes();
+}

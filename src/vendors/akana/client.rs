@@ -15,8 +15,9 @@ use url::Url;
 use crate::http::{Call, HttpClient, HttpError, HttpResponse};
 use crate::plugin::diag::ToDiagnostic;
 
-/// The managed fields of the platform's TwoFASettings object, typed.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The managed fields of the platform's TwoFASettings object, typed. Also kept in private state
+/// (what was adopted, what was written).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TwoFa {
     pub enabled: Option<bool>,
     pub code_valid_seconds: Option<i64>,

@@ -8,7 +8,7 @@ pub mod resource;
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::http::{HttpClient, HttpSettings, check_base_url};
+use crate::http::{HttpSettings, vendor_client};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, Typed};
@@ -98,21 +98,7 @@ impl Provider for AkanaProvider {
         let (Some(base), Some(tenant), Some(email), Some(password)) = (base, tenant, email, password) else {
             return None;
         };
-        let base = match check_base_url(&base) {
-            Ok(u) => u,
-            Err(why) => {
-                diags.attr_error(AttrPath::attr("base_url"), "Invalid Akana base URL", why);
-                return None;
-            }
-        };
-        let settings = HttpSettings::from_config(&req.raw, diags)?;
-        let http = match HttpClient::new("Akana", "akana", &req.terraform_version, settings) {
-            Ok(h) => h,
-            Err(e) => {
-                diags.error("Cannot set up the HTTP client", e);
-                return None;
-            }
-        };
+        let (http, base) = vendor_client("Akana", "akana", "base_url", &base, &req, diags)?;
         Some(AkanaClient::new(http, base, tenant, email, password))
     }
 

@@ -16,6 +16,7 @@ use crate::plugin::resource::{Ctx, Read, Resource};
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
+use crate::vendors::singleton;
 
 pub const TYPE_NAME: &str = "akana_twofa_settings";
 /// The platform's documented propagation time.
@@ -41,52 +42,16 @@ pub struct State {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Private {
     /// The settings found when Terraform adopted the business.
-    pub adopted: Option<Fields>,
+    pub adopted: Option<TwoFa>,
     /// The last write: when, what it replaced, and what it wrote.
     pub last_write: Option<Write>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Fields {
-    pub enabled: Option<bool>,
-    pub code_valid_seconds: Option<i64>,
-    pub max_attempts: Option<i64>,
-    pub recurrence_mode: Option<String>,
-    pub recurrence_interval_minutes: Option<i64>,
-    pub device_cookie_name: Option<String>,
-}
-
-impl From<&TwoFa> for Fields {
-    fn from(t: &TwoFa) -> Self {
-        Fields {
-            enabled: t.enabled,
-            code_valid_seconds: t.code_valid_seconds,
-            max_attempts: t.max_attempts,
-            recurrence_mode: t.recurrence_mode.clone(),
-            recurrence_interval_minutes: t.recurrence_interval_minutes,
-            device_cookie_name: t.device_cookie_name.clone(),
-        }
-    }
-}
-
-impl Fields {
-    fn two_fa(&self) -> TwoFa {
-        TwoFa {
-            enabled: self.enabled,
-            code_valid_seconds: self.code_valid_seconds,
-            max_attempts: self.max_attempts,
-            recurrence_mode: self.recurrence_mode.clone(),
-            recurrence_interval_minutes: self.recurrence_interval_minutes,
-            device_cookie_name: self.device_cookie_name.clone(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Write {
     pub at_unix: u64,
-    pub before: Fields,
-    pub written: Fields,
+    pub before: TwoFa,
+    pub written: TwoFa,
 }
 
 fn now() -> u64 {
@@ -146,7 +111,7 @@ async fn write(
         diags.report(&e);
         return None;
     }
-    Some(Write { at_unix: now(), before: Fields::from(&current.fields), written: Fields::from(want) })
+    Some(Write { at_unix: now(), before: current.fields.clone(), written: want.clone() })
 }
 
 fn not_found(diags: &mut Diagnostics, business: &str) {
@@ -213,13 +178,7 @@ impl Resource for TwoFaSettings {
                     "Name of the cookie that marks a known device, with `twofa.login.new.device`.",
                 )
                 .validate(Validator::NotEmpty),
-                Attribute::optional_computed(
-                    "restore_on_destroy",
-                    Type::Bool,
-                    "On destroy, write back the settings the business had when Terraform adopted it. Defaults to `false`: destroy \
-                     only removes the resource from state.",
-                )
-                .default_bool(false),
+                singleton::restore_on_destroy_attribute("business"),
             ],
         )
     }
@@ -242,11 +201,7 @@ impl Resource for TwoFaSettings {
 
     fn plan_destroy(&self, prior: &State, diags: &mut Diagnostics) {
         if prior.restore_on_destroy.known() != Some(&true) {
-            diags.warning(
-                "Akana 2FA settings will be left as they are",
-                "Destroying akana_twofa_settings only removes it from Terraform state; the business keeps its 2FA settings. Set \
-                 restore_on_destroy = true to put back the settings found when Terraform adopted them.",
-            );
+            singleton::warn_left_as_is(diags, "Akana 2FA settings", TYPE_NAME, "business");
         }
     }
 
@@ -262,7 +217,7 @@ impl Resource for TwoFaSettings {
             return None;
         };
         let want = merged(&current.fields, &planned);
-        let mut private = Private { adopted: Some(Fields::from(&current.fields)), last_write: None };
+        let mut private = Private { adopted: Some(current.fields.clone()), last_write: None };
         if want != current.fields {
             private.last_write = Some(write(ctx, &business, &current, &want, diags).await?);
         }
@@ -280,7 +235,7 @@ impl Resource for TwoFaSettings {
         let Some(server) = read_or_report(ctx, &business, diags).await? else {
             return Some(Read::Gone);
         };
-        let seen = Fields::from(&server.fields);
+        let seen = server.fields;
         let shown = match private.last_write.take() {
             Some(w) if seen == w.written => seen,
             // Still the values from before our write, within the documented five minutes:
@@ -295,7 +250,7 @@ impl Resource for TwoFaSettings {
             }
             _ => seen,
         };
-        Some(Read::Found(state_from(&business, &shown.two_fa(), current.restore_on_destroy), private))
+        Some(Read::Found(state_from(&business, &shown, current.restore_on_destroy), private))
     }
 
     async fn update(
@@ -322,7 +277,7 @@ impl Resource for TwoFaSettings {
         let w = write(ctx, &business, &current, &want, diags).await?;
         // If the platform still showed pre-propagation values, remember the older baseline.
         private.last_write = Some(match private.last_write.take() {
-            Some(prev) if current.fields == prev.before.two_fa() => Write { before: prev.before, ..w },
+            Some(prev) if current.fields == prev.before => Write { before: prev.before, ..w },
             _ => w,
         });
         Some((state_from(&business, &want, planned.restore_on_destroy), private))
@@ -334,16 +289,13 @@ impl Resource for TwoFaSettings {
             return true;
         }
         let Some(adopted) = private.adopted else {
-            diags.warning(
-                "Nothing to restore",
-                "The settings found at adoption were not recorded; the business's 2FA settings are left as they are.",
-            );
+            singleton::warn_nothing_to_restore(diags, "business");
             return true;
         };
         let Some(business) = prior.business_id.known().cloned() else { return true };
         let Some(read) = read_or_report(ctx, &business, diags).await else { return false };
         let Some(current) = read else { return true };
-        write(ctx, &business, &current, &adopted.two_fa(), diags).await.is_some()
+        write(ctx, &business, &current, &adopted, diags).await.is_some()
     }
 
     async fn import(&self, ctx: &Ctx<AkanaClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
@@ -355,7 +307,7 @@ impl Resource for TwoFaSettings {
             );
             return None;
         };
-        let private = Private { adopted: Some(Fields::from(&current.fields)), last_write: None };
+        let private = Private { adopted: Some(current.fields.clone()), last_write: None };
         Some((state_from(&business, &current.fields, Attr::Known(false)), private))
     }
 }

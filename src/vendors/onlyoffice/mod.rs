@@ -8,7 +8,7 @@ pub mod resource;
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::http::{HttpClient, HttpSettings, check_base_url};
+use crate::http::{HttpSettings, vendor_client};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, Typed};
@@ -90,13 +90,6 @@ impl Provider for OnlyofficeProvider {
             );
             return None;
         };
-        let base = match check_base_url(&url) {
-            Ok(u) => u,
-            Err(why) => {
-                diags.attr_error(AttrPath::attr("portal_url"), "Invalid DocSpace portal URL", why);
-                return None;
-            }
-        };
         let known = |a: Attr<String>| a.into_known().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         let (api_key, token, username, password) =
             (known(c.api_key), known(c.token), known(c.username), known(c.password));
@@ -132,14 +125,7 @@ impl Provider for OnlyofficeProvider {
                 return None;
             }
         };
-        let settings = HttpSettings::from_config(&req.raw, diags)?;
-        let http = match HttpClient::new("DocSpace", "onlyoffice", &req.terraform_version, settings) {
-            Ok(h) => h,
-            Err(e) => {
-                diags.error("Cannot set up the HTTP client", e);
-                return None;
-            }
-        };
+        let (http, base) = vendor_client("DocSpace", "onlyoffice", "portal_url", &url, &req, diags)?;
         Some(OnlyofficeClient::new(http, base, auth))
     }
 

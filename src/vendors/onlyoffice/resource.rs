@@ -16,6 +16,7 @@ use crate::plugin::resource::{Ctx, Plan, Read, Resource};
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::{Type, Value};
+use crate::vendors::singleton;
 
 pub const TYPE_NAME: &str = "onlyoffice_tfa_settings";
 
@@ -215,13 +216,7 @@ impl Resource for TfaSettingsResource {
                     "IDs (UUIDs) of groups whose members must always use the second factor.",
                 )
                 .validate(Validator::Custom("Each a UUID.", check_uuid)),
-                Attribute::optional_computed(
-                    "restore_on_destroy",
-                    Type::Bool,
-                    "On destroy, write back the settings the portal had when Terraform adopted it. Defaults to `false`: destroy \
-                     only removes the resource from state.",
-                )
-                .default_bool(false),
+                singleton::restore_on_destroy_attribute("portal"),
             ],
         )
     }
@@ -274,11 +269,7 @@ impl Resource for TfaSettingsResource {
 
     fn plan_destroy(&self, prior: &State, diags: &mut Diagnostics) {
         if prior.restore_on_destroy.known() != Some(&true) {
-            diags.warning(
-                "DocSpace TFA settings will be left as they are",
-                "Destroying onlyoffice_tfa_settings only removes it from Terraform state; the portal keeps its TFA settings. Set \
-                 restore_on_destroy = true to put back the settings found when Terraform adopted them.",
-            );
+            singleton::warn_left_as_is(diags, "DocSpace TFA settings", TYPE_NAME, "portal");
         }
     }
 
@@ -336,10 +327,7 @@ impl Resource for TfaSettingsResource {
             return true;
         }
         let Some(adopted) = private.adopted else {
-            diags.warning(
-                "Nothing to restore",
-                "The settings found at adoption were not recorded; the portal's TFA settings are left as they are.",
-            );
+            singleton::warn_nothing_to_restore(diags, "portal");
             return true;
         };
         let want = adopted.settings();

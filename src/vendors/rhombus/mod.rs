@@ -8,7 +8,7 @@ pub mod resource;
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::http::{HttpClient, HttpSettings, check_base_url};
+use crate::http::{HttpSettings, vendor_client};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, Typed};
@@ -77,21 +77,7 @@ impl Provider for RhombusProvider {
             return None;
         };
         let endpoint = config.endpoint.into_known().unwrap_or_else(|| DEFAULT_ENDPOINT.into());
-        let base = match check_base_url(&endpoint) {
-            Ok(u) => u,
-            Err(why) => {
-                diags.attr_error(AttrPath::attr("endpoint"), "Invalid Rhombus endpoint", why);
-                return None;
-            }
-        };
-        let settings = HttpSettings::from_config(&req.raw, diags)?;
-        let http = match HttpClient::new("Rhombus", "rhombus", &req.terraform_version, settings) {
-            Ok(h) => h,
-            Err(e) => {
-                diags.error("Cannot set up the HTTP client", e);
-                return None;
-            }
-        };
+        let (http, base) = vendor_client("Rhombus", "rhombus", "endpoint", &endpoint, &req, diags)?;
         let scheme = config.auth_scheme.into_known().unwrap_or_else(|| "api-token".into());
         Some(RhombusClient::new(http, base, api_key.trim().to_string(), scheme))
     }

@@ -13,6 +13,7 @@ use crate::plugin::resource::{Ctx, Read, Resource};
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
+use crate::vendors::singleton;
 
 pub const TYPE_NAME: &str = "rhombus_mfa_settings";
 
@@ -78,24 +79,14 @@ impl Resource for MfaSettings {
                      always ask, a positive number is that many days. Left unset, the organization's current value is kept.",
                 )
                 .validate(Validator::IntRange(i32::MIN as i64, i32::MAX as i64)),
-                Attribute::optional_computed(
-                    "restore_on_destroy",
-                    Type::Bool,
-                    "On destroy, write back the settings the organization had when Terraform adopted it. Defaults to \
-                     `false`: destroy only removes the resource from state and leaves MFA unchanged.",
-                )
-                .default_bool(false),
+                singleton::restore_on_destroy_attribute("organization"),
             ],
         )
     }
 
     fn plan_destroy(&self, prior: &State, diags: &mut Diagnostics) {
         if prior.restore_on_destroy.known() != Some(&true) {
-            diags.warning(
-                "Rhombus MFA settings will be left as they are",
-                "Destroying rhombus_mfa_settings only removes it from Terraform state; the organization keeps its current MFA \
-                 settings. Set restore_on_destroy = true to put back the settings found when Terraform adopted them.",
-            );
+            singleton::warn_left_as_is(diags, "Rhombus MFA settings", TYPE_NAME, "organization");
         }
     }
 
@@ -166,11 +157,7 @@ impl Resource for MfaSettings {
             return true;
         }
         let Some(adopted) = private.adopted else {
-            diags.warning(
-                "Nothing to restore",
-                "restore_on_destroy is set, but the settings found at adoption were not recorded (the resource was adopted \
-                 by an older provider version). The organization's MFA settings are left as they are.",
-            );
+            singleton::warn_nothing_to_restore(diags, "organization");
             return true;
         };
         match ctx.client.update_mfa(adopted.mfa_enabled, adopted.trusted_device_skip_days, &ctx.cancel).await {

@@ -120,6 +120,8 @@ struct EmuState {
     pats: BTreeMap<String, &'static str>,
     access_tokens: BTreeMap<String, (&'static str, Instant)>,
     token_ttl: Duration,
+    /// Expire every issued access token once, after this many more authenticated calls.
+    expire_tokens_after: Option<u32>,
     sequence: u64,
 }
 
@@ -328,6 +330,7 @@ impl ZitadelEmulator {
                 pats,
                 access_tokens: BTreeMap::new(),
                 token_ttl: Duration::from_secs(43_200),
+                expire_tokens_after: None,
                 sequence: 100,
             }),
         }
@@ -374,6 +377,12 @@ impl ZitadelEmulator {
         self.state.lock().expect("state").access_tokens.keys().cloned().collect()
     }
 
+    /// Expires every issued access token once, after `n` more authenticated API calls (an
+    /// expiry in the middle of a run).
+    pub fn expire_access_tokens_after(&self, n: u32) {
+        self.state.lock().expect("state").expire_tokens_after = Some(n);
+    }
+
     /// Factors of an organization's own settings (live, not lagged); `None` while it inherits.
     pub fn org_factors(&self, org: &str, kind: FactorKind) -> Option<Vec<String>> {
         let s = self.state.lock().expect("state");
@@ -417,7 +426,18 @@ impl ZitadelEmulator {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim);
-        let s = self.state.lock().expect("state");
+        let mut s = self.state.lock().expect("state");
+        if let Some(n) = s.expire_tokens_after.as_mut() {
+            if *n == 0 {
+                s.expire_tokens_after = None;
+                let past = Instant::now() - Duration::from_secs(1);
+                for (_, exp) in s.access_tokens.values_mut() {
+                    *exp = past;
+                }
+            } else {
+                *n -= 1;
+            }
+        }
         let Some(token) = token else {
             return Err(Box::new(rpc_error(16, "auth header missing", "AUTH-7fs1e")));
         };
@@ -452,6 +472,17 @@ impl ZitadelEmulator {
     fn admin(&self, h: &HeaderMap) -> Result<(), Rejected> {
         let p = self.principal(h)?;
         if p.iam_owner { Ok(()) } else { Err(Box::new(rpc_error(7, "No matching permissions found", "AUTH-5mWD2"))) }
+    }
+
+    /// The organization a management call acts on (`Some`), or `None` for an admin call, after
+    /// checking the caller may make it.
+    fn scope(&self, h: &HeaderMap, org_scope: bool) -> Result<Option<String>, Rejected> {
+        if org_scope {
+            let p = self.principal(h)?;
+            self.target_org(h, &p).map(Some)
+        } else {
+            self.admin(h).map(|_| None)
+        }
     }
 
     fn get_org_policy(&self, h: HeaderMap) -> Response {
@@ -546,16 +577,9 @@ impl ZitadelEmulator {
     }
 
     fn list(&self, h: HeaderMap, kind: FactorKind, org_scope: bool) -> Response {
-        let org = if org_scope {
-            match self.principal(&h).and_then(|p| self.target_org(&h, &p)) {
-                Ok(o) => Some(o),
-                Err(r) => return *r,
-            }
-        } else {
-            if let Err(r) = self.admin(&h) {
-                return *r;
-            }
-            None
+        let org = match self.scope(&h, org_scope) {
+            Ok(o) => o,
+            Err(r) => return *r,
         };
         let mut s = self.state.lock().expect("state");
         let rm = s.read();
@@ -567,16 +591,9 @@ impl ZitadelEmulator {
     }
 
     fn add(&self, h: HeaderMap, body: Bytes, kind: FactorKind, org_scope: bool) -> Response {
-        let org = if org_scope {
-            match self.principal(&h).and_then(|p| self.target_org(&h, &p)) {
-                Ok(o) => Some(o),
-                Err(r) => return *r,
-            }
-        } else {
-            if let Err(r) = self.admin(&h) {
-                return *r;
-            }
-            None
+        let org = match self.scope(&h, org_scope) {
+            Ok(o) => o,
+            Err(r) => return *r,
         };
         let Some(ty) = parse_json(&body).and_then(|b| b.get("type").and_then(|t| parse_factor(kind, t))) else {
             return rpc_error(3, "Errors.Org.LoginPolicy.MFA.Unspecified", "LoginPolicy-Unspec");
@@ -617,16 +634,9 @@ impl ZitadelEmulator {
     }
 
     fn remove(&self, h: HeaderMap, ty: String, kind: FactorKind, org_scope: bool) -> Response {
-        let org = if org_scope {
-            match self.principal(&h).and_then(|p| self.target_org(&h, &p)) {
-                Ok(o) => Some(o),
-                Err(r) => return *r,
-            }
-        } else {
-            if let Err(r) = self.admin(&h) {
-                return *r;
-            }
-            None
+        let org = match self.scope(&h, org_scope) {
+            Ok(o) => o,
+            Err(r) => return *r,
         };
         let Some(ty) = parse_factor(kind, &J::String(ty)) else {
             return rpc_error(3, "Errors.Org.LoginPolicy.MFA.Unspecified", "LoginPolicy-Unspec");

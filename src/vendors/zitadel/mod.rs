@@ -9,7 +9,7 @@ pub mod resource;
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::http::{HttpClient, HttpSettings, check_base_url};
+use crate::http::{HttpSettings, vendor_client};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, Typed};
@@ -101,13 +101,6 @@ impl Provider for ZitadelProvider {
             );
             return None;
         };
-        let base = match check_base_url(&url) {
-            Ok(u) => u,
-            Err(why) => {
-                diags.attr_error(AttrPath::attr("url"), "Invalid ZITADEL URL", why);
-                return None;
-            }
-        };
         let methods: Vec<(&str, String)> = [
             ("access_token", config.access_token),
             ("jwt_profile_json", config.jwt_profile_json),
@@ -158,14 +151,7 @@ impl Provider for ZitadelProvider {
                 }
             }
         };
-        let settings = HttpSettings::from_config(&req.raw, diags)?;
-        let http = match HttpClient::new("ZITADEL", "zitadel", &req.terraform_version, settings) {
-            Ok(h) => h,
-            Err(e) => {
-                diags.error("Cannot set up the HTTP client", e);
-                return None;
-            }
-        };
+        let (http, base) = vendor_client("ZITADEL", "zitadel", "url", &url, &req, diags)?;
         let tokens = TokenSource::new(credentials, base.clone());
         Some(ZitadelClient::new(http, base, tokens))
     }
