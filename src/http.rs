@@ -552,6 +552,34 @@ mod tests {
     }
 
     #[test]
+    fn settings_are_read_and_a_bad_ca_is_an_attribute_error() {
+        use crate::plugin::value::Number;
+        let cfg = |pem: &str| {
+            Value::Object(std::collections::BTreeMap::from([
+                ("timeout_seconds".to_string(), Value::Number(Number::Int(7))),
+                ("max_retries".to_string(), Value::Number(Number::Int(0))),
+                ("ca_cert_pem".to_string(), Value::String(pem.to_string())),
+                ("insecure_skip_verify".to_string(), Value::Bool(true)),
+            ]))
+        };
+        let mut d = Diagnostics::new();
+        assert!(HttpSettings::from_config(&cfg("not a certificate"), &mut d).is_none());
+        assert_eq!(d.0[0].path, Some(AttrPath::attr("ca_cert_pem")));
+        let (der, _) = crate::plugin::tls::self_signed_localhost().unwrap();
+        use base64::Engine;
+        let pem = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            base64::engine::general_purpose::STANDARD.encode(der)
+        );
+        let mut d = Diagnostics::new();
+        let s = HttpSettings::from_config(&cfg(&pem), &mut d).unwrap();
+        assert_eq!((s.timeout, s.max_retries, s.insecure_skip_verify), (Duration::from_secs(7), 0, true));
+        // Turning verification off is allowed, with a warning on the attribute.
+        assert_eq!(d.0.len(), 1);
+        assert_eq!(d.0[0].path, Some(AttrPath::attr("insecure_skip_verify")));
+    }
+
+    #[test]
     fn retry_after_accepts_seconds_and_dates() {
         let mut h = HeaderMap::new();
         h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
