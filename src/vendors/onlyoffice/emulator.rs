@@ -333,7 +333,9 @@ impl OnlyofficeEmulator {
                 J::Array(a) => a
                     .iter()
                     .map(|x| match x.as_str() {
-                        Some(s) if !guid || uuid::Uuid::try_parse(s).is_ok() => Ok(s.to_lowercase_if(guid)),
+                        // .NET serialises Guids in lower case.
+                        Some(s) if guid && uuid::Uuid::try_parse(s).is_ok() => Ok(s.to_ascii_lowercase()),
+                        Some(s) if !guid => Ok(s.to_string()),
                         _ => Err(bad()),
                     })
                     .collect::<Result<Vec<_>, _>>()
@@ -401,17 +403,6 @@ impl OnlyofficeEmulator {
             }
             Err(r) => *r,
         }
-    }
-}
-
-trait LowercaseIf {
-    fn to_lowercase_if(&self, yes: bool) -> String;
-}
-
-impl LowercaseIf for str {
-    /// .NET serialises Guids in lower case.
-    fn to_lowercase_if(&self, yes: bool) -> String {
-        if yes { self.to_ascii_lowercase() } else { self.to_string() }
     }
 }
 
