@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use mfa_providers::emulator::{RunningEmulator, ServerOptions};
 use mfa_providers::plugin::serve::MAGIC_COOKIE_VALUE;
-use mfa_providers::vendors::{akana, onlyoffice, rhombus, zitadel};
+use mfa_sandbox::{RunningEmulator, ServerOptions};
+use mfa_sandbox::{akana, onlyoffice, rhombus, zitadel};
 
 #[allow(dead_code)]
 #[path = "../tests/e2e/harness.rs"]
@@ -109,7 +109,7 @@ struct Emulators {
 }
 
 impl Emulators {
-    fn requests(&self) -> Vec<mfa_providers::emulator::LoggedRequest> {
+    fn requests(&self) -> Vec<mfa_sandbox::LoggedRequest> {
         self.all.iter().flat_map(|(_, e)| e.control.requests()).collect()
     }
     fn clear(&self) {
@@ -126,14 +126,14 @@ fn workload(n: usize) -> (String, Emulators) {
     let (rh, oo) = (n.min(1), usize::from(n >= 2));
     let rest = n - rh - oo;
     let (zi, ak) = (rest / 2, rest - rest / 2);
-    let z = Arc::new(zitadel::emulator::ZitadelEmulator::new());
-    let a = Arc::new(akana::emulator::AkanaEmulator::new());
+    let z = Arc::new(zitadel::ZitadelEmulator::new());
+    let a = Arc::new(akana::AkanaEmulator::new());
     let mut cfg = required_providers(&["rhombus", "zitadel", "onlyoffice", "akana"]);
     let em = Emulators {
         all: vec![
-            ("rhombus", harness::start_with(Arc::new(rhombus::emulator::RhombusEmulator::new()), opts())),
+            ("rhombus", harness::start_with(Arc::new(rhombus::RhombusEmulator::new()), opts())),
             ("zitadel", harness::start_with(z.clone(), opts())),
-            ("onlyoffice", harness::start_with(Arc::new(onlyoffice::emulator::OnlyofficeEmulator::new()), opts())),
+            ("onlyoffice", harness::start_with(Arc::new(onlyoffice::OnlyofficeEmulator::new()), opts())),
             ("akana", harness::start_with(a.clone(), opts())),
         ],
     };
@@ -144,15 +144,15 @@ fn workload(n: usize) -> (String, Emulators) {
          provider \"onlyoffice\" {{\n  portal_url = \"{}\"\n  api_key = \"{}\"\n}}\n\
          provider \"akana\" {{\n  base_url = \"{}\"\n  fed_member_id = \"{}\"\n  email = \"{}\"\n  password = \"{}\"\n}}\n",
         url("rhombus"),
-        rhombus::emulator::DEMO_API_KEY,
+        rhombus::DEMO_API_KEY,
         url("zitadel"),
-        zitadel::emulator::ADMIN_PAT,
+        zitadel::ADMIN_PAT,
         url("onlyoffice"),
-        onlyoffice::emulator::API_KEY,
+        onlyoffice::API_KEY,
         url("akana"),
-        akana::emulator::TENANT,
-        akana::emulator::ADMIN_EMAIL,
-        akana::emulator::ADMIN_PASSWORD
+        akana::TENANT,
+        akana::ADMIN_EMAIL,
+        akana::ADMIN_PASSWORD
     ));
     if rh == 1 {
         cfg.push_str(
@@ -204,7 +204,7 @@ struct Row {
     peak_rss_kb: u64,
 }
 
-fn span(reqs: &[mfa_providers::emulator::LoggedRequest]) -> Duration {
+fn span(reqs: &[mfa_sandbox::LoggedRequest]) -> Duration {
     let start = reqs.iter().map(|r| r.start_us).min().unwrap_or(0);
     let end = reqs.iter().map(|r| r.end_us).max().unwrap_or(0);
     Duration::from_micros(end.saturating_sub(start))

@@ -604,11 +604,12 @@ mod tests {
     /// A tiny API for exercising the client: `GET /ok` and `POST /write` answer `{"ok":true}`.
     struct Echo;
 
-    impl crate::emulator::EmulatorApp for Echo {
+    impl mfa_sandbox::EmulatorApp for Echo {
         fn vendor(&self) -> &'static str {
             "Echo"
         }
-        fn router(self: std::sync::Arc<Self>) -> axum::Router {
+        fn router(self: std::sync::Arc<Self>) -> mfa_sandbox::axum::Router {
+            use mfa_sandbox::axum;
             let ok = || async { axum::Json(serde_json::json!({"ok": true})) };
             axum::Router::new().route("/ok", axum::routing::get(ok)).route("/write", axum::routing::post(ok))
         }
@@ -623,9 +624,9 @@ mod tests {
         }
     }
 
-    async fn echo(tls: bool) -> crate::emulator::RunningEmulator {
-        let opts = crate::emulator::ServerOptions { tls, ..Default::default() };
-        crate::emulator::start(std::sync::Arc::new(Echo), opts).await.unwrap()
+    async fn echo(tls: bool) -> mfa_sandbox::RunningEmulator {
+        let opts = mfa_sandbox::ServerOptions { tls, ..Default::default() };
+        mfa_sandbox::start(std::sync::Arc::new(Echo), opts).await.unwrap()
     }
 
     fn client(settings: HttpSettings) -> HttpClient {
@@ -634,14 +635,14 @@ mod tests {
         c
     }
 
-    fn url(e: &crate::emulator::RunningEmulator, path: &str) -> Url {
+    fn url(e: &mfa_sandbox::RunningEmulator, path: &str) -> Url {
         Url::parse(&e.url()).unwrap().join(path).unwrap()
     }
 
     #[tokio::test]
     async fn honours_retry_after_and_gives_up_on_long_waits() {
         let e = echo(false).await;
-        e.control.push_fault(crate::emulator::Fault::status(429).times(1).retry_after("1"));
+        e.control.push_fault(mfa_sandbox::Fault::status(429).times(1).retry_after("1"));
         let c = client(HttpSettings::default());
         let started = Instant::now();
         let r = c.send(&Call::get(url(&e, "/ok")), &CancellationToken::new()).await.unwrap();
@@ -650,7 +651,7 @@ mod tests {
         assert!(e.control.requests()[0].user_agent.starts_with("terraform-provider-echo/"));
 
         // A Retry-After beyond the cap (a daily quota) is returned at once for a clear error.
-        e.control.push_fault(crate::emulator::Fault::status(429).times(1).retry_after("86400"));
+        e.control.push_fault(mfa_sandbox::Fault::status(429).times(1).retry_after("86400"));
         let started = Instant::now();
         let r = c.send(&Call::get(url(&e, "/ok")), &CancellationToken::new()).await.unwrap();
         assert_eq!(r.status, 429);
@@ -662,19 +663,19 @@ mod tests {
         let e = echo(false).await;
         let c = client(HttpSettings::default());
         let write = || Call::new(Method::POST, url(&e, "/write"));
-        e.control.push_fault(crate::emulator::Fault::status(503).times(1));
+        e.control.push_fault(mfa_sandbox::Fault::status(503).times(1));
         assert_eq!(c.send(&write(), &CancellationToken::new()).await.unwrap().status, 503);
         assert_eq!(e.control.count("POST", "/write"), 1, "a non-idempotent 503 must not be resent");
         // A 429 was rejected before processing: safe to retry even for a write.
-        e.control.push_fault(crate::emulator::Fault::status(429).times(1));
+        e.control.push_fault(mfa_sandbox::Fault::status(429).times(1));
         assert_eq!(c.send(&write(), &CancellationToken::new()).await.unwrap().status, 200);
         // A dropped connection after sending: the write may have landed, so no retry...
-        e.control.push_fault(crate::emulator::Fault::new(crate::emulator::FaultKind::Drop).times(1));
+        e.control.push_fault(mfa_sandbox::Fault::new(mfa_sandbox::FaultKind::Drop).times(1));
         let err = c.send(&write(), &CancellationToken::new()).await.unwrap_err();
         assert!(err.may_have_landed(), "{err}");
         assert_eq!(err.summary(), "Connection to the Echo API broke");
         // ...while an idempotent read is retried through the same fault.
-        e.control.push_fault(crate::emulator::Fault::new(crate::emulator::FaultKind::Drop).times(2));
+        e.control.push_fault(mfa_sandbox::Fault::new(mfa_sandbox::FaultKind::Drop).times(2));
         assert_eq!(c.send(&Call::get(url(&e, "/ok")), &CancellationToken::new()).await.unwrap().status, 200);
     }
 
@@ -694,7 +695,7 @@ mod tests {
     #[tokio::test]
     async fn timeouts_and_cancellation() {
         let e = echo(false).await;
-        e.control.push_fault(crate::emulator::Fault::parse("delay=3000").unwrap());
+        e.control.push_fault(mfa_sandbox::Fault::parse("delay=3000").unwrap());
         let c = client(HttpSettings { timeout: Duration::from_secs(1), max_retries: 0, ..Default::default() });
         let err = c.send(&Call::get(url(&e, "/ok")), &CancellationToken::new()).await.unwrap_err();
         assert!(matches!(err, HttpError::Transport { timed_out: true, .. }), "{err}");

@@ -2,14 +2,12 @@
 //! from one binary over Terraform plugin protocol 5.
 //!
 //! Layout: [`plugin`] is the protocol layer and knows nothing of vendors; [`http`] is the shared
-//! HTTP client; [`emulator`] the shared emulator server; [`vendors`] holds one folder per vendor
-//! and the registry that lists them.
+//! HTTP client; [`vendors`] holds one folder per vendor and the registry that lists them. The
+//! vendor emulators are a crate of their own (`sandbox/`), so this library ships none of them.
 
 pub mod docs;
-pub mod emulator;
 pub mod http;
 pub mod plugin;
-pub mod sandbox;
 pub mod vendors;
 
 pub mod proto {

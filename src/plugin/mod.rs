@@ -3,7 +3,7 @@
 //! - [`value`], [`codec`]: cty types and values, msgpack/JSON DynamicValue codec.
 //! - [`schema`], [`diag`], [`typed`]: schemas with validators, diagnostics, typed state via serde.
 //! - [`resource`], [`provider`]: the traits vendors implement and the planning rules.
-//! - [`service`], [`go_plugin`], [`serve`], [`tls`], [`logging`]: gRPC and the go-plugin process contract.
+//! - [`service`], [`go_plugin`], [`serve`], [`transport`], [`tls`], [`logging`]: gRPC and the go-plugin process contract.
 
 pub mod codec;
 pub mod diag;
@@ -15,5 +15,6 @@ pub mod schema;
 pub mod serve;
 pub mod service;
 pub mod tls;
+pub mod transport;
 pub mod typed;
 pub mod value;

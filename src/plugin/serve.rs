@@ -1,10 +1,12 @@
 //! Process lifecycle as go-plugin defines it (protocol notes §1.3): check the magic cookie,
-//! negotiate protocol 5, bind a unix socket, set up AutoMTLS, print exactly one handshake line,
-//! serve until `GRPCController.Shutdown`, ignore SIGINT (Terraform sends Stop instead), and clean
-//! up the socket. `--debug` serves in reattach mode for a developer's Terraform instead.
+//! negotiate protocol 5, bind the listener (see [`super::transport`]), set up AutoMTLS, print
+//! exactly one handshake line, serve until `GRPCController.Shutdown`, ignore SIGINT (Terraform
+//! sends Stop instead), and clean up the socket. `--debug` serves in reattach mode for a
+//! developer's Terraform instead.
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -13,8 +15,11 @@ use std::time::Duration;
 use base64::Engine;
 use thiserror::Error;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{UnixListener, UnixStream};
 use tokio_util::sync::CancellationToken;
+use tonic::body::Body;
+use tonic::codegen::Service;
+use tonic::codegen::http::{Request, Response};
+use tonic::server::NamedService;
 
 use crate::proto::plugin::grpc_controller_server::GrpcControllerServer;
 use crate::proto::plugin::grpc_stdio_server::GrpcStdioServer;
@@ -24,6 +29,7 @@ use super::go_plugin::{Controller, Stdio};
 use super::provider::DynProvider;
 use super::service::ProviderService;
 use super::tls;
+use super::transport::{Listener, Stream};
 
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
@@ -74,20 +80,20 @@ pub fn check_launch_env(cookie: Option<&str>, versions: Option<&str>) -> Result<
 }
 
 /// `CORE|APP|NETWORK|ADDR|PROTOCOL|CERT`, the certificate as unpadded standard base64 of its DER.
-pub fn handshake_line(socket: &Path, cert_der: Option<&[u8]>) -> String {
+pub fn handshake_line(network: &str, address: &str, cert_der: Option<&[u8]>) -> String {
     let cert = cert_der.map(|d| base64::engine::general_purpose::STANDARD_NO_PAD.encode(d)).unwrap_or_default();
-    format!("1|{PROTOCOL_VERSION}|unix|{}|grpc|{cert}", socket.display())
+    format!("1|{PROTOCOL_VERSION}|{network}|{address}|grpc|{cert}")
 }
 
 /// The value a developer exports so Terraform attaches to a provider started with `--debug`.
-pub fn reattach_value(source_address: &str, socket: &Path) -> String {
+pub fn reattach_value(source_address: &str, network: &str, address: &str) -> String {
     serde_json::json!({
         source_address: {
             "Protocol": "grpc",
             "ProtocolVersion": PROTOCOL_VERSION,
             "Pid": std::process::id(),
             "Test": true,
-            "Addr": {"Network": "unix", "String": socket.display().to_string()},
+            "Addr": {"Network": network, "String": address},
         }
     })
     .to_string()
@@ -109,8 +115,9 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         }
     };
 
-    let (listener, socket) = bind_socket().map_err(ServeError::Listen)?;
-    let _cleanup = RemoveOnDrop(socket.clone());
+    // Dropping the listener (when serving ends) removes a unix socket file.
+    let listener = Arc::new(Listener::bind().map_err(ServeError::Listen)?);
+    let (network, address) = (listener.network(), listener.address());
     let shutdown = CancellationToken::new();
 
     let provider_name = opts.provider.type_name();
@@ -118,7 +125,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         println!(
             "Provider {provider_name} started in debug mode. To attach Terraform, run this in the shell that runs Terraform:\n\n\
              \texport TF_REATTACH_PROVIDERS='{}'\n\nPress Ctrl-C to stop.",
-            reattach_value(&opts.source_address, &socket)
+            reattach_value(&opts.source_address, network, &address)
         );
         let s = shutdown.clone();
         tokio::spawn(async move {
@@ -126,90 +133,124 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
             s.cancel();
         });
     } else {
-        ignore_sigint();
+        ignore_interrupts();
     }
 
-    let incoming = accept_loop(listener, tls.as_ref().map(|t| t.config.clone()), shutdown.clone());
+    let incoming = accept_loop(listener.clone(), tls.as_ref().map(|t| t.config.clone()), shutdown.clone());
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_service_status("plugin", tonic_health::ServingStatus::Serving).await;
-
-    let router = tonic::transport::Server::builder()
-        .add_service(
-            ProviderServer::new(ProviderService::new(opts.provider))
-                .max_decoding_message_size(MAX_MESSAGE)
-                .max_encoding_message_size(MAX_MESSAGE),
-        )
-        .add_service(GrpcControllerServer::new(Controller { shutdown: shutdown.clone() }))
-        .add_service(GrpcStdioServer::new(Stdio { shutdown: shutdown.clone() }))
-        .add_service(health_service);
+    let routes = Routes {
+        provider: ProviderServer::new(ProviderService::new(opts.provider))
+            .max_decoding_message_size(MAX_MESSAGE)
+            .max_encoding_message_size(MAX_MESSAGE),
+        controller: GrpcControllerServer::new(Controller { shutdown: shutdown.clone() }),
+        stdio: GrpcStdioServer::new(Stdio { shutdown: shutdown.clone() }),
+        health: health_service,
+    };
 
     if !opts.debug {
         // The listener is bound and accepting into the kernel backlog: now, and only now, tell
         // Terraform where to connect. This must be the first and only line on stdout.
-        let line = handshake_line(&socket, tls.as_ref().map(|t| t.server_cert_der.as_slice()));
+        let line = handshake_line(network, &address, tls.as_ref().map(|t| t.server_cert_der.as_slice()));
         let mut out = io::stdout().lock();
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
     }
-    log::debug!("{provider_name} provider serving on {}", socket.display());
+    log::debug!("{provider_name} provider serving on {network} {address}");
 
     let wait = shutdown.clone();
-    let serving = router.serve_with_incoming_shutdown(incoming, async move { wait.cancelled().await });
+    let serving = tonic::transport::Server::builder()
+        .serve_with_incoming_shutdown(routes, incoming, async move { wait.cancelled().await });
     tokio::select! {
         r = serving => r?,
         // Terraform closes its connection right after Shutdown; never linger past a second.
         _ = async { shutdown.cancelled().await; tokio::time::sleep(Duration::from_secs(1)).await } => {}
     }
+    drop(listener);
     log::debug!("{provider_name} provider stopped");
     Ok(())
 }
 
-/// A socket named like go-plugin's (`plugin<random>` in the temp dir, or
-/// `PLUGIN_UNIX_SOCKET_DIR` when a client asks for one).
-fn bind_socket() -> io::Result<(UnixListener, PathBuf)> {
-    let dir = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
-    for _ in 0..8 {
-        let path = dir.join(format!("plugin{}", rand::random::<u32>()));
-        match UnixListener::bind(&path) {
-            Ok(l) => return Ok((l, path)),
-            Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(io::Error::new(io::ErrorKind::AddrInUse, "no free socket name"))
+/// The four gRPC services, dispatched by the service name in the request path. tonic's own router
+/// would do the same but brings in a web framework; this is all the routing a plugin needs.
+#[derive(Clone)]
+struct Routes<H> {
+    provider: ProviderServer<ProviderService>,
+    controller: GrpcControllerServer<Controller>,
+    stdio: GrpcStdioServer<Stdio>,
+    health: H,
 }
 
-struct RemoveOnDrop(PathBuf);
+type RouteFuture = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
 
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+/// Calls a cloned service (generated servers are always ready), boxing its future.
+fn route<S>(svc: &S, req: Request<Body>) -> RouteFuture
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    let mut svc = svc.clone();
+    Box::pin(async move { svc.call(req).await })
+}
+
+impl<H> Service<Request<Body>> for Routes<H>
+where
+    H: Service<Request<Body>, Response = Response<Body>, Error = Infallible> + NamedService + Clone + Send + 'static,
+    H::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = RouteFuture;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<Body>) -> RouteFuture {
+        let service = req.uri().path().trim_start_matches('/').split('/').next().unwrap_or_default().to_string();
+        match service.as_str() {
+            ProviderServer::<ProviderService>::NAME => route(&self.provider, req),
+            GrpcControllerServer::<Controller>::NAME => route(&self.controller, req),
+            GrpcStdioServer::<Stdio>::NAME => route(&self.stdio, req),
+            name if name == H::NAME => route(&self.health, req),
+            // Optional services Terraform probes (e.g. the broker) expect Unimplemented.
+            _ => Box::pin(async { Ok(tonic::Status::unimplemented("no such service").into_http()) }),
+        }
     }
 }
 
-/// go-plugin starts plugins in Terraform's process group, so Ctrl-C reaches us too. Terraform
-/// handles it by calling Stop; dying here would abort an apply halfway.
-fn ignore_sigint() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::interrupt()) {
-        Ok(mut s) => {
-            tokio::spawn(async move {
-                while s.recv().await.is_some() {
-                    log::info!(
-                        "received an interrupt signal, ignoring it: Terraform stops providers through the Stop call"
-                    );
-                }
-            });
-        }
-        Err(e) => log::warn!("cannot install the SIGINT handler: {e}"),
+/// go-plugin starts plugins in Terraform's process group (console on Windows), so Ctrl-C reaches
+/// us too. Terraform handles it by calling Stop; dying here would abort an apply halfway.
+fn ignore_interrupts() {
+    #[cfg(unix)]
+    let signals = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).map(|mut s| {
+        tokio::spawn(async move {
+            while s.recv().await.is_some() {
+                log::info!(
+                    "received an interrupt signal, ignoring it: Terraform stops providers through the Stop call"
+                );
+            }
+        })
+    });
+    // A registered Ctrl-C handler keeps Windows from ending the process.
+    #[cfg(windows)]
+    let signals = tokio::signal::windows::ctrl_c().map(|mut s| {
+        tokio::spawn(async move {
+            while s.recv().await.is_some() {
+                log::info!("received Ctrl-C, ignoring it: Terraform stops providers through the Stop call");
+            }
+        })
+    });
+    if let Err(e) = signals {
+        log::warn!("cannot install the interrupt handler: {e}");
     }
 }
 
 /// Accepts connections, completing the TLS handshake (with client-certificate check) off the
 /// accept path so a bad client cannot block others.
 fn accept_loop(
-    listener: UnixListener,
+    listener: Arc<Listener>,
     tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: CancellationToken,
 ) -> tokio_stream::wrappers::ReceiverStream<io::Result<Conn>> {
@@ -220,7 +261,7 @@ fn accept_loop(
             let stream = tokio::select! {
                 _ = shutdown.cancelled() => break,
                 r = listener.accept() => match r {
-                    Ok((s, _)) => s,
+                    Ok(s) => s,
                     Err(e) => {
                         log::warn!("accept failed: {e}");
                         continue;
@@ -256,8 +297,8 @@ fn accept_loop(
 
 /// A connection to Terraform, with or without TLS.
 pub enum Conn {
-    Plain(UnixStream),
-    Tls(Box<tokio_rustls::server::TlsStream<UnixStream>>),
+    Plain(Stream),
+    Tls(Box<tokio_rustls::server::TlsStream<Stream>>),
 }
 
 impl tonic::transport::server::Connected for Conn {
@@ -311,17 +352,17 @@ mod tests {
 
     #[test]
     fn handshake_line_has_six_fields_and_unpadded_cert() {
-        let line = handshake_line(Path::new("/tmp/plugin1"), Some(&[1, 2, 3, 4]));
+        let line = handshake_line("unix", "/tmp/plugin1", Some(&[1, 2, 3, 4]));
         assert_eq!(line, "1|5|unix|/tmp/plugin1|grpc|AQIDBA");
         assert_eq!(line.split('|').count(), 6);
-        assert_eq!(handshake_line(Path::new("/tmp/p"), None), "1|5|unix|/tmp/p|grpc|");
+        assert_eq!(handshake_line("unix", "/tmp/p", None), "1|5|unix|/tmp/p|grpc|");
+        assert_eq!(handshake_line("tcp", "127.0.0.1:10001", None), "1|5|tcp|127.0.0.1:10001|grpc|");
     }
 
     #[test]
     fn reattach_value_is_what_terraform_parses() {
         let v: serde_json::Value =
-            serde_json::from_str(&reattach_value("registry.terraform.io/mfa-iac/rhombus", Path::new("/tmp/x")))
-                .unwrap();
+            serde_json::from_str(&reattach_value("registry.terraform.io/mfa-iac/rhombus", "unix", "/tmp/x")).unwrap();
         let p = &v["registry.terraform.io/mfa-iac/rhombus"];
         assert_eq!(p["ProtocolVersion"], 5);
         assert_eq!(p["Addr"]["Network"], "unix");

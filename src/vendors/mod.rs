@@ -1,9 +1,9 @@
 //! The vendor registry: the single list of provider types this binary serves. Each vendor is one
-//! folder (client, resource, emulator); adding a vendor means adding its folder and one line here.
+//! folder (client, resources, provider); adding a vendor means adding its folder and one line here
+//! (and its emulator's folder and line in the sandbox crate).
 
 use std::sync::Arc;
 
-use crate::emulator::EmulatorApp;
 use crate::plugin::provider::{DynProvider, ProviderHost};
 
 pub mod akana;
@@ -12,31 +12,18 @@ pub mod rhombus;
 pub mod singleton;
 pub mod zitadel;
 
-/// One provider type: how to build its provider and its emulator.
+/// One provider type: its name and how to build its provider.
 pub struct Vendor {
     /// The provider type users write in HCL; also the `terraform-provider-<type>` binary name.
     pub type_name: &'static str,
     pub provider: fn() -> Arc<dyn DynProvider>,
-    /// A fresh emulator seeded with the demo account (tests, sandbox, quickstart).
-    pub emulator: fn() -> Arc<dyn EmulatorApp>,
-}
-
-/// One registry line: provider type, provider value, emulator type (built with `new()`).
-macro_rules! vendor {
-    ($type_name:literal, $provider:expr, $emulator:ty) => {
-        Vendor {
-            type_name: $type_name,
-            provider: || ProviderHost::boxed($provider),
-            emulator: || Arc::new(<$emulator>::new()),
-        }
-    };
 }
 
 pub static VENDORS: &[Vendor] = &[
-    vendor!("rhombus", rhombus::RhombusProvider, rhombus::emulator::RhombusEmulator),
-    vendor!("zitadel", zitadel::ZitadelProvider, zitadel::emulator::ZitadelEmulator),
-    vendor!("onlyoffice", onlyoffice::OnlyofficeProvider, onlyoffice::emulator::OnlyofficeEmulator),
-    vendor!("akana", akana::AkanaProvider, akana::emulator::AkanaEmulator),
+    Vendor { type_name: "rhombus", provider: || ProviderHost::boxed(rhombus::RhombusProvider) },
+    Vendor { type_name: "zitadel", provider: || ProviderHost::boxed(zitadel::ZitadelProvider) },
+    Vendor { type_name: "onlyoffice", provider: || ProviderHost::boxed(onlyoffice::OnlyofficeProvider) },
+    Vendor { type_name: "akana", provider: || ProviderHost::boxed(akana::AkanaProvider) },
 ];
 
 pub fn find(type_name: &str) -> Option<&'static Vendor> {

@@ -3,10 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mfa_providers::emulator::RunningEmulator;
-use mfa_providers::vendors::akana::emulator::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, AkanaEmulator, PENDING_EMAIL, ROOT_BUSINESS, TENANT,
-};
+use mfa_sandbox::RunningEmulator;
+use mfa_sandbox::akana::{ADMIN_EMAIL, ADMIN_PASSWORD, AkanaEmulator, PENDING_EMAIL, ROOT_BUSINESS, TENANT};
 
 use crate::harness::{self, Ws, required_providers};
 

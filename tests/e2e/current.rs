@@ -5,8 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use mfa_providers::sandbox::{Options, Sandbox};
-use mfa_providers::vendors::rhombus::emulator::{DEMO_API_KEY, RhombusEmulator};
+use mfa_sandbox::rhombus::{DEMO_API_KEY, RhombusEmulator};
+use mfa_sandbox::sandbox::{Options, Sandbox};
 
 use crate::harness::{self, Ws, required_providers};
 
@@ -24,6 +24,34 @@ fn quickstart_under_current_terraform() {
     ws.apply().ok().mentions(&["5 added"]);
     ws.assert_no_changes();
     ws.destroy().ok().mentions(&["5 destroyed"]);
+}
+
+/// The TCP transport (Windows' default) under real Terraform, forced on this OS with
+/// MFA_PLUGIN_NETWORK=tcp: Terraform reads `tcp` from the handshake line, connects over loopback
+/// with AutoMTLS, and the whole lifecycle works as over the unix socket.
+#[test]
+fn tcp_transport_under_real_terraform() {
+    let emu = harness::start(Arc::new(RhombusEmulator::new()));
+    let config = format!(
+        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{DEMO_API_KEY}\"\n}}\nresource \"rhombus_mfa_settings\" \"org\" {{\n  mfa_enabled = true\n  trusted_device_skip_days = 9\n}}\n",
+        required_providers(&["rhombus"]),
+        emu.url()
+    );
+    let ws = Ws::with(harness::terraform(), &config, &[("MFA_PLUGIN_NETWORK", "tcp"), ("TF_LOG", "DEBUG")]);
+    let out = ws.apply();
+    out.ok().mentions(&["1 added"]);
+    let log = out.all();
+    let ports: Vec<u16> = log
+        .split("provider serving on tcp 127.0.0.1:")
+        .skip(1)
+        .filter_map(|rest| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+        .collect();
+    assert!(!ports.is_empty(), "no provider process served over TCP:\n{log}");
+    assert!(!log.contains("provider serving on unix"), "a provider process still used the unix socket:\n{log}");
+    // Terraform passes go-plugin's default range, PLUGIN_MIN_PORT=10000 to PLUGIN_MAX_PORT=25000.
+    assert!(ports.iter().all(|p| (10000..=25000).contains(p)), "{ports:?}");
+    ws.assert_no_changes();
+    ws.destroy().ok();
 }
 
 #[test]

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use mfa_providers::emulator::{Fault, FaultKind, RunningEmulator};
-use mfa_providers::vendors::{akana, onlyoffice, rhombus, zitadel};
+use mfa_sandbox::{Fault, FaultKind, RunningEmulator};
+use mfa_sandbox::{akana, onlyoffice, rhombus, zitadel};
 
 use crate::harness::{self, Ws, required_providers};
 
@@ -25,12 +25,12 @@ fn targets() -> Vec<Target> {
     vec![
         Target {
             vendor: "Rhombus",
-            start: || harness::start(Arc::new(rhombus::emulator::RhombusEmulator::new())),
+            start: || harness::start(Arc::new(rhombus::RhombusEmulator::new())),
             config: |url, extra| {
                 format!(
                     "{}provider \"rhombus\" {{\n  endpoint = \"{url}\"\n  api_key = \"{}\"\n{extra}\n}}\nresource \"rhombus_mfa_settings\" \"x\" {{\n  mfa_enabled = true\n  trusted_device_skip_days = 7\n}}\n",
                     required_providers(&["rhombus"]),
-                    rhombus::emulator::DEMO_API_KEY
+                    rhombus::DEMO_API_KEY
                 )
             },
             fault_path: None,
@@ -38,12 +38,12 @@ fn targets() -> Vec<Target> {
         },
         Target {
             vendor: "ZITADEL",
-            start: || harness::start(Arc::new(zitadel::emulator::ZitadelEmulator::new())),
+            start: || harness::start(Arc::new(zitadel::ZitadelEmulator::new())),
             config: |url, extra| {
                 format!(
                     "{}provider \"zitadel\" {{\n  url = \"{url}\"\n  access_token = \"{}\"\n{extra}\n}}\nresource \"zitadel_login_second_factor\" \"x\" {{\n  type = \"SECOND_FACTOR_TYPE_OTP_EMAIL\"\n}}\n",
                     required_providers(&["zitadel"]),
-                    zitadel::emulator::ADMIN_PAT
+                    zitadel::ADMIN_PAT
                 )
             },
             fault_path: None,
@@ -51,12 +51,12 @@ fn targets() -> Vec<Target> {
         },
         Target {
             vendor: "DocSpace",
-            start: || harness::start(Arc::new(onlyoffice::emulator::OnlyofficeEmulator::new())),
+            start: || harness::start(Arc::new(onlyoffice::OnlyofficeEmulator::new())),
             config: |url, extra| {
                 format!(
                     "{}provider \"onlyoffice\" {{\n  portal_url = \"{url}\"\n  api_key = \"{}\"\n{extra}\n}}\nresource \"onlyoffice_tfa_settings\" \"x\" {{\n  type = \"app\"\n}}\n",
                     required_providers(&["onlyoffice"]),
-                    onlyoffice::emulator::API_KEY
+                    onlyoffice::API_KEY
                 )
             },
             fault_path: None,
@@ -64,15 +64,15 @@ fn targets() -> Vec<Target> {
         },
         Target {
             vendor: "Akana",
-            start: || harness::start(Arc::new(akana::emulator::AkanaEmulator::new())),
+            start: || harness::start(Arc::new(akana::AkanaEmulator::new())),
             config: |url, extra| {
                 format!(
                     "{}provider \"akana\" {{\n  base_url = \"{url}\"\n  fed_member_id = \"{}\"\n  email = \"{}\"\n  password = \"{}\"\n{extra}\n}}\nresource \"akana_twofa_settings\" \"x\" {{\n  business_id = \"{}\"\n  enabled = true\n}}\n",
                     required_providers(&["akana"]),
-                    akana::emulator::TENANT,
-                    akana::emulator::ADMIN_EMAIL,
-                    akana::emulator::ADMIN_PASSWORD,
-                    akana::emulator::ROOT_BUSINESS
+                    akana::TENANT,
+                    akana::ADMIN_EMAIL,
+                    akana::ADMIN_PASSWORD,
+                    akana::ROOT_BUSINESS
                 )
             },
             fault_path: Some("twofasettings"),
@@ -183,7 +183,7 @@ fn akana_faults() {
 /// only then by a second add.
 #[test]
 fn uncertain_zitadel_add_is_read_back_before_retrying() {
-    let app = Arc::new(zitadel::emulator::ZitadelEmulator::new());
+    let app = Arc::new(zitadel::ZitadelEmulator::new());
     let emu = harness::start(app.clone());
     let t = &targets()[1];
     let ws = Ws::new(&(t.config)(&emu.url(), ""));
@@ -208,7 +208,5 @@ fn uncertain_zitadel_add_is_read_back_before_retrying() {
         "POST /admin/v1/policies/login/second_factors/_search",
         "must read back before re-adding: {calls:?}"
     );
-    assert!(
-        app.instance_factors(zitadel::client::FactorKind::Second).contains(&"SECOND_FACTOR_TYPE_OTP_EMAIL".to_string())
-    );
+    assert!(app.instance_factors(zitadel::FactorList::Second).contains(&"SECOND_FACTOR_TYPE_OTP_EMAIL".to_string()));
 }

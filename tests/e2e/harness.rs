@@ -7,8 +7,8 @@ use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
 use mfa_providers::SOURCE_NAMESPACE;
-use mfa_providers::emulator::{self, EmulatorApp, RunningEmulator, ServerOptions};
 use mfa_providers::vendors::VENDORS;
+use mfa_sandbox::{self as emulator, EmulatorApp, RunningEmulator, ServerOptions};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

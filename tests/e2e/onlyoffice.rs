@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use mfa_providers::emulator::RunningEmulator;
-use mfa_providers::vendors::onlyoffice::emulator::{
+use mfa_sandbox::RunningEmulator;
+use mfa_sandbox::onlyoffice::{
     ADMIN_EMAIL, ADMIN_PASSWORD, API_KEY, OnlyofficeEmulator, READ_ONLY_API_KEY, STAFF_GROUP_ID, STAFF_USER_ID,
 };
 

@@ -10,17 +10,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use mfa_providers::emulator::Fault;
 use mfa_providers::plugin::codec;
 use mfa_providers::plugin::serve::MAGIC_COOKIE_VALUE;
 use mfa_providers::plugin::value::{Number, Value};
 use mfa_providers::proto::plugin::grpc_controller_client::GrpcControllerClient;
 use mfa_providers::proto::tfplugin5 as pb;
 use mfa_providers::proto::tfplugin5::provider_client::ProviderClient;
-use mfa_providers::vendors::{
-    self,
-    rhombus::emulator::{DEMO_API_KEY, RhombusEmulator},
-};
+use mfa_providers::vendors;
+use mfa_sandbox::Fault;
+use mfa_sandbox::rhombus::{DEMO_API_KEY, RhombusEmulator};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use tonic::transport::Channel;
 
@@ -45,6 +43,8 @@ fn identity() -> Identity {
 /// A plugin process started the way Terraform starts it.
 struct Plugin {
     child: Child,
+    /// `unix` or `tcp`, and the socket path or `127.0.0.1:PORT`, from the handshake line.
+    network: String,
     socket: PathBuf,
     server_cert: Option<Vec<u8>>,
     line: String,
@@ -90,13 +90,14 @@ fn launch(client_cert_pem: Option<&str>, extra_env: &[(&str, &str)]) -> Plugin {
     let line = line.trim_end().to_string();
     let fields: Vec<&str> = line.split('|').collect();
     assert_eq!(fields.len(), 6, "handshake line {line:?}");
-    assert_eq!(&fields[..3], ["1", "5", "unix"], "{line}");
+    assert_eq!(&fields[..2], ["1", "5"], "{line}");
+    assert!(["unix", "tcp"].contains(&fields[2]), "{line}");
     assert_eq!(fields[4], "grpc");
     let server_cert = (!fields[5].is_empty()).then(|| {
         assert!(!fields[5].contains('='), "certificate must be unpadded base64");
         base64::engine::general_purpose::STANDARD_NO_PAD.decode(fields[5]).expect("raw std base64")
     });
-    Plugin { child, socket: PathBuf::from(fields[3]), server_cert, line }
+    Plugin { child, network: fields[2].to_string(), socket: PathBuf::from(fields[3]), server_cert, line }
 }
 
 /// Trusts exactly the certificate from the handshake line, as go-plugin's client does.
@@ -153,6 +154,7 @@ impl rustls::client::danger::ServerCertVerifier for PinServer {
 /// Connects like Terraform: over the unix socket, with TLS when the plugin announced a cert.
 async fn connect(p: &Plugin, client: Option<&Identity>) -> Result<Channel, String> {
     let socket = p.socket.clone();
+    let tcp = p.network == "tcp";
     let tls = p.server_cert.clone().map(|server| {
         let b = rustls::ClientConfig::builder_with_provider(mfa_providers::plugin::tls::provider())
             .with_safe_default_protocol_versions()
@@ -175,7 +177,11 @@ async fn connect(p: &Plugin, client: Option<&Identity>) -> Result<Channel, Strin
         let socket = socket.clone();
         let tls = tls.clone();
         async move {
-            let s = tokio::net::UnixStream::connect(&socket).await?;
+            let s: Box<dyn Io> = if tcp {
+                Box::new(tokio::net::TcpStream::connect(socket.to_str().unwrap()).await?)
+            } else {
+                Box::new(tokio::net::UnixStream::connect(&socket).await?)
+            };
             match tls {
                 None => Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(Box::new(s) as Box<dyn Io>)),
                 Some(cfg) => {
@@ -236,6 +242,7 @@ fn automtls_accepts_only_terraforms_certificate_and_shuts_down_cleanly() {
     let terraform = identity();
     let mut p = launch(Some(&terraform.pem), &[]);
     assert!(p.server_cert.is_some(), "TLS expected: {}", p.line);
+    assert_eq!(p.network, "unix", "{}", p.line);
     assert!(p.socket.exists());
     let rt = harness::rt();
 
@@ -274,6 +281,42 @@ fn automtls_accepts_only_terraforms_certificate_and_shuts_down_cleanly() {
     assert!(!p.socket.exists(), "socket left behind");
 }
 
+/// Windows' transport, forced on this OS: TCP on loopback within go-plugin's port range, with
+/// AutoMTLS exactly as over the unix socket.
+#[test]
+fn tcp_transport_in_the_port_range_with_automtls() {
+    let terraform = identity();
+    let (lo, hi) = (34000u16, 34999u16);
+    let (lo_s, hi_s) = (lo.to_string(), hi.to_string());
+    let p = launch(
+        Some(&terraform.pem),
+        &[("MFA_PLUGIN_NETWORK", "tcp"), ("PLUGIN_MIN_PORT", &lo_s), ("PLUGIN_MAX_PORT", &hi_s)],
+    );
+    assert_eq!(p.network, "tcp", "{}", p.line);
+    let addr: std::net::SocketAddr = p.socket.to_str().unwrap().parse().unwrap();
+    assert!(addr.ip().is_loopback() && (lo..=hi).contains(&addr.port()), "{}", p.line);
+    let rt = harness::rt();
+    let s = rt.block_on(async { schema(connect(&p, Some(&terraform)).await.unwrap()).await }).unwrap();
+    assert!(s.resource_schemas.contains_key("rhombus_mfa_settings"));
+    let stranger = identity();
+    let refused = rt.block_on(async {
+        match connect(&p, Some(&stranger)).await {
+            Ok(ch) => schema(ch).await.is_err(),
+            Err(_) => true,
+        }
+    });
+    assert!(refused, "a foreign client certificate was served over TCP");
+    // A bad setting is a clear startup error, not a hang.
+    let out = Command::new(exe_named("rhombus"))
+        .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE_VALUE)
+        .env("MFA_PLUGIN_NETWORK", "carrier-pigeon")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MFA_PLUGIN_NETWORK"));
+}
+
 #[test]
 fn plaintext_when_terraform_disables_tls() {
     let p = launch(None, &[]);
@@ -308,6 +351,7 @@ fn debug_mode_prints_the_reattach_value() {
     assert_eq!(entry["Pid"], child.id());
     let p = Plugin {
         child,
+        network: entry["Addr"]["Network"].as_str().unwrap().to_string(),
         socket: PathBuf::from(entry["Addr"]["String"].as_str().unwrap()),
         server_cert: None,
         line: String::new(),

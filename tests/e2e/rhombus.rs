@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use mfa_providers::emulator::{Fault, RunningEmulator};
-use mfa_providers::vendors::rhombus::emulator::{DEMO_API_KEY, DEMO_ORG_UUID, RhombusEmulator};
+use mfa_sandbox::rhombus::{DEMO_API_KEY, DEMO_ORG_UUID, RhombusEmulator};
+use mfa_sandbox::{Fault, RunningEmulator};
 
 use crate::harness::{self, Ws, required_providers};
 
@@ -182,8 +182,7 @@ fn retries_503_then_succeeds() {
 fn error_envelope_on_200_and_warnings_reach_the_user() {
     let (app, emu) = emulator();
     app.set_mfa(DEMO_ORG_UUID, false, 0);
-    emu.control
-        .push_fault(Fault::new(mfa_providers::emulator::FaultKind::Envelope).times(1).on_path("updateMFASettings"));
+    emu.control.push_fault(Fault::new(mfa_sandbox::FaultKind::Envelope).times(1).on_path("updateMFASettings"));
     let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true"));
     ws.apply().fails_with(&["Rhombus reported an error", "settings are locked for maintenance"]);
     // Nothing was created: a retry creates it, and Rhombus's warning is shown.

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use mfa_providers::vendors::{akana, onlyoffice, rhombus, zitadel};
+use mfa_sandbox::{akana, onlyoffice, rhombus, zitadel};
 
 use crate::harness::{self, Run, Ws, required_providers};
 
@@ -34,8 +34,8 @@ fn assert_absent(output: &str, secrets: &[String]) {
 
 #[test]
 fn rhombus_key_never_printed() {
-    let emu = harness::start(Arc::new(rhombus::emulator::RhombusEmulator::new()));
-    let key = rhombus::emulator::DEMO_API_KEY;
+    let emu = harness::start(Arc::new(rhombus::RhombusEmulator::new()));
+    let key = rhombus::DEMO_API_KEY;
     let cfg = format!(
         "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{key}\"\n}}\nresource \"rhombus_mfa_settings\" \"x\" {{\n  mfa_enabled = true\n}}\n",
         required_providers(&["rhombus"]),
@@ -46,7 +46,7 @@ fn rhombus_key_never_printed() {
 
 #[test]
 fn zitadel_pat_jwt_key_and_tokens_never_printed() {
-    let app = Arc::new(zitadel::emulator::ZitadelEmulator::new());
+    let app = Arc::new(zitadel::ZitadelEmulator::new());
     let emu = harness::start(app.clone());
     let key_file = app.key_file_json();
     let res = "resource \"zitadel_login_second_factor\" \"x\" {\n  type = \"SECOND_FACTOR_TYPE_OTP_SMS\"\n}\n";
@@ -69,25 +69,25 @@ fn zitadel_pat_jwt_key_and_tokens_never_printed() {
         "{}provider \"zitadel\" {{\n  url = \"{}\"\n  access_token = \"{}\"\n}}\n{res}",
         required_providers(&["zitadel"]),
         emu.url(),
-        zitadel::emulator::ADMIN_PAT
+        zitadel::ADMIN_PAT
     );
-    assert_absent(&traced_lifecycle(&pat_cfg), &[zitadel::emulator::ADMIN_PAT.to_string()]);
+    assert_absent(&traced_lifecycle(&pat_cfg), &[zitadel::ADMIN_PAT.to_string()]);
 }
 
 #[test]
 fn docspace_key_password_and_sessions_never_printed() {
-    let app = Arc::new(onlyoffice::emulator::OnlyofficeEmulator::new());
+    let app = Arc::new(onlyoffice::OnlyofficeEmulator::new());
     let emu = harness::start(app.clone());
     let res = "resource \"onlyoffice_tfa_settings\" \"x\" {\n  type = \"app\"\n  trusted_ips = [\"127.0.0.1\"]\n}\n";
     let pw_cfg = format!(
         "{}provider \"onlyoffice\" {{\n  portal_url = \"{}\"\n  username = \"{}\"\n  password = \"{}\"\n}}\n{res}",
         required_providers(&["onlyoffice"]),
         emu.url(),
-        onlyoffice::emulator::ADMIN_EMAIL,
-        onlyoffice::emulator::ADMIN_PASSWORD
+        onlyoffice::ADMIN_EMAIL,
+        onlyoffice::ADMIN_PASSWORD
     );
     let out = traced_lifecycle(&pw_cfg);
-    let mut secrets = vec![onlyoffice::emulator::ADMIN_PASSWORD.to_string()];
+    let mut secrets = vec![onlyoffice::ADMIN_PASSWORD.to_string()];
     secrets.extend(app.issued_sessions());
     assert!(secrets.len() > 1);
     assert_absent(&out, &secrets);
@@ -96,26 +96,26 @@ fn docspace_key_password_and_sessions_never_printed() {
         "{}provider \"onlyoffice\" {{\n  portal_url = \"{}\"\n  api_key = \"{}\"\n}}\n{res}",
         required_providers(&["onlyoffice"]),
         emu.url(),
-        onlyoffice::emulator::API_KEY
+        onlyoffice::API_KEY
     );
-    assert_absent(&traced_lifecycle(&key_cfg), &[onlyoffice::emulator::API_KEY.to_string()]);
+    assert_absent(&traced_lifecycle(&key_cfg), &[onlyoffice::API_KEY.to_string()]);
 }
 
 #[test]
 fn akana_password_and_cookies_never_printed() {
-    let app = Arc::new(akana::emulator::AkanaEmulator::new());
+    let app = Arc::new(akana::AkanaEmulator::new());
     let emu = harness::start(app.clone());
     let cfg = format!(
         "{}provider \"akana\" {{\n  base_url = \"{}\"\n  fed_member_id = \"{}\"\n  email = \"{}\"\n  password = \"{}\"\n}}\nresource \"akana_twofa_settings\" \"x\" {{\n  business_id = \"{}\"\n  enabled = true\n}}\n",
         required_providers(&["akana"]),
         emu.url(),
-        akana::emulator::TENANT,
-        akana::emulator::ADMIN_EMAIL,
-        akana::emulator::ADMIN_PASSWORD,
-        akana::emulator::ROOT_BUSINESS
+        akana::TENANT,
+        akana::ADMIN_EMAIL,
+        akana::ADMIN_PASSWORD,
+        akana::ROOT_BUSINESS
     );
     let out = traced_lifecycle(&cfg);
-    let mut secrets = vec![akana::emulator::ADMIN_PASSWORD.to_string()];
+    let mut secrets = vec![akana::ADMIN_PASSWORD.to_string()];
     secrets.extend(app.issued_cookies());
     assert!(secrets.len() > 1);
     assert_absent(&out, &secrets);

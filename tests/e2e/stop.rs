@@ -8,8 +8,8 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mfa_providers::emulator::Fault;
-use mfa_providers::vendors::rhombus::emulator::{DEMO_API_KEY, DEMO_ORG_UUID, RhombusEmulator};
+use mfa_sandbox::Fault;
+use mfa_sandbox::rhombus::{DEMO_API_KEY, DEMO_ORG_UUID, RhombusEmulator};
 
 use crate::harness::{self, Ws, required_providers};
 

@@ -4,11 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mfa_providers::emulator::{Fault, RunningEmulator};
-use mfa_providers::vendors::zitadel::client::FactorKind::{Multi, Second};
-use mfa_providers::vendors::zitadel::emulator::{
-    ADMIN_PAT, CUSTOM_ORG, INHERITING_ORG, INHERITING_ORG_2, ORG_OWNER_PAT, ZitadelEmulator,
-};
+use mfa_sandbox::zitadel::FactorList::{Multi, Second};
+use mfa_sandbox::zitadel::{ADMIN_PAT, CUSTOM_ORG, INHERITING_ORG, INHERITING_ORG_2, ORG_OWNER_PAT, ZitadelEmulator};
+use mfa_sandbox::{Fault, RunningEmulator};
 
 use crate::harness::{self, Ws, required_providers};
 

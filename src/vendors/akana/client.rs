@@ -392,9 +392,9 @@ mod emulated {
     use std::sync::Arc;
 
     use super::*;
-    use crate::emulator::{self, ServerOptions};
     use crate::http::HttpSettings;
-    use crate::vendors::akana::emulator::{ADMIN_EMAIL, ADMIN_PASSWORD, AkanaEmulator, ROOT_BUSINESS, TENANT};
+    use mfa_sandbox::ServerOptions;
+    use mfa_sandbox::akana::{ADMIN_EMAIL, ADMIN_PASSWORD, AkanaEmulator, ROOT_BUSINESS, TENANT};
 
     fn client(url: &str, tenant: &str) -> Arc<AkanaClient> {
         let http = HttpClient::new("Akana", "akana", "", HttpSettings::default()).unwrap();
@@ -413,7 +413,7 @@ mod emulated {
         for i in 0..20 {
             app.add_business(&format!("biz{i}"));
         }
-        let emu = emulator::start(app.clone(), ServerOptions::default()).await.unwrap();
+        let emu = mfa_sandbox::start(app.clone(), ServerOptions::default()).await.unwrap();
         let c = client(&emu.url(), TENANT);
         let cancel = CancellationToken::new();
         let reads = (0..20).map(|i| {
@@ -448,7 +448,7 @@ mod emulated {
     #[tokio::test]
     async fn wrong_tenant_and_missing_csrf_are_explained() {
         let app = Arc::new(AkanaEmulator::new());
-        let emu = emulator::start(app.clone(), ServerOptions::default()).await.unwrap();
+        let emu = mfa_sandbox::start(app.clone(), ServerOptions::default()).await.unwrap();
         let cancel = CancellationToken::new();
         let e = client(&emu.url(), "othertenant").read(ROOT_BUSINESS, &cancel).await.unwrap_err();
         assert!(

@@ -2,7 +2,6 @@
 //! Seed: akana-twofa-settings.txt; facts: research/vendor-apis.md §2.
 
 pub mod client;
-pub mod emulator;
 pub mod resource;
 
 use async_trait::async_trait;

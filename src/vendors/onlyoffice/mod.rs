@@ -2,7 +2,6 @@
 //! Seed: onlyoffice-tfa-settings.txt; facts: research/vendor-apis.md §4.
 
 pub mod client;
-pub mod emulator;
 pub mod resource;
 
 use async_trait::async_trait;

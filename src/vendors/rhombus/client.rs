@@ -155,15 +155,15 @@ impl RhombusClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::{self, ServerOptions};
     use crate::http::HttpSettings;
-    use crate::vendors::rhombus::emulator::{DEMO_API_KEY, DEMO_ORG_UUID, RhombusEmulator};
+    use mfa_sandbox::ServerOptions;
+    use mfa_sandbox::rhombus::{DEMO_API_KEY, DEMO_ORG_UUID, RhombusEmulator};
     use std::sync::Arc;
 
     #[tokio::test]
     async fn reads_writes_and_surfaces_warnings_and_envelope_errors() {
         let app = Arc::new(RhombusEmulator::new());
-        let emu = emulator::start(app.clone(), ServerOptions::default()).await.unwrap();
+        let emu = mfa_sandbox::start(app.clone(), ServerOptions::default()).await.unwrap();
         let http = HttpClient::new("Rhombus", "rhombus", "", HttpSettings::default()).unwrap();
         let c = RhombusClient::new(http, Url::parse(&emu.url()).unwrap(), DEMO_API_KEY.into(), "api-token".into());
         let cancel = CancellationToken::new();
@@ -176,7 +176,7 @@ mod tests {
         assert_eq!(w.warning.as_deref(), Some("careful"));
         assert_eq!((w.org.mfa_enabled, w.org.trusted_device_skip_days), (Some(false), Some(3)));
 
-        emu.control.push_fault(crate::emulator::Fault::new(crate::emulator::FaultKind::Envelope).times(1));
+        emu.control.push_fault(mfa_sandbox::Fault::new(mfa_sandbox::FaultKind::Envelope).times(1));
         let e = c.get_org(&cancel).await.unwrap_err();
         assert!(matches!(e, RhombusError::Api { .. }), "{e:?}");
 

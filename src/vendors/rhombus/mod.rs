@@ -2,7 +2,6 @@
 //! Seed: rhombus-update-mfa-settings.txt; facts: research/vendor-apis.md §1.
 
 pub mod client;
-pub mod emulator;
 pub mod resource;
 
 use async_trait::async_trait;

@@ -459,14 +459,14 @@ mod emulated {
     use std::sync::Arc;
 
     use super::*;
-    use crate::emulator::{self, RunningEmulator, ServerOptions};
     use crate::http::HttpSettings;
     use crate::vendors::zitadel::auth::{Credentials, KeyFile};
-    use crate::vendors::zitadel::emulator::{ADMIN_PAT, INHERITING_ORG, ZitadelEmulator};
+    use mfa_sandbox::zitadel::{ADMIN_PAT, INHERITING_ORG, ZitadelEmulator};
+    use mfa_sandbox::{RunningEmulator, ServerOptions};
 
     async fn setup(jwt: bool) -> (Arc<ZitadelEmulator>, RunningEmulator, ZitadelClient) {
         let app = Arc::new(ZitadelEmulator::new());
-        let emu = emulator::start(app.clone(), ServerOptions::default()).await.unwrap();
+        let emu = mfa_sandbox::start(app.clone(), ServerOptions::default()).await.unwrap();
         let base = Url::parse(&emu.url()).unwrap();
         let creds = if jwt {
             let (key_file, key) = KeyFile::parse(&app.key_file_json()).unwrap();

@@ -3,7 +3,6 @@
 
 pub mod auth;
 pub mod client;
-pub mod emulator;
 pub mod resource;
 
 use async_trait::async_trait;

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Map, Value as J, json};
 
-use crate::emulator::{EmulatorApp, parse_json};
+use crate::server::{EmulatorApp, parse_json};
 
 pub const TENANT: &str = "acmepaymentscorp";
 pub const ROOT_BUSINESS: &str = "tenantbusiness.acmepaymentscorp";

@@ -424,7 +424,7 @@ fn tls_acceptor() -> Result<(tokio_rustls::TlsAcceptor, String), String> {
         CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).map_err(|e| e.to_string())?;
     let cert = params.self_signed(&key).map_err(|e| e.to_string())?;
     let pem = cert.pem();
-    let config = rustls::ServerConfig::builder_with_provider(crate::plugin::tls::provider())
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .with_no_client_auth()

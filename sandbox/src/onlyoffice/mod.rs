@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value as J, json};
 
-use crate::emulator::{EmulatorApp, parse_json};
+use crate::server::{EmulatorApp, parse_json};
 
 pub const OWNER_ID: &str = "11111111-1111-4111-8111-111111111111";
 /// The administrator the provider acts as.

@@ -2,19 +2,19 @@
 
 use std::process::ExitCode;
 
-use mfa_providers::sandbox::{Options, Sandbox, USAGE};
-use mfa_providers::vendors;
+use mfa_sandbox::sandbox::{Options, Sandbox, USAGE};
+use mfa_sandbox::type_names;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("{USAGE}{}", vendors::type_names().join(", "));
+        println!("{USAGE}{}", type_names().join(", "));
         return ExitCode::SUCCESS;
     }
     let opts = match Options::parse(&args) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("mfa-sandbox: {e}\n\n{USAGE}{}", vendors::type_names().join(", "));
+            eprintln!("mfa-sandbox: {e}\n\n{USAGE}{}", type_names().join(", "));
             return ExitCode::from(2);
         }
     };

@@ -23,8 +23,7 @@ use axum::routing::{delete, get, post};
 use base64::Engine;
 use serde_json::{Value as J, json};
 
-use super::client::FactorKind;
-use crate::emulator::{EmulatorApp, parse_json};
+use crate::server::{EmulatorApp, parse_json};
 
 pub const INSTANCE_ID: &str = "100000000000000000";
 /// The instance's first organization; the demo service users live here.
@@ -44,6 +43,38 @@ pub const ORG_OWNER_USER: &str = "500000000000000006";
 pub const ADMIN_KEY_ID: &str = "700000000000000007";
 /// An identity provider configured on the instance and linked in its default login policy.
 pub const INSTANCE_IDP: &str = "600000000000000006";
+
+/// The two factor lists of a login policy. Enum names are indexed by their number in
+/// `proto/zitadel/policy.proto` (`MultiFactorType`, `SecondFactorType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactorList {
+    /// `multiFactors`: passwordless methods.
+    Multi,
+    /// `secondFactors`: methods asked for after a password.
+    Second,
+}
+
+impl FactorList {
+    fn field(self) -> &'static str {
+        match self {
+            FactorList::Multi => "multiFactors",
+            FactorList::Second => "secondFactors",
+        }
+    }
+
+    fn enum_names(self) -> &'static [&'static str] {
+        match self {
+            FactorList::Multi => &["MULTI_FACTOR_TYPE_UNSPECIFIED", "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"],
+            FactorList::Second => &[
+                "SECOND_FACTOR_TYPE_UNSPECIFIED",
+                "SECOND_FACTOR_TYPE_OTP",
+                "SECOND_FACTOR_TYPE_U2F",
+                "SECOND_FACTOR_TYPE_OTP_EMAIL",
+                "SECOND_FACTOR_TYPE_OTP_SMS",
+            ],
+        }
+    }
+}
 
 /// One RSA key for every emulator in the process: generating it takes a moment.
 fn demo_key() -> &'static (String, String) {
@@ -234,58 +265,55 @@ fn ok(body: J) -> Response {
     (StatusCode::OK, [("content-type", "application/json")], gateway(body).to_string()).into_response()
 }
 
-fn kind_of(seg: &str) -> Option<FactorKind> {
+fn kind_of(seg: &str) -> Option<FactorList> {
     match seg {
-        "multi_factors" => Some(FactorKind::Multi),
-        "second_factors" => Some(FactorKind::Second),
+        "multi_factors" => Some(FactorList::Multi),
+        "second_factors" => Some(FactorList::Second),
         _ => None,
     }
 }
 
-/// An enum value as the gateway accepts it: the name, or its number.
-fn parse_factor(kind: FactorKind, v: &J) -> Option<String> {
-    let names = kind.allowed();
-    match v {
-        J::String(s) if names.contains(&s.as_str()) => Some(s.clone()),
-        J::String(s) => {
-            s.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| names.get(i)).map(|s| s.to_string())
-        }
-        J::Number(n) => {
-            n.as_u64().and_then(|n| (n as usize).checked_sub(1)).and_then(|i| names.get(i)).map(|s| s.to_string())
-        }
+/// An enum value as the gateway accepts it: the name, or its number; the zero value
+/// (`*_UNSPECIFIED`) is refused by the request validation (`defined_only`, `not_in: [0]`).
+fn parse_factor(kind: FactorList, v: &J) -> Option<String> {
+    let names = kind.enum_names();
+    let index = match v {
+        J::String(s) => names.iter().position(|n| n == s).or_else(|| s.parse::<usize>().ok()),
+        J::Number(n) => n.as_u64().map(|n| n as usize),
         _ => None,
-    }
+    }?;
+    (index > 0).then(|| names.get(index).map(|n| n.to_string())).flatten()
 }
 
-fn list_of(policy: &J, kind: FactorKind) -> Vec<String> {
-    policy[kind.policy_field()]
+fn list_of(policy: &J, kind: FactorList) -> Vec<String> {
+    policy[kind.field()]
         .as_array()
         .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
         .unwrap_or_default()
 }
 
-fn error_ids(kind: FactorKind, scope_is_org: bool) -> (&'static str, &'static str, &'static str, &'static str) {
+fn error_ids(kind: FactorList, scope_is_org: bool) -> (&'static str, &'static str, &'static str, &'static str) {
     // (already-exists key, id, not-existing key, id)
     match (kind, scope_is_org) {
-        (FactorKind::Multi, true) => (
+        (FactorList::Multi, true) => (
             "Errors.Org.LoginPolicy.MFA.AlreadyExists",
             "Org-3M9od",
             "Errors.Org.LoginPolicy.MFA.NotExisting",
             "Org-3M9df",
         ),
-        (FactorKind::Second, true) => (
+        (FactorList::Second, true) => (
             "Errors.Org.LoginPolicy.MFA.AlreadyExists",
             "Org-2B0ps",
             "Errors.Org.LoginPolicy.MFA.NotExisting",
             "Org-3M9od2",
         ),
-        (FactorKind::Multi, false) => (
+        (FactorList::Multi, false) => (
             "Errors.IAM.LoginPolicy.MFA.AlreadyExists",
             "IAM-3M9od",
             "Errors.IAM.LoginPolicy.MFA.NotExisting",
             "IAM-3M9df",
         ),
-        (FactorKind::Second, false) => (
+        (FactorList::Second, false) => (
             "Errors.IAM.LoginPolicy.MFA.AlreadyExists",
             "IAM-2B0ps",
             "Errors.IAM.LoginPolicy.MFA.NotExisting",
@@ -384,12 +412,12 @@ impl ZitadelEmulator {
     }
 
     /// Factors of an organization's own settings (live, not lagged); `None` while it inherits.
-    pub fn org_factors(&self, org: &str, kind: FactorKind) -> Option<Vec<String>> {
+    pub fn org_factors(&self, org: &str, kind: FactorList) -> Option<Vec<String>> {
         let s = self.state.lock().expect("state");
         s.live.orgs[org].policy.as_ref().map(|p| list_of(p, kind))
     }
 
-    pub fn instance_factors(&self, kind: FactorKind) -> Vec<String> {
+    pub fn instance_factors(&self, kind: FactorList) -> Vec<String> {
         list_of(&self.state.lock().expect("state").live.default_policy, kind)
     }
 
@@ -399,14 +427,14 @@ impl ZitadelEmulator {
     }
 
     /// Removes a factor the way an administrator would in the console.
-    pub fn remove_out_of_band(&self, org: Option<&str>, kind: FactorKind, ty: &str) {
+    pub fn remove_out_of_band(&self, org: Option<&str>, kind: FactorList, ty: &str) {
         let mut s = self.state.lock().expect("state");
         s.before_write();
         let policy = match org {
             Some(o) => s.live.orgs.get_mut(o).and_then(|x| x.policy.as_mut()).expect("org with own policy"),
             None => &mut s.live.default_policy,
         };
-        if let Some(a) = policy[kind.policy_field()].as_array_mut() {
+        if let Some(a) = policy[kind.field()].as_array_mut() {
             a.retain(|x| x != ty);
         }
     }
@@ -522,8 +550,8 @@ impl ZitadelEmulator {
                 policy[k] = v.clone();
             }
         }
-        for kind in [FactorKind::Multi, FactorKind::Second] {
-            let items = req.get(kind.policy_field()).and_then(J::as_array).cloned().unwrap_or_default();
+        for kind in [FactorList::Multi, FactorList::Second] {
+            let items = req.get(kind.field()).and_then(J::as_array).cloned().unwrap_or_default();
             let mut parsed = Vec::new();
             for it in &items {
                 match parse_factor(kind, it) {
@@ -537,7 +565,7 @@ impl ZitadelEmulator {
                     }
                 }
             }
-            policy[kind.policy_field()] = J::Array(parsed);
+            policy[kind.field()] = J::Array(parsed);
         }
         let mut links = Vec::new();
         for idp in req.get("idps").and_then(J::as_array).cloned().unwrap_or_default() {
@@ -576,7 +604,7 @@ impl ZitadelEmulator {
         ok(d)
     }
 
-    fn list(&self, h: HeaderMap, kind: FactorKind, org_scope: bool) -> Response {
+    fn list(&self, h: HeaderMap, kind: FactorList, org_scope: bool) -> Response {
         let org = match self.scope(&h, org_scope) {
             Ok(o) => o,
             Err(r) => return *r,
@@ -590,7 +618,7 @@ impl ZitadelEmulator {
         ok(json!({"details": {"totalResult": result.len().to_string()}, "result": result}))
     }
 
-    fn add(&self, h: HeaderMap, body: Bytes, kind: FactorKind, org_scope: bool) -> Response {
+    fn add(&self, h: HeaderMap, body: Bytes, kind: FactorList, org_scope: bool) -> Response {
         let org = match self.scope(&h, org_scope) {
             Ok(o) => o,
             Err(r) => return *r,
@@ -614,7 +642,7 @@ impl ZitadelEmulator {
                 s.before_write();
                 let entry = s.live.orgs.get_mut(o).expect("checked");
                 match entry.policy.as_mut() {
-                    Some(p) => p[kind.policy_field()].as_array_mut().expect("list").push(J::String(ty)),
+                    Some(p) => p[kind.field()].as_array_mut().expect("list").push(J::String(ty)),
                     // zitadel/zitadel#9047: the event is written, the projection updates no row.
                     None => {
                         entry.ghosts.insert(ty);
@@ -626,14 +654,14 @@ impl ZitadelEmulator {
                     return rpc_error(6, exists_key, exists_id);
                 }
                 s.before_write();
-                s.live.default_policy[kind.policy_field()].as_array_mut().expect("list").push(J::String(ty));
+                s.live.default_policy[kind.field()].as_array_mut().expect("list").push(J::String(ty));
             }
         }
         let d = s.details(&owner);
         ok(d)
     }
 
-    fn remove(&self, h: HeaderMap, ty: String, kind: FactorKind, org_scope: bool) -> Response {
+    fn remove(&self, h: HeaderMap, ty: String, kind: FactorList, org_scope: bool) -> Response {
         let org = match self.scope(&h, org_scope) {
             Ok(o) => o,
             Err(r) => return *r,
@@ -659,15 +687,13 @@ impl ZitadelEmulator {
             Some(o) => {
                 let e = s.live.orgs.get_mut(o).expect("checked");
                 match e.policy.as_mut() {
-                    Some(p) => p[kind.policy_field()].as_array_mut().expect("list").retain(|x| x != ty.as_str()),
+                    Some(p) => p[kind.field()].as_array_mut().expect("list").retain(|x| x != ty.as_str()),
                     None => {
                         e.ghosts.remove(&ty);
                     }
                 }
             }
-            None => {
-                s.live.default_policy[kind.policy_field()].as_array_mut().expect("list").retain(|x| x != ty.as_str())
-            }
+            None => s.live.default_policy[kind.field()].as_array_mut().expect("list").retain(|x| x != ty.as_str()),
         }
         let d = s.details(&owner);
         ok(d)
@@ -768,11 +794,11 @@ impl EmulatorApp for ZitadelEmulator {
             )
             .route(
                 "/management/v1/policies/login/auth_factors/_search",
-                post(with!(e, |h: HeaderMap| e.list(h, FactorKind::Multi, true))),
+                post(with!(e, |h: HeaderMap| e.list(h, FactorList::Multi, true))),
             )
             .route(
                 "/management/v1/policies/login/second_factors/_search",
-                post(with!(e, |h: HeaderMap| e.list(h, FactorKind::Second, true))),
+                post(with!(e, |h: HeaderMap| e.list(h, FactorList::Second, true))),
             )
             .route(
                 "/management/v1/policies/login/{kind}",
@@ -859,7 +885,20 @@ mod tests {
         let kf = ZitadelEmulator::new().key_file_json();
         let v: J = serde_json::from_str(&kf).unwrap();
         assert!(v["key"].as_str().unwrap().starts_with("-----BEGIN RSA PRIVATE KEY-----"));
-        assert!(super::super::auth::KeyFile::parse(&kf).is_ok());
+        assert!(v["keyId"] == ADMIN_KEY_ID && v["userId"] == ADMIN_USER && v["type"] == "serviceaccount");
+        // The PKCS#1 key signs, and the emulator's own public key verifies the signature.
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(v["key"].as_str().unwrap().as_bytes()).unwrap();
+        let jwt = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+            &json!({"sub": "x"}),
+            &key,
+        )
+        .unwrap();
+        let public = jsonwebtoken::DecodingKey::from_rsa_pem(demo_key().1.as_bytes()).unwrap();
+        let mut check = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        check.required_spec_claims.clear();
+        check.validate_exp = false;
+        assert!(jsonwebtoken::decode::<J>(&jwt, &public, &check).is_ok());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value as J, json};
 
-use crate::emulator::{EmulatorApp, parse_json};
+use crate::server::{EmulatorApp, parse_json};
 
 /// The demo organization and keys the sandbox and tests start with.
 pub const DEMO_ORG_UUID: &str = "AcmeSecurityOrg0000001";

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::emulator::{self, Fault, RunningEmulator, ServerOptions};
-use crate::vendors::{self, VENDORS};
+use crate::server::{self, Fault, RunningEmulator, ServerOptions};
+use crate::{EMULATORS, type_names};
 
 /// Command-line options.
 #[derive(Debug, Default)]
@@ -49,10 +49,10 @@ fn split_kv<'a>(arg: &'a str, flag: &str) -> Result<(&'a str, &'a str), String> 
 }
 
 fn check_type(t: &str) -> Result<(), String> {
-    if t == "*" || vendors::find(t).is_some() {
+    if t == "*" || crate::find(t).is_some() {
         Ok(())
     } else {
-        Err(format!("unknown provider type {t:?}; known: {}", vendors::type_names().join(", ")))
+        Err(format!("unknown provider type {t:?}; known: {}", type_names().join(", ")))
     }
 }
 
@@ -105,10 +105,10 @@ pub struct Sandbox {
 impl Sandbox {
     pub async fn start(o: &Options) -> std::io::Result<Sandbox> {
         let mut emulators = Vec::new();
-        for v in VENDORS.iter().filter(|v| o.only.is_empty() || o.only.iter().any(|t| t == v.type_name)) {
+        for v in EMULATORS.iter().filter(|v| o.only.is_empty() || o.only.iter().any(|t| t == v.type_name)) {
             let latency = o.latency.get(v.type_name).or(o.latency.get("*")).copied().unwrap_or_default();
             let opts = ServerOptions { port: o.ports.get(v.type_name).copied().unwrap_or(0), tls: o.tls, latency };
-            let running = emulator::start((v.emulator)(), opts).await?;
+            let running = server::start((v.new)(), opts).await?;
             for (t, f) in &o.faults {
                 if t == v.type_name || t == "*" {
                     running.control.push_fault(f.clone());
