@@ -1,9 +1,8 @@
-//! The release packages install with real Terraform, and the sandbox binary behaves as documented.
+//! What ships: the plugin alone (no emulator, no web framework, no demo credential), packaged in
+//! the Registry's layout with signed checksums, installable by real Terraform from a packed mirror.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use mfa_providers::SOURCE_NAMESPACE;
 use mfa_providers::vendors::VENDORS;
@@ -14,16 +13,146 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+#[track_caller]
+fn succeeded(what: &str, out: &Output) -> String {
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{what} failed:\n{text}");
+    text
+}
+
+/// The provider's normal (non-dev) dependency tree holds no emulator and no web framework: the
+/// only server in the plugin is the gRPC one Terraform talks to.
 #[test]
-fn packages_are_checksummed_and_install_from_a_packed_mirror() {
+fn the_plugin_depends_on_no_emulator_or_web_framework() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["tree", "--locked", "-p", "terraform-provider-mfa", "-e", "normal", "--prefix", "none"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let tree = succeeded("cargo tree", &out);
+    let crates: Vec<&str> = tree.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    assert!(crates.contains(&"tonic") && crates.contains(&"reqwest"), "not the provider's tree:\n{tree}");
+    for forbidden in ["mfa-sandbox", "axum", "axum-core"] {
+        assert!(!crates.contains(&forbidden), "{forbidden} is a dependency of the plugin:\n{tree}");
+    }
+}
+
+/// The binary Terraform runs contains none of the sandbox's demo credentials or emulator routes
+/// (`scripts/package` refuses a release binary that does).
+#[test]
+fn the_plugin_binary_contains_no_emulator() {
+    let bin = std::fs::read(harness::plugin_binary()).unwrap();
+    let contains = |needle: &str| bin.windows(needle.len()).any(|w| w == needle.as_bytes());
+    use mfa_sandbox::{akana, onlyoffice, rhombus, zitadel};
+    for secret in [
+        rhombus::DEMO_API_KEY,
+        rhombus::PARTNER_API_KEY,
+        zitadel::ADMIN_PAT,
+        zitadel::ORG_OWNER_PAT,
+        onlyoffice::API_KEY,
+        onlyoffice::READ_ONLY_API_KEY,
+        onlyoffice::ADMIN_PASSWORD,
+        akana::ADMIN_PASSWORD,
+        "/_emulator/",
+    ] {
+        assert!(!contains(secret), "the plugin binary contains {secret:?}");
+    }
+    assert!(contains("registry.terraform.io/"), "not the plugin binary");
+}
+
+/// Every provider type has an emulator in the sandbox, and nothing else is emulated.
+#[test]
+fn every_provider_type_has_an_emulator() {
+    let providers: Vec<&str> = VENDORS.iter().map(|v| v.type_name).collect();
+    assert_eq!(providers, mfa_sandbox::type_names());
+}
+
+/// A throw-away GPG key in a temporary GNUPGHOME, removed (with its agent) afterwards.
+struct Gpg {
+    home: tempfile::TempDir,
+}
+
+impl Gpg {
+    fn new() -> Gpg {
+        // Short path: the agent's socket lives in it and unix socket paths are limited.
+        let home = tempfile::Builder::new().prefix("gpg").tempdir_in("/tmp").unwrap();
+        let g = Gpg { home };
+        g.run(&[
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "MFA providers release test <release-test@example.invalid>",
+            "rsa2048",
+            "sign",
+            "1d",
+        ]);
+        g
+    }
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("gpg");
+        c.env("GNUPGHOME", self.home.path()).arg("--batch").args(args);
+        c
+    }
+    fn run(&self, args: &[&str]) -> String {
+        let out = self.cmd(args).output().expect("gpg is installed");
+        succeeded(&format!("gpg {args:?}"), &out)
+    }
+    fn fingerprint(&self) -> String {
+        let listing = self.run(&["--with-colons", "--list-secret-keys"]);
+        listing.lines().find_map(|l| l.strip_prefix("fpr:")).map(|l| l.trim_matches(':').to_string()).unwrap()
+    }
+}
+
+impl Drop for Gpg {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf").env("GNUPGHOME", self.home.path()).args(["--kill", "gpg-agent"]).output();
+    }
+}
+
+#[test]
+fn packages_are_signed_checksummed_and_install_from_a_packed_mirror() {
+    let gpg = Gpg::new();
+    let key = gpg.fingerprint();
     let dist = tempfile::tempdir().unwrap();
     let out = Command::new(root().join("scripts/package"))
         .args(["--bin", harness::plugin_binary().to_str().unwrap(), "--out", dist.path().to_str().unwrap()])
+        .args(["--sign", &key])
+        .env("GNUPGHOME", gpg.home.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = succeeded("scripts/package --sign", &out);
+    assert!(said.contains(&format!("signed every SHA256SUMS with GPG key {key}")), "{said}");
     let check = Command::new("sha256sum").arg("-c").arg("SHA256SUMS").current_dir(dist.path()).output().unwrap();
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    succeeded("sha256sum -c", &check);
+    // One detached binary signature per checksum file, as the Registry expects, each verifying.
+    let mut sums: Vec<String> =
+        VENDORS.iter().map(|v| format!("terraform-provider-{}_{VERSION}_SHA256SUMS", v.type_name)).collect();
+    sums.push("SHA256SUMS".into());
+    for f in &sums {
+        let sig = dist.path().join(format!("{f}.sig"));
+        assert!(!std::fs::read(&sig).unwrap().starts_with(b"-----BEGIN"), "{f}.sig must be binary, not armored");
+        let verify =
+            gpg.cmd(&["--verify", sig.to_str().unwrap(), dist.path().join(f).to_str().unwrap()]).output().unwrap();
+        let text = succeeded(&format!("gpg --verify {f}.sig"), &verify);
+        assert!(text.contains("Good signature"), "{text}");
+    }
+    // A tampered checksum list no longer verifies.
+    std::fs::write(dist.path().join("SHA256SUMS"), "0000  forged.zip\n").unwrap();
+    let sig = dist.path().join("SHA256SUMS.sig");
+    let forged =
+        gpg.cmd(&["--verify", sig.to_str().unwrap(), dist.path().join("SHA256SUMS").to_str().unwrap()]).output();
+    assert!(!forged.unwrap().status.success(), "a forged SHA256SUMS verified");
+
+    // Without --sign the files are written, and the script says they are unsigned.
+    let unsigned = Command::new(root().join("scripts/package"))
+        .args(["--sums-only", "--out", dist.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(succeeded("scripts/package --sums-only", &unsigned).contains("unsigned"));
+    assert!(!dist.path().join("SHA256SUMS.sig").exists(), "a stale signature was left behind");
 
     // A packed filesystem mirror: HOST/NAMESPACE/TYPE/terraform-provider-TYPE_VERSION_OS_ARCH.zip
     let mirror = tempfile::tempdir().unwrap();
@@ -58,82 +187,4 @@ fn packages_are_checksummed_and_install_from_a_packed_mirror() {
 
 fn ws_lock(ws: &Ws) -> std::path::PathBuf {
     ws.dir().join(".terraform.lock.hcl")
-}
-
-#[test]
-fn sandbox_serves_every_vendor_with_faults_and_stops_on_ctrl_c() {
-    let dir = tempfile::tempdir().unwrap();
-    let env_file = dir.path().join("sandbox.env");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mfa-sandbox"))
-        .args([
-            "--env-file",
-            env_file.to_str().unwrap(),
-            "--latency",
-            "30",
-            "--fault",
-            "rhombus=status=503,times=1,retry_after=2",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut urls = Vec::new();
-    let mut line = String::new();
-    while stdout.read_line(&mut line).unwrap() > 0 {
-        if line.contains("Press Ctrl-C") {
-            break;
-        }
-        if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
-            urls.push(url.to_string());
-        }
-        line.clear();
-    }
-    assert_eq!(urls.len(), VENDORS.len(), "one emulator per provider type");
-    let env = std::fs::read_to_string(&env_file).unwrap();
-    for var in [
-        "RHOMBUS_API_KEY",
-        "ZITADEL_URL",
-        "ZITADEL_ACCESS_TOKEN",
-        "ONLYOFFICE_PORTAL_URL",
-        "ONLYOFFICE_API_KEY",
-        "AKANA_BASE_URL",
-        "AKANA_PASSWORD",
-    ] {
-        assert!(env.contains(&format!("export {var}=")), "{var} missing from {env}");
-    }
-    let rhombus = env
-        .lines()
-        .find_map(|l| l.strip_prefix("export RHOMBUS_ENDPOINT='"))
-        .unwrap()
-        .trim_end_matches('\'')
-        .to_string();
-    harness::rt().block_on(async {
-        let c = reqwest::Client::new();
-        let started = Instant::now();
-        let r = c.post(format!("{rhombus}/api/org/getOrgV2")).body("{}").send().await.unwrap();
-        assert_eq!(r.status(), 503);
-        assert_eq!(r.headers()["retry-after"], "2");
-        assert!(started.elapsed() >= Duration::from_millis(30), "latency not applied");
-        for u in &urls {
-            assert_eq!(c.get(format!("{u}/_emulator/state")).send().await.unwrap().status(), 200);
-        }
-    });
-    // SAFETY: plain syscall on the child this test started.
-    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(start.elapsed() < Duration::from_secs(3), "sandbox did not stop on Ctrl-C");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(status.success());
-}
-
-#[test]
-fn sandbox_rejects_bad_options() {
-    let out = Command::new(env!("CARGO_BIN_EXE_mfa-sandbox")).args(["--fault", "nosuch=drop"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown provider type"));
 }
