@@ -35,10 +35,21 @@ options:
   --port TYPE=PORT         listen port for one provider type (0 = any free port, the default)
   --latency MS             add MS milliseconds to every API answer
   --latency TYPE=MS        ... for one provider type only
-  --fault TYPE=SPEC        inject a fault; SPEC is KIND[,path=TEXT][,method=M][,times=N][,p=PROB][,retry_after=S]
-                           with KIND one of status=CODE, drop, delay=MS, html=CODE, malformed, envelope;
-                           path matches a substring, or the end of the path when it ends with $
-                           (repeatable; e.g. --fault rhombus=status=503,times=2)
+  --fault TYPE=SPEC        inject a fault (TYPE * = every vendor); SPEC is
+                           KIND[,path=TEXT][,method=M][,times=N][,p=PROB][,seed=N][,retry_after=S]
+                           with KIND one of
+                             status=CODE  answer with this HTTP status (and retry_after, if given)
+                             drop         close the connection before the request is processed
+                             lost         process the request, then close the connection unanswered
+                             mix          each hit is one of: 503, 429 with Retry-After: 0, drop, lost
+                             delay=MS     answer after MS milliseconds
+                             html=CODE    a reverse proxy's HTML error page
+                             malformed    HTTP 200 with truncated JSON
+                             envelope     the vendor's own error envelope
+                           path matches a substring, or the end of the path when it ends with $;
+                           p hits each matching request with that chance; seed makes those draws
+                           reproducible (repeatable; e.g. --fault rhombus=status=503,times=2,
+                           --fault '*=mix,p=0.2,seed=1': a bad network day for every vendor)
   --only TYPE[,TYPE...]    start only these provider types
   --tls                    serve HTTPS with self-signed certificates
   --env-file PATH          also write the environment as shell `export` lines to PATH

@@ -1,8 +1,14 @@
 //! Shared plumbing of the vendor emulators: an HTTP(S) server on loopback around a vendor's axum
 //! router, with what tests and rehearsals need on top — injected latency, scripted faults
-//! (statuses with `Retry-After`, dropped connections, slow answers, proxy HTML pages, malformed
-//! JSON, the vendor's own error envelope), a request log, and `/_emulator/*` control endpoints.
-//! The vendor routers themselves follow the vendor documentation; nothing here bends them.
+//! (statuses with `Retry-After`, connections dropped before the request is processed, answers
+//! lost after it was, slow answers, proxy HTML pages, malformed JSON, the vendor's own error
+//! envelope, and a random mix of the network's usual failures), a request log, and
+//! `/_emulator/*` control endpoints. The vendor routers themselves follow the vendor's server code
+//! and documentation; nothing here bends them.
+//!
+//! Random faults can be seeded: a seeded fault decides from the seed, the request's identity
+//! (method, path and [`EmulatorApp::request_key`]) and how many such requests came before, so a
+//! run is replayed exactly however Terraform interleaves its parallel calls.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -26,14 +32,25 @@ pub trait EmulatorApp: Send + Sync + 'static {
     fn summary(&self) -> serde_json::Value;
     /// Provider settings (environment variables) that point a provider at this emulator.
     fn sandbox_env(&self, base_url: &str) -> Vec<(String, String)>;
+    /// What besides method and path tells two requests to different remote objects apart (e.g. an
+    /// organization header), so seeded faults stay attached to the same logical calls.
+    fn request_key(&self, _headers: &axum::http::HeaderMap) -> Option<String> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum FaultKind {
     /// Answer with this status (and an empty JSON object, or the vendor's envelope for 200).
     Status(u16),
-    /// Close the connection without answering (a reset mid-request).
+    /// Close the connection without answering, before the request is processed (a reset mid-request).
     Drop,
+    /// Process the request, then close the connection without answering: the change is made but
+    /// the caller never learns it.
+    Lost,
+    /// Each hit picks one of the network's usual failures at random: 503, 429 with
+    /// `Retry-After: 0`, a dropped connection or a lost answer.
+    Mix,
     /// Answer normally, but only after this long.
     Delay(Duration),
     /// A reverse proxy's HTML error page with this status.
@@ -58,6 +75,8 @@ pub struct Fault {
     pub probability: f64,
     /// `Retry-After` header value to send with status faults.
     pub retry_after: Option<String>,
+    /// Makes `probability` and `mix` draws reproducible (see the module documentation).
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Error, PartialEq)]
@@ -69,7 +88,7 @@ pub struct FaultParseError {
 
 impl Fault {
     pub fn new(kind: FaultKind) -> Self {
-        Fault { kind, path: None, method: None, times: None, probability: 1.0, retry_after: None }
+        Fault { kind, path: None, method: None, times: None, probability: 1.0, retry_after: None, seed: None }
     }
     pub fn status(code: u16) -> Self {
         Self::new(FaultKind::Status(code))
@@ -90,10 +109,19 @@ impl Fault {
         self.retry_after = Some(v.to_string());
         self
     }
+    /// Hits each matching request with this chance.
+    pub fn probability(mut self, p: f64) -> Self {
+        self.probability = p;
+        self
+    }
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
 
     /// Parses the compact form used by `mfa-sandbox --fault` and `POST /_emulator/faults`:
-    /// `KIND[,path=TEXT][,method=M][,times=N][,p=PROB][,retry_after=SECS]` where KIND is
-    /// `status=CODE`, `drop`, `delay=MS`, `html=CODE`, `malformed` or `envelope`.
+    /// `KIND[,path=TEXT][,method=M][,times=N][,p=PROB][,seed=N][,retry_after=SECS]` where KIND is
+    /// `status=CODE`, `drop`, `lost`, `mix`, `delay=MS`, `html=CODE`, `malformed` or `envelope`.
     pub fn parse(spec: &str) -> Result<Fault, FaultParseError> {
         let err = |why: &str| FaultParseError { spec: spec.to_string(), why: why.to_string() };
         let mut parts = spec.split(',').map(str::trim);
@@ -103,12 +131,14 @@ impl Fault {
         let kind = match k {
             "status" => FaultKind::Status(num(v)? as u16),
             "drop" => FaultKind::Drop,
+            "lost" => FaultKind::Lost,
+            "mix" => FaultKind::Mix,
             "delay" => FaultKind::Delay(Duration::from_millis(num(v)?)),
             "html" => FaultKind::Html(v.map_or(Ok(502), |_| num(v))? as u16),
             "malformed" => FaultKind::Malformed,
             "envelope" => FaultKind::Envelope,
             _ => {
-                return Err(err("unknown kind; use status=, drop, delay=, html=, malformed or envelope"));
+                return Err(err("unknown kind; use status=, drop, lost, mix, delay=, html=, malformed or envelope"));
             }
         };
         let mut f = Fault::new(kind);
@@ -125,6 +155,7 @@ impl Fault {
                     }
                 }
                 "retry_after" => f.retry_after = Some(v.to_string()),
+                "seed" => f.seed = Some(v.parse().map_err(|_| err("seed needs a whole number"))?),
                 _ => return Err(err("unknown option")),
             }
         }
@@ -138,8 +169,52 @@ impl Fault {
                 None => path.contains(p),
             })
             && self.method.as_deref().is_none_or(|m| m == method)
-            && (self.probability >= 1.0 || rand::random::<f64>() < self.probability)
     }
+
+    /// A draw in `[0, 1)`: from the seed and the request's identity when seeded, else random.
+    /// `salt` separates independent draws for the same request.
+    fn draw(&self, request: &str, occurrence: u64, salt: u64) -> f64 {
+        match self.seed {
+            Some(seed) => {
+                let mut h = fnv1a(request.as_bytes()) ^ seed.rotate_left(17);
+                h = splitmix(h ^ occurrence.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt);
+                (h >> 11) as f64 / (1u64 << 53) as f64
+            }
+            None => rand::random::<f64>(),
+        }
+    }
+
+    /// Whether this fault hits the request, and as what (a `mix` resolves to one kind).
+    fn strike(&self, request: &str, occurrence: u64, index: u64) -> Option<Fault> {
+        if self.probability < 1.0 && self.draw(request, occurrence, index * 2) >= self.probability {
+            return None;
+        }
+        let mut hit = self.clone();
+        if self.kind == FaultKind::Mix {
+            hit.kind = match (self.draw(request, occurrence, index * 2 + 1) * 4.0) as u32 {
+                0 => FaultKind::Status(503),
+                1 => {
+                    hit.retry_after = Some("0".into());
+                    FaultKind::Status(429)
+                }
+                2 => FaultKind::Drop,
+                _ => FaultKind::Lost,
+            };
+        }
+        Some(hit)
+    }
+}
+
+/// 64-bit FNV-1a: a stable hash of a request's identity (std's hasher may change between releases).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// SplitMix64's finaliser: spreads nearby inputs over the whole range.
+fn splitmix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// One request the emulator saw (control endpoints excluded).
@@ -162,12 +237,20 @@ pub struct Control {
     faults: Mutex<Vec<Fault>>,
     log: Mutex<Vec<LoggedRequest>>,
     latency: Mutex<Duration>,
+    /// How many requests of each identity arrived so far (seeded faults draw from it).
+    seen: Mutex<std::collections::HashMap<String, u64>>,
     epoch: std::time::Instant,
 }
 
 impl Default for Control {
     fn default() -> Self {
-        Control { faults: Default::default(), log: Default::default(), latency: Default::default(), epoch: epoch() }
+        Control {
+            faults: Default::default(),
+            log: Default::default(),
+            latency: Default::default(),
+            seen: Default::default(),
+            epoch: epoch(),
+        }
     }
 }
 
@@ -198,17 +281,28 @@ impl Control {
         self.log.lock().expect("log").iter().filter(|r| r.method == method && r.path.contains(path)).count()
     }
 
-    fn take_fault(&self, method: &str, path: &str) -> Option<Fault> {
+    /// The fault that hits this request, if any: the first matching one that strikes. `request`
+    /// is the request's identity for seeded draws.
+    fn take_fault(&self, method: &str, path: &str, request: &str) -> Option<Fault> {
+        let occurrence = {
+            let mut seen = self.seen.lock().expect("seen");
+            let n = seen.entry(request.to_string()).or_insert(0);
+            *n += 1;
+            *n
+        };
         let mut faults = self.faults.lock().expect("faults");
-        let i = faults.iter().position(|f| f.matches(method, path))?;
-        let f = faults[i].clone();
+        let (i, hit) = faults
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.matches(method, path))
+            .find_map(|(i, f)| f.strike(request, occurrence, i as u64).map(|hit| (i, hit)))?;
         if let Some(n) = faults[i].times.as_mut() {
             *n -= 1;
             if *n == 0 {
                 faults.remove(i);
             }
         }
-        Some(f)
+        Some(hit)
     }
 }
 
@@ -333,7 +427,9 @@ impl Handler {
         let (fault, latency) = if is_control {
             (None, Duration::ZERO)
         } else {
-            (self.control.take_fault(&method, &path), *self.control.latency.lock().expect("latency"))
+            let key = self.app.request_key(req.headers());
+            let identity = format!("{method} {path} {}", key.unwrap_or_default());
+            (self.control.take_fault(&method, &path, &identity), *self.control.latency.lock().expect("latency"))
         };
         if !latency.is_zero() {
             // Measured from arrival, so the answer comes as close after `latency` as the timer allows.
@@ -345,6 +441,14 @@ impl Handler {
                 self.log(method, path, 0, user_agent, fault_name, start_us);
                 return Err(Dropped);
             }
+            Some((FaultKind::Lost, _)) => {
+                // The change is made; only the answer never leaves. The log keeps its status.
+                let done = self.router.clone().oneshot(req).await.unwrap_or_else(|e| match e {});
+                self.log(method, path, done.status().as_u16(), user_agent, fault_name, start_us);
+                return Err(Dropped);
+            }
+            // Resolved to one kind when the fault struck.
+            Some((FaultKind::Mix, _)) => unreachable!("a mix fault strikes as one of its kinds"),
             Some((FaultKind::Delay(d), _)) => {
                 tokio::time::sleep(*d).await;
                 self.router.clone().oneshot(req).await.unwrap_or_else(|e| match e {})
@@ -461,15 +565,102 @@ mod tests {
         assert!(Fault::parse("explode").is_err());
         assert!(Fault::parse("status").is_err());
         assert!(Fault::parse("drop,p=2").is_err());
+        let mix = Fault::parse("mix,p=0.2,seed=7").unwrap();
+        assert_eq!((mix.kind, mix.probability, mix.seed), (FaultKind::Mix, 0.2, Some(7)));
+        assert_eq!(Fault::parse("lost,method=PUT").unwrap().kind, FaultKind::Lost);
+        assert!(Fault::parse("mix,seed=x").is_err());
+    }
+
+    /// Seeded faults hit the same requests however calls to different objects interleave, at
+    /// the rate asked for, with every kind of the mix represented.
+    #[test]
+    fn seeded_mix_is_reproducible_and_mixes_every_kind() {
+        let run = |order: &[usize]| {
+            let c = Control::default();
+            c.push_fault(Fault::new(FaultKind::Mix).probability(0.2).seed(42));
+            let mut hits = std::collections::BTreeMap::new();
+            for &obj in order {
+                let id = format!("PUT /things/{obj}");
+                let n = hits.entry(obj).or_insert_with(Vec::new);
+                n.push(c.take_fault("PUT", &format!("/things/{obj}"), &id).map(|f| format!("{:?}", f.kind)));
+            }
+            hits
+        };
+        let forward: Vec<usize> = (0..400).map(|i| i % 40).collect();
+        let backward: Vec<usize> = forward.iter().rev().copied().collect();
+        assert_eq!(run(&forward), run(&backward), "the interleaving changed which requests fail");
+        let all: Vec<Option<String>> = run(&forward).into_values().flatten().collect();
+        let struck = all.iter().flatten().count();
+        assert!((50..=110).contains(&struck), "{struck} of 400 struck at p=0.2");
+        for kind in ["Status(503)", "Status(429)", "Drop", "Lost"] {
+            assert!(all.iter().flatten().any(|k| k == kind), "{kind} never drawn");
+        }
+        // Another seed fails other requests.
+        let c = Control::default();
+        c.push_fault(Fault::new(FaultKind::Mix).probability(0.2).seed(43));
+        let other: Vec<bool> =
+            (0..400).map(|i| c.take_fault("PUT", "/x", &format!("PUT /things/{}", i % 40)).is_some()).collect();
+        let first: Vec<bool> = {
+            let c = Control::default();
+            c.push_fault(Fault::new(FaultKind::Mix).probability(0.2).seed(42));
+            (0..400).map(|i| c.take_fault("PUT", "/x", &format!("PUT /things/{}", i % 40)).is_some()).collect()
+        };
+        assert_ne!(other, first);
     }
 
     #[test]
     fn counted_faults_expire() {
         let c = Control::default();
         c.push_fault(Fault::status(503).times(2).on_method("post"));
-        assert!(c.take_fault("GET", "/x").is_none());
-        assert!(c.take_fault("POST", "/x").is_some());
-        assert!(c.take_fault("POST", "/x").is_some());
-        assert!(c.take_fault("POST", "/x").is_none());
+        assert!(c.take_fault("GET", "/x", "GET /x").is_none());
+        assert!(c.take_fault("POST", "/x", "POST /x").is_some());
+        assert!(c.take_fault("POST", "/x", "POST /x").is_some());
+        assert!(c.take_fault("POST", "/x", "POST /x").is_none());
+    }
+
+    /// A counter: `POST /count` adds one and answers the new value.
+    #[derive(Default)]
+    struct Counter(std::sync::atomic::AtomicU64);
+
+    impl EmulatorApp for Counter {
+        fn vendor(&self) -> &'static str {
+            "Counter"
+        }
+        fn router(self: Arc<Self>) -> axum::Router {
+            axum::Router::new().route(
+                "/count",
+                axum::routing::post(move || async move {
+                    (self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1).to_string()
+                }),
+            )
+        }
+        fn error_envelope(&self) -> (u16, String) {
+            (500, "{}".into())
+        }
+        fn summary(&self) -> serde_json::Value {
+            serde_json::Value::Null
+        }
+        fn sandbox_env(&self, _: &str) -> Vec<(String, String)> {
+            vec![]
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lost_answer_is_processed_and_a_drop_is_not() {
+        let app = Arc::new(Counter::default());
+        let emu = start(app.clone(), ServerOptions::default()).await.unwrap();
+        let url = format!("{}/count", emu.url());
+        let client = reqwest::Client::new();
+        emu.control.push_fault(Fault::new(FaultKind::Lost).times(1));
+        assert!(client.post(&url).send().await.is_err(), "a lost answer must not arrive");
+        assert_eq!(app.0.load(std::sync::atomic::Ordering::SeqCst), 1, "the lost request was not processed");
+        emu.control.push_fault(Fault::new(FaultKind::Drop).times(1));
+        assert!(client.post(&url).send().await.is_err());
+        assert_eq!(app.0.load(std::sync::atomic::Ordering::SeqCst), 1, "a dropped request was processed");
+        assert_eq!(client.post(&url).send().await.unwrap().text().await.unwrap(), "2");
+        let log = emu.control.requests();
+        assert_eq!(log[0].fault.as_deref(), Some("Lost"));
+        assert_eq!(log[0].status, 200, "the log keeps the status of the processed request");
+        assert_eq!((log[1].fault.as_deref(), log[1].status), (Some("Drop"), 0));
     }
 }

@@ -85,3 +85,21 @@ fn sandbox_rejects_bad_options() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown provider type"));
 }
+
+#[test]
+fn help_documents_every_fault_kind() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mfa-sandbox")).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for kind in
+        ["status=CODE", "drop", "lost", "mix", "delay=MS", "html=CODE", "malformed", "envelope", "seed=N", "p=PROB"]
+    {
+        assert!(help.contains(kind), "--help does not mention {kind}:\n{help}");
+    }
+    // Every kind the help names parses.
+    let ok = Command::new(env!("CARGO_BIN_EXE_mfa-sandbox"))
+        .args(["--fault", "*=mix,p=0.2,seed=1", "--fault", "zitadel=lost,times=1", "--help"])
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+}
