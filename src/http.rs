@@ -4,8 +4,11 @@
 //! `http://` to anything but loopback.
 //!
 //! Retrying is careful about calls that change things: a call marked non-idempotent is retried
-//! only when it certainly did not land (connection refused, 429). After a 5xx or a timeout such a
-//! call returns to the vendor code, which reads back the remote state before trying again.
+//! only when it certainly did not land (connection refused, 429). After a 5xx, a timeout or a
+//! lost answer such a call goes through [`HttpClient::write_verified`]: the vendor's read-back
+//! decides whether it took effect, and it is sent again only if it certainly did not — within the
+//! same `max_retries` budget. When even reading back cannot tell, the error says the outcome is
+//! unknown, and the next `terraform apply` finds out by reading.
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -184,11 +187,56 @@ pub enum HttpError {
     BadBody { vendor: &'static str, call: String, status: u16, what: String },
 }
 
-impl HttpError {
-    /// True when the request may have reached the server (the outcome of a write is unknown).
-    pub fn may_have_landed(&self) -> bool {
-        matches!(self, HttpError::Transport { sent: true, .. })
+/// An error that may or may not mean the call took effect.
+pub trait Uncertain {
+    /// The request may have reached the server and been applied (timeout, broken connection,
+    /// lost answer, 502/503/504, or cancelled in flight): the outcome is unknown.
+    fn may_have_landed(&self) -> bool;
+    /// Asking again later could succeed: the above (but a cancellation), a refused connection, or
+    /// a rate limit that outlasted the retries.
+    fn is_transient(&self) -> bool;
+}
+
+impl Uncertain for HttpError {
+    fn may_have_landed(&self) -> bool {
+        matches!(self, HttpError::Transport { sent: true, .. } | HttpError::Cancelled { .. })
     }
+    fn is_transient(&self) -> bool {
+        matches!(self, HttpError::Transport { .. })
+    }
+}
+
+/// A change whose effect could not be established: every attempt ended without a usable answer
+/// and reading back could not tell either.
+#[derive(Debug, Error)]
+#[error("{vendor}: the outcome of {call} is unknown after {attempts} attempt(s): {cause}")]
+pub struct OutcomeUnknown {
+    pub vendor: &'static str,
+    pub call: String,
+    pub attempts: u32,
+    pub cause: String,
+}
+
+impl ToDiagnostic for OutcomeUnknown {
+    fn summary(&self) -> String {
+        format!("Outcome of {} is unknown", self.call)
+    }
+    fn detail(&self) -> String {
+        format!(
+            "{self}. Reading the settings back did not tell whether the change took effect, so it was not sent again \
+             blindly. Run terraform apply again: it reads the current settings first and completes or repeats the change \
+             as needed (no terraform import or state rm is needed)."
+        )
+    }
+}
+
+/// How a write that is not safe to repeat came out.
+#[derive(Debug, PartialEq)]
+pub enum Wrote<T> {
+    /// The server answered the write.
+    Answered(T),
+    /// An attempt's answer never arrived, but reading back showed that it took effect.
+    Confirmed,
 }
 
 impl ToDiagnostic for HttpError {
@@ -417,6 +465,80 @@ impl HttpClient {
 
     pub fn vendor(&self) -> &'static str {
         self.vendor
+    }
+
+    pub fn max_retries(&self) -> u32 {
+        self.settings.max_retries
+    }
+
+    /// Waits before try number `n` (1 = the first retry): exponential backoff with jitter, the
+    /// same curve as [`HttpClient::send`]'s retries. False when Terraform is stopping.
+    pub async fn pause(&self, n: u32, cancel: &CancellationToken) -> bool {
+        let base = self.min_backoff.saturating_mul(1 << n.saturating_sub(1).min(16)).min(Duration::from_secs(20));
+        let wait = base.mul_f64(0.5 + rand::random::<f64>() * 0.5);
+        tokio::select! {
+            _ = cancel.cancelled() => false,
+            _ = tokio::time::sleep(wait) => true,
+        }
+    }
+
+    /// Makes a change that must not be repeated blindly (an add that fails the second time, a
+    /// write with side effects). `send` makes one attempt; when its outcome is unknown,
+    /// `took_effect` reads the remote state, and the change is sent again only if it certainly did
+    /// not take effect — up to `max_retries` more times. A read-back that keeps failing ends in
+    /// [`OutcomeUnknown`]; a read-back showing the change ends the loop as [`Wrote::Confirmed`].
+    pub async fn write_verified<T, E>(
+        &self,
+        call: &str,
+        cancel: &CancellationToken,
+        mut send: impl AsyncFnMut() -> Result<T, E>,
+        mut took_effect: impl AsyncFnMut() -> Result<bool, E>,
+    ) -> Result<Wrote<T>, E>
+    where
+        E: Uncertain + std::fmt::Display + From<OutcomeUnknown>,
+    {
+        let unknown = |attempts: u32, cause: String| OutcomeUnknown {
+            vendor: self.vendor,
+            call: call.to_string(),
+            attempts,
+            cause,
+        };
+        let mut sends = 0;
+        loop {
+            sends += 1;
+            let uncertain = match send().await {
+                Ok(answer) => return Ok(Wrote::Answered(answer)),
+                Err(e) if e.may_have_landed() => e,
+                Err(e) => return Err(e),
+            };
+            log::info!("{}: outcome of {call} unknown ({uncertain}); reading back before anything else", self.vendor);
+            let mut checks = 0;
+            loop {
+                if cancel.is_cancelled() {
+                    return Err(unknown(sends, format!("{uncertain}; then Terraform asked to stop")).into());
+                }
+                match took_effect().await {
+                    Ok(true) => return Ok(Wrote::Confirmed),
+                    Ok(false) => break,
+                    Err(e) if e.is_transient() && checks < self.settings.max_retries => {
+                        checks += 1;
+                        self.pause(checks, cancel).await;
+                    }
+                    Err(e) if e.is_transient() || e.may_have_landed() => {
+                        return Err(unknown(sends, format!("{uncertain}; reading back failed too: {e}")).into());
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            // It certainly did not take effect: try again while the budget lasts.
+            if sends > self.settings.max_retries {
+                return Err(uncertain);
+            }
+            log::info!("{}: {call} did not take effect; sending it again (attempt {})", self.vendor, sends + 1);
+            if !self.pause(sends, cancel).await {
+                return Err(uncertain);
+            }
+        }
     }
 
     /// Sends a call, retrying what is safe to retry. Any HTTP status is returned as a response
@@ -677,6 +799,113 @@ mod tests {
         // ...while an idempotent read is retried through the same fault.
         e.control.push_fault(mfa_sandbox::Fault::new(mfa_sandbox::FaultKind::Drop).times(2));
         assert_eq!(c.send(&Call::get(url(&e, "/ok")), &CancellationToken::new()).await.unwrap().status, 200);
+    }
+
+    /// What a scripted remote answers to one attempt.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Step {
+        Ok,
+        /// Applied, answer lost.
+        Lost,
+        /// Not applied, connection dropped.
+        Dropped,
+        /// A definite refusal (4xx).
+        Refused,
+    }
+
+    #[derive(Debug)]
+    enum TestErr {
+        Uncertain,
+        Refused,
+        Unknown(OutcomeUnknown),
+    }
+
+    impl std::fmt::Display for TestErr {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{self:?}")
+        }
+    }
+    impl Uncertain for TestErr {
+        fn may_have_landed(&self) -> bool {
+            matches!(self, TestErr::Uncertain)
+        }
+        fn is_transient(&self) -> bool {
+            matches!(self, TestErr::Uncertain)
+        }
+    }
+    impl From<OutcomeUnknown> for TestErr {
+        fn from(e: OutcomeUnknown) -> Self {
+            TestErr::Unknown(e)
+        }
+    }
+
+    /// Runs `write_verified` against a remote that answers writes by `writes` and read-backs by
+    /// `reads` (true = the read itself fails); returns the outcome, how often the change was
+    /// applied, and how many writes were sent.
+    async fn scripted(max_retries: u32, writes: &[Step], reads: &[bool]) -> (Result<Wrote<()>, TestErr>, u32, usize) {
+        let c = client(HttpSettings { max_retries, ..Default::default() });
+        let applied = std::cell::Cell::new(0u32);
+        let (w, r) = (std::cell::Cell::new(0usize), std::cell::Cell::new(0usize));
+        let out = c
+            .write_verified(
+                "POST /things",
+                &CancellationToken::new(),
+                async || {
+                    let step = writes.get(w.get()).copied().unwrap_or(Step::Ok);
+                    w.set(w.get() + 1);
+                    match step {
+                        Step::Ok => {
+                            applied.set(applied.get() + 1);
+                            Ok(())
+                        }
+                        Step::Lost => {
+                            applied.set(applied.get() + 1);
+                            Err(TestErr::Uncertain)
+                        }
+                        Step::Dropped => Err(TestErr::Uncertain),
+                        Step::Refused => Err(TestErr::Refused),
+                    }
+                },
+                async || {
+                    let fails = reads.get(r.get()).copied().unwrap_or(false);
+                    r.set(r.get() + 1);
+                    if fails { Err(TestErr::Uncertain) } else { Ok(applied.get() > 0) }
+                },
+            )
+            .await;
+        (out, applied.get(), w.get())
+    }
+
+    #[tokio::test]
+    async fn uncertain_writes_are_read_back_and_never_resent_blindly() {
+        // A lost answer: the read-back finds the change, nothing is sent again.
+        let (out, applied, sent) = scripted(3, &[Step::Lost], &[]).await;
+        assert_eq!((out.unwrap(), applied, sent), (Wrote::Confirmed, 1, 1));
+        // Dropped twice (not applied), then answered: sent three times, applied once.
+        let (out, applied, sent) = scripted(3, &[Step::Dropped, Step::Dropped, Step::Ok], &[]).await;
+        assert_eq!((out.unwrap(), applied, sent), (Wrote::Answered(()), 1, 3));
+        // Dropped, a failing read-back retried, then a lost answer confirmed by reading.
+        let (out, applied, sent) = scripted(3, &[Step::Dropped, Step::Lost], &[true, false, false]).await;
+        assert_eq!((out.unwrap(), applied, sent), (Wrote::Confirmed, 1, 2));
+        // A definite refusal ends at once.
+        let (out, _, sent) = scripted(3, &[Step::Refused], &[]).await;
+        assert!(matches!(out, Err(TestErr::Refused)) && sent == 1);
+    }
+
+    #[tokio::test]
+    async fn the_budget_bounds_writes_and_read_backs() {
+        // Never applied: 1 + max_retries sends, then the (now certain) failure.
+        let (out, applied, sent) = scripted(2, &[Step::Dropped; 5], &[]).await;
+        assert!(matches!(out, Err(TestErr::Uncertain)) && applied == 0 && sent == 3, "{out:?} {sent}");
+        // The read-back keeps failing: the outcome is unknown, and said so with the call.
+        let (out, applied, sent) = scripted(2, &[Step::Lost], &[true; 5]).await;
+        let Err(TestErr::Unknown(e)) = out else { panic!("{out:?}") };
+        assert_eq!((applied, sent), (1, 1));
+        assert!(e.to_string().contains("POST /things") && e.summary().contains("unknown"), "{e}");
+        assert!(e.detail().contains("terraform apply"), "{}", e.detail());
+        // max_retries = 0 still reads back once after a lost answer.
+        let (out, _, sent) = scripted(0, &[Step::Lost], &[]).await;
+        assert_eq!((out.unwrap(), sent), (Wrote::Confirmed, 1));
     }
 
     #[tokio::test]

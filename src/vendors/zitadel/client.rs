@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::auth::TokenSource;
-use crate::http::{Call, HttpClient, HttpError};
+use crate::http::{Call, HttpClient, HttpError, Uncertain};
 use crate::plugin::diag::ToDiagnostic;
 
 /// gRPC status codes ZITADEL uses (google.rpc.Code).
