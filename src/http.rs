@@ -168,7 +168,7 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 /// What went wrong talking to a vendor, before any vendor-specific reading of the response.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum HttpError {
     #[error("{vendor}: {call} failed after {attempts} attempt(s): {cause}")]
     Transport {
@@ -208,7 +208,7 @@ impl Uncertain for HttpError {
 
 /// A change whose effect could not be established: every attempt ended without a usable answer
 /// and reading back could not tell either.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 #[error("{vendor}: the outcome of {call} is unknown after {attempts} attempt(s): {cause}")]
 pub struct OutcomeUnknown {
     pub vendor: &'static str,
@@ -487,15 +487,22 @@ impl HttpClient {
     /// `took_effect` reads the remote state, and the change is sent again only if it certainly did
     /// not take effect — up to `max_retries` more times. A read-back that keeps failing ends in
     /// [`OutcomeUnknown`]; a read-back showing the change ends the loop as [`Wrote::Confirmed`].
-    pub async fn write_verified<T, E>(
+    ///
+    /// (Closures returning futures rather than async closures: the latter cannot yet be proven
+    /// `Send` inside the async-trait methods that call this.)
+    pub async fn write_verified<T, E, S, SF, C, CF>(
         &self,
         call: &str,
         cancel: &CancellationToken,
-        mut send: impl AsyncFnMut() -> Result<T, E>,
-        mut took_effect: impl AsyncFnMut() -> Result<bool, E>,
+        mut send: S,
+        mut took_effect: C,
     ) -> Result<Wrote<T>, E>
     where
         E: Uncertain + std::fmt::Display + From<OutcomeUnknown>,
+        S: FnMut() -> SF,
+        SF: std::future::Future<Output = Result<T, E>>,
+        C: FnMut() -> CF,
+        CF: std::future::Future<Output = Result<bool, E>>,
     {
         let unknown = |attempts: u32, cause: String| OutcomeUnknown {
             vendor: self.vendor,
@@ -844,13 +851,14 @@ mod tests {
     /// applied, and how many writes were sent.
     async fn scripted(max_retries: u32, writes: &[Step], reads: &[bool]) -> (Result<Wrote<()>, TestErr>, u32, usize) {
         let c = client(HttpSettings { max_retries, ..Default::default() });
-        let applied = std::cell::Cell::new(0u32);
-        let (w, r) = (std::cell::Cell::new(0usize), std::cell::Cell::new(0usize));
+        let (applied, w, r) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0usize), std::cell::Cell::new(0usize));
+        let (applied_ref, w, r) = (&applied, &w, &r);
         let out = c
             .write_verified(
                 "POST /things",
                 &CancellationToken::new(),
-                async || {
+                move || async move {
+                    let applied = applied_ref;
                     let step = writes.get(w.get()).copied().unwrap_or(Step::Ok);
                     w.set(w.get() + 1);
                     match step {
@@ -866,10 +874,10 @@ mod tests {
                         Step::Refused => Err(TestErr::Refused),
                     }
                 },
-                async || {
+                move || async move {
                     let fails = reads.get(r.get()).copied().unwrap_or(false);
                     r.set(r.get() + 1);
-                    if fails { Err(TestErr::Uncertain) } else { Ok(applied.get() > 0) }
+                    if fails { Err(TestErr::Uncertain) } else { Ok(applied_ref.get() > 0) }
                 },
             )
             .await;

@@ -17,7 +17,7 @@ pub mod zitadel;
 
 /// The web framework emulators are written in, for apps defined outside this crate (tests).
 pub use axum;
-pub use server::{EmulatorApp, Fault, FaultKind, LoggedRequest, RunningEmulator, ServerOptions, start};
+pub use server::{EmulatorApp, Fault, FaultKind, LoggedRequest, Origin, RunningEmulator, ServerOptions, start};
 
 /// One emulated vendor, named by the provider type that talks to it.
 pub struct Emulator {

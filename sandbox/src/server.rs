@@ -361,7 +361,7 @@ pub async fn start(app: Arc<dyn EmulatorApp>, opts: ServerOptions) -> std::io::R
     };
     let shutdown = CancellationToken::new();
     let router = app.clone().router().merge(control_router(control.clone(), app.clone()));
-    let handler = Arc::new(Handler { router, control: control.clone(), app: app.clone() });
+    let handler = Arc::new(Handler { router, control: control.clone(), app: app.clone(), tls: opts.tls });
     let stop = shutdown.clone();
     tokio::spawn(async move {
         loop {
@@ -391,7 +391,13 @@ struct Handler {
     router: axum::Router,
     control: Arc<Control>,
     app: Arc<dyn EmulatorApp>,
+    tls: bool,
 }
+
+/// The origin a request was addressed to, `http(s)://host[:port]` (what a server built from it,
+/// e.g. an OAuth issuer, would say), available to vendor handlers as a request extension.
+#[derive(Debug, Clone)]
+pub struct Origin(pub String);
 
 /// Signals hyper to drop the connection without a response.
 #[derive(Debug, Error)]
@@ -416,8 +422,11 @@ where
 }
 
 impl Handler {
-    async fn handle(&self, req: Request<Body>) -> Result<Response<Body>, Dropped> {
+    async fn handle(&self, mut req: Request<Body>) -> Result<Response<Body>, Dropped> {
         use tower::ServiceExt;
+        let host = req.headers().get("host").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        let scheme = if self.tls { "https" } else { "http" };
+        req.extensions_mut().insert(Origin(format!("{scheme}://{host}")));
         let arrived = tokio::time::Instant::now();
         let start_us = self.control.epoch.elapsed().as_micros() as u64;
         let method = req.method().to_string();

@@ -140,8 +140,13 @@ fn bad_type_and_credentials_fail_before_any_call() {
         "\"MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION\"",
         "type = \"MULTI_FACTOR_TYPE_UNSPECIFIED\"",
     ]);
-    ws.write(&(pat(&emu.url()) + &factor("second_factor", "x", "SECOND_FACTOR_TYPE_RECOVERY_CODES", None)));
-    ws.run(&["validate"]).fails_with(&["Invalid value for type", "SECOND_FACTOR_TYPE_OTP_SMS"]);
+    // The v2 settings API's alias is not a v1 value.
+    ws.write(&(pat(&emu.url()) + &factor("second_factor", "x", "SECOND_FACTOR_TYPE_TOTP", None)));
+    ws.run(&["validate"]).fails_with(&[
+        "Invalid value for type",
+        "SECOND_FACTOR_TYPE_OTP_SMS",
+        "SECOND_FACTOR_TYPE_RECOVERY_CODES",
+    ]);
 
     let body = factor("multifactor", "pk", PASSKEY, None);
     ws.write(&(provider(&emu.url(), "") + &body));
@@ -214,4 +219,125 @@ fn exchanged_token_expiring_mid_run_is_replaced() {
     // Every rejected call was followed by one new exchange, not by a failure.
     assert!(emu.control.count("POST", "/oauth/v2/token") >= 2);
     ws.assert_no_changes();
+}
+
+/// ZITADEL answers 403 `AUTH-Bs7Ds` "Organisation doesn't exist" for a deleted organization: its
+/// factors read as gone, destroying them needs no `terraform state rm`, and creating one says the
+/// organization does not exist, on `org_id`.
+#[test]
+fn a_deleted_organization_is_gone_not_a_permission_problem() {
+    let (app, emu) = emulator();
+    let config = pat(&emu.url()) + &factor("multifactor", "pk", PASSKEY, Some(CUSTOM_ORG));
+    let ws = Ws::new(&config);
+    ws.apply().ok();
+    app.remove_org(CUSTOM_ORG);
+    // Destroy without refreshing reaches the delete call itself: the factor is gone with its org.
+    ws.run(&["destroy", "-auto-approve", "-input=false", "-refresh=false"]).ok().mentions(&["1 destroyed"]);
+    // A fresh apply: refresh finds nothing, create names the organization and the attribute.
+    let out = ws.apply();
+    out.fails_with(&["Organization does not exist", &format!("Organization {CUSTOM_ORG} does not exist"), "org_id"]);
+    assert!(!out.text().contains("IAM_OWNER"), "not a permission problem:\n{}", out.all());
+
+    // With the factor in state, a refresh drops it, and destroy needs nothing by hand.
+    let (app, emu) = emulator();
+    let ws =
+        Ws::new(&(pat(&emu.url()) + &factor("second_factor", "otp", "SECOND_FACTOR_TYPE_OTP_SMS", Some(CUSTOM_ORG))));
+    ws.apply().ok();
+    app.remove_org(CUSTOM_ORG);
+    ws.assert_changes().mentions(&["will be created"]);
+    ws.destroy().ok();
+    assert_eq!(ws.state()["values"]["root_module"]["resources"].as_array().map_or(0, Vec::len), 0);
+}
+
+/// Only ZITADEL's own NotFound for the factor means "already removed": a proxy that misroutes the
+/// DELETE gets the gateway's bare 404, the destroy fails, and the factor stays in state.
+#[test]
+fn a_misrouted_delete_keeps_the_factor_in_state() {
+    let (app, emu) = emulator();
+    let ws = Ws::new(
+        &(pat(&emu.url()) + &factor("second_factor", "email", "SECOND_FACTOR_TYPE_OTP_EMAIL", Some(CUSTOM_ORG))),
+    );
+    ws.apply().ok();
+    // The type travels in the path as plain text: `_` needs no escaping.
+    let deletes =
+        || emu.control.requests().into_iter().filter(|r| r.method == "DELETE").map(|r| r.path).collect::<Vec<_>>();
+    app.misroute_deletes(true);
+    ws.destroy().fails_with(&["Not ZITADEL's answer", "proxy"]);
+    assert_eq!(deletes(), ["/management/v1/policies/login/second_factors/SECOND_FACTOR_TYPE_OTP_EMAIL"]);
+    assert!(app.org_factors(CUSTOM_ORG, Second).unwrap().contains(&"SECOND_FACTOR_TYPE_OTP_EMAIL".to_string()));
+    assert!(!ws.state()["values"]["root_module"]["resources"].as_array().unwrap().is_empty(), "dropped from state");
+    app.misroute_deletes(false);
+    ws.destroy().ok().mentions(&["1 destroyed"]);
+    assert!(!app.org_factors(CUSTOM_ORG, Second).unwrap().contains(&"SECOND_FACTOR_TYPE_OTP_EMAIL".to_string()));
+}
+
+/// A factor added while the organization inherited (zitadel/zitadel#9047) stays active but
+/// invisible, also after the organization got settings of its own. Import explains it; create
+/// removes the ghost, adds the factor again and says so.
+#[test]
+fn ghost_factors_are_resolved_with_a_warning() {
+    let (app, emu) = emulator();
+    let ty = "SECOND_FACTOR_TYPE_OTP_EMAIL";
+    app.add_out_of_band(INHERITING_ORG, Second, ty);
+    app.create_policy_out_of_band(INHERITING_ORG);
+    assert_eq!(app.ghosts(INHERITING_ORG), [(Second, ty.to_string())]);
+    let config = pat(&emu.url()) + &factor("second_factor", "email", ty, Some(INHERITING_ORG));
+    let ws = Ws::new(&config);
+    ws.import("zitadel_login_second_factor.email", &format!("{INHERITING_ORG}/{ty}")).fails_with(&[
+        "Nothing to import",
+        "ghost",
+        "zitadel/zitadel#9047",
+        "removes the ghost",
+    ]);
+    ws.apply().ok().mentions(&[
+        &format!("Warning: {ty} was a ghost factor in organization {INHERITING_ORG}"),
+        "removed that invisible factor and added it again",
+    ]);
+    assert!(app.ghosts(INHERITING_ORG).is_empty());
+    assert!(app.org_factors(INHERITING_ORG, Second).unwrap().contains(&ty.to_string()));
+    ws.assert_no_changes();
+}
+
+/// What an inheriting organization's copy keeps: `useDefaultUriForNotificationLinks` travels in
+/// the creation request where ZITADEL knows it; where the copy loses it anyway, the warning
+/// names the setting and its value.
+#[test]
+fn the_copied_policy_carries_the_notification_links_flag_or_names_it() {
+    let (app, emu) = emulator();
+    app.set_instance_policy_field("defaultRedirectUri", serde_json::json!("https://login.acme.example/"));
+    app.set_instance_policy_field("useDefaultUriForNotificationLinks", serde_json::json!(true));
+    let config =
+        pat(&emu.url()) + &factor("second_factor", "email", "SECOND_FACTOR_TYPE_OTP_EMAIL", Some(INHERITING_ORG));
+    let ws = Ws::new(&config);
+    let out = ws.apply();
+    out.ok().mentions(&["now has login settings of its own"]);
+    assert!(!out.text().contains("did not keep"), "{}", out.all());
+    let own = app.org_policy(INHERITING_ORG).unwrap();
+    assert_eq!(
+        (own["useDefaultUriForNotificationLinks"].clone(), own["defaultRedirectUri"].clone()),
+        (serde_json::json!(true), serde_json::json!("https://login.acme.example/"))
+    );
+
+    let (app, emu) = emulator();
+    app.set_instance_policy_field("defaultRedirectUri", serde_json::json!("https://login.acme.example/"));
+    app.set_instance_policy_field("useDefaultUriForNotificationLinks", serde_json::json!(true));
+    app.drop_notification_links_flag_on_create();
+    let ws = Ws::new(
+        &(pat(&emu.url()) + &factor("second_factor", "email", "SECOND_FACTOR_TYPE_OTP_EMAIL", Some(INHERITING_ORG))),
+    );
+    ws.apply().ok().mentions(&[
+        "ZITADEL did not keep these inherited settings in the copy: useDefaultUriForNotificationLinks = true",
+    ]);
+}
+
+/// `SECOND_FACTOR_TYPE_RECOVERY_CODES` (policy.proto value 5, ZITADEL v4.9+) is a factor like the others.
+#[test]
+fn recovery_codes_are_a_second_factor() {
+    let (app, emu) = emulator();
+    let ws = Ws::new(&(pat(&emu.url()) + &factor("second_factor", "codes", "SECOND_FACTOR_TYPE_RECOVERY_CODES", None)));
+    ws.apply().ok();
+    assert!(app.instance_factors(Second).contains(&"SECOND_FACTOR_TYPE_RECOVERY_CODES".to_string()));
+    ws.assert_no_changes();
+    ws.destroy().ok();
+    assert!(!app.instance_factors(Second).contains(&"SECOND_FACTOR_TYPE_RECOVERY_CODES".to_string()));
 }

@@ -1,18 +1,30 @@
-//! A stateful emulator of the ZITADEL login-policy APIs, following the vendor notes (§3):
+//! A stateful emulator of ZITADEL's login-policy APIs, behaving as ZITADEL's own code does
+//! (zitadel/zitadel; the files are named where each behaviour lives):
 //!
 //! - Admin API (`/admin/v1/...`) for the instance defaults, management API (`/management/v1/...`)
-//!   with `x-zitadel-orgid` for an organization's own settings; `GET /management/v1/policies/login`
-//!   returns the instance defaults flagged `isDefault` while an organization inherits them.
-//! - Upstream bug zitadel/zitadel#9047, reproduced: adding a factor to an inheriting organization
-//!   answers 200 but the factor never shows, and adding it again fails with AlreadyExists.
-//! - Auth: personal access tokens, and the JWT-bearer grant at `/oauth/v2/token`, verifying the
-//!   RS256 signature with the service user's public key; issued tokens expire.
-//! - gRPC-gateway JSON: enums by name, 64-bit numbers as strings, zero values omitted; errors as
-//!   `google.rpc.Status` with the HTTP status the gateway maps each code to.
-//! - Reads come from projections that may lag behind writes (configurable).
+//!   with `x-zitadel-orgid`. The authorization interceptor checks the token, then that the
+//!   organization exists (403 `AUTH-Bs7Ds` "Organisation doesn't exist"), then permissions
+//!   (`internal/api/authz/context.go`, `authorization.go`).
+//! - Commands and reads are separate, as in ZITADEL: each factor has a write model on the command
+//!   side (`internal/command/org_policy_login_factors_model.go`) and reads come from a projection
+//!   (`internal/query/projection/login_policy.go`) that may lag behind. A factor added while the
+//!   organization inherits the instance defaults is recorded by the command side but updates no
+//!   projection row: a "ghost" (zitadel/zitadel#9047). Creating the organization's own policy does
+//!   not clear it (only a policy reset does); adding it again answers AlreadyExists while no read
+//!   lists it; removing it works.
+//! - `GET /management/v1/policies/login` returns the instance defaults flagged `isDefault` while
+//!   the organization inherits them.
+//! - Error ids as `internal/command/{org,instance}_policy_login.go` raise them; the gateway's own
+//!   routing 404 and validation 400 carry no details (`internal/api/grpc/server/gateway.go`).
+//! - Request bodies are read as protojson reads them (see [`gateway`]); the login-policy updates
+//!   replace every field and refuse a write that changes nothing (NotChanged).
+//! - Auth: personal access tokens, and the JWT-bearer grant (see [`auth`]); issued tokens expire.
+
+mod auth;
+mod gateway;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -20,10 +32,10 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use base64::Engine;
-use serde_json::{Value as J, json};
+use serde_json::{Map, Value as J, json};
 
-use crate::server::{EmulatorApp, parse_json};
+use crate::server::{EmulatorApp, Origin};
+use gateway::{Body, gateway_error, ok, zitadel_error};
 
 pub const INSTANCE_ID: &str = "100000000000000000";
 /// The instance's first organization; the demo service users live here.
@@ -46,13 +58,26 @@ pub const INSTANCE_IDP: &str = "600000000000000006";
 
 /// The two factor lists of a login policy. Enum names are indexed by their number in
 /// `proto/zitadel/policy.proto` (`MultiFactorType`, `SecondFactorType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FactorList {
     /// `multiFactors`: passwordless methods.
     Multi,
     /// `secondFactors`: methods asked for after a password.
     Second,
 }
+
+const MULTI_FACTOR_TYPES: &[&str] = &["MULTI_FACTOR_TYPE_UNSPECIFIED", "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"];
+/// `SECOND_FACTOR_TYPE_RECOVERY_CODES = 5` exists in the v1 proto from ZITADEL v4.9 (PR #9954).
+const SECOND_FACTOR_TYPES: &[&str] = &[
+    "SECOND_FACTOR_TYPE_UNSPECIFIED",
+    "SECOND_FACTOR_TYPE_OTP",
+    "SECOND_FACTOR_TYPE_U2F",
+    "SECOND_FACTOR_TYPE_OTP_EMAIL",
+    "SECOND_FACTOR_TYPE_OTP_SMS",
+    "SECOND_FACTOR_TYPE_RECOVERY_CODES",
+];
+const PASSWORDLESS_TYPES: &[&str] = &["PASSWORDLESS_TYPE_NOT_ALLOWED", "PASSWORDLESS_TYPE_ALLOWED"];
+const IDP_OWNER_TYPES: &[&str] = &["IDP_OWNER_TYPE_UNSPECIFIED", "IDP_OWNER_TYPE_SYSTEM", "IDP_OWNER_TYPE_ORG"];
 
 impl FactorList {
     fn field(self) -> &'static str {
@@ -62,102 +87,142 @@ impl FactorList {
         }
     }
 
-    fn enum_names(self) -> &'static [&'static str] {
+    fn from_path(seg: &str) -> Option<FactorList> {
+        match seg {
+            "multi_factors" => Some(FactorList::Multi),
+            "second_factors" => Some(FactorList::Second),
+            _ => None,
+        }
+    }
+
+    /// The enum as this server's proto defines it.
+    fn names(self, recovery_codes: bool) -> &'static [&'static str] {
         match self {
-            FactorList::Multi => &["MULTI_FACTOR_TYPE_UNSPECIFIED", "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"],
-            FactorList::Second => &[
-                "SECOND_FACTOR_TYPE_UNSPECIFIED",
-                "SECOND_FACTOR_TYPE_OTP",
-                "SECOND_FACTOR_TYPE_U2F",
-                "SECOND_FACTOR_TYPE_OTP_EMAIL",
-                "SECOND_FACTOR_TYPE_OTP_SMS",
-            ],
+            FactorList::Multi => MULTI_FACTOR_TYPES,
+            FactorList::Second if recovery_codes => SECOND_FACTOR_TYPES,
+            FactorList::Second => &SECOND_FACTOR_TYPES[..5],
+        }
+    }
+
+    fn request_message(self, add: bool) -> &'static str {
+        match (self, add) {
+            (FactorList::Multi, true) => "AddMultiFactorToLoginPolicyRequest",
+            (FactorList::Multi, false) => "RemoveMultiFactorFromLoginPolicyRequest",
+            (FactorList::Second, true) => "AddSecondFactorToLoginPolicyRequest",
+            (FactorList::Second, false) => "RemoveSecondFactorFromLoginPolicyRequest",
         }
     }
 }
 
-/// One RSA key for every emulator in the process: generating it takes a moment.
-fn demo_key() -> &'static (String, String) {
-    static KEY: OnceLock<(String, String)> = OnceLock::new();
-    KEY.get_or_init(|| {
-        let kp = rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
-            .expect("RSA key generation");
-        let pkcs1 = pkcs8_rsa_to_pkcs1(&kp.serialize_der()).expect("rcgen writes PKCS#8 RSA keys");
-        (pem("RSA PRIVATE KEY", &pkcs1), kp.public_key_pem())
+/// (gRPC code, text, id) of the errors the factor commands raise, per upstream:
+/// org ids from `org_policy_login.go`, instance ids from `instance_policy_login.go`. The text is
+/// what en.yaml translates the key to, or the raw key where it has no entry.
+fn factor_error(kind: FactorList, org: bool, exists: bool) -> (i64, &'static str, &'static str) {
+    match (kind, org, exists) {
+        (FactorList::Second, true, true) => (6, "Multifactor already exists", "Org-2B0ps"),
+        (FactorList::Multi, true, true) => (6, "Multifactor already exists", "Org-3M9od"),
+        (FactorList::Second, true, false) => (5, "Multifactor not existing", "Org-3M9od"),
+        (FactorList::Multi, true, false) => (5, "Multifactor not existing", "Org-3M9df"),
+        (FactorList::Second, false, true) => (6, "Errors.Instance.MFA.AlreadyExists", "INSTANCE-2B0ps"),
+        (FactorList::Multi, false, true) => (6, "Errors.Instance.MFA.AlreadyExists", "INSTANCE-3M9od"),
+        (FactorList::Second, false, false) => (5, "Errors.IAM.LoginPolicy.MFA.NotExisting", "INSTANCE-3M9od"),
+        (FactorList::Multi, false, false) => (5, "Errors.IAM.LoginPolicy.MFA.NotExisting", "INSTANCE-3M9df"),
+    }
+}
+
+/// The settings fields of a login policy (everything but factors and IdPs), as the update
+/// requests number them (`UpdateCustomLoginPolicyRequest`, admin `UpdateLoginPolicyRequest`).
+const BOOL_FIELDS: &[&str] = &[
+    "allowUsernamePassword",
+    "allowRegister",
+    "allowExternalIdp",
+    "forceMfa",
+    "hidePasswordReset",
+    "ignoreUnknownUsernames",
+    "allowDomainDiscovery",
+    "disableLoginWithEmail",
+    "disableLoginWithPhone",
+    "forceMfaLocalOnly",
+];
+const DURATION_FIELDS: &[&str] = &[
+    "passwordCheckLifetime",
+    "externalLoginCheckLifetime",
+    "mfaInitSkipLifetime",
+    "secondFactorCheckLifetime",
+    "multiFactorCheckLifetime",
+];
+/// Field 21 of AddCustomLoginPolicyRequest, 18 of the updates, 23 of LoginPolicy: on servers that
+/// know it.
+const NOTIFICATION_LINKS: &str = "useDefaultUriForNotificationLinks";
+
+/// The instance's login policy as a new instance gets it (`cmd/defaults.yaml`, `instance.go`).
+fn default_policy() -> J {
+    json!({
+        "allowUsernamePassword": true,
+        "allowRegister": true,
+        "allowExternalIdp": true,
+        "forceMfa": false,
+        "passwordlessType": "PASSWORDLESS_TYPE_ALLOWED",
+        "hidePasswordReset": false,
+        "ignoreUnknownUsernames": false,
+        "defaultRedirectUri": "",
+        "passwordCheckLifetime": "864000s",
+        "externalLoginCheckLifetime": "864000s",
+        "mfaInitSkipLifetime": "2592000s",
+        "secondFactorCheckLifetime": "64800s",
+        "multiFactorCheckLifetime": "43200s",
+        "secondFactors": ["SECOND_FACTOR_TYPE_OTP", "SECOND_FACTOR_TYPE_U2F"],
+        "multiFactors": ["MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"],
+        "idps": [{"idpId": INSTANCE_IDP, "idpName": "Google", "idpType": "IDP_TYPE_OIDC"}],
+        "allowDomainDiscovery": true,
+        "disableLoginWithEmail": false,
+        "disableLoginWithPhone": false,
+        "forceMfaLocalOnly": false,
+        "useDefaultUriForNotificationLinks": false
     })
 }
 
-/// Unwraps the PKCS#1 `RSAPrivateKey` from a PKCS#8 `PrivateKeyInfo`, because ZITADEL's key
-/// files carry `-----BEGIN RSA PRIVATE KEY-----` and the emulator hands out the same shape.
-fn pkcs8_rsa_to_pkcs1(der: &[u8]) -> Option<Vec<u8>> {
-    fn tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-        let tag = *b.first()?;
-        let first = *b.get(1)? as usize;
-        let (len, hdr) = if first < 0x80 {
-            (first, 2)
-        } else {
-            let n = first & 0x7f;
-            let mut len = 0usize;
-            for i in 0..n {
-                len = (len << 8) | *b.get(2 + i)? as usize;
-            }
-            (len, 2 + n)
-        };
-        Some((tag, b.get(hdr..hdr + len)?, b.get(hdr + len..)?))
-    }
-    let (_, info, _) = tlv(der)?;
-    let (_, _, rest) = tlv(info)?; // version
-    let (_, _, rest) = tlv(rest)?; // algorithm
-    let (tag, key, _) = tlv(rest)?;
-    (tag == 0x04).then(|| key.to_vec())
+fn list_of(policy: &J, kind: FactorList) -> Vec<String> {
+    policy[kind.field()]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
 }
 
-fn pem(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> =
-        b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).expect("base64 is ASCII")).collect();
-    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
-}
-
-#[derive(Clone)]
-struct Principal {
-    iam_owner: bool,
-    home_org: &'static str,
-    owner_of: Vec<String>,
-}
-
-#[derive(Clone)]
+/// An organization on the command side.
 struct Org {
     name: String,
-    /// The organization's own login policy; `None` while it inherits the instance defaults.
-    policy: Option<J>,
-    /// Factors "added" while inheriting: recorded by the command side, never projected (#9047).
-    ghosts: BTreeSet<String>,
+    /// Factors whose write model is active: what a new add would conflict with.
+    active: BTreeSet<(FactorList, String)>,
 }
 
 /// What reads see: the projections.
 #[derive(Clone)]
-struct ReadModel {
+struct Projection {
     default_policy: J,
-    orgs: BTreeMap<String, Org>,
+    /// Each organization's own policy row; `None` while it inherits.
+    orgs: BTreeMap<String, Option<J>>,
 }
 
 struct EmuState {
-    live: ReadModel,
+    live: Projection,
     /// A stale copy reads keep seeing until the projections catch up.
-    stale: Option<(Instant, ReadModel)>,
+    stale: Option<(Instant, Projection)>,
     lag: Duration,
-    users: BTreeMap<&'static str, Principal>,
-    pats: BTreeMap<String, &'static str>,
-    access_tokens: BTreeMap<String, (&'static str, Instant)>,
-    token_ttl: Duration,
-    /// Expire every issued access token once, after this many more authenticated calls.
-    expire_tokens_after: Option<u32>,
+    orgs: BTreeMap<String, Org>,
+    tokens: auth::Tokens,
     sequence: u64,
+    /// A proxy in front rewrites DELETE paths: ZITADEL's gateway never routes them.
+    misroute_deletes: bool,
+    /// Whether this server's proto knows RECOVERY_CODES and the notification-links flag.
+    recovery_codes: bool,
+    notification_links: bool,
+    /// A server whose request converter drops the notification-links flag on policy creation.
+    drops_links_flag_on_create: bool,
 }
 
 impl EmuState {
-    fn read(&mut self) -> &ReadModel {
+    fn read(&mut self) -> &Projection {
         if self.stale.as_ref().is_some_and(|(until, _)| Instant::now() >= *until) {
             self.stale = None;
         }
@@ -185,6 +250,17 @@ impl EmuState {
             time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         json!({"details": {"sequence": self.sequence.to_string(), "changeDate": now, "resourceOwner": owner}})
     }
+
+    /// Renders a stored policy as this server's proto knows it.
+    fn render(&self, policy: &J) -> J {
+        let mut p = policy.clone();
+        if !self.notification_links
+            && let Some(m) = p.as_object_mut()
+        {
+            m.remove(NOTIFICATION_LINKS);
+        }
+        p
+    }
 }
 
 /// A refused request, already rendered (boxed: responses are large).
@@ -192,134 +268,6 @@ type Rejected = Box<Response>;
 
 pub struct ZitadelEmulator {
     state: Mutex<EmuState>,
-}
-
-fn default_policy() -> J {
-    json!({
-        "allowUsernamePassword": true,
-        "allowRegister": true,
-        "allowExternalIdp": true,
-        "forceMfa": false,
-        "passwordlessType": "PASSWORDLESS_TYPE_ALLOWED",
-        "hidePasswordReset": false,
-        "ignoreUnknownUsernames": false,
-        "defaultRedirectUri": "",
-        "passwordCheckLifetime": "864000s",
-        "externalLoginCheckLifetime": "864000s",
-        "mfaInitSkipLifetime": "2592000s",
-        "secondFactorCheckLifetime": "64800s",
-        "multiFactorCheckLifetime": "43200s",
-        // New instances get OTP + U2F as second factors and passkeys as multi-factor.
-        "secondFactors": ["SECOND_FACTOR_TYPE_OTP", "SECOND_FACTOR_TYPE_U2F"],
-        "multiFactors": ["MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"],
-        "idps": [{"idpId": INSTANCE_IDP, "idpName": "Google", "idpType": "IDP_TYPE_OIDC"}],
-        "allowDomainDiscovery": true,
-        "disableLoginWithEmail": false,
-        "disableLoginWithPhone": false,
-        "forceMfaLocalOnly": false
-    })
-}
-
-/// The gateway omits zero values: false, 0, "", empty lists, and enum zero names.
-fn gateway(v: J) -> J {
-    match v {
-        J::Object(m) => J::Object(
-            m.into_iter()
-                .map(|(k, v)| (k, gateway(v)))
-                .filter(|(_, v)| match v {
-                    J::Bool(false) | J::Null => false,
-                    J::String(s) => {
-                        !s.is_empty() && !s.ends_with("_UNSPECIFIED") && s != "PASSWORDLESS_TYPE_NOT_ALLOWED"
-                    }
-                    J::Array(a) => !a.is_empty(),
-                    J::Number(n) => n.as_f64() != Some(0.0),
-                    _ => true,
-                })
-                .collect(),
-        ),
-        J::Array(a) => J::Array(a.into_iter().map(gateway).collect()),
-        other => other,
-    }
-}
-
-/// google.rpc.Status with the HTTP status grpc-gateway maps the code to.
-fn rpc_error(code: i64, key: &str, id: &str) -> Response {
-    let status = match code {
-        3 | 9 => StatusCode::BAD_REQUEST,
-        5 => StatusCode::NOT_FOUND,
-        6 => StatusCode::CONFLICT,
-        7 => StatusCode::FORBIDDEN,
-        8 => StatusCode::TOO_MANY_REQUESTS,
-        16 => StatusCode::UNAUTHORIZED,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    let body = json!({
-        "code": code,
-        "message": format!("{key} ({id})"),
-        "details": [{"@type": "type.googleapis.com/zitadel.v1.ErrorDetail", "id": id, "message": key}]
-    });
-    (status, [("content-type", "application/json")], body.to_string()).into_response()
-}
-
-fn ok(body: J) -> Response {
-    (StatusCode::OK, [("content-type", "application/json")], gateway(body).to_string()).into_response()
-}
-
-fn kind_of(seg: &str) -> Option<FactorList> {
-    match seg {
-        "multi_factors" => Some(FactorList::Multi),
-        "second_factors" => Some(FactorList::Second),
-        _ => None,
-    }
-}
-
-/// An enum value as the gateway accepts it: the name, or its number; the zero value
-/// (`*_UNSPECIFIED`) is refused by the request validation (`defined_only`, `not_in: [0]`).
-fn parse_factor(kind: FactorList, v: &J) -> Option<String> {
-    let names = kind.enum_names();
-    let index = match v {
-        J::String(s) => names.iter().position(|n| n == s).or_else(|| s.parse::<usize>().ok()),
-        J::Number(n) => n.as_u64().map(|n| n as usize),
-        _ => None,
-    }?;
-    (index > 0).then(|| names.get(index).map(|n| n.to_string())).flatten()
-}
-
-fn list_of(policy: &J, kind: FactorList) -> Vec<String> {
-    policy[kind.field()]
-        .as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
-        .unwrap_or_default()
-}
-
-fn error_ids(kind: FactorList, scope_is_org: bool) -> (&'static str, &'static str, &'static str, &'static str) {
-    // (already-exists key, id, not-existing key, id)
-    match (kind, scope_is_org) {
-        (FactorList::Multi, true) => (
-            "Errors.Org.LoginPolicy.MFA.AlreadyExists",
-            "Org-3M9od",
-            "Errors.Org.LoginPolicy.MFA.NotExisting",
-            "Org-3M9df",
-        ),
-        (FactorList::Second, true) => (
-            "Errors.Org.LoginPolicy.MFA.AlreadyExists",
-            "Org-2B0ps",
-            "Errors.Org.LoginPolicy.MFA.NotExisting",
-            "Org-3M9od2",
-        ),
-        (FactorList::Multi, false) => (
-            "Errors.IAM.LoginPolicy.MFA.AlreadyExists",
-            "IAM-3M9od",
-            "Errors.IAM.LoginPolicy.MFA.NotExisting",
-            "IAM-3M9df",
-        ),
-        (FactorList::Second, false) => (
-            "Errors.IAM.LoginPolicy.MFA.AlreadyExists",
-            "IAM-2B0ps",
-            "Errors.IAM.LoginPolicy.MFA.NotExisting",
-            "IAM-3M9od2",
-        ),
-    }
 }
 
 impl Default for ZitadelEmulator {
@@ -330,42 +278,57 @@ impl Default for ZitadelEmulator {
 
 impl ZitadelEmulator {
     pub fn new() -> Self {
-        let mut orgs = BTreeMap::new();
-        let org = |name: &str, policy: Option<J>| Org { name: name.into(), policy, ghosts: BTreeSet::new() };
-        orgs.insert(HOME_ORG.to_string(), org("Acme", None));
         let mut custom = default_policy();
         custom["secondFactors"] = json!(["SECOND_FACTOR_TYPE_OTP"]);
         custom["multiFactors"] = json!([]);
         custom["forceMfa"] = json!(true);
-        orgs.insert(CUSTOM_ORG.to_string(), org("Acme Payments", Some(custom)));
-        orgs.insert(INHERITING_ORG.to_string(), org("Acme Labs", None));
-        orgs.insert(INHERITING_ORG_2.to_string(), org("Acme Retail", None));
         let mut users = BTreeMap::new();
-        users.insert(ADMIN_USER, Principal { iam_owner: true, home_org: HOME_ORG, owner_of: vec![] });
+        users.insert(ADMIN_USER, auth::Principal { iam_owner: true, home_org: HOME_ORG, owner_of: vec![] });
         users.insert(
             ORG_OWNER_USER,
-            Principal { iam_owner: false, home_org: HOME_ORG, owner_of: vec![CUSTOM_ORG.to_string()] },
+            auth::Principal { iam_owner: false, home_org: HOME_ORG, owner_of: vec![CUSTOM_ORG.to_string()] },
         );
-        let mut pats = BTreeMap::new();
-        pats.insert(ADMIN_PAT.to_string(), ADMIN_USER);
-        pats.insert(ORG_OWNER_PAT.to_string(), ORG_OWNER_USER);
-        ZitadelEmulator {
+        let pats = BTreeMap::from([(ADMIN_PAT.to_string(), ADMIN_USER), (ORG_OWNER_PAT.to_string(), ORG_OWNER_USER)]);
+        let emu = ZitadelEmulator {
             state: Mutex::new(EmuState {
-                live: ReadModel { default_policy: default_policy(), orgs },
+                live: Projection { default_policy: default_policy(), orgs: BTreeMap::new() },
                 stale: None,
                 lag: Duration::ZERO,
-                users,
-                pats,
-                access_tokens: BTreeMap::new(),
-                token_ttl: Duration::from_secs(43_200),
-                expire_tokens_after: None,
+                orgs: BTreeMap::new(),
+                tokens: auth::Tokens {
+                    users,
+                    pats,
+                    access: BTreeMap::new(),
+                    ttl: Duration::from_secs(43_200),
+                    expire_after: None,
+                },
                 sequence: 100,
+                misroute_deletes: false,
+                recovery_codes: true,
+                notification_links: true,
+                drops_links_flag_on_create: false,
             }),
-        }
+        };
+        emu.insert_org(HOME_ORG, "Acme", None);
+        emu.insert_org(CUSTOM_ORG, "Acme Payments", Some(custom));
+        emu.insert_org(INHERITING_ORG, "Acme Labs", None);
+        emu.insert_org(INHERITING_ORG_2, "Acme Retail", None);
+        emu
     }
 
-    /// Adds an organization, inheriting the instance defaults or with settings of its own
-    /// (a copy of the defaults without any factor).
+    fn insert_org(&self, id: &str, name: &str, policy: Option<J>) {
+        let mut s = self.state.lock().expect("state");
+        let active = policy
+            .iter()
+            .flat_map(|p| [FactorList::Multi, FactorList::Second].map(|k| (k, list_of(p, k))))
+            .flat_map(|(k, l)| l.into_iter().map(move |t| (k, t)))
+            .collect();
+        s.orgs.insert(id.to_string(), Org { name: name.into(), active });
+        s.live.orgs.insert(id.to_string(), policy);
+    }
+
+    /// Adds an organization, inheriting the instance defaults or with settings of its own (a
+    /// copy of the defaults without any factor).
     pub fn add_org(&self, id: &str, name: &str, own_settings: bool) {
         let policy = own_settings.then(|| {
             let mut p = default_policy();
@@ -373,13 +336,21 @@ impl ZitadelEmulator {
             p["secondFactors"] = json!([]);
             p
         });
+        self.insert_org(id, name, policy);
+    }
+
+    /// The organization is deleted (console or API): its id no longer exists.
+    pub fn remove_org(&self, id: &str) {
         let mut s = self.state.lock().expect("state");
-        s.live.orgs.insert(id.to_string(), Org { name: name.into(), policy, ghosts: BTreeSet::new() });
+        s.before_write();
+        s.orgs.remove(id);
+        s.live.orgs.remove(id);
     }
 
     /// The IAM_OWNER service user's key file, as ZITADEL lets you download it.
     pub fn key_file_json(&self) -> String {
-        json!({"type": "serviceaccount", "keyId": ADMIN_KEY_ID, "key": demo_key().0, "userId": ADMIN_USER}).to_string()
+        json!({"type": "serviceaccount", "keyId": ADMIN_KEY_ID, "key": auth::demo_key().0, "userId": ADMIN_USER})
+            .to_string()
     }
 
     /// Reads lag this long behind writes (ZITADEL's eventual projections).
@@ -388,381 +359,544 @@ impl ZitadelEmulator {
     }
 
     pub fn set_token_ttl(&self, ttl: Duration) {
-        self.state.lock().expect("state").token_ttl = ttl;
+        self.state.lock().expect("state").tokens.ttl = ttl;
     }
 
     /// Expires every access token issued so far (personal access tokens are unaffected).
     pub fn expire_access_tokens(&self) {
-        let mut s = self.state.lock().expect("state");
-        let past = Instant::now() - Duration::from_secs(1);
-        for (_, exp) in s.access_tokens.values_mut() {
-            *exp = past;
-        }
+        self.state.lock().expect("state").tokens.expire_all();
     }
 
     /// Access tokens issued by the token endpoint (for tests that look for leaked secrets).
     pub fn issued_tokens(&self) -> Vec<String> {
-        self.state.lock().expect("state").access_tokens.keys().cloned().collect()
+        self.state.lock().expect("state").tokens.access.keys().cloned().collect()
     }
 
     /// Expires every issued access token once, after `n` more authenticated API calls (an
     /// expiry in the middle of a run).
     pub fn expire_access_tokens_after(&self, n: u32) {
-        self.state.lock().expect("state").expire_tokens_after = Some(n);
+        self.state.lock().expect("state").tokens.expire_after = Some(n);
+    }
+
+    /// A reverse proxy rewrites DELETE paths so that ZITADEL's gateway routes none of them.
+    pub fn misroute_deletes(&self, yes: bool) {
+        self.state.lock().expect("state").misroute_deletes = yes;
+    }
+
+    /// A server from before `SECOND_FACTOR_TYPE_RECOVERY_CODES` (the v1 proto gained it in v4.9).
+    pub fn without_recovery_codes(&self) {
+        self.state.lock().expect("state").recovery_codes = false;
+    }
+
+    /// A server that keeps `useDefaultUriForNotificationLinks` but loses it when an organization's
+    /// policy is created.
+    pub fn drop_notification_links_flag_on_create(&self) {
+        self.state.lock().expect("state").drops_links_flag_on_create = true;
     }
 
     /// Factors of an organization's own settings (live, not lagged); `None` while it inherits.
     pub fn org_factors(&self, org: &str, kind: FactorList) -> Option<Vec<String>> {
         let s = self.state.lock().expect("state");
-        s.live.orgs[org].policy.as_ref().map(|p| list_of(p, kind))
+        s.live.orgs.get(org).and_then(|p| p.as_ref()).map(|p| list_of(p, kind))
     }
 
     pub fn instance_factors(&self, kind: FactorList) -> Vec<String> {
         list_of(&self.state.lock().expect("state").live.default_policy, kind)
     }
 
+    /// Factors the command side holds active but no read lists (zitadel/zitadel#9047).
+    pub fn ghosts(&self, org: &str) -> Vec<(FactorList, String)> {
+        let s = self.state.lock().expect("state");
+        let listed = |k: FactorList, t: &str| {
+            s.live.orgs.get(org).and_then(|p| p.as_ref()).is_some_and(|p| list_of(p, k).iter().any(|x| x == t))
+        };
+        s.orgs.get(org).map(|o| o.active.iter().filter(|(k, t)| !listed(*k, t)).cloned().collect()).unwrap_or_default()
+    }
+
     /// An organization's own login policy (live), for checking what was copied.
     pub fn org_policy(&self, org: &str) -> Option<J> {
-        self.state.lock().expect("state").live.orgs[org].policy.clone()
+        self.state.lock().expect("state").live.orgs.get(org).cloned().flatten()
+    }
+
+    /// The instance's default login policy (live).
+    pub fn instance_policy(&self) -> J {
+        self.state.lock().expect("state").live.default_policy.clone()
+    }
+
+    /// Sets a field of the instance's default policy, as an administrator would in the console.
+    pub fn set_instance_policy_field(&self, field: &str, value: J) {
+        let mut s = self.state.lock().expect("state");
+        s.before_write();
+        s.live.default_policy[field] = value;
+    }
+
+    /// Sets a field of an organization's own policy, as an administrator would in the console.
+    pub fn set_org_policy_field(&self, org: &str, field: &str, value: J) {
+        let mut s = self.state.lock().expect("state");
+        s.before_write();
+        if let Some(Some(p)) = s.live.orgs.get_mut(org) {
+            p[field] = value;
+        }
     }
 
     /// Removes a factor the way an administrator would in the console.
     pub fn remove_out_of_band(&self, org: Option<&str>, kind: FactorList, ty: &str) {
         let mut s = self.state.lock().expect("state");
         s.before_write();
-        let policy = match org {
-            Some(o) => s.live.orgs.get_mut(o).and_then(|x| x.policy.as_mut()).expect("org with own policy"),
-            None => &mut s.live.default_policy,
-        };
-        if let Some(a) = policy[kind.field()].as_array_mut() {
-            a.retain(|x| x != ty);
-        }
-    }
-
-    /// "Reset to default" in the console: the organization inherits again.
-    pub fn reset_org_to_default(&self, org: &str) {
-        let mut s = self.state.lock().expect("state");
-        s.before_write();
-        if let Some(o) = s.live.orgs.get_mut(org) {
-            o.policy = None;
-        }
-    }
-
-    fn principal(&self, h: &HeaderMap) -> Result<Principal, Rejected> {
-        let token = h
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim);
-        let mut s = self.state.lock().expect("state");
-        if let Some(n) = s.expire_tokens_after.as_mut() {
-            if *n == 0 {
-                s.expire_tokens_after = None;
-                let past = Instant::now() - Duration::from_secs(1);
-                for (_, exp) in s.access_tokens.values_mut() {
-                    *exp = past;
-                }
-            } else {
-                *n -= 1;
-            }
-        }
-        let Some(token) = token else {
-            return Err(Box::new(rpc_error(16, "auth header missing", "AUTH-7fs1e")));
-        };
-        let user = if let Some(u) = s.pats.get(token) {
-            *u
-        } else {
-            match s.access_tokens.get(token) {
-                Some((u, exp)) if *exp > Instant::now() => *u,
-                _ => return Err(Box::new(rpc_error(16, "Errors.Token.Invalid", "AUTH-7fs1e"))),
-            }
-        };
-        Ok(s.users[user].clone())
-    }
-
-    /// The organization a management call acts on, checked against the caller's rights.
-    fn target_org(&self, h: &HeaderMap, p: &Principal) -> Result<String, Rejected> {
-        let org = h
-            .get("x-zitadel-orgid")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-            .unwrap_or_else(|| p.home_org.to_string());
-        let exists = self.state.lock().expect("state").live.orgs.contains_key(&org);
-        if !(p.iam_owner || p.owner_of.contains(&org)) {
-            return Err(Box::new(rpc_error(7, "No matching permissions found", "AUTH-5mWD2")));
-        }
-        if !exists {
-            return Err(Box::new(rpc_error(5, "Errors.Org.NotFound", "QUERY-iTTGJ")));
-        }
-        Ok(org)
-    }
-
-    fn admin(&self, h: &HeaderMap) -> Result<(), Rejected> {
-        let p = self.principal(h)?;
-        if p.iam_owner { Ok(()) } else { Err(Box::new(rpc_error(7, "No matching permissions found", "AUTH-5mWD2"))) }
-    }
-
-    /// The organization a management call acts on (`Some`), or `None` for an admin call, after
-    /// checking the caller may make it.
-    fn scope(&self, h: &HeaderMap, org_scope: bool) -> Result<Option<String>, Rejected> {
-        if org_scope {
-            let p = self.principal(h)?;
-            self.target_org(h, &p).map(Some)
-        } else {
-            self.admin(h).map(|_| None)
-        }
-    }
-
-    fn get_org_policy(&self, h: HeaderMap) -> Response {
-        let org = match self.principal(&h).and_then(|p| self.target_org(&h, &p)) {
-            Ok(o) => o,
-            Err(r) => return *r,
-        };
-        let mut s = self.state.lock().expect("state");
-        let rm = s.read();
-        let (mut policy, is_default) = match &rm.orgs[&org].policy {
-            Some(p) => (p.clone(), false),
-            None => (rm.default_policy.clone(), true),
-        };
-        policy["isDefault"] = json!(is_default);
-        ok(json!({"policy": policy, "isDefault": is_default}))
-    }
-
-    fn add_custom_policy(&self, h: HeaderMap, body: Bytes) -> Response {
-        let org = match self.principal(&h).and_then(|p| self.target_org(&h, &p)) {
-            Ok(o) => o,
-            Err(r) => return *r,
-        };
-        let Some(req) = parse_json(&body).filter(J::is_object) else {
-            return rpc_error(3, "invalid JSON body", "GATEWAY-1");
-        };
-        let mut policy = default_policy();
-        for (k, _) in default_policy().as_object().expect("object").iter() {
-            policy[k] = match k.as_str() {
-                "passwordlessType" => json!("PASSWORDLESS_TYPE_NOT_ALLOWED"),
-                "secondFactors" | "multiFactors" | "idps" => json!([]),
-                _ if policy[k].is_boolean() => json!(false),
-                _ => json!(""),
-            };
-        }
-        for (k, v) in req.as_object().expect("checked object") {
-            if policy.get(k).is_some() && k != "idps" {
-                policy[k] = v.clone();
-            }
-        }
-        for kind in [FactorList::Multi, FactorList::Second] {
-            let items = req.get(kind.field()).and_then(J::as_array).cloned().unwrap_or_default();
-            let mut parsed = Vec::new();
-            for it in &items {
-                match parse_factor(kind, it) {
-                    Some(f) => parsed.push(J::String(f)),
-                    None => {
-                        return rpc_error(
-                            3,
-                            "invalid AddCustomLoginPolicyRequest: value must be one of the defined enum values",
-                            "GATEWAY-2",
-                        );
-                    }
-                }
-            }
-            policy[kind.field()] = J::Array(parsed);
-        }
-        let mut links = Vec::new();
-        for idp in req.get("idps").and_then(J::as_array).cloned().unwrap_or_default() {
-            let id = idp["idpId"].as_str().unwrap_or_default();
-            // Only the instance's identity provider exists in this emulator.
-            if id != INSTANCE_IDP || idp["ownerType"] != "IDP_OWNER_TYPE_SYSTEM" {
-                return rpc_error(5, "Errors.IDPConfig.NotExisting", "Org-Fs3g2");
-            }
-            links.push(json!({"idpId": INSTANCE_IDP, "idpName": "Google", "idpType": "IDP_TYPE_OIDC"}));
-        }
-        policy["idps"] = J::Array(links);
-        let mut s = self.state.lock().expect("state");
-        if s.live.orgs[&org].policy.is_some() {
-            return rpc_error(6, "Errors.Org.LoginPolicy.AlreadyExists", "Org-Dgfb2");
-        }
-        s.before_write();
-        let o = s.live.orgs.get_mut(&org).expect("checked");
-        o.policy = Some(policy);
-        o.ghosts.clear();
-        let d = s.details(&org);
-        ok(d)
-    }
-
-    fn reset_org_policy(&self, h: HeaderMap) -> Response {
-        let org = match self.principal(&h).and_then(|p| self.target_org(&h, &p)) {
-            Ok(o) => o,
-            Err(r) => return *r,
-        };
-        let mut s = self.state.lock().expect("state");
-        if s.live.orgs[&org].policy.is_none() {
-            return rpc_error(5, "Errors.Org.LoginPolicy.NotFound", "Org-GHB37");
-        }
-        s.before_write();
-        s.live.orgs.get_mut(&org).expect("checked").policy = None;
-        let d = s.details(&org);
-        ok(d)
-    }
-
-    fn list(&self, h: HeaderMap, kind: FactorList, org_scope: bool) -> Response {
-        let org = match self.scope(&h, org_scope) {
-            Ok(o) => o,
-            Err(r) => return *r,
-        };
-        let mut s = self.state.lock().expect("state");
-        let rm = s.read();
-        // The management list answers with the defaults' factors for an inheriting organization,
-        // without saying so (vendor notes §3.5).
-        let policy = org.as_ref().and_then(|o| rm.orgs[o].policy.as_ref()).unwrap_or(&rm.default_policy);
-        let result = list_of(policy, kind);
-        ok(json!({"details": {"totalResult": result.len().to_string()}, "result": result}))
-    }
-
-    fn add(&self, h: HeaderMap, body: Bytes, kind: FactorList, org_scope: bool) -> Response {
-        let org = match self.scope(&h, org_scope) {
-            Ok(o) => o,
-            Err(r) => return *r,
-        };
-        let Some(ty) = parse_json(&body).and_then(|b| b.get("type").and_then(|t| parse_factor(kind, t))) else {
-            return rpc_error(3, "Errors.Org.LoginPolicy.MFA.Unspecified", "LoginPolicy-Unspec");
-        };
-        let (exists_key, exists_id, _, _) = error_ids(kind, org_scope);
-        let mut s = self.state.lock().expect("state");
-        let owner = org.clone().unwrap_or_else(|| INSTANCE_ID.to_string());
-        match &org {
+        match org {
             Some(o) => {
-                let entry = s.live.orgs.get(o).expect("checked");
-                let already = match &entry.policy {
-                    Some(p) => list_of(p, kind).contains(&ty),
-                    None => entry.ghosts.contains(&ty),
-                };
-                if already {
-                    return rpc_error(6, exists_key, exists_id);
+                if let Some(e) = s.orgs.get_mut(o) {
+                    e.active.remove(&(kind, ty.to_string()));
                 }
-                s.before_write();
-                let entry = s.live.orgs.get_mut(o).expect("checked");
-                match entry.policy.as_mut() {
-                    Some(p) => p[kind.field()].as_array_mut().expect("list").push(J::String(ty)),
-                    // zitadel/zitadel#9047: the event is written, the projection updates no row.
-                    None => {
-                        entry.ghosts.insert(ty);
-                    }
+                if let Some(Some(p)) = s.live.orgs.get_mut(o)
+                    && let Some(a) = p[kind.field()].as_array_mut()
+                {
+                    a.retain(|x| x != ty);
                 }
             }
             None => {
-                if list_of(&s.live.default_policy, kind).contains(&ty) {
-                    return rpc_error(6, exists_key, exists_id);
+                if let Some(a) = s.live.default_policy[kind.field()].as_array_mut() {
+                    a.retain(|x| x != ty);
                 }
-                s.before_write();
-                s.live.default_policy[kind.field()].as_array_mut().expect("list").push(J::String(ty));
             }
         }
-        let d = s.details(&owner);
-        ok(d)
     }
 
-    fn remove(&self, h: HeaderMap, ty: String, kind: FactorList, org_scope: bool) -> Response {
-        let org = match self.scope(&h, org_scope) {
-            Ok(o) => o,
+    /// Adds a factor the way the console did before its fix for #9047: on an inheriting
+    /// organization this leaves a ghost.
+    pub fn add_out_of_band(&self, org: &str, kind: FactorList, ty: &str) {
+        let mut s = self.state.lock().expect("state");
+        s.before_write();
+        if let Some(e) = s.orgs.get_mut(org) {
+            e.active.insert((kind, ty.to_string()));
+        }
+        if let Some(Some(p)) = s.live.orgs.get_mut(org)
+            && let Some(a) = p[kind.field()].as_array_mut()
+            && !a.iter().any(|x| x == ty)
+        {
+            a.push(J::String(ty.into()));
+        }
+    }
+
+    /// "Save" in the console on an inheriting organization: its own policy, a copy of the
+    /// defaults' values and factors. Ghosts not among them stay ghosts.
+    pub fn create_policy_out_of_band(&self, org: &str) {
+        let mut s = self.state.lock().expect("state");
+        s.before_write();
+        let policy = s.live.default_policy.clone();
+        if let Some(e) = s.orgs.get_mut(org) {
+            for k in [FactorList::Multi, FactorList::Second] {
+                e.active.extend(list_of(&policy, k).into_iter().map(|t| (k, t)));
+            }
+        }
+        s.live.orgs.insert(org.to_string(), Some(policy));
+    }
+
+    /// "Reset to default" in the console: the organization inherits again, and every factor's
+    /// write model is reset (`LoginPolicyRemoved`).
+    pub fn reset_org_to_default(&self, org: &str) {
+        let mut s = self.state.lock().expect("state");
+        s.before_write();
+        if let Some(e) = s.orgs.get_mut(org) {
+            e.active.clear();
+        }
+        if s.live.orgs.contains_key(org) {
+            s.live.orgs.insert(org.to_string(), None);
+        }
+    }
+
+    /// The authorization interceptor: token, then the organization, then permissions. Returns
+    /// the organization a management call acts on (`None` for an admin call).
+    fn authorize(&self, h: &HeaderMap, org_scope: bool) -> Result<Option<String>, Rejected> {
+        let mut s = self.state.lock().expect("state");
+        let p = match s.tokens.principal(h) {
+            Ok(p) => p,
+            Err(auth::Refusal::Missing) => {
+                return Err(Box::new(zitadel_error(16, "auth header missing", "AUTH-7fs1e")));
+            }
+            Err(auth::Refusal::Invalid) => {
+                return Err(Box::new(zitadel_error(16, "Errors.Token.Invalid", "AUTH-7fs1e")));
+            }
+        };
+        let header = h.get("x-zitadel-orgid").and_then(|v| v.to_str().ok()).map(str::to_string);
+        // The organization is checked on admin calls too, whenever the header is sent.
+        if let Some(o) = &header
+            && !s.orgs.contains_key(o)
+        {
+            return Err(Box::new(zitadel_error(7, "Organisation doesn't exist", "AUTH-Bs7Ds")));
+        }
+        let denied = || Box::new(zitadel_error(7, "No matching permissions found", "AUTH-5mWD2"));
+        if !org_scope {
+            return if p.iam_owner { Ok(None) } else { Err(denied()) };
+        }
+        let org = header.unwrap_or_else(|| p.home_org.to_string());
+        if p.iam_owner || p.owner_of.contains(&org) { Ok(Some(org)) } else { Err(denied()) }
+    }
+
+    fn get_org_policy(&self, h: HeaderMap) -> Response {
+        let org = match self.authorize(&h, true) {
+            Ok(o) => o.expect("org scope"),
             Err(r) => return *r,
         };
-        let Some(ty) = parse_factor(kind, &J::String(ty)) else {
-            return rpc_error(3, "Errors.Org.LoginPolicy.MFA.Unspecified", "LoginPolicy-Unspec");
-        };
-        let (_, _, missing_key, missing_id) = error_ids(kind, org_scope);
         let mut s = self.state.lock().expect("state");
-        let owner = org.clone().unwrap_or_else(|| INSTANCE_ID.to_string());
-        let present = match &org {
-            Some(o) => {
-                let e = &s.live.orgs[o];
-                e.policy.as_ref().map_or(e.ghosts.contains(&ty), |p| list_of(p, kind).contains(&ty))
-            }
-            None => list_of(&s.live.default_policy, kind).contains(&ty),
+        let rm = s.read();
+        let (mut policy, is_default) = match rm.orgs.get(&org) {
+            Some(Some(p)) => (p.clone(), false),
+            // Removed meanwhile (lagging reads still know it), or inheriting.
+            _ => (rm.default_policy.clone(), true),
         };
-        if !present {
-            return rpc_error(5, missing_key, missing_id);
-        }
-        s.before_write();
-        match &org {
-            Some(o) => {
-                let e = s.live.orgs.get_mut(o).expect("checked");
-                match e.policy.as_mut() {
-                    Some(p) => p[kind.field()].as_array_mut().expect("list").retain(|x| x != ty.as_str()),
-                    None => {
-                        e.ghosts.remove(&ty);
-                    }
-                }
-            }
-            None => s.live.default_policy[kind.field()].as_array_mut().expect("list").retain(|x| x != ty.as_str()),
-        }
-        let d = s.details(&owner);
-        ok(d)
+        policy["isDefault"] = json!(is_default);
+        let policy = s.render(&policy);
+        ok(json!({"policy": policy, "isDefault": is_default}))
     }
 
     fn get_default_policy(&self, h: HeaderMap) -> Response {
-        if let Err(r) = self.admin(&h) {
+        if let Err(r) = self.authorize(&h, false) {
             return *r;
         }
         let mut s = self.state.lock().expect("state");
         let mut p = s.read().default_policy.clone();
         p["isDefault"] = json!(true);
+        let p = s.render(&p);
         ok(json!({"policy": p}))
     }
 
-    /// `POST /oauth/v2/token` with the JWT-bearer grant (RFC 7523).
-    fn token(&self, h: HeaderMap, body: Bytes) -> Response {
-        let form: BTreeMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
-        let oauth_err = |e: &str, d: &str| {
-            (
-                StatusCode::BAD_REQUEST,
-                [("content-type", "application/json")],
-                json!({"error": e, "error_description": d}).to_string(),
-            )
-                .into_response()
-        };
-        if form.get("grant_type").map(String::as_str) != Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
-            return oauth_err("unsupported_grant_type", "only the JWT bearer grant is enabled for service users here");
+    /// The settings fields of a create or update request, validated as the gateway and the
+    /// command do (`prepareAddLoginPolicy`, `prepareChangeLoginPolicy`): `ids` are the command's
+    /// ids for an invalid redirect URI and for the links flag without one.
+    fn settings_from(&self, b: &Body, ids: (&str, &str)) -> Result<Map<String, J>, Rejected> {
+        let mut m = Map::new();
+        for f in BOOL_FIELDS {
+            m.insert((*f).into(), J::Bool(b.bool(f)?));
         }
-        let Some(assertion) = form.get("assertion") else {
-            return oauth_err("invalid_request", "assertion missing");
-        };
-        let Ok(header) = jsonwebtoken::decode_header(assertion) else {
-            return oauth_err("invalid_grant", "assertion is not a JWT");
-        };
-        if header.kid.as_deref() != Some(ADMIN_KEY_ID) {
-            return oauth_err("invalid_grant", "key not found");
+        for f in DURATION_FIELDS {
+            m.insert((*f).into(), J::String(b.duration(f)?));
         }
-        let host = h.get("host").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-        v.set_audience(&[format!("http://{host}"), format!("https://{host}")]);
-        v.set_issuer(&[ADMIN_USER]);
-        v.set_required_spec_claims(&["exp", "iat", "aud", "iss", "sub"]);
-        let Ok(key) = jsonwebtoken::DecodingKey::from_rsa_pem(demo_key().1.as_bytes()) else {
-            return oauth_err("server_error", "key unreadable");
+        let pwless = b.enum_value("passwordlessType", PASSWORDLESS_TYPES)?;
+        let Some(name) = usize::try_from(pwless).ok().and_then(|i| PASSWORDLESS_TYPES.get(i)) else {
+            return Err(Box::new(gateway_error(
+                3,
+                "invalid request.PasswordlessType: value must be one of the defined enum values",
+            )));
         };
-        let data = match jsonwebtoken::decode::<J>(assertion, &key, &v) {
-            Ok(d) => d,
-            Err(e) => {
-                return oauth_err("invalid_grant", &format!("assertion invalid: {:?}", e.kind()));
+        m.insert("passwordlessType".into(), J::String((*name).into()));
+        let uri = b.string("defaultRedirectUri")?;
+        let links = self.state.lock().expect("state").notification_links && b.bool(NOTIFICATION_LINKS)?;
+        if !redirect_uri_valid(&uri) {
+            return Err(Box::new(zitadel_error(3, "Errors.Org.LoginPolicy.RedirectURIInvalid", ids.0)));
+        }
+        if links && uri.is_empty() {
+            return Err(Box::new(zitadel_error(3, "Errors.Org.LoginPolicy.RedirectURIMustBeSet", ids.1)));
+        }
+        m.insert("defaultRedirectUri".into(), J::String(uri));
+        m.insert(NOTIFICATION_LINKS.into(), J::Bool(links));
+        Ok(m)
+    }
+
+    /// `POST /management/v1/policies/login` (AddCustomLoginPolicy).
+    fn add_custom_policy(&self, h: HeaderMap, body: Bytes) -> Response {
+        let org = match self.authorize(&h, true) {
+            Ok(o) => o.expect("org scope"),
+            Err(r) => return *r,
+        };
+        let b = match Body::parse(&body, "AddCustomLoginPolicyRequest") {
+            Ok(b) => b,
+            Err(r) => return *r,
+        };
+        let mut policy = match self.settings_from(&b, ("Org-WSfdq", "Org-GFsqb")) {
+            Ok(m) => J::Object(m),
+            Err(r) => return *r,
+        };
+        let recovery = self.state.lock().expect("state").recovery_codes;
+        let mut listed = Vec::new();
+        for kind in [FactorList::Multi, FactorList::Second] {
+            let names = kind.names(recovery);
+            let values = match b.enum_list(kind.field(), names) {
+                Ok(v) => v,
+                Err(r) => return *r,
+            };
+            let mut list = Vec::new();
+            for n in values {
+                match usize::try_from(n).ok().filter(|i| *i > 0).and_then(|i| names.get(i)) {
+                    Some(name) if !list.contains(&J::String((*name).into())) => list.push(J::String((*name).into())),
+                    Some(_) => {}
+                    None => {
+                        let id = if kind == FactorList::Second { "Org-SFeea" } else { "Org-WSfrg" };
+                        return zitadel_error(3, "Multifactor invalid", id);
+                    }
+                }
+            }
+            listed.extend(list.iter().filter_map(|t| t.as_str()).map(|t| (kind, t.to_string())));
+            policy[kind.field()] = J::Array(list);
+        }
+        let idps = match b.objects("idps") {
+            Ok(i) => i,
+            Err(r) => return *r,
+        };
+        let mut links = Vec::new();
+        for idp in &idps {
+            let id = idp.get("idpId").and_then(J::as_str).unwrap_or_default();
+            if id.is_empty() || id.len() > 200 {
+                return gateway_error(
+                    3,
+                    "invalid AddCustomLoginPolicyRequest_IDP.IdpId: value length must be between 1 and 200 runes, inclusive",
+                );
+            }
+            let owner = match idp.get("ownerType") {
+                Some(J::String(s)) => IDP_OWNER_TYPES.iter().position(|n| n == s).unwrap_or(0),
+                Some(J::Number(n)) => n.as_u64().map(|n| n as usize).unwrap_or(99),
+                _ => 0,
+            };
+            if owner == 0 || owner >= IDP_OWNER_TYPES.len() {
+                return gateway_error(
+                    3,
+                    "invalid AddCustomLoginPolicyRequest_IDP.OwnerType: value must not be in list [0]",
+                );
+            }
+            links.push(id.to_string());
+        }
+        let mut s = self.state.lock().expect("state");
+        if s.drops_links_flag_on_create {
+            policy[NOTIFICATION_LINKS] = J::Bool(false);
+        }
+        if s.live.orgs.get(&org).is_some_and(Option::is_some) {
+            return zitadel_error(6, "Login Policy already exists", "Org-Dgfb2");
+        }
+        // Only the instance's identity provider exists in this emulator.
+        if links.iter().any(|l| l != INSTANCE_IDP) {
+            return zitadel_error(9, "Identity Provider Configuration doesn't exist", "Org-FEd32");
+        }
+        policy["idps"] = J::Array(
+            links
+                .iter()
+                .map(|_| json!({"idpId": INSTANCE_IDP, "idpName": "Google", "idpType": "IDP_TYPE_OIDC"}))
+                .collect(),
+        );
+        s.before_write();
+        // LoginPolicyAdded plus one factor-added event per listed factor; ghosts stay active.
+        s.orgs.get_mut(&org).expect("authorized org exists").active.extend(listed);
+        s.live.orgs.insert(org.clone(), Some(policy));
+        let d = s.details(&org);
+        ok(d)
+    }
+
+    /// `PUT /management/v1/policies/login` or `PUT /admin/v1/policies/login`: replaces every
+    /// settings field; a request that changes nothing is refused (NotChanged).
+    fn update_policy(&self, h: HeaderMap, body: Bytes, org_scope: bool) -> Response {
+        let org = match self.authorize(&h, org_scope) {
+            Ok(o) => o,
+            Err(r) => return *r,
+        };
+        let message = if org_scope { "UpdateCustomLoginPolicyRequest" } else { "UpdateLoginPolicyRequest" };
+        let b = match Body::parse(&body, message) {
+            Ok(b) => b,
+            Err(r) => return *r,
+        };
+        let ids = if org_scope { ("Org-Sfd21", "Org-Sdf12") } else { ("IAM-SFdqd", "IAM-FGbqs") };
+        let fields = match self.settings_from(&b, ids) {
+            Ok(m) => m,
+            Err(r) => return *r,
+        };
+        let mut s = self.state.lock().expect("state");
+        let current = match &org {
+            Some(o) => match s.live.orgs.get(o) {
+                Some(Some(p)) => p.clone(),
+                _ => return zitadel_error(5, "Login Policy not found", "Org-M0sif"),
+            },
+            None => s.live.default_policy.clone(),
+        };
+        let changed = fields.iter().any(|(k, v)| current.get(k).unwrap_or(&J::Null) != v);
+        if !changed {
+            return match org {
+                Some(_) => zitadel_error(9, "Errors.Org.LoginPolicy.NotChanged", "Org-5M9vdd"),
+                None => zitadel_error(9, "Errors.IAM.LoginPolicy.NotChanged", "INSTANCE-5M9vdd"),
+            };
+        }
+        s.before_write();
+        let target = match &org {
+            Some(o) => s.live.orgs.get_mut(o).and_then(Option::as_mut).expect("checked"),
+            None => &mut s.live.default_policy,
+        };
+        for (k, v) in fields {
+            target[k] = v;
+        }
+        let d = s.details(org.as_deref().unwrap_or(INSTANCE_ID));
+        ok(d)
+    }
+
+    fn reset_org_policy(&self, h: HeaderMap) -> Response {
+        let org = match self.authorize(&h, true) {
+            Ok(o) => o.expect("org scope"),
+            Err(r) => return *r,
+        };
+        let mut s = self.state.lock().expect("state");
+        if !s.live.orgs.get(&org).is_some_and(Option::is_some) {
+            return zitadel_error(5, "Login Policy not found", "Org-GHB37");
+        }
+        s.before_write();
+        s.live.orgs.insert(org.clone(), None);
+        s.orgs.get_mut(&org).expect("checked").active.clear();
+        let d = s.details(&org);
+        ok(d)
+    }
+
+    fn list(&self, h: HeaderMap, kind: FactorList, org_scope: bool) -> Response {
+        let org = match self.authorize(&h, org_scope) {
+            Ok(o) => o,
+            Err(r) => return *r,
+        };
+        let mut s = self.state.lock().expect("state");
+        let rm = s.read();
+        // The management list answers with the defaults' factors for an inheriting
+        // organization, without saying so (`MultiFactorsByOrg`: org row OR instance row).
+        let policy =
+            org.as_ref().and_then(|o| rm.orgs.get(o).cloned().flatten()).unwrap_or_else(|| rm.default_policy.clone());
+        let result = list_of(&policy, kind);
+        ok(json!({"details": {"totalResult": result.len().to_string()}, "result": result}))
+    }
+
+    /// The factor type of an add body or a remove path, validated as the gateway does.
+    fn factor_type(&self, kind: FactorList, add: bool, raw: &J) -> Result<String, Rejected> {
+        let names = kind.names(self.state.lock().expect("state").recovery_codes);
+        let message = kind.request_message(add);
+        let n: i64 = match raw {
+            // An add body: protojson ignores an unknown name (the field stays 0).
+            J::String(s) if add => names.iter().position(|x| x == s).map_or(0, |i| i as i64),
+            // A path parameter: `runtime.Enum` takes a name, else a number that must be defined.
+            J::String(s) => match names.iter().position(|x| x == s) {
+                Some(i) => i as i64,
+                None => match s.parse::<i64>() {
+                    Ok(n) if (0..names.len() as i64).contains(&n) => n,
+                    _ => {
+                        return Err(Box::new(gateway_error(
+                            3,
+                            &format!("type mismatch, parameter: type, error: {s} is not valid"),
+                        )));
+                    }
+                },
+            },
+            J::Number(n) => n.as_i64().unwrap_or(-1),
+            J::Null => 0,
+            other => {
+                return Err(Box::new(gateway_error(
+                    3,
+                    &format!("proto: {message}.type: invalid value for enum: {other}"),
+                )));
             }
         };
-        if data.claims["sub"] != ADMIN_USER {
-            return oauth_err("invalid_grant", "subject does not match the key's user");
+        if n == 0 {
+            return Err(Box::new(gateway_error(3, &format!("invalid {message}.Type: value must not be in list [0]"))));
         }
-        let scopes = form.get("scope").cloned().unwrap_or_default();
-        if !scopes.split(' ').any(|s| s == "urn:zitadel:iam:org:project:id:zitadel:aud") {
-            return oauth_err("invalid_scope", "the token would not be valid for ZITADEL's APIs");
-        }
-        let token = format!("zat_{}", uuid::Uuid::new_v4().simple());
+        usize::try_from(n).ok().and_then(|i| names.get(i)).map(|s| s.to_string()).ok_or_else(|| {
+            Box::new(gateway_error(3, &format!("invalid {message}.Type: value must be one of the defined enum values")))
+        })
+    }
+
+    fn add(&self, h: HeaderMap, body: Bytes, kind: FactorList, org_scope: bool) -> Response {
+        let org = match self.authorize(&h, org_scope) {
+            Ok(o) => o,
+            Err(r) => return *r,
+        };
+        let raw = match Body::parse(&body, kind.request_message(true)) {
+            Ok(_) => serde_json::from_slice::<J>(&body).ok().and_then(|b| b.get("type").cloned()).unwrap_or(J::Null),
+            Err(r) => return *r,
+        };
+        let ty = match self.factor_type(kind, true, &raw) {
+            Ok(t) => t,
+            Err(r) => return *r,
+        };
         let mut s = self.state.lock().expect("state");
-        let ttl = s.token_ttl;
-        s.access_tokens.insert(token.clone(), (ADMIN_USER, Instant::now() + ttl));
-        (
-            StatusCode::OK,
-            [("content-type", "application/json")],
-            json!({"access_token": token, "token_type": "Bearer", "expires_in": ttl.as_secs()}).to_string(),
-        )
-            .into_response()
+        match &org {
+            Some(o) => {
+                let key = (kind, ty.clone());
+                if s.orgs[o].active.contains(&key) {
+                    let (code, text, id) = factor_error(kind, true, true);
+                    return zitadel_error(code, text, id);
+                }
+                s.before_write();
+                s.orgs.get_mut(o).expect("authorized").active.insert(key);
+                // The projection updates the organization's row; an inheriting one has none.
+                if let Some(Some(p)) = s.live.orgs.get_mut(o)
+                    && let Some(a) = p[kind.field()].as_array_mut()
+                {
+                    a.push(J::String(ty));
+                }
+            }
+            None => {
+                if list_of(&s.live.default_policy, kind).contains(&ty) {
+                    let (code, text, id) = factor_error(kind, false, true);
+                    return zitadel_error(code, text, id);
+                }
+                s.before_write();
+                let list = &mut s.live.default_policy[kind.field()];
+                if !list.is_array() {
+                    *list = json!([]);
+                }
+                list.as_array_mut().expect("list").push(J::String(ty));
+            }
+        }
+        let owner = org.unwrap_or_else(|| INSTANCE_ID.to_string());
+        let d = s.details(&owner);
+        ok(d)
+    }
+
+    fn remove(&self, h: HeaderMap, ty: String, kind: FactorList, org_scope: bool) -> Response {
+        if self.state.lock().expect("state").misroute_deletes {
+            return gateway::not_found_route();
+        }
+        let org = match self.authorize(&h, org_scope) {
+            Ok(o) => o,
+            Err(r) => return *r,
+        };
+        let ty = match self.factor_type(kind, false, &J::String(ty)) {
+            Ok(t) => t,
+            Err(r) => return *r,
+        };
+        let mut s = self.state.lock().expect("state");
+        let present = match &org {
+            Some(o) => s.orgs[o].active.contains(&(kind, ty.clone())),
+            None => list_of(&s.live.default_policy, kind).contains(&ty),
+        };
+        if !present {
+            let (code, text, id) = factor_error(kind, org.is_some(), false);
+            return zitadel_error(code, text, id);
+        }
+        s.before_write();
+        match &org {
+            Some(o) => {
+                s.orgs.get_mut(o).expect("authorized").active.remove(&(kind, ty.clone()));
+                if let Some(Some(p)) = s.live.orgs.get_mut(o)
+                    && let Some(a) = p[kind.field()].as_array_mut()
+                {
+                    a.retain(|x| x != ty.as_str());
+                }
+            }
+            None => {
+                if let Some(a) = s.live.default_policy[kind.field()].as_array_mut() {
+                    a.retain(|x| x != ty.as_str());
+                }
+            }
+        }
+        let owner = org.unwrap_or_else(|| INSTANCE_ID.to_string());
+        let d = s.details(&owner);
+        ok(d)
+    }
+
+    fn token(&self, origin: &str, body: Bytes) -> Response {
+        self.state.lock().expect("state").tokens.grant(origin, &body)
+    }
+}
+
+/// `domain.ValidateDefaultRedirectURI`: empty is fine; http(s) needs a host; other schemes
+/// (app deep links) pass.
+fn redirect_uri_valid(uri: &str) -> bool {
+    if uri.is_empty() {
+        return true;
+    }
+    match url::Url::parse(uri) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u.host_str().is_some_and(|h| !h.is_empty()),
+        Ok(_) => true,
+        Err(_) => false,
     }
 }
 
@@ -784,12 +918,14 @@ impl EmulatorApp for ZitadelEmulator {
                 move |$($a: $t),*| { let $e = $e.clone(); async move { $body } }
             }};
         }
+        let kind = |seg: &str| FactorList::from_path(seg).ok_or_else(|| Box::new(gateway::not_found_route()));
         axum::Router::new()
-            .route("/oauth/v2/token", post(with!(e, |h: HeaderMap, b: Bytes| e.token(h, b))))
+            .route("/oauth/v2/token", post(with!(e, |o: axum::Extension<Origin>, b: Bytes| e.token(&o.0.0, b))))
             .route(
                 "/management/v1/policies/login",
                 get(with!(e, |h: HeaderMap| e.get_org_policy(h)))
                     .post(with!(e, |h: HeaderMap, b: Bytes| e.add_custom_policy(h, b)))
+                    .put(with!(e, |h: HeaderMap, b: Bytes| e.update_policy(h, b, true)))
                     .delete(with!(e, |h: HeaderMap| e.reset_org_policy(h))),
             )
             .route(
@@ -802,38 +938,42 @@ impl EmulatorApp for ZitadelEmulator {
             )
             .route(
                 "/management/v1/policies/login/{kind}",
-                post(with!(e, |h: HeaderMap, k: Path<String>, b: Bytes| match kind_of(&k) {
-                    Some(kind) => e.add(h, b, kind, true),
-                    None => StatusCode::NOT_FOUND.into_response(),
+                post(with!(e, |h: HeaderMap, k: Path<String>, b: Bytes| match kind(&k) {
+                    Ok(kind) => e.add(h, b, kind, true),
+                    Err(r) => *r,
                 })),
             )
             .route(
                 "/management/v1/policies/login/{kind}/{ty}",
-                delete(with!(e, |h: HeaderMap, p: Path<(String, String)>| match kind_of(&p.0.0) {
-                    Some(kind) => e.remove(h, p.0.1.clone(), kind, true),
-                    None => StatusCode::NOT_FOUND.into_response(),
+                delete(with!(e, |h: HeaderMap, p: Path<(String, String)>| match kind(&p.0.0) {
+                    Ok(kind) => e.remove(h, p.0.1.clone(), kind, true),
+                    Err(r) => *r,
                 })),
             )
-            .route("/admin/v1/policies/login", get(with!(e, |h: HeaderMap| e.get_default_policy(h))))
+            .route(
+                "/admin/v1/policies/login",
+                get(with!(e, |h: HeaderMap| e.get_default_policy(h)))
+                    .put(with!(e, |h: HeaderMap, b: Bytes| e.update_policy(h, b, false))),
+            )
             .route(
                 "/admin/v1/policies/login/{kind}/_search",
-                post(with!(e, |h: HeaderMap, k: Path<String>| match kind_of(&k) {
-                    Some(kind) => e.list(h, kind, false),
-                    None => StatusCode::NOT_FOUND.into_response(),
+                post(with!(e, |h: HeaderMap, k: Path<String>| match kind(&k) {
+                    Ok(kind) => e.list(h, kind, false),
+                    Err(r) => *r,
                 })),
             )
             .route(
                 "/admin/v1/policies/login/{kind}",
-                post(with!(e, |h: HeaderMap, k: Path<String>, b: Bytes| match kind_of(&k) {
-                    Some(kind) => e.add(h, b, kind, false),
-                    None => StatusCode::NOT_FOUND.into_response(),
+                post(with!(e, |h: HeaderMap, k: Path<String>, b: Bytes| match kind(&k) {
+                    Ok(kind) => e.add(h, b, kind, false),
+                    Err(r) => *r,
                 })),
             )
             .route(
                 "/admin/v1/policies/login/{kind}/{ty}",
-                delete(with!(e, |h: HeaderMap, p: Path<(String, String)>| match kind_of(&p.0.0) {
-                    Some(kind) => e.remove(h, p.0.1.clone(), kind, false),
-                    None => StatusCode::NOT_FOUND.into_response(),
+                delete(with!(e, |h: HeaderMap, p: Path<(String, String)>| match kind(&p.0.0) {
+                    Ok(kind) => e.remove(h, p.0.1.clone(), kind, false),
+                    Err(r) => *r,
                 })),
             )
             .route(
@@ -848,31 +988,60 @@ impl EmulatorApp for ZitadelEmulator {
                     StatusCode::NO_CONTENT.into_response()
                 })),
             )
+            .method_not_allowed_fallback(|| async { gateway::method_not_allowed() })
+            .fallback(|| async { gateway::not_found_route() })
     }
 
     fn error_envelope(&self) -> (u16, String) {
-        (500, json!({"code": 13, "message": "Errors.Internal (EMU-1)", "details": [{"@type": "type.googleapis.com/zitadel.v1.ErrorDetail", "id": "EMU-1", "message": "Errors.Internal"}]}).to_string())
+        (
+            500,
+            json!({"code": 13, "message": "Errors.Internal (EMU-1)", "details": [{"@type": "type.googleapis.com/zitadel.v1.ErrorDetail", "id": "EMU-1", "message": "Errors.Internal"}]})
+                .to_string(),
+        )
     }
 
     fn summary(&self) -> J {
         let s = self.state.lock().expect("state");
+        let settings = |p: &J| {
+            let mut m = Map::new();
+            for f in ["forceMfa", "forceMfaLocalOnly", "multiFactors", "secondFactors"]
+                .iter()
+                .chain(DURATION_FIELDS.iter().skip(2))
+            {
+                m.insert((*f).into(), p.get(*f).cloned().unwrap_or(J::Null));
+            }
+            m
+        };
         let orgs: Vec<J> = s
-            .live
             .orgs
             .iter()
-            .map(|(id, o)| match &o.policy {
-                Some(p) => json!({"org": id, "name": o.name, "inherits": false, "multiFactors": p["multiFactors"], "secondFactors": p["secondFactors"], "forceMfa": p["forceMfa"]}),
-                None => json!({"org": id, "name": o.name, "inherits": true}),
+            .map(|(id, o)| {
+                let mut entry = json!({"org": id, "name": o.name});
+                match s.live.orgs.get(id).cloned().flatten() {
+                    Some(p) => {
+                        entry["inherits"] = json!(false);
+                        entry.as_object_mut().expect("object").extend(settings(&p));
+                        let ghosts: Vec<&String> =
+                            o.active.iter().filter(|(k, t)| !list_of(&p, *k).contains(t)).map(|(_, t)| t).collect();
+                        if !ghosts.is_empty() {
+                            entry["ghostFactors"] = json!(ghosts);
+                        }
+                    }
+                    None => entry["inherits"] = json!(true),
+                }
+                entry
             })
             .collect();
-        json!({
-            "instance": {"multiFactors": s.live.default_policy["multiFactors"], "secondFactors": s.live.default_policy["secondFactors"], "forceMfa": s.live.default_policy["forceMfa"]},
-            "orgs": orgs
-        })
+        json!({"instance": settings(&s.live.default_policy), "orgs": orgs})
     }
 
     fn sandbox_env(&self, base_url: &str) -> Vec<(String, String)> {
         vec![("ZITADEL_URL".into(), base_url.into()), ("ZITADEL_ACCESS_TOKEN".into(), ADMIN_PAT.into())]
+    }
+
+    /// Calls to different organizations are different objects.
+    fn request_key(&self, headers: &HeaderMap) -> Option<String> {
+        headers.get("x-zitadel-orgid").and_then(|v| v.to_str().ok()).map(str::to_string)
     }
 }
 
@@ -888,24 +1057,50 @@ mod tests {
         assert!(v["keyId"] == ADMIN_KEY_ID && v["userId"] == ADMIN_USER && v["type"] == "serviceaccount");
         // The PKCS#1 key signs, and the emulator's own public key verifies the signature.
         let key = jsonwebtoken::EncodingKey::from_rsa_pem(v["key"].as_str().unwrap().as_bytes()).unwrap();
-        let jwt = jsonwebtoken::encode(
-            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
-            &json!({"sub": "x"}),
-            &key,
-        )
-        .unwrap();
-        let public = jsonwebtoken::DecodingKey::from_rsa_pem(demo_key().1.as_bytes()).unwrap();
+        let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        let jwt = jsonwebtoken::encode(&header, &json!({"sub": "x"}), &key).unwrap();
+        let public = jsonwebtoken::DecodingKey::from_rsa_pem(auth::demo_key().1.as_bytes()).unwrap();
         let mut check = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
         check.required_spec_claims.clear();
         check.validate_exp = false;
         assert!(jsonwebtoken::decode::<J>(&jwt, &public, &check).is_ok());
     }
 
+    /// zitadel/oidc `CheckAudience`: the assertion's audience must contain the issuer exactly.
     #[test]
-    fn gateway_omits_zero_values() {
-        let v = gateway(
-            json!({"a": false, "b": "", "c": [], "d": "PASSWORDLESS_TYPE_NOT_ALLOWED", "e": true, "f": {"g": 0, "h": "x"}}),
-        );
-        assert_eq!(v, json!({"e": true, "f": {"h": "x"}}));
+    fn jwt_profile_audience_must_be_the_exact_issuer() {
+        let emu = ZitadelEmulator::new();
+        let kf: J = serde_json::from_str(&emu.key_file_json()).unwrap();
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(kf["key"].as_str().unwrap().as_bytes()).unwrap();
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some(ADMIN_KEY_ID.into());
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let grant = |aud: &str| {
+            let claims = json!({"iss": ADMIN_USER, "sub": ADMIN_USER, "aud": aud, "iat": now, "exp": now + 60});
+            let jwt = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+            let body = format!(
+                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&scope=openid%20urn%3Azitadel%3Aiam%3Aorg%3Aproject%3Aid%3Azitadel%3Aaud&assertion={jwt}"
+            );
+            emu.state.lock().unwrap().tokens.grant("https://acme.zitadel.cloud", body.as_bytes()).status()
+        };
+        assert_eq!(grant("https://acme.zitadel.cloud"), StatusCode::OK);
+        for wrong in [
+            "http://acme.zitadel.cloud",
+            "https://acme.zitadel.cloud/",
+            "https://acme.zitadel.cloud:443",
+            "acme.zitadel.cloud",
+        ] {
+            assert_eq!(grant(wrong), StatusCode::BAD_REQUEST, "{wrong}");
+        }
+    }
+
+    #[test]
+    fn redirect_uris_as_zitadel_validates_them() {
+        for ok in ["", "https://acme.example/cb", "myapp://callback"] {
+            assert!(redirect_uri_valid(ok), "{ok}");
+        }
+        for bad in ["not a uri", "https://"] {
+            assert!(!redirect_uri_valid(bad), "{bad}");
+        }
     }
 }

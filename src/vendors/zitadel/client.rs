@@ -1,8 +1,17 @@
-//! ZITADEL REST (gRPC-gateway) client for login-policy factors (vendor notes §3). Instance defaults
-//! use the admin API; an organization's own settings use the management API with the
-//! `x-zitadel-orgid` header. Errors are `google.rpc.Status` JSON (`{code, message, details}`) and are
-//! matched on the numeric code and the detail ID, never on the localized message.
+//! ZITADEL REST (gRPC-gateway) client for login policies and their factors (vendor notes §3).
+//! Instance defaults use the admin API; an organization's own settings use the management API
+//! with the `x-zitadel-orgid` header. Errors are `google.rpc.Status` JSON and are matched on the
+//! gRPC code together with ZITADEL's error id (ids repeat across codes: `Org-3M9od` is both "multi
+//! factor already exists" and "second factor not existing"), never on the translated message.
+//!
+//! Reads of one scope's login policy share one request while it is in flight, so factors of one
+//! organization refreshed together cost one call; nothing is kept once the answer is delivered.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
 use serde::Deserialize;
 use serde_json::{Value as J, json};
 use thiserror::Error;
@@ -10,8 +19,8 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::auth::TokenSource;
-use crate::http::{Call, HttpClient, HttpError, Uncertain};
-use crate::plugin::diag::ToDiagnostic;
+use crate::http::{Call, HttpClient, HttpError, OutcomeUnknown, Uncertain};
+use crate::plugin::diag::{AttrPath, ToDiagnostic};
 
 /// gRPC status codes ZITADEL uses (google.rpc.Code).
 pub mod code {
@@ -24,8 +33,11 @@ pub mod code {
     pub const UNAUTHENTICATED: i64 = 16;
 }
 
+/// `internal/api/authz/context.go`: the organization named by `x-zitadel-orgid` does not exist.
+const ORG_MISSING: &str = "AUTH-Bs7Ds";
+
 /// Which factor list of a login policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FactorKind {
     /// Passwordless / passkeys (`multiFactors`).
     Multi,
@@ -46,7 +58,14 @@ impl FactorKind {
             FactorKind::Second => "secondFactors",
         }
     }
-    /// The values ZITADEL accepts (its `UNSPECIFIED` zero value is rejected by the API).
+    pub fn other(self) -> FactorKind {
+        match self {
+            FactorKind::Multi => FactorKind::Second,
+            FactorKind::Second => FactorKind::Multi,
+        }
+    }
+    /// The values ZITADEL accepts, in `policy.proto` order (its `UNSPECIFIED` zero value is
+    /// rejected by the API). `RECOVERY_CODES` exists from ZITADEL v4.9 on.
     pub fn allowed(self) -> &'static [&'static str] {
         match self {
             FactorKind::Multi => &["MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"],
@@ -55,19 +74,13 @@ impl FactorKind {
                 "SECOND_FACTOR_TYPE_U2F",
                 "SECOND_FACTOR_TYPE_OTP_EMAIL",
                 "SECOND_FACTOR_TYPE_OTP_SMS",
+                "SECOND_FACTOR_TYPE_RECOVERY_CODES",
             ],
         }
     }
     /// Enum numbers as the gateway may render them, for reading lists leniently.
     fn name_of(self, n: i64) -> Option<&'static str> {
-        match (self, n) {
-            (FactorKind::Multi, 1) => Some("MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"),
-            (FactorKind::Second, 1) => Some("SECOND_FACTOR_TYPE_OTP"),
-            (FactorKind::Second, 2) => Some("SECOND_FACTOR_TYPE_U2F"),
-            (FactorKind::Second, 3) => Some("SECOND_FACTOR_TYPE_OTP_EMAIL"),
-            (FactorKind::Second, 4) => Some("SECOND_FACTOR_TYPE_OTP_SMS"),
-            _ => None,
-        }
+        usize::try_from(n).ok().and_then(|n| n.checked_sub(1)).and_then(|i| self.allowed().get(i)).copied()
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -75,10 +88,20 @@ impl FactorKind {
             FactorKind::Second => "second factor",
         }
     }
+    /// The id ZITADEL's own NotFound carries when this factor is not set in the scope
+    /// (`org_policy_login.go`, `instance_policy_login.go`); nothing else means "already removed".
+    fn not_existing_id(self, scope: &Scope) -> &'static str {
+        match (self, scope) {
+            (FactorKind::Multi, Scope::Org(_)) => "Org-3M9df",
+            (FactorKind::Second, Scope::Org(_)) => "Org-3M9od",
+            (FactorKind::Multi, Scope::Instance) => "INSTANCE-3M9df",
+            (FactorKind::Second, Scope::Instance) => "INSTANCE-3M9od",
+        }
+    }
 }
 
 /// Instance default login settings, or one organization's own.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
     Instance,
     Org(String),
@@ -91,16 +114,38 @@ impl Scope {
             Scope::Org(o) => format!("the login settings of organization {o}"),
         }
     }
+    fn key(&self) -> String {
+        match self {
+            Scope::Instance => "instance".into(),
+            Scope::Org(o) => format!("org/{o}"),
+        }
+    }
+    fn org(&self) -> Option<&str> {
+        match self {
+            Scope::Instance => None,
+            Scope::Org(o) => Some(o),
+        }
+    }
 }
 
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum ZitadelError {
     #[error(transparent)]
     Http(#[from] HttpError),
     #[error("ZITADEL answered {call} with HTTP {status}, code {code}{}: {message}", id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default())]
-    Api { call: String, status: u16, code: i64, id: Option<String>, message: String },
+    Api {
+        call: String,
+        status: u16,
+        code: i64,
+        id: Option<String>,
+        message: String,
+        /// The organization the call was made for (`x-zitadel-orgid`).
+        org: Option<String>,
+    },
     #[error("ZITADEL token exchange failed: {message}")]
     Token { message: String },
+    #[error(transparent)]
+    Unknown(#[from] OutcomeUnknown),
 }
 
 impl ZitadelError {
@@ -113,12 +158,36 @@ impl ZitadelError {
     pub fn is(&self, c: i64) -> bool {
         self.code() == Some(c)
     }
-    /// A failure after which a write may or may not have been applied.
-    pub fn outcome_unknown(&self) -> bool {
+    fn has_id(&self, c: i64, wanted: &[&str]) -> bool {
+        matches!(self, ZitadelError::Api { code, id: Some(id), .. } if *code == c && wanted.contains(&id.as_str()))
+    }
+    /// ZITADEL says the organization named by `org_id` does not exist (deleted, or never was).
+    pub fn is_org_missing(&self) -> bool {
+        self.has_id(code::PERMISSION_DENIED, &[ORG_MISSING])
+    }
+    /// A login-policy update that would change nothing (`Org-5M9vdd`, `INSTANCE-5M9vdd`).
+    pub fn is_not_changed(&self) -> bool {
+        self.has_id(code::FAILED_PRECONDITION, &["Org-5M9vdd", "INSTANCE-5M9vdd"])
+    }
+    /// The organization already has login settings of its own (`Org-Dgfb2`).
+    pub fn is_policy_exists(&self) -> bool {
+        self.has_id(code::ALREADY_EXISTS, &["Org-Dgfb2"])
+    }
+}
+
+impl Uncertain for ZitadelError {
+    fn may_have_landed(&self) -> bool {
         match self {
             ZitadelError::Http(e) => e.may_have_landed(),
             ZitadelError::Api { status, .. } => matches!(status, 502..=504),
-            ZitadelError::Token { .. } => false,
+            ZitadelError::Token { .. } | ZitadelError::Unknown(_) => false,
+        }
+    }
+    fn is_transient(&self) -> bool {
+        match self {
+            ZitadelError::Http(e) => e.is_transient(),
+            ZitadelError::Api { status, .. } => matches!(status, 429 | 502..=504),
+            ZitadelError::Token { .. } | ZitadelError::Unknown(_) => false,
         }
     }
 }
@@ -127,7 +196,10 @@ impl ToDiagnostic for ZitadelError {
     fn summary(&self) -> String {
         match self {
             ZitadelError::Http(e) => e.summary(),
+            ZitadelError::Unknown(e) => e.summary(),
             ZitadelError::Token { .. } => "ZITADEL rejected the JWT profile".into(),
+            e if e.is_org_missing() => "Organization does not exist".into(),
+            ZitadelError::Api { code: code::NOT_FOUND, id: None, .. } => "Not ZITADEL's answer".into(),
             ZitadelError::Api { code, .. } => match *code {
                 code::ALREADY_EXISTS => "Already exists in ZITADEL".into(),
                 code::NOT_FOUND => "Not found in ZITADEL".into(),
@@ -142,9 +214,21 @@ impl ToDiagnostic for ZitadelError {
     fn detail(&self) -> String {
         let hint = match self {
             ZitadelError::Http(e) => return e.detail(),
+            ZitadelError::Unknown(e) => return e.detail(),
             ZitadelError::Token { .. } => {
                 "Check the key file (jwt_profile_json / jwt_profile_file / ZITADEL_JWT_PROFILE_FILE): it must belong to a service user \
-                 of this instance, its key must not be expired or deleted, and url must be the instance's own domain (the JWT audience)."
+                 of this instance, its key must not be expired or deleted, and url must be the instance's issuer exactly as ZITADEL \
+                 states it (scheme and host, e.g. https://acme.zitadel.cloud): it is the JWT audience."
+            }
+            ZitadelError::Api { org: Some(org), .. } if self.is_org_missing() => {
+                return format!(
+                    "{self}. Organization {org} does not exist in this ZITADEL instance: it was deleted, or org_id is wrong. \
+                     Resources of a deleted organization are removed from state on refresh."
+                );
+            }
+            ZitadelError::Api { code: code::NOT_FOUND, id: None, .. } => {
+                "The answer carried none of ZITADEL's error details, so it did not come from ZITADEL's login-policy API: a proxy \
+                 in front may rewrite or block the path, or url points at something else. Nothing was treated as done."
             }
             ZitadelError::Api { code, .. } => match *code {
                 code::NOT_FOUND => "Check org_id: the organization must exist in this instance.",
@@ -157,12 +241,16 @@ impl ToDiagnostic for ZitadelError {
                      or the JWT profile key."
                 }
                 code::RESOURCE_EXHAUSTED => {
-                    "Requests were retried with backoff and still limited; wait a minute and apply again, or lower -parallelism."
+                    "Requests were retried with backoff and still limited (a quota, or a blocked instance); wait and apply again, or lower \
+                     -parallelism."
                 }
                 _ => "",
             },
         };
         format!("{self}. {hint}").trim_end().to_string()
+    }
+    fn path(&self) -> Option<AttrPath> {
+        self.is_org_missing().then(|| AttrPath::attr("org_id"))
     }
 }
 
@@ -175,49 +263,43 @@ struct RpcStatus {
     details: Vec<J>,
 }
 
-pub struct ZitadelClient {
+/// A login policy as read: instance defaults, an organization's own, or (`inherits`) the
+/// defaults an organization follows.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub json: J,
+    pub inherits: bool,
+}
+
+impl Policy {
+    /// The factors of `kind` the scope has of its own (`None` while an organization inherits).
+    pub fn factors(&self, kind: FactorKind) -> Option<Vec<String>> {
+        (!self.inherits).then(|| enum_list(kind, self.json.get(kind.policy_field())))
+    }
+    pub fn has(&self, kind: FactorKind, ty: &str) -> bool {
+        self.factors(kind).is_some_and(|l| l.iter().any(|f| f == ty))
+    }
+}
+
+/// What a removal found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Removed {
+    Now,
+    /// ZITADEL's own NotFound for this factor.
+    AlreadyGone,
+    /// The organization no longer exists.
+    OrgGone,
+}
+
+/// The HTTP side: cheap to clone into a shared read.
+#[derive(Clone)]
+struct Api {
     http: HttpClient,
     base: Url,
-    tokens: TokenSource,
-    /// One lock per scope: resources of one apply change the same login settings one at a time.
-    locks: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
-    /// Factors this provider process copied into an organization when giving it settings of its
-    /// own; a resource for one of them adopts it instead of reporting "already exists".
-    copied: std::sync::Mutex<std::collections::HashSet<(String, String)>>,
+    tokens: Arc<TokenSource>,
 }
 
-/// An organization's login policy as `GET /management/v1/policies/login` returns it.
-pub struct OrgPolicy {
-    pub policy: J,
-    /// True while the organization still inherits the instance defaults.
-    pub is_default: bool,
-}
-
-impl ZitadelClient {
-    pub fn new(http: HttpClient, base: Url, tokens: TokenSource) -> Self {
-        ZitadelClient { http, base, tokens, locks: Default::default(), copied: Default::default() }
-    }
-
-    /// The lock serialising changes to one scope's login settings.
-    pub fn lock_for(&self, scope: &Scope) -> std::sync::Arc<tokio::sync::Mutex<()>> {
-        let key = match scope {
-            Scope::Instance => String::from("instance"),
-            Scope::Org(o) => o.clone(),
-        };
-        self.locks.lock().expect("locks").entry(key).or_default().clone()
-    }
-
-    pub fn remember_copied(&self, org: &str, factors: impl IntoIterator<Item = String>) {
-        let mut c = self.copied.lock().expect("copied");
-        for f in factors {
-            c.insert((org.to_string(), f));
-        }
-    }
-
-    pub fn was_copied(&self, org: &str, ty: &str) -> bool {
-        self.copied.lock().expect("copied").contains(&(org.to_string(), ty.to_string()))
-    }
-
+impl Api {
     async fn call(
         &self,
         method: reqwest::Method,
@@ -266,16 +348,107 @@ impl ZitadelClient {
                 code,
                 id,
                 message: status.message.unwrap_or_else(|| "no message".into()),
+                org: org.map(str::to_string),
             });
         }
     }
 
-    /// An organization's login policy (the instance default, flagged, while it inherits).
-    pub async fn org_policy(&self, org: &str, cancel: &CancellationToken) -> Result<OrgPolicy, ZitadelError> {
-        let r = self.call(reqwest::Method::GET, "/management/v1/policies/login", Some(org), None, true, cancel).await?;
-        let is_default = r.get("isDefault").and_then(J::as_bool).unwrap_or(false)
-            || r.pointer("/policy/isDefault").and_then(J::as_bool).unwrap_or(false);
-        Ok(OrgPolicy { policy: r.get("policy").cloned().unwrap_or(json!({})), is_default })
+    /// `GET /admin/v1/policies/login` or `GET /management/v1/policies/login` (which answers the
+    /// instance defaults, flagged `isDefault`, while the organization inherits them).
+    async fn policy(&self, scope: &Scope, cancel: &CancellationToken) -> Result<Policy, ZitadelError> {
+        let api = match scope {
+            Scope::Instance => "/admin/v1/policies/login",
+            Scope::Org(_) => "/management/v1/policies/login",
+        };
+        let r = self.call(reqwest::Method::GET, api, scope.org(), None, true, cancel).await?;
+        let inherits = scope.org().is_some()
+            && (r.get("isDefault").and_then(J::as_bool).unwrap_or(false)
+                || r.pointer("/policy/isDefault").and_then(J::as_bool).unwrap_or(false));
+        Ok(Policy { json: r.get("policy").cloned().unwrap_or(json!({})), inherits })
+    }
+}
+
+type SharedRead = Shared<BoxFuture<'static, Result<Policy, ZitadelError>>>;
+
+/// Reads in flight, by scope: `(read number, future)`.
+type InFlight = Arc<Mutex<HashMap<String, (u64, SharedRead)>>>;
+
+pub struct ZitadelClient {
+    api: Api,
+    /// One lock per scope: resources of one apply change the same login settings one at a time.
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Factors this provider process copied into an organization when giving it settings of its
+    /// own; a resource for one of them adopts it instead of reporting "already exists".
+    copied: Mutex<HashSet<(String, String)>>,
+    reads: InFlight,
+    read_numbers: std::sync::atomic::AtomicU64,
+}
+
+impl ZitadelClient {
+    pub fn new(http: HttpClient, base: Url, tokens: TokenSource) -> Self {
+        ZitadelClient {
+            api: Api { http, base, tokens: Arc::new(tokens) },
+            locks: Default::default(),
+            copied: Default::default(),
+            reads: Default::default(),
+            read_numbers: Default::default(),
+        }
+    }
+
+    pub fn http(&self) -> &HttpClient {
+        &self.api.http
+    }
+
+    /// The lock serialising changes to one scope's login settings.
+    pub fn lock_for(&self, scope: &Scope) -> Arc<tokio::sync::Mutex<()>> {
+        self.locks.lock().expect("locks").entry(scope.key()).or_default().clone()
+    }
+
+    pub fn remember_copied(&self, org: &str, factors: impl IntoIterator<Item = String>) {
+        let mut c = self.copied.lock().expect("copied");
+        for f in factors {
+            c.insert((org.to_string(), f));
+        }
+    }
+
+    pub fn was_copied(&self, org: &str, ty: &str) -> bool {
+        self.copied.lock().expect("copied").contains(&(org.to_string(), ty.to_string()))
+    }
+
+    /// The scope's login policy. A read of the same scope already in flight is joined instead
+    /// of sending another; the shared answer is gone the moment it is delivered.
+    pub async fn policy(&self, scope: &Scope, cancel: &CancellationToken) -> Result<Policy, ZitadelError> {
+        let key = scope.key();
+        let read = {
+            let mut reads = self.reads.lock().expect("reads");
+            match reads.get(&key) {
+                Some((_, shared)) => shared.clone(),
+                None => {
+                    let n = self.read_numbers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let (api, scope, cancel, reads_map, key2) =
+                        (self.api.clone(), scope.clone(), cancel.clone(), self.reads.clone(), key.clone());
+                    let fut = async move {
+                        let r = api.policy(&scope, &cancel).await;
+                        // Forget the read before anyone sees its answer: no reader can join it later.
+                        let mut reads = reads_map.lock().expect("reads");
+                        if reads.get(&key2).is_some_and(|(m, _)| *m == n) {
+                            reads.remove(&key2);
+                        }
+                        r
+                    }
+                    .boxed()
+                    .shared();
+                    reads.insert(key, (n, fut.clone()));
+                    fut
+                }
+            }
+        };
+        read.await
+    }
+
+    /// After a write, later reads must not join one that started before it.
+    fn forget_reads(&self, scope: &Scope) {
+        self.reads.lock().expect("reads").remove(&scope.key());
     }
 
     /// The factors set in `scope`; `None` when the organization has no settings of its own.
@@ -285,19 +458,11 @@ impl ZitadelClient {
         kind: FactorKind,
         cancel: &CancellationToken,
     ) -> Result<Option<Vec<String>>, ZitadelError> {
-        match scope {
-            Scope::Instance => {
-                let path = format!("/admin/v1/policies/login/{}/_search", kind.path());
-                let r = self.call(reqwest::Method::POST, &path, None, Some(json!({})), true, cancel).await?;
-                Ok(Some(enum_list(kind, r.get("result"))))
-            }
-            Scope::Org(org) => {
-                let p = self.org_policy(org, cancel).await?;
-                Ok((!p.is_default).then(|| enum_list(kind, p.policy.get(kind.policy_field()))))
-            }
-        }
+        Ok(self.policy(scope, cancel).await?.factors(kind))
     }
 
+    /// One attempt at adding a factor: not idempotent (a second add fails), so it is never
+    /// resent blindly — see [`crate::http::HttpClient::write_verified`].
     pub async fn add_factor(
         &self,
         scope: &Scope,
@@ -305,47 +470,69 @@ impl ZitadelClient {
         ty: &str,
         cancel: &CancellationToken,
     ) -> Result<(), ZitadelError> {
-        let (path, org) = self.factor_path(scope, kind, None);
-        self.call(reqwest::Method::POST, &path, org, Some(json!({ "type": ty })), false, cancel).await.map(|_| ())
+        self.forget_reads(scope);
+        let path = format!("{}/{}", Self::factors_path(scope), kind.path());
+        let r =
+            self.api.call(reqwest::Method::POST, &path, scope.org(), Some(json!({ "type": ty })), false, cancel).await;
+        self.forget_reads(scope);
+        r.map(|_| ())
     }
 
-    /// Removes a factor; one that is already gone counts as removed.
+    /// Removes a factor. Only ZITADEL's own NotFound for this factor means it is already gone
+    /// (a bare 404 from a proxy or a misrouted path is an error), and a deleted organization has
+    /// no factors left.
     pub async fn remove_factor(
         &self,
         scope: &Scope,
         kind: FactorKind,
         ty: &str,
         cancel: &CancellationToken,
-    ) -> Result<(), ZitadelError> {
-        let (path, org) = self.factor_path(scope, kind, Some(ty));
-        match self.call(reqwest::Method::DELETE, &path, org, None, true, cancel).await {
-            Err(e) if e.is(code::NOT_FOUND) => Ok(()),
-            other => other.map(|_| ()),
+    ) -> Result<Removed, ZitadelError> {
+        // The type is one of `FactorKind::allowed`: unreserved characters only, sent as is.
+        debug_assert!(ty.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        let path = format!("{}/{}/{ty}", Self::factors_path(scope), kind.path());
+        self.forget_reads(scope);
+        let r = self.api.call(reqwest::Method::DELETE, &path, scope.org(), None, true, cancel).await;
+        self.forget_reads(scope);
+        match r {
+            Ok(_) => Ok(Removed::Now),
+            Err(e) if e.has_id(code::NOT_FOUND, &[kind.not_existing_id(scope)]) => Ok(Removed::AlreadyGone),
+            Err(e) if e.is_org_missing() => Ok(Removed::OrgGone),
+            Err(e) => Err(e),
         }
     }
 
     /// `POST /management/v1/policies/login`: gives an organization login settings of its own.
+    /// Not idempotent (a second one answers AlreadyExists).
     pub async fn add_custom_policy(&self, org: &str, body: J, cancel: &CancellationToken) -> Result<(), ZitadelError> {
-        self.call(reqwest::Method::POST, "/management/v1/policies/login", Some(org), Some(body), false, cancel)
-            .await
-            .map(|_| ())
+        let scope = Scope::Org(org.to_string());
+        self.forget_reads(&scope);
+        let r = self
+            .api
+            .call(reqwest::Method::POST, "/management/v1/policies/login", Some(org), Some(body), false, cancel)
+            .await;
+        self.forget_reads(&scope);
+        r.map(|_| ())
     }
 
-    fn factor_path<'a>(&self, scope: &'a Scope, kind: FactorKind, ty: Option<&str>) -> (String, Option<&'a str>) {
-        let api = match scope {
-            Scope::Instance => "admin",
-            Scope::Org(_) => "management",
+    /// `PUT /admin/v1/policies/login` or `PUT /management/v1/policies/login`: replaces every
+    /// settings field of the scope's policy (factors and IdPs are not part of it).
+    pub async fn update_policy(&self, scope: &Scope, body: J, cancel: &CancellationToken) -> Result<(), ZitadelError> {
+        let path = match scope {
+            Scope::Instance => "/admin/v1/policies/login",
+            Scope::Org(_) => "/management/v1/policies/login",
         };
-        let mut path = format!("/{api}/v1/policies/login/{}", kind.path());
-        if let Some(t) = ty {
-            path.push('/');
-            path.push_str(&percent_encoding::utf8_percent_encode(t, percent_encoding::NON_ALPHANUMERIC).to_string());
+        self.forget_reads(scope);
+        let r = self.api.call(reqwest::Method::PUT, path, scope.org(), Some(body), true, cancel).await;
+        self.forget_reads(scope);
+        r.map(|_| ())
+    }
+
+    pub fn factors_path(scope: &Scope) -> &'static str {
+        match scope {
+            Scope::Instance => "/admin/v1/policies/login",
+            Scope::Org(_) => "/management/v1/policies/login",
         }
-        let org = match scope {
-            Scope::Instance => None,
-            Scope::Org(o) => Some(o.as_str()),
-        };
-        (path, org)
     }
 }
 
@@ -377,35 +564,44 @@ fn code_from_http(status: u16) -> i64 {
     }
 }
 
+/// The settings fields of a login policy that `AddCustomLoginPolicy` takes
+/// (`AddCustomLoginPolicyRequest` fields 1–13 and 17–20 in `proto/zitadel/management.proto`).
+pub const SETTINGS_FIELDS: &[&str] = &[
+    "allowUsernamePassword",
+    "allowRegister",
+    "allowExternalIdp",
+    "forceMfa",
+    "passwordlessType",
+    "hidePasswordReset",
+    "ignoreUnknownUsernames",
+    "defaultRedirectUri",
+    "passwordCheckLifetime",
+    "externalLoginCheckLifetime",
+    "mfaInitSkipLifetime",
+    "secondFactorCheckLifetime",
+    "multiFactorCheckLifetime",
+    "allowDomainDiscovery",
+    "disableLoginWithEmail",
+    "disableLoginWithPhone",
+    "forceMfaLocalOnly",
+];
+
+/// Field 21 of `AddCustomLoginPolicyRequest` (18 of the updates, 23 of `LoginPolicy`), on servers
+/// that know it. Sent only when the policy read showed it true: a server that does not know the
+/// field never shows it and discards it when sent.
+pub const NOTIFICATION_LINKS: &str = "useDefaultUriForNotificationLinks";
+
 /// The body of `AddCustomLoginPolicy` that reproduces the policy an organization inherits, with
 /// `kind`'s list replaced by `factors`. Absent fields stay absent (the gateway omits zero values).
 pub fn custom_policy_from_inherited(inherited: &J, kind: FactorKind, factors: &[String]) -> J {
-    const COPIED: &[&str] = &[
-        "allowUsernamePassword",
-        "allowRegister",
-        "allowExternalIdp",
-        "forceMfa",
-        "passwordlessType",
-        "hidePasswordReset",
-        "ignoreUnknownUsernames",
-        "defaultRedirectUri",
-        "passwordCheckLifetime",
-        "externalLoginCheckLifetime",
-        "mfaInitSkipLifetime",
-        "secondFactorCheckLifetime",
-        "multiFactorCheckLifetime",
-        "secondFactors",
-        "multiFactors",
-        "allowDomainDiscovery",
-        "disableLoginWithEmail",
-        "disableLoginWithPhone",
-        "forceMfaLocalOnly",
-    ];
     let mut body = serde_json::Map::new();
-    for k in COPIED {
+    for k in SETTINGS_FIELDS.iter().chain(&["secondFactors", "multiFactors"]) {
         if let Some(v) = inherited.get(*k) {
             body.insert((*k).to_string(), v.clone());
         }
+    }
+    if inherited.get(NOTIFICATION_LINKS).and_then(J::as_bool) == Some(true) {
+        body.insert(NOTIFICATION_LINKS.into(), J::Bool(true));
     }
     // The inherited links are the instance's identity providers; the request names their owner.
     if let Some(idps) = inherited.get("idps").and_then(J::as_array) {
@@ -430,7 +626,8 @@ mod tests {
             "allowUsernamePassword": true, "passwordlessType": "PASSWORDLESS_TYPE_ALLOWED",
             "passwordCheckLifetime": "864000s", "secondFactors": ["SECOND_FACTOR_TYPE_OTP"],
             "idps": [{"idpId": "42", "idpName": "Google", "idpType": "IDP_TYPE_OIDC"}],
-            "isDefault": true, "details": {"sequence": "1"}
+            "isDefault": true, "details": {"sequence": "1"}, "defaultRedirectUri": "https://acme.example",
+            "useDefaultUriForNotificationLinks": true
         });
         let body = custom_policy_from_inherited(
             &inherited,
@@ -441,23 +638,47 @@ mod tests {
         assert_eq!(body["secondFactors"], json!(["SECOND_FACTOR_TYPE_OTP"]));
         assert_eq!(body["multiFactors"], json!(["MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"]));
         assert_eq!(body["idps"], json!([{"idpId": "42", "ownerType": "IDP_OWNER_TYPE_SYSTEM"}]));
+        assert_eq!(body[NOTIFICATION_LINKS], true);
         assert!(body.get("isDefault").is_none() && body.get("details").is_none() && body.get("forceMfa").is_none());
+        // A server that never showed the flag gets no flag.
+        let plain = custom_policy_from_inherited(&json!({}), FactorKind::Second, &[]);
+        assert!(plain.get(NOTIFICATION_LINKS).is_none());
     }
 
     #[test]
     fn lists_accept_names_and_numbers() {
         assert_eq!(
-            enum_list(FactorKind::Second, Some(&json!(["SECOND_FACTOR_TYPE_U2F", 1]))),
-            ["SECOND_FACTOR_TYPE_U2F", "SECOND_FACTOR_TYPE_OTP"]
+            enum_list(FactorKind::Second, Some(&json!(["SECOND_FACTOR_TYPE_U2F", 1, 5]))),
+            ["SECOND_FACTOR_TYPE_U2F", "SECOND_FACTOR_TYPE_OTP", "SECOND_FACTOR_TYPE_RECOVERY_CODES"]
         );
         assert!(enum_list(FactorKind::Multi, None).is_empty());
+    }
+
+    #[test]
+    fn errors_are_told_apart_by_code_and_id_together() {
+        let api = |code: i64, id: Option<&str>| ZitadelError::Api {
+            call: "x".into(),
+            status: 404,
+            code,
+            id: id.map(str::to_string),
+            message: "m".into(),
+            org: Some("42".into()),
+        };
+        assert!(api(7, Some("AUTH-Bs7Ds")).is_org_missing());
+        assert_eq!(api(7, Some("AUTH-Bs7Ds")).path(), Some(AttrPath::attr("org_id")));
+        assert!(!api(7, Some("AUTH-5mWD2")).is_org_missing());
+        // Org-3M9od is "second factor not existing" only with NotFound; with AlreadyExists it is
+        // "multi factor already exists".
+        let scope = Scope::Org("42".into());
+        assert!(api(5, Some("Org-3M9od")).has_id(5, &[FactorKind::Second.not_existing_id(&scope)]));
+        assert!(!api(6, Some("Org-3M9od")).has_id(5, &[FactorKind::Second.not_existing_id(&scope)]));
+        assert!(api(9, Some("INSTANCE-5M9vdd")).is_not_changed());
+        assert_eq!(api(5, None).summary(), "Not ZITADEL's answer");
     }
 }
 
 #[cfg(test)]
 mod emulated {
-    use std::sync::Arc;
-
     use super::*;
     use crate::http::HttpSettings;
     use crate::vendors::zitadel::auth::{Credentials, KeyFile};
@@ -466,7 +687,12 @@ mod emulated {
 
     async fn setup(jwt: bool) -> (Arc<ZitadelEmulator>, RunningEmulator, ZitadelClient) {
         let app = Arc::new(ZitadelEmulator::new());
-        let emu = mfa_sandbox::start(app.clone(), ServerOptions::default()).await.unwrap();
+        let emu = mfa_sandbox::start(
+            app.clone(),
+            ServerOptions { latency: std::time::Duration::from_millis(50), ..Default::default() },
+        )
+        .await
+        .unwrap();
         let base = Url::parse(&emu.url()).unwrap();
         let creds = if jwt {
             let (key_file, key) = KeyFile::parse(&app.key_file_json()).unwrap();
@@ -494,6 +720,26 @@ mod emulated {
     }
 
     #[tokio::test]
+    async fn concurrent_reads_of_one_scope_share_one_request_and_nothing_is_cached() {
+        let (app, emu, c) = setup(false).await;
+        let cancel = CancellationToken::new();
+        let org = Scope::Org(INHERITING_ORG.into());
+        let (a, b, d) = tokio::join!(
+            c.factors(&org, FactorKind::Multi, &cancel),
+            c.factors(&org, FactorKind::Second, &cancel),
+            c.factors(&Scope::Instance, FactorKind::Second, &cancel)
+        );
+        assert!(a.unwrap().is_none() && b.unwrap().is_none(), "an inheriting organization has no factors of its own");
+        assert!(d.unwrap().unwrap().contains(&"SECOND_FACTOR_TYPE_OTP".to_string()));
+        assert_eq!(emu.control.count("GET", "/management/v1/policies/login"), 1, "one request for one scope");
+        assert_eq!(emu.control.count("GET", "/admin/v1/policies/login"), 1);
+        // Once answered, the next read goes to ZITADEL again: a change in between is seen.
+        app.create_policy_out_of_band(INHERITING_ORG);
+        assert!(c.factors(&org, FactorKind::Multi, &cancel).await.unwrap().is_some());
+        assert_eq!(emu.control.count("GET", "/management/v1/policies/login"), 2);
+    }
+
+    #[tokio::test]
     async fn emulator_reproduces_the_inheriting_org_trap() {
         let (_app, _emu, c) = setup(false).await;
         let cancel = CancellationToken::new();
@@ -505,6 +751,9 @@ mod emulated {
         // ...and adding it again fails with AlreadyExists.
         let e = c.add_factor(&org, FactorKind::Second, ty, &cancel).await.unwrap_err();
         assert!(e.is(code::ALREADY_EXISTS), "{e}");
-        assert!(matches!(&e, ZitadelError::Api { id: Some(id), .. } if id.starts_with("Org-")), "{e:?}");
+        assert!(matches!(&e, ZitadelError::Api { id: Some(id), .. } if id == "Org-2B0ps"), "{e:?}");
+        // Removing the ghost works, as ZITADEL's write model still holds it.
+        assert_eq!(c.remove_factor(&org, FactorKind::Second, ty, &cancel).await.unwrap(), Removed::Now);
+        assert_eq!(c.remove_factor(&org, FactorKind::Second, ty, &cancel).await.unwrap(), Removed::AlreadyGone);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod own_settings;
 pub mod resource;
 
 use async_trait::async_trait;
@@ -48,7 +49,8 @@ impl Provider for ZitadelProvider {
                 "url",
                 Type::String,
                 "The instance URL, e.g. `https://acme.zitadel.cloud` (required; can be set with `ZITADEL_URL`). ZITADEL picks the \
-                 instance by this host name, and it is the audience of JWT-profile tokens.",
+                 instance by this host name, and it is the audience of JWT-profile tokens, which ZITADEL compares with its issuer \
+                 as an exact string: use the `issuer` of `/.well-known/openid-configuration` (scheme included, no path).",
             )
             .env("ZITADEL_URL"),
             Attribute::optional(

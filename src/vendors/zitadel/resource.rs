@@ -1,17 +1,27 @@
 //! `zitadel_login_multifactor` and `zitadel_login_second_factor`: one factor in the instance's
 //! default login settings, or in one organization's own settings.
 //!
-//! The trap (zitadel/zitadel#9047): adding a factor to an organization that still inherits the
-//! instance defaults answers 200 but is never applied, and the next add fails with AlreadyExists.
-//! So before writing to such an organization the provider gives it login settings of its own
-//! (a copy of the inherited ones, plus the factor) and says so in a warning.
+//! What ZITADEL's server code makes this deal with (zitadel/zitadel, `internal/command/
+//! org_policy_login.go` and `org_policy_login_factors_model.go`):
+//! - an organization that inherits ignores added factors (#9047): it first gets settings of its
+//!   own ([`super::own_settings`]);
+//! - a factor added while it inherited stays active on ZITADEL's command side but is never shown
+//!   (a "ghost"): adding it later answers AlreadyExists. The provider removes the ghost and adds
+//!   the factor again, and says so;
+//! - adding is not idempotent, so an uncertain add is read back before anything else; when even
+//!   that cannot tell, the factor is kept in state with the error (Terraform marks it tainted) and
+//!   the next apply finds out by reading, whatever the outcome was;
+//! - only ZITADEL's own NotFound for the factor means "already removed"; a deleted organization
+//!   (403 `AUTH-Bs7Ds`) has no factors left.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::client::{FactorKind, Scope, ZitadelClient, ZitadelError, code, custom_policy_from_inherited};
+use super::client::{FactorKind, Removed, Scope, ZitadelClient, ZitadelError, code};
+use super::own_settings::{Owned, ensure_own_settings};
+use crate::http::{Uncertain, Wrote};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::resource::{Ctx, Read, Resource};
 use crate::plugin::schema::{Attribute, Schema, Validator};
@@ -30,8 +40,28 @@ pub struct LoginFactor {
     pub kind: FactorKind,
 }
 
+/// Why a create did not go through.
+enum Failure {
+    /// The factor was already set before this resource added it: someone else's.
+    PreExisting,
+    Zitadel(ZitadelError),
+}
+
+impl From<ZitadelError> for Failure {
+    fn from(e: ZitadelError) -> Self {
+        Failure::Zitadel(e)
+    }
+}
+
 /// How long a read may lag behind a write (ZITADEL reads from projections).
 const VISIBILITY_BUDGET: Duration = Duration::from_secs(10);
+
+/// What a second-factor type means, for the schema documentation.
+pub const SECOND_FACTOR_DOC: &str = "The second-factor type: `SECOND_FACTOR_TYPE_OTP` (one-time codes from an authenticator \
+     app, TOTP), `SECOND_FACTOR_TYPE_U2F` (a security key or platform authenticator, without user verification), \
+     `SECOND_FACTOR_TYPE_OTP_EMAIL` (one-time codes by e-mail), `SECOND_FACTOR_TYPE_OTP_SMS` (one-time codes by text message) \
+     or `SECOND_FACTOR_TYPE_RECOVERY_CODES` (single-use recovery codes; ZITADEL v4.9 and later). \
+     `SECOND_FACTOR_TYPE_UNSPECIFIED` is rejected.";
 
 impl LoginFactor {
     fn type_name_of(kind: FactorKind) -> &'static str {
@@ -97,57 +127,62 @@ impl LoginFactor {
         }
     }
 
-    /// Adds the factor; if the outcome of the call is unknown (timeout, 502-504), reads back
-    /// before trying once more, so a write that landed is never repeated blindly.
+    /// Adds the factor, never twice blindly: an uncertain add is read back first.
     async fn add(&self, ctx: &Ctx<ZitadelClient>, scope: &Scope, ty: &str) -> Result<(), ZitadelError> {
-        match ctx.client.add_factor(scope, self.kind, ty, &ctx.cancel).await {
-            Err(e) if e.outcome_unknown() => {
-                let listed = ctx.client.factors(scope, self.kind, &ctx.cancel).await?;
-                if listed.is_some_and(|l| l.iter().any(|f| f == ty)) {
-                    return Ok(());
-                }
-                ctx.client.add_factor(scope, self.kind, ty, &ctx.cancel).await
-            }
-            other => other,
-        }
+        let (client, cancel, kind) = (&ctx.client, &ctx.cancel, self.kind);
+        let call = format!(
+            "POST {}/{} (adding {ty} to {})",
+            ZitadelClient::factors_path(scope),
+            kind.path(),
+            scope.describe()
+        );
+        client
+            .http()
+            .write_verified(
+                &call,
+                cancel,
+                move || client.add_factor(scope, kind, ty, cancel),
+                move || async move { Ok(client.policy(scope, cancel).await?.has(kind, ty)) },
+            )
+            .await
+            .map(|_: Wrote<()>| ())
     }
 
-    /// Gives an inheriting organization settings of its own: the inherited ones plus `ty`.
-    /// Returns the factors (of both kinds) the new settings carry.
-    async fn adopt_inherited(
+    /// Adds the factor to a scope that has settings of its own. ZITADEL answering AlreadyExists
+    /// for a factor no read shows is either a read lagging behind our own earlier attempt, or a
+    /// ghost; the first shows up within the visibility budget, the second is removed and added
+    /// again.
+    async fn add_resolving_ghosts(
         &self,
         ctx: &Ctx<ZitadelClient>,
-        org: &str,
-        inherited: &serde_json::Value,
+        scope: &Scope,
         ty: &str,
-    ) -> Result<Vec<String>, ZitadelError> {
-        let list = |kind: FactorKind| -> Vec<String> {
-            inherited
-                .get(kind.policy_field())
-                .and_then(|v| v.as_array())
-                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
-                .unwrap_or_default()
-        };
-        let mut factors = list(self.kind);
-        if !factors.iter().any(|f| f == ty) {
-            factors.push(ty.to_string());
+        diags: &mut Diagnostics,
+    ) -> Result<(), Failure> {
+        match self.add(ctx, scope, ty).await {
+            Err(e) if e.is(code::ALREADY_EXISTS) => {}
+            other => return Ok(other?),
         }
-        let other = match self.kind {
-            FactorKind::Multi => FactorKind::Second,
-            FactorKind::Second => FactorKind::Multi,
-        };
-        let mut carried = factors.clone();
-        carried.extend(list(other));
-        let body = custom_policy_from_inherited(inherited, self.kind, &factors);
-        match ctx.client.add_custom_policy(org, body.clone(), &ctx.cancel).await {
-            Err(e) if e.outcome_unknown() => {
-                if !ctx.client.org_policy(org, &ctx.cancel).await?.is_default {
-                    return Ok(carried);
-                }
-                ctx.client.add_custom_policy(org, body, &ctx.cancel).await.map(|_| carried)
-            }
-            other => other.map(|_| carried),
+        if self.wait_until(ctx, scope, ty, true).await? {
+            return Ok(());
         }
+        // The instance has no ghosts: a factor it refuses but never lists is beyond this provider.
+        let Scope::Org(org) = scope else {
+            return Err(Failure::PreExisting);
+        };
+        log::info!("ZITADEL: {ty} is a ghost in organization {org}; removing it and adding it again");
+        ctx.client.remove_factor(scope, self.kind, ty, &ctx.cancel).await?;
+        self.add(ctx, scope, ty).await?;
+        diags.warning(
+            format!("{ty} was a ghost factor in organization {org}; it was removed and added again"),
+            format!(
+                "ZITADEL refused to add {ty} to organization {org} as already existing, while the organization's login settings did \
+                 not list it. That happens when the factor was added while the organization still inherited the instance defaults \
+                 (zitadel/zitadel#9047): ZITADEL kept it active without ever showing or applying it. The provider removed that \
+                 invisible factor and added it again; it is now listed and in effect."
+            ),
+        );
+        Ok(())
     }
 
     /// Creation in an organization's own settings, giving it settings first if it inherits.
@@ -157,43 +192,17 @@ impl LoginFactor {
         org: &str,
         ty: &str,
         diags: &mut Diagnostics,
-    ) -> Result<(), ZitadelError> {
+    ) -> Result<(), Failure> {
         let scope = Scope::Org(org.to_string());
-        let p = ctx.client.org_policy(org, &ctx.cancel).await?;
-        if p.is_default {
-            match self.adopt_inherited(ctx, org, &p.policy, ty).await {
-                Ok(carried) => {
-                    ctx.client.remember_copied(org, carried.iter().cloned());
-                    diags.warning(
-                        format!("Organization {org} now has login settings of its own"),
-                        format!(
-                            "Organization {org} inherited the instance's default login settings. ZITADEL ignores factors added to an \
-                             inheriting organization (zitadel/zitadel#9047), so the provider created the organization's own login \
-                             settings: a copy of the inherited values ({}) with {ty}. From now on the organization no longer follows \
-                             changes to the instance defaults.",
-                            carried.join(", ")
-                        ),
-                    );
-                    return Ok(());
-                }
-                // Someone else gave the organization its own settings meanwhile: add to those.
-                Err(e) if e.is(code::ALREADY_EXISTS) => {}
-                Err(e) => return Err(e),
-            }
-        } else {
-            let present = p
-                .policy
-                .get(self.kind.policy_field())
-                .and_then(|v| v.as_array())
-                .is_some_and(|a| a.iter().any(|x| x == ty));
-            if present {
-                return if ctx.client.was_copied(org, ty) { Ok(()) } else { Err(already(&scope, ty)) };
-            }
+        let current = ctx.client.policy(&scope, &ctx.cancel).await?;
+        let policy = match ensure_own_settings(ctx, org, current, Some((self.kind, ty)), diags).await? {
+            Owned::Created => return Ok(()),
+            Owned::Already(p) => p,
+        };
+        if policy.has(self.kind, ty) {
+            return if ctx.client.was_copied(org, ty) { Ok(()) } else { Err(Failure::PreExisting) };
         }
-        match self.add(ctx, &scope, ty).await {
-            Err(e) if e.is(code::ALREADY_EXISTS) && ctx.client.was_copied(org, ty) => Ok(()),
-            other => other,
-        }
+        self.add_resolving_ghosts(ctx, &scope, ty, diags).await
     }
 }
 
@@ -211,14 +220,10 @@ impl Resource for LoginFactor {
         let (what, type_doc) = match self.kind {
             FactorKind::Multi => (
                 "Enables one multi-factor (passwordless / passkey) method in ZITADEL's login settings.",
-                "The multi-factor type. ZITADEL defines one usable value today: `MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION` (passkeys: a \
+                "The multi-factor type. ZITADEL defines one usable value: `MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION` (passkeys: a \
                  security key or platform authenticator with PIN or biometrics). `MULTI_FACTOR_TYPE_UNSPECIFIED` is rejected.",
             ),
-            FactorKind::Second => (
-                "Enables one second-factor method in ZITADEL's login settings.",
-                "The second-factor type: `SECOND_FACTOR_TYPE_OTP` (authenticator app), `SECOND_FACTOR_TYPE_U2F` (security key), \
-                 `SECOND_FACTOR_TYPE_OTP_EMAIL` or `SECOND_FACTOR_TYPE_OTP_SMS`. `SECOND_FACTOR_TYPE_UNSPECIFIED` is rejected.",
-            ),
+            FactorKind::Second => ("Enables one second-factor method in ZITADEL's login settings.", SECOND_FACTOR_DOC),
         };
         Schema::new(
             &format!(
@@ -250,14 +255,15 @@ impl Resource for LoginFactor {
         let _serialised = lock.lock().await;
         let result = match &scope {
             Scope::Org(org) => self.create_in_org(ctx, org, &ty, diags).await,
-            Scope::Instance => match ctx.client.factors(&scope, self.kind, &ctx.cancel).await {
-                Ok(l) if l.as_ref().is_some_and(|l| l.contains(&ty)) => Err(already(&scope, &ty)),
-                Ok(_) => self.add(ctx, &scope, &ty).await,
-                Err(e) => Err(e),
+            Scope::Instance => match ctx.client.policy(&scope, &ctx.cancel).await {
+                Ok(p) if p.has(self.kind, &ty) => Err(Failure::PreExisting),
+                Ok(_) => self.add_resolving_ghosts(ctx, &scope, &ty, diags).await,
+                Err(e) => Err(e.into()),
             },
         };
-        if let Err(e) = result {
-            if e.is(code::ALREADY_EXISTS) {
+        match result {
+            Ok(()) => {}
+            Err(Failure::PreExisting) => {
                 diags.attr_error(
                     AttrPath::attr("type"),
                     format!("{ty} is already enabled"),
@@ -267,10 +273,19 @@ impl Resource for LoginFactor {
                         self.import_hint(&scope, &ty)
                     ),
                 );
-            } else {
-                diags.report(&e);
+                return None;
             }
-            return None;
+            // The add (or the organization's new settings) may have taken effect: keep the factor
+            // in state with the error. Terraform marks it tainted; the next apply reads it and
+            // either finds it gone (and adds it) or replaces it.
+            Err(Failure::Zitadel(e @ ZitadelError::Unknown(_))) => {
+                diags.report(&e);
+                return Some((Self::state(&scope, &ty), ()));
+            }
+            Err(Failure::Zitadel(e)) => {
+                diags.report(&e);
+                return None;
+            }
         }
         match self.wait_until(ctx, &scope, &ty, true).await {
             Ok(true) => Some((Self::state(&scope, &ty), ())),
@@ -278,13 +293,17 @@ impl Resource for LoginFactor {
                 diags.error(
                     format!("ZITADEL accepted {ty} but does not list it"),
                     format!(
-                        "The add call succeeded, but {} still does not show {ty} after {} s. ZITADEL's read side may be behind; run \
-                         terraform apply again in a moment (it will offer to import the factor if it has appeared).",
+                        "The add call succeeded, but {} still does not show {ty} after {} s. ZITADEL's read side may be behind. The \
+                         factor is kept in state; the next terraform apply reads it again and finishes the job.",
                         scope.describe(),
                         VISIBILITY_BUDGET.as_secs()
                     ),
                 );
-                None
+                Some((Self::state(&scope, &ty), ()))
+            }
+            Err(e) if e.is_transient() || e.may_have_landed() => {
+                diags.report(&e);
+                Some((Self::state(&scope, &ty), ()))
             }
             Err(e) => {
                 diags.report(&e);
@@ -302,10 +321,14 @@ impl Resource for LoginFactor {
     ) -> Option<Read<State, ()>> {
         let ty = current.factor.known()?.clone();
         let scope = Self::scope(&current);
-        match ctx.client.factors(&scope, self.kind, &ctx.cancel).await {
+        match ctx.client.policy(&scope, &ctx.cancel).await {
             // An organization that went back to inheriting no longer has the factor of its own.
-            Ok(Some(l)) if l.contains(&ty) => Some(Read::Found(Self::state(&scope, &ty), ())),
+            Ok(p) if p.has(self.kind, &ty) => Some(Read::Found(Self::state(&scope, &ty), ())),
             Ok(_) => Some(Read::Gone),
+            Err(e) if e.is_org_missing() => {
+                log::info!("ZITADEL: the organization of {ty} no longer exists; the factor is gone");
+                Some(Read::Gone)
+            }
             Err(e) => {
                 diags.report(&e);
                 None
@@ -332,9 +355,13 @@ impl Resource for LoginFactor {
         let scope = Self::scope(&prior);
         let lock = ctx.client.lock_for(&scope);
         let _serialised = lock.lock().await;
-        if let Err(e) = ctx.client.remove_factor(&scope, self.kind, &ty, &ctx.cancel).await {
-            diags.report(&e);
-            return false;
+        match ctx.client.remove_factor(&scope, self.kind, &ty, &ctx.cancel).await {
+            Ok(Removed::AlreadyGone | Removed::OrgGone) => return true,
+            Ok(Removed::Now) => {}
+            Err(e) => {
+                diags.report(&e);
+                return false;
+            }
         }
         // Wait (briefly) until the read side agrees, so a following create of the same factor
         // does not see a stale list.
@@ -370,24 +397,31 @@ impl Resource for LoginFactor {
             }
             org => Scope::Org(org.to_string()),
         };
-        match ctx.client.factors(&scope, self.kind, &ctx.cancel).await {
-            Ok(Some(l)) if l.iter().any(|f| f == ty) => Some((Self::state(&scope, ty), ())),
-            Ok(None) => {
+        let ghost_note = "If ZITADEL nevertheless answers \"already exists\" when the factor is added, it holds an invisible \"ghost\" \
+                          factor (added while the organization inherited the instance defaults, zitadel/zitadel#9047); creating the \
+                          resource resolves that: the provider removes the ghost and adds the factor again.";
+        match ctx.client.policy(&scope, &ctx.cancel).await {
+            Ok(p) if p.has(self.kind, ty) => Some((Self::state(&scope, ty), ())),
+            Ok(p) if p.inherits => {
                 diags.error(
                     "Nothing to import",
                     format!(
                         "Organization {} has no login settings of its own (it inherits the instance defaults), so it has no {} to import. \
-                         Create the resource instead; the provider will give the organization its own settings.",
+                         Create the resource instead; the provider will give the organization its own settings. {ghost_note}",
                         scope_part,
                         self.kind.label()
                     ),
                 );
                 None
             }
-            Ok(Some(_)) => {
+            Ok(_) => {
                 diags.error(
                     "Nothing to import",
-                    format!("{ty} is not enabled in {}. Create the resource instead.", scope.describe()),
+                    format!(
+                        "{ty} is not enabled in {}. Create the resource instead.{}",
+                        scope.describe(),
+                        if matches!(scope, Scope::Org(_)) { format!(" {ghost_note}") } else { String::new() }
+                    ),
                 );
                 None
             }
@@ -396,15 +430,5 @@ impl Resource for LoginFactor {
                 None
             }
         }
-    }
-}
-
-fn already(scope: &Scope, ty: &str) -> ZitadelError {
-    ZitadelError::Api {
-        call: "read".into(),
-        status: 409,
-        code: code::ALREADY_EXISTS,
-        id: None,
-        message: format!("{ty} already set in {}", scope.describe()),
     }
 }
