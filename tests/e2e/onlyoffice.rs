@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use mfa_sandbox::RunningEmulator;
 use mfa_sandbox::onlyoffice::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, API_KEY, OnlyofficeEmulator, READ_ONLY_API_KEY, STAFF_GROUP_ID, STAFF_USER_ID,
+    ADMIN_EMAIL, ADMIN_ID, ADMIN_PASSWORD, API_KEY, OWNER_ID, OnlyofficeEmulator, READ_ONLY_API_KEY, STAFF_API_KEY,
+    STAFF_GROUP_ID, STAFF_USER_ID,
 };
+use mfa_sandbox::{Fault, FaultKind};
 
 use crate::harness::{self, Ws, required_providers};
 
@@ -125,7 +127,7 @@ fn bad_input_and_unavailable_sms_fail_before_any_write() {
     ));
     ws.run(&["validate"]).fails_with(&[
         "Invalid value for mandatory_users",
-        "must be a UUID",
+        "must be a GUID",
         "Invalid value for trusted_ips",
         "CIDR",
     ]);
@@ -144,7 +146,7 @@ fn credential_errors_are_explained() {
     ws.apply().fails_with(&["DocSpace rejected the credentials", "API key", "ONLYOFFICE_API_KEY"]);
     let ws =
         Ws::new(&(provider(&emu.url(), &format!("api_key = \"{READ_ONLY_API_KEY}\"")) + &resource("  type = \"app\"")));
-    ws.apply().fails_with(&["DocSpace refused the change", "HTTP 403"]);
+    ws.apply().fails_with(&["DocSpace denied permission", "HTTP 403", "*:write"]);
     assert_eq!(app.settings().0, "none");
     let ws = Ws::new(&(provider(&emu.url(), "username = \"x@y\"") + &resource("  type = \"app\"")));
     ws.plan().fails_with(&["Incomplete DocSpace credentials"]);
@@ -176,7 +178,182 @@ fn password_auth_logs_in_again_or_says_why_it_cannot() {
     ws.write(&(provider(&emu.url(), &auth) + &resource("  type = \"app\"")));
     ws.apply().ok();
     let r = ws.plan();
-    r.fails_with(&["DocSpace now requires two-factor authentication for the provider's user", "API key"]);
+    r.fails_with(&[
+        "DocSpace now requires two-factor authentication for the provider's user",
+        "API key",
+        // Advice that helps a mandatory user too, not only "trust your IP".
+        "only if the user is in neither mandatory_users nor a group of mandatory_groups",
+        "backup code",
+    ]);
     assert!(!r.all().contains(ADMIN_PASSWORD));
     assert_eq!(app.settings().0, "app");
+}
+
+/// Trusted IPs DocSpace cannot match as written are refused at plan time, with the corrected
+/// value: a CIDR block with host bits set (DocSpace stores it, then answers 500 to every login),
+/// an IPv6 block (DocSpace compares only the first 32 bits), spaces, non-canonical spellings.
+#[test]
+fn trusted_ips_docspace_would_misread_are_refused_at_plan_time() {
+    let (_app, emu) = emulator();
+    let ws = Ws::new(&with_key(&emu.url(), "  type = \"app\"\n  trusted_ips = [\"10.0.0.1/8\"]"));
+    ws.run(&["validate"]).fails_with(&[
+        "Invalid value for trusted_ips",
+        "HTTP 500 to every login",
+        "did you mean \"10.0.0.0/8\"",
+    ]);
+    for (ip, expect) in [
+        ("2001:db8::/48", vec!["IPv6 block", "first 32 bits", "\"2001:db8::-2001:db8:0:ffff:ffff:ffff:ffff:ffff\""]),
+        (" 10.0.0.1", vec!["spaces around it", "did you mean \"10.0.0.1\""]),
+        ("2001:DB8::0001", vec!["compares single addresses as text", "did you mean \"2001:db8::1\""]),
+        ("0.0.0.0/0", vec!["0.0.0.0-255.255.255.255"]),
+    ] {
+        ws.write(&with_key(&emu.url(), &format!("  type = \"app\"\n  trusted_ips = [\"{ip}\"]")));
+        ws.run(&["validate"]).fails_with(&expect);
+    }
+    // What DocSpace matches as written is accepted and stored exactly so.
+    let good = ["203.0.113.7", "10.0.0.0/8", "10.1.0.1-10.1.0.9", "2001:db8::7", "2001:db8::-2001:db8::ffff"];
+    let list = good.iter().map(|g| format!("\"{g}\"")).collect::<Vec<_>>().join(", ");
+    ws.write(&with_key(&emu.url(), &format!("  type = \"app\"\n  trusted_ips = [{list}]")));
+    ws.apply().ok();
+    let mut held = _app.settings().1;
+    held.sort();
+    let mut want: Vec<String> = good.iter().map(|g| g.to_string()).collect();
+    want.sort();
+    assert_eq!(held, want);
+    ws.assert_no_changes();
+}
+
+/// User and group IDs in a form System.Text.Json cannot bind are refused with the hyphenated form.
+#[test]
+fn guids_docspace_cannot_bind_are_refused_with_the_hyphenated_form() {
+    let (_app, emu) = emulator();
+    let ws = Ws::new(&with_key(
+        &emu.url(),
+        "  type = \"app\"\n  mandatory_users = [\"{33333333-3333-4333-8333-333333333333}\"]\n  mandatory_groups = [\"44444444444444448444444444444444\"]",
+    ));
+    ws.run(&["validate"]).fails_with(&[
+        "Invalid value for mandatory_users",
+        "did you mean \"33333333-3333-4333-8333-333333333333\"",
+        "Invalid value for mandatory_groups",
+        "did you mean \"44444444-4444-4444-8444-444444444444\"",
+    ]);
+}
+
+/// DocSpace up to v2.6.3 compared `type` with lower-case "sms"/"app" and switched TFA off for
+/// anything else. The provider sends the one spelling every version reads, and reads back.
+#[test]
+fn older_servers_that_compare_type_as_text_get_what_was_asked() {
+    let (app, emu) = emulator();
+    app.use_v2_type_comparison(true);
+    let ws = Ws::new(&with_key(&emu.url(), "  type = \"app\"\n  trusted_ips = [\"10.0.0.0/8\"]"));
+    ws.apply().ok();
+    assert_eq!(app.settings().0, "app", "TFA must be on, not silently off");
+    ws.assert_no_changes();
+    ws.write(&with_key(&emu.url(), "  type = \"none\""));
+    ws.apply().ok();
+    assert_eq!(app.settings().0, "none");
+}
+
+/// 403s as DocSpace writes them: an API key without `*:write` gets an empty body (permission,
+/// not "a proxy answered"); a key whose creator is no administrator gets "Access denied"; SMS on
+/// a trial/free portal passes the plan (the read says available) and is refused at apply with the
+/// tariff explained; making the owner mandatory is refused with the owner rule.
+#[test]
+fn refusals_show_the_servers_reason_with_a_hint() {
+    let (app, emu) = emulator();
+    let ws =
+        Ws::new(&(provider(&emu.url(), &format!("api_key = \"{STAFF_API_KEY}\"")) + &resource("  type = \"app\"")));
+    let out = ws.apply();
+    out.fails_with(&["DocSpace refused the change", "Access denied", "needs a portal administrator"]);
+
+    app.set_sms_available(true);
+    app.set_sms_tariff(false);
+    let ws = Ws::new(&with_key(&emu.url(), "  type = \"sms\""));
+    let out = ws.apply();
+    out.fails_with(&["SMS settings are not available", "standalone", "trial, free or non-profit"]);
+    assert!(!out.text().contains("administrator"), "not a permission problem:\n{}", out.all());
+    assert_eq!(app.settings().0, "none");
+
+    // The DocSpace web client sends no `id`, so the owner rule applies to this provider too.
+    let ws = Ws::new(&with_key(
+        &emu.url(),
+        &format!("  type = \"app\"\n  mandatory_users = [\"{OWNER_ID}\", \"{ADMIN_ID}\"]"),
+    ));
+    let out = ws.apply();
+    out.fails_with(&[
+        "DocSpace refuses to make the portal owner a mandatory user",
+        "No permissions to perform this action",
+        "mandatory_users",
+    ]);
+    assert_eq!(app.settings().0, "none");
+    // The owner can still be covered by a group.
+    ws.write(&with_key(
+        &emu.url(),
+        &format!("  type = \"app\"\n  mandatory_users = [\"{ADMIN_ID}\"]\n  mandatory_groups = [\"{STAFF_GROUP_ID}\"]"),
+    ));
+    ws.apply().ok();
+}
+
+/// A refused login shows DocSpace's reason, never "you need admin rights".
+#[test]
+fn refused_logins_show_the_servers_reason() {
+    let (app, emu) = emulator();
+    app.disable_user(ADMIN_ID);
+    let auth = format!("username = \"{ADMIN_EMAIL}\"\n  password = \"{ADMIN_PASSWORD}\"");
+    let ws = Ws::new(&(provider(&emu.url(), &auth) + &resource("  type = \"app\"")));
+    let out = ws.apply();
+    out.fails_with(&["DocSpace refused the login", "User disabled", "account is disabled"]);
+    assert!(!out.text().contains("administrator"), "{}", out.all());
+}
+
+/// A lost answer to the enabling write: the portal is read back and the write is not sent again,
+/// so the portal is logged out once. With a session token, the logout that the lost write caused
+/// is not mistaken for rejected credentials.
+#[test]
+fn a_lost_enabling_write_is_read_back_not_resent() {
+    let (app, emu) = emulator();
+    emu.control.push_fault(Fault::new(FaultKind::Lost).on_method("PUT").times(1));
+    let ws = Ws::new(&with_key(&emu.url(), "  type = \"app\""));
+    ws.apply().ok();
+    assert_eq!(app.settings().0, "app");
+    assert_eq!(app.logouts(), 1, "exactly one enabling write may land");
+    assert_eq!(emu.control.count("PUT", "tfaapp"), 1);
+    ws.assert_no_changes();
+
+    let (app, emu) = emulator();
+    let token = app.session_token();
+    emu.control.push_fault(Fault::new(FaultKind::Lost).on_method("PUT").times(1));
+    let ws = Ws::new(&(provider(&emu.url(), &format!("token = \"{token}\"")) + &resource("  type = \"app\"")));
+    let out = ws.apply();
+    out.ok().mentions(&["DocSpace logged out every session of the portal", "could not be read back"]);
+    assert!(!out.text().contains("rejected the credentials"), "{}", out.all());
+    assert_eq!((app.settings().0.as_str(), app.logouts()), ("app", 1));
+}
+
+/// When the budget runs out with the outcome unknown, the apply says so, and the next plain
+/// apply recovers by reading — whether the write landed or not — without a second logout.
+#[test]
+fn outcome_unknown_then_a_plain_apply_recovers() {
+    for landed in [true, false] {
+        let (app, emu) = emulator();
+        let ws = Ws::new(
+            &(provider(&emu.url(), &format!("api_key = \"{API_KEY}\"\n  max_retries = 0"))
+                + &resource("  type = \"app\"")),
+        );
+        ws.apply().ok();
+        ws.write(
+            &(provider(&emu.url(), &format!("api_key = \"{API_KEY}\"\n  max_retries = 0"))
+                + &resource("  type = \"app\"\n  trusted_ips = [\"10.0.0.0/8\"]")),
+        );
+        let kind = if landed { FaultKind::Lost } else { FaultKind::Drop };
+        emu.control.push_fault(Fault::new(kind).on_method("PUT").times(1));
+        emu.control.push_fault(Fault::status(503).on_method("GET").times(1));
+        ws.run(&["apply", "-auto-approve", "-input=false", "-refresh=false"])
+            .fails_with(&["Outcome of PUT /api/2.0/settings/tfaapp is unknown", "Run terraform apply again"]);
+        assert_eq!(app.settings().1.len(), usize::from(landed));
+        ws.apply().ok();
+        assert_eq!(app.settings(), ("app".into(), vec!["10.0.0.0/8".to_string()], vec![], vec![]));
+        assert_eq!(app.logouts(), 2, "landed={landed}: one logout for the first apply, one for the change");
+        ws.assert_no_changes();
+    }
 }

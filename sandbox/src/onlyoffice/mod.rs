@@ -1,21 +1,33 @@
-//! A stateful emulator of ONLYOFFICE DocSpace's TFA settings API, following the vendor notes (§4)
-//! and the server code they cite:
+//! A stateful emulator of ONLYOFFICE DocSpace's TFA settings API, behaving as the server code
+//! does (ONLYOFFICE/DocSpace-server v3.7.2 unless a switch selects an older one; files named where
+//! each behaviour lives):
 //!
-//! - auth dispatch by `Authorization`: `Bearer sk-…` is an API key (scoped read or write),
-//!   any other value or the `asc_auth_key` cookie is a session token from
-//!   `POST /api/2.0/authentication`, which returns no token once TFA applies to the user;
-//! - `GET /api/2.0/settings/tfaapp`: 0–2 entries (`sms` only when SMS settings are visible),
-//!   `available` spelled `avaliable` on pre-3.7.1 servers (switchable), null lists omitted;
-//! - `PUT /api/2.0/settings/tfaapp`: `Sms` needs an SMS provider, switching type resets the other,
-//!   `None` answers `response: false`, the owner-protection check on `id`, and every successful
-//!   enabling write logs out **every** session of the portal (tenant cookie reset);
-//! - envelopes `{response, count, links, status: 0, statusCode}` and
-//!   `{error: {message}, status: 1, statusCode}`; InvalidOperationException answers 403.
+//! - Auth (`common/ASC.Api.Core/Core/BaseStartup.cs`): `Bearer sk-…` is an API key acting as its
+//!   creator, scope-checked — `PUT settings/tfaapp` needs `*:write`, refused with an empty 403
+//!   (`AuthorizationExtension.cs`, no custom forbid handler); anything else, or the `asc_auth_key`
+//!   cookie, is a session token from `POST /api/2.0/authentication`, dead after the next portal
+//!   logout; a failed authentication is an empty 401.
+//! - `POST /api/2.0/authentication` (`AuthenticationController.cs`): brute-force lock, disabled
+//!   user, TFA that applies (`{tfa}` or `{sms}` instead of a token), and the trusted-IP check of
+//!   `TfaSettingsBase.cs` — mandatory groups, then users, then trusted IPs matched by
+//!   `IPAddressRange.MatchIPs` ([`ip`]), whose exceptions answer 500. The client address is the
+//!   `request-x-real-ip` query parameter when present (`MessageSettings.GetIP`), else 127.0.0.1.
+//! - `GET /api/2.0/settings/tfaapp`: 0–2 entries, `avaliable` before v3.7.1, null lists omitted.
+//! - `PUT /api/2.0/settings/tfaapp` (`TfaappController.cs`): model binding as System.Text.Json does
+//!   it (hyphenated GUIDs only; `type` an enum read case-insensitively, integers too — or, on v2.x,
+//!   a string compared with `"sms"`/`"app"`), a binding failure answered with the wrapped
+//!   ValidationProblemDetails; the owner rule; `Sms` needing the tariff and a provider; trusted
+//!   IPs stored unvalidated; every `App`/`Sms` write logging out every session of the portal.
+//! - Error envelope `{error: {message, type, stack, hresult}, status: 1, statusCode}`
+//!   (`ResponseWrapper.cs`): InvalidOperationException answers 403.
 
-use std::collections::BTreeMap;
+mod ip;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
+use axum::extract::Query;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -28,13 +40,22 @@ pub const OWNER_ID: &str = "11111111-1111-4111-8111-111111111111";
 pub const ADMIN_ID: &str = "22222222-2222-4222-8222-222222222222";
 pub const ADMIN_EMAIL: &str = "admin@acme.example";
 pub const ADMIN_PASSWORD: &str = "demo-Passw0rd!";
-/// A user and a group that exist on the demo portal.
+/// A user and a group that exist on the demo portal; the user is in the group.
 pub const STAFF_USER_ID: &str = "33333333-3333-4333-8333-333333333333";
+pub const STAFF_EMAIL: &str = "staff@acme.example";
+pub const STAFF_PASSWORD: &str = "staff-Passw0rd!";
 pub const STAFF_GROUP_ID: &str = "44444444-4444-4444-8444-444444444444";
-/// API key of the administrator, with write permission.
+/// DocSpace's system groups (`AuthConstants.cs`): every user, and the administrators.
+pub const EVERYONE_GROUP_ID: &str = "c5cc67d1-c3e8-43c0-a3ad-3928ae3e5b5e";
+pub const ADMINS_GROUP_ID: &str = "cd84e66b-b803-40fc-99f9-b2969a54a1de";
+/// API key of the administrator, with every permission.
 pub const API_KEY: &str = "sk-demo0docspace0write0key0000000001";
 /// API key of the administrator limited to `*:read`.
 pub const READ_ONLY_API_KEY: &str = "sk-demo0docspace0read0key00000000002";
+/// API key of a user who is not an administrator, with every permission.
+pub const STAFF_API_KEY: &str = "sk-demo0docspace0staff0key0000000003";
+/// Failed logins after which DocSpace locks a user out for a while.
+const BRUTE_FORCE_LIMIT: u32 = 5;
 
 #[derive(Clone, Default)]
 struct Entry {
@@ -48,21 +69,32 @@ struct User {
     email: &'static str,
     password: &'static str,
     admin: bool,
+    disabled: bool,
+    failed_logins: u32,
 }
 
 struct EmuState {
     sms: Entry,
     app: Entry,
     sms_visible: bool,
+    /// An SMS provider (Twilio, Smsc, …) is enabled.
     sms_provider: bool,
-    old_spelling: bool,
+    /// `IsAvailableSettingsAsync`: standalone, or a tariff that is neither trial, free nor non-profit.
+    sms_tariff: bool,
+    /// A server before v3.7.1: `avaliable`, and binding errors misreported as status 0 / 200.
+    pre_3_7_1: bool,
+    /// A v2.x server: `type` is a string compared with "sms" / "app".
+    v2_type: bool,
     reorder: bool,
     /// Incremented by a tenant cookie reset; sessions of an older index are logged out.
     cookie_index: u64,
     sessions: BTreeMap<String, (&'static str, u64)>,
     users: BTreeMap<&'static str, User>,
-    /// key -> (user, may write)
-    api_keys: BTreeMap<&'static str, (&'static str, bool)>,
+    groups: BTreeMap<&'static str, BTreeSet<&'static str>>,
+    /// key -> (creator, permissions; empty means all)
+    api_keys: BTreeMap<&'static str, (&'static str, Vec<&'static str>)>,
+    /// SMS codes sent at logins (a code is reused while it is stored).
+    sms_sent: u32,
 }
 
 pub struct OnlyofficeEmulator {
@@ -79,19 +111,39 @@ fn envelope(response: J) -> Response {
     (StatusCode::OK, [("content-type", "application/json")], body.to_string()).into_response()
 }
 
-fn error(status: StatusCode, message: &str, ty: &str) -> Response {
-    let body = json!({"error": {"message": message, "type": ty}, "status": 1, "statusCode": status.as_u16()});
+/// `CustomExceptionHandler`: an exception as the envelope carries it. Exceptions thrown with a
+/// stack trace show their type; authentication failures carry none (`null`s, not omitted).
+fn error(status: StatusCode, message: &str, exception: Option<&str>) -> Response {
+    let (ty, stack, hresult) = match exception {
+        Some(t) => (
+            json!(t),
+            json!("   at ASC.Web.Api.Controllers.Settings.TfaappController.UpdateTfaSettings(...)"),
+            json!(-2146233079),
+        ),
+        None => (J::Null, J::Null, json!(0)),
+    };
+    let body = json!({"error": {"message": message, "type": ty, "stack": stack, "hresult": hresult}, "status": 1, "statusCode": status.as_u16()});
     (status, [("content-type", "application/json")], body.to_string()).into_response()
 }
 
-fn unauthorized() -> Response {
-    error(StatusCode::UNAUTHORIZED, "Unauthorized", "System.Security.Authentication.AuthenticationException")
+const INVALID_OPERATION: &str = "System.InvalidOperationException";
+
+/// An authentication failure, or a refused scope: the status and no body at all.
+fn bare(status: StatusCode) -> Response {
+    status.into_response()
 }
 
-/// Who is calling, and whether the credential allows writes.
+/// Who is calling.
 struct Caller {
     user: &'static str,
-    can_write: bool,
+    /// The API key's permissions; `None` for a session.
+    scopes: Option<Vec<&'static str>>,
+}
+
+impl Caller {
+    fn may_write(&self) -> bool {
+        self.scopes.as_ref().is_none_or(|p| p.is_empty() || p.iter().any(|s| *s == "*" || *s == "*:write"))
+    }
 }
 
 impl Default for OnlyofficeEmulator {
@@ -100,27 +152,77 @@ impl Default for OnlyofficeEmulator {
     }
 }
 
+/// `TfaRequestsDto.Type` as v3 binds it: `JsonStringEnumConverter` on the property, names read
+/// case-insensitively, integers and integer strings taken as they are (undefined ones too).
+/// `Err` is a binding failure.
+fn v3_type(v: &J) -> Result<i64, ()> {
+    match v {
+        J::Null => Err(()),
+        J::Number(n) => n.as_i64().ok_or(()),
+        J::String(s) => {
+            let t = s.trim();
+            if let Ok(n) = t.parse::<i64>() {
+                return Ok(n);
+            }
+            let mut total = 0;
+            for part in t.split(',') {
+                total |= match part.trim().to_ascii_lowercase().as_str() {
+                    "none" => 0,
+                    "sms" => 1,
+                    "app" => 2,
+                    _ => return Err(()),
+                };
+            }
+            Ok(total)
+        }
+        _ => Err(()),
+    }
+}
+
+/// System.Text.Json's Guid reading: a string of exactly 36 characters in the hyphenated form.
+fn guid(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let shape = b.len() == 36
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { *c == b'-' } else { c.is_ascii_hexdigit() });
+    shape.then(|| s.to_ascii_lowercase())
+}
+
 impl OnlyofficeEmulator {
     pub fn new() -> Self {
-        let mut users = BTreeMap::new();
-        users.insert(OWNER_ID, User { email: "owner@acme.example", password: "owner-Passw0rd!", admin: true });
-        users.insert(ADMIN_ID, User { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, admin: true });
-        users.insert(STAFF_USER_ID, User { email: "staff@acme.example", password: "staff-Passw0rd!", admin: false });
-        let mut api_keys = BTreeMap::new();
-        api_keys.insert(API_KEY, (ADMIN_ID, true));
-        api_keys.insert(READ_ONLY_API_KEY, (ADMIN_ID, false));
+        let user = |email, password, admin| User { email, password, admin, disabled: false, failed_logins: 0 };
+        let users = BTreeMap::from([
+            (OWNER_ID, user("owner@acme.example", "owner-Passw0rd!", true)),
+            (ADMIN_ID, user(ADMIN_EMAIL, ADMIN_PASSWORD, true)),
+            (STAFF_USER_ID, user(STAFF_EMAIL, STAFF_PASSWORD, false)),
+        ]);
+        let groups = BTreeMap::from([
+            (STAFF_GROUP_ID, BTreeSet::from([STAFF_USER_ID])),
+            (EVERYONE_GROUP_ID, BTreeSet::from([OWNER_ID, ADMIN_ID, STAFF_USER_ID])),
+            (ADMINS_GROUP_ID, BTreeSet::from([OWNER_ID, ADMIN_ID])),
+        ]);
+        let api_keys = BTreeMap::from([
+            (API_KEY, (ADMIN_ID, vec![])),
+            (READ_ONLY_API_KEY, (ADMIN_ID, vec!["*:read"])),
+            (STAFF_API_KEY, (STAFF_USER_ID, vec![])),
+        ]);
         OnlyofficeEmulator {
             state: Mutex::new(EmuState {
                 sms: Entry::default(),
                 app: Entry::default(),
                 sms_visible: true,
                 sms_provider: false,
-                old_spelling: false,
+                sms_tariff: true,
+                pre_3_7_1: false,
+                v2_type: false,
                 reorder: false,
                 cookie_index: 1,
                 sessions: BTreeMap::new(),
                 users,
+                groups,
                 api_keys,
+                sms_sent: 0,
             }),
         }
     }
@@ -130,14 +232,36 @@ impl OnlyofficeEmulator {
         self.state.lock().expect("state").sms_provider = yes;
     }
 
-    /// Answer with the pre-3.7.1 spelling `avaliable`.
+    /// A SaaS portal on a trial, free or non-profit tariff: SMS TFA is refused at write time,
+    /// although reads still say it is available.
+    pub fn set_sms_tariff(&self, allowed: bool) {
+        self.state.lock().expect("state").sms_tariff = allowed;
+    }
+
+    /// A server before v3.7.1: answers spell `avaliable`, and model-binding errors say
+    /// `"status": 0, "statusCode": 200` in a 400 answer.
     pub fn use_old_spelling(&self, yes: bool) {
-        self.state.lock().expect("state").old_spelling = yes;
+        self.state.lock().expect("state").pre_3_7_1 = yes;
+    }
+
+    /// A v2.x server (up to v2.6.3-server): `type` is a plain string compared with `"sms"` and
+    /// `"app"`; anything else disables TFA and answers `false`.
+    pub fn use_v2_type_comparison(&self, yes: bool) {
+        let mut s = self.state.lock().expect("state");
+        s.v2_type = yes;
+        s.pre_3_7_1 |= yes;
     }
 
     /// Return lists in reverse order (a server is free to order them as it likes).
     pub fn reorder_lists(&self, yes: bool) {
         self.state.lock().expect("state").reorder = yes;
+    }
+
+    /// The user's account is disabled.
+    pub fn disable_user(&self, id: &str) {
+        if let Some(u) = self.state.lock().expect("state").users.get_mut(id) {
+            u.disabled = true;
+        }
     }
 
     /// A session token for the administrator, as if obtained from the login page.
@@ -157,6 +281,11 @@ impl OnlyofficeEmulator {
     /// How many times every session of the portal was logged out.
     pub fn logouts(&self) -> u64 {
         self.state.lock().expect("state").cookie_index - 1
+    }
+
+    /// SMS codes the portal sent at logins.
+    pub fn sms_sent(&self) -> u32 {
+        self.state.lock().expect("state").sms_sent
     }
 
     /// (type, trusted IPs, mandatory users, mandatory groups) as the portal holds them.
@@ -184,6 +313,7 @@ impl OnlyofficeEmulator {
         };
     }
 
+    /// Authenticates a request as the server's auth schemes do; `Err` is the answer.
     fn caller(&self, h: &HeaderMap) -> Result<Caller, Box<Response>> {
         let s = self.state.lock().expect("state");
         let auth = h.get("authorization").and_then(|v| v.to_str().ok()).map(str::trim);
@@ -191,11 +321,11 @@ impl OnlyofficeEmulator {
             Some(a) if a.starts_with("Bearer sk-") => {
                 let key = &a["Bearer ".len()..];
                 return match s.api_keys.get(key) {
-                    Some((user, write)) => Ok(Caller { user, can_write: *write }),
-                    None => Err(Box::new(unauthorized())),
+                    Some((user, perms)) => Ok(Caller { user, scopes: Some(perms.clone()) }),
+                    None => Err(Box::new(bare(StatusCode::UNAUTHORIZED))),
                 };
             }
-            Some(a) if a.starts_with("Basic ") => return Err(Box::new(unauthorized())),
+            Some(a) if a.starts_with("Basic ") => return Err(Box::new(bare(StatusCode::UNAUTHORIZED))),
             // Any other Authorization value is a session token (a leading "Bearer " is stripped).
             Some(a) => a.strip_prefix("Bearer ").unwrap_or(a).to_string(),
             None => h
@@ -207,60 +337,121 @@ impl OnlyofficeEmulator {
                 .unwrap_or_default(),
         };
         match s.sessions.get(&token) {
-            Some((user, idx)) if *idx == s.cookie_index => Ok(Caller { user, can_write: true }),
-            _ => Err(Box::new(unauthorized())),
+            Some((user, idx)) if *idx == s.cookie_index => Ok(Caller { user, scopes: None }),
+            _ => Err(Box::new(bare(StatusCode::UNAUTHORIZED))),
         }
     }
 
-    fn admin(&self, h: &HeaderMap) -> Result<Caller, Box<Response>> {
-        let c = self.caller(h)?;
-        if !self.state.lock().expect("state").users[c.user].admin {
-            return Err(Box::new(error(StatusCode::FORBIDDEN, "Access denied", "System.Security.SecurityException")));
+    /// `DemandPermissionsAsync(EditPortalSettings)`: administrators and the owner.
+    fn demand_admin(&self, c: &Caller) -> Result<(), Box<Response>> {
+        if self.state.lock().expect("state").users[c.user].admin {
+            Ok(())
+        } else {
+            Err(Box::new(error(
+                StatusCode::FORBIDDEN,
+                "Access denied",
+                Some("ASC.Common.Security.Authorizing.AuthorizingException"),
+            )))
         }
-        Ok(c)
     }
 
-    fn login(&self, body: Bytes) -> Response {
+    /// A model-binding failure: ASP.NET Core's ValidationProblemDetails, wrapped by the global
+    /// result filter. Before v3.7.1 the wrapper still said status 0 / 200 (bug 81187).
+    fn binding_error(&self, field: &str, message: &str) -> Response {
+        let old = self.state.lock().expect("state").pre_3_7_1;
+        let (status, status_code) = if old { (0, 200) } else { (1, 400) };
+        let body = json!({
+            "response": {
+                "type": "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+                "title": "One or more validation errors occurred.",
+                "status": 400,
+                "errors": {field: [message]},
+                "traceId": "00-emulator-00"
+            },
+            "count": 1,
+            "links": [{"href": "/api/2.0/settings/tfaapp", "action": "PUT"}],
+            "status": status,
+            "statusCode": status_code
+        });
+        (StatusCode::BAD_REQUEST, [("content-type", "application/problem+json")], body.to_string()).into_response()
+    }
+
+    /// `TfaEnabledForUserAsync`: groups, then users, then trusted IPs; `Err` is a parse exception.
+    fn tfa_applies(&self, s: &EmuState, e: &Entry, user: &str, ip: &str) -> Result<bool, String> {
+        if !e.enable {
+            return Ok(false);
+        }
+        let in_group = |g: &String| s.groups.get(g.as_str()).is_some_and(|m| m.contains(user));
+        if e.mandatory_groups.iter().flatten().any(in_group) || e.mandatory_users.iter().flatten().any(|u| u == user) {
+            return Ok(true);
+        }
+        for t in e.trusted_ips.iter().flatten() {
+            if ip::match_ips(ip, t)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn login(&self, query: BTreeMap<String, String>, body: Bytes) -> Response {
+        let failed = || error(StatusCode::UNAUTHORIZED, "User authentication failed", None);
         let Some(req) = parse_json(&body) else {
-            return error(StatusCode::BAD_REQUEST, "Invalid body", "System.ArgumentException");
+            return failed();
         };
         let (name, pass) = (req["userName"].as_str().unwrap_or_default(), req["password"].as_str().unwrap_or_default());
         if name.is_empty() || pass.is_empty() {
-            return error(StatusCode::BAD_REQUEST, "Empty credentials", "System.ArgumentException");
+            return failed();
         }
+        let ip = query.get("request-x-real-ip").cloned().unwrap_or_else(|| "127.0.0.1".into());
         let mut s = self.state.lock().expect("state");
-        let Some((&id, _)) = s.users.iter().find(|(_, u)| u.email == name && u.password == pass) else {
-            return unauthorized();
+        let Some((&id, _)) = s.users.iter().find(|(_, u)| u.email == name) else {
+            return failed();
         };
-        // TFA applies unless the caller's IP is trusted and the user is not mandatory.
-        let applies = |e: &Entry| {
-            e.enable
-                && (e.mandatory_users.as_ref().is_some_and(|m| m.iter().any(|u| u == id))
-                    || !e
-                        .trusted_ips
-                        .as_ref()
-                        .is_some_and(|ips| ips.iter().any(|i| i == "127.0.0.1" || i == "127.0.0.0/8")))
-        };
-        if applies(&s.app) {
-            return envelope(json!({"tfa": true, "sms": false, "confirmUrl": "/confirm/TfaAuth"}));
+        let user = s.users.get_mut(id).expect("found");
+        if user.failed_logins >= BRUTE_FORCE_LIMIT {
+            return error(StatusCode::FORBIDDEN, "Too many login attempts. Please try again later", None);
         }
-        if s.sms.enable && s.sms_provider && applies(&s.sms) {
-            return envelope(
-                json!({"sms": true, "tfa": false, "phoneNoise": "+1*******42", "confirmUrl": "/confirm/PhoneAuth"}),
-            );
+        if user.password != pass {
+            user.failed_logins += 1;
+            return failed();
         }
-        let token = format!("sess{}", uuid::Uuid::new_v4().simple());
-        let idx = s.cookie_index;
-        s.sessions.insert(token.clone(), (id, idx));
-        envelope(json!({"token": token, "expires": "2099-01-01T00:00:00Z", "sms": false, "tfa": false}))
+        user.failed_logins = 0;
+        if user.disabled {
+            return error(StatusCode::FORBIDDEN, "User disabled", Some(INVALID_OPERATION));
+        }
+        let sms_applies = if s.sms_visible && s.sms_tariff { self.tfa_applies(&s, &s.sms, id, &ip) } else { Ok(false) };
+        let app_applies = self.tfa_applies(&s, &s.app, id, &ip);
+        match (sms_applies, app_applies) {
+            (Err(e), _) | (_, Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, &e, Some("System.FormatException")),
+            (Ok(true), _) => {
+                // A code is sent once and reused while stored (`SmsManager.PutAuthCodeAsync`).
+                if s.sms_sent == 0 {
+                    s.sms_sent += 1;
+                }
+                envelope(
+                    json!({"sms": true, "tfa": false, "phoneNoise": "+1*******42", "confirmUrl": "/confirm/PhoneAuth"}),
+                )
+            }
+            (_, Ok(true)) => envelope(json!({"tfa": true, "sms": false, "confirmUrl": "/confirm/TfaAuth"})),
+            _ => {
+                let token = format!("sess{}", uuid::Uuid::new_v4().simple());
+                let idx = s.cookie_index;
+                s.sessions.insert(token.clone(), (id, idx));
+                envelope(json!({"token": token, "expires": "2099-01-01T00:00:00Z", "sms": false, "tfa": false}))
+            }
+        }
     }
 
     fn get_tfa(&self, h: HeaderMap) -> Response {
-        if let Err(r) = self.admin(&h) {
+        let c = match self.caller(&h) {
+            Ok(c) => c,
+            Err(r) => return *r,
+        };
+        if let Err(r) = self.demand_admin(&c) {
             return *r;
         }
         let s = self.state.lock().expect("state");
-        let key = if s.old_spelling { "avaliable" } else { "available" };
+        let key = if s.pre_3_7_1 { "avaliable" } else { "available" };
         let list = |v: &Option<Vec<String>>| {
             v.as_ref().map(|l| {
                 let mut l = l.clone();
@@ -286,6 +477,7 @@ impl OnlyofficeEmulator {
         };
         let mut out = Vec::new();
         if s.sms_visible {
+            // `available` ignores the tariff: a write can still be refused for it.
             out.push(entry("sms", "SMS", s.sms.enable && s.sms_provider, s.sms_provider, &s.sms));
         }
         out.push(entry("app", "Authenticator app", s.app.enable, true, &s.app));
@@ -293,94 +485,131 @@ impl OnlyofficeEmulator {
     }
 
     fn put_tfa(&self, h: HeaderMap, body: Bytes) -> Response {
-        let caller = match self.admin(&h) {
+        let caller = match self.caller(&h) {
             Ok(c) => c,
             Err(r) => return *r,
         };
-        if !caller.can_write {
-            return error(StatusCode::FORBIDDEN, "Access denied", "System.Security.SecurityException");
+        // The scope policy runs before the action: an empty 403.
+        if !caller.may_write() {
+            return bare(StatusCode::FORBIDDEN);
         }
         let Some(req) = parse_json(&body).filter(J::is_object) else {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "The JSON value could not be converted to TfaRequestsDto",
-                "System.Text.Json.JsonException",
+            return self.binding_error(
+                "$",
+                "The JSON value could not be converted to ASC.Web.Api.ApiModels.RequestsDto.TfaRequestsDto.",
             );
         };
-        let ty = match &req["type"] {
-            J::Null => "none".to_string(),
-            J::String(s) => s.to_ascii_lowercase(),
-            J::Number(n) => match n.as_u64() {
-                Some(0) => "none".into(),
-                Some(1) => "sms".into(),
-                Some(2) => "app".into(),
-                _ => String::new(),
-            },
-            _ => String::new(),
-        };
-        if !["none", "sms", "app"].contains(&ty.as_str()) {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "The JSON value could not be converted to TfaRequestsDtoType",
-                "System.Text.Json.JsonException",
-            );
-        }
-        // A value that does not deserialize answers 400, as System.Text.Json does.
-        let strings = |k: &str, guid: bool| -> Result<Option<Vec<String>>, String> {
-            let bad = || format!("The JSON value could not be converted to {k}");
-            match &req[k] {
-                J::Null => Ok(None),
-                J::Array(a) => a
-                    .iter()
-                    .map(|x| match x.as_str() {
-                        // .NET serialises Guids in lower case.
-                        Some(s) if guid && uuid::Uuid::try_parse(s).is_ok() => Ok(s.to_ascii_lowercase()),
-                        Some(s) if !guid => Ok(s.to_string()),
-                        _ => Err(bad()),
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(Some),
-                _ => Err(bad()),
+        let v2 = self.state.lock().expect("state").v2_type;
+        // "none" (0), "sms" (1), "app" (2), or another value (v3: undefined number; v2: any other string).
+        let ty: i64 = if v2 {
+            match &req["type"] {
+                J::String(s) if s == "sms" => 1,
+                J::String(s) if s == "app" => 2,
+                J::String(_) | J::Null => 0,
+                _ => return self.binding_error("$.type", "The JSON value could not be converted to System.String."),
+            }
+        } else {
+            match req.get("type") {
+                None => 0,
+                Some(v) => match v3_type(v) {
+                    Ok(n) => n,
+                    Err(()) => {
+                        return self.binding_error(
+                            "$.type",
+                            "The JSON value could not be converted to ASC.Web.Api.ApiModels.RequestsDto.TfaRequestsDtoType.",
+                        );
+                    }
+                },
             }
         };
-        let (ips, users, groups) =
-            match (strings("trustedIps", false), strings("mandatoryUsers", true), strings("mandatoryGroups", true)) {
-                (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                    return error(StatusCode::BAD_REQUEST, &e, "System.Text.Json.JsonException");
+        let mut lists = BTreeMap::new();
+        for (k, is_guid) in [("trustedIps", false), ("mandatoryUsers", true), ("mandatoryGroups", true)] {
+            let target = if is_guid {
+                "System.Collections.Generic.List`1[System.Guid]"
+            } else {
+                "System.Collections.Generic.List`1[System.String]"
+            };
+            let value = match &req[k] {
+                J::Null => None,
+                J::Array(a) => {
+                    let mut out = Vec::new();
+                    for (i, x) in a.iter().enumerate() {
+                        let item = match x.as_str() {
+                            Some(s) if is_guid => guid(s),
+                            Some(s) => Some(s.to_string()),
+                            None => None,
+                        };
+                        match item {
+                            Some(v) => out.push(v),
+                            None => {
+                                return self.binding_error(
+                                    &format!("$.{k}[{i}]"),
+                                    &format!("The JSON value could not be converted to {target}. Path: $.{k}[{i}]"),
+                                );
+                            }
+                        }
+                    }
+                    Some(out)
+                }
+                _ => {
+                    return self.binding_error(
+                        &format!("$.{k}"),
+                        &format!("The JSON value could not be converted to {target}."),
+                    );
                 }
             };
-        // Owner protection (DocSpace fix for bug 79262): only the owner may make the owner mandatory.
-        let id = req["id"].as_str().unwrap_or("00000000-0000-0000-0000-000000000000").to_ascii_lowercase();
+            lists.insert(k, value);
+        }
+        let id = match &req["id"] {
+            J::Null if !v2 && req.get("id").is_some() => {
+                return self.binding_error("$.id", "The JSON value could not be converted to System.Guid.");
+            }
+            J::String(s) => match guid(s) {
+                Some(g) => g,
+                None => return self.binding_error("$.id", "The JSON value could not be converted to System.Guid."),
+            },
+            _ => "00000000-0000-0000-0000-000000000000".to_string(),
+        };
+        if let Err(r) = self.demand_admin(&caller) {
+            return *r;
+        }
+        // The owner rule (bug 79262, v3.7.1+): refused when the owner is named, unless `id` is the caller.
+        let pre = self.state.lock().expect("state").pre_3_7_1;
+        let users = lists["mandatoryUsers"].clone();
         let owner_named = id == OWNER_ID || users.as_ref().is_some_and(|u| u.iter().any(|x| x == OWNER_ID));
-        if owner_named && id != caller.user {
-            return error(StatusCode::FORBIDDEN, "Access denied", "System.InvalidOperationException");
+        if !pre && owner_named && id != caller.user {
+            return error(StatusCode::FORBIDDEN, "No permissions to perform this action", Some(INVALID_OPERATION));
         }
         let mut s = self.state.lock().expect("state");
+        // Stored as sent: no validation, no trimming (`SetSettingsProperty`).
         let entry = || Entry {
             enable: true,
-            trusted_ips: Some(ips.clone().unwrap_or_default()),
-            mandatory_users: Some(users.clone().unwrap_or_default()),
-            mandatory_groups: Some(groups.clone().unwrap_or_default()),
+            trusted_ips: Some(lists["trustedIps"].clone().unwrap_or_default()),
+            mandatory_users: Some(lists["mandatoryUsers"].clone().unwrap_or_default()),
+            mandatory_groups: Some(lists["mandatoryGroups"].clone().unwrap_or_default()),
         };
-        let result = match ty.as_str() {
-            "sms" => {
-                if !(s.sms_visible && s.sms_provider) {
+        let result = match ty {
+            1 => {
+                if !(s.sms_visible && s.sms_tariff) {
+                    return error(StatusCode::FORBIDDEN, "SMS settings are not available", Some(INVALID_OPERATION));
+                }
+                if !s.sms_provider {
                     return error(
                         StatusCode::FORBIDDEN,
-                        "SMS settings are not available",
-                        "System.InvalidOperationException",
+                        "Operation is not valid due to the current state of the object.",
+                        Some(INVALID_OPERATION),
                     );
                 }
                 s.sms = entry();
                 s.app = Entry::default();
                 true
             }
-            "app" => {
+            2 => {
                 s.app = entry();
                 s.sms = Entry::default();
                 true
             }
+            // "None", and on v3 any undefined number, on v2 any other string: TFA off.
             _ => {
                 s.sms = Entry::default();
                 s.app = Entry::default();
@@ -414,7 +643,10 @@ impl EmulatorApp for OnlyofficeEmulator {
     fn router(self: Arc<Self>) -> axum::Router {
         let (a, b, c, d) = (self.clone(), self.clone(), self.clone(), self);
         axum::Router::new()
-            .route("/api/2.0/authentication", post(move |body: Bytes| async move { a.login(body) }))
+            .route(
+                "/api/2.0/authentication",
+                post(move |q: Query<BTreeMap<String, String>>, body: Bytes| async move { a.login(q.0, body) }),
+            )
             .route(
                 "/api/2.0/settings/tfaapp",
                 get(move |h: HeaderMap| async move { b.get_tfa(h) })
@@ -436,5 +668,38 @@ impl EmulatorApp for OnlyofficeEmulator {
 
     fn sandbox_env(&self, base_url: &str) -> Vec<(String, String)> {
         vec![("ONLYOFFICE_PORTAL_URL".into(), base_url.into()), ("ONLYOFFICE_API_KEY".into(), API_KEY.into())]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_binds_as_each_server_version_reads_it() {
+        assert_eq!(v3_type(&json!("App")), Ok(2));
+        assert_eq!(v3_type(&json!("app")), Ok(2), "v3 reads names case-insensitively");
+        assert_eq!(v3_type(&json!(2)), Ok(2));
+        assert_eq!(v3_type(&json!("Sms, App")), Ok(3), "a flags list parses, and disables");
+        assert_eq!(v3_type(&json!(7)), Ok(7));
+        assert_eq!(v3_type(&json!("Maybe")), Err(()));
+        assert_eq!(v3_type(&J::Null), Err(()));
+    }
+
+    #[test]
+    fn guids_bind_only_in_the_hyphenated_form() {
+        assert_eq!(
+            guid("75A5F745-F697-4418-B38D-0FE0D277E258").as_deref(),
+            Some("75a5f745-f697-4418-b38d-0fe0d277e258")
+        );
+        for bad in [
+            "{75a5f745-f697-4418-b38d-0fe0d277e258}",
+            "75a5f745f6974418b38d0fe0d277e258",
+            "urn:uuid:75a5f745-f697-4418-b38d-0fe0d277e258",
+            " 75a5f745-f697-4418-b38d-0fe0d277e258",
+            "",
+        ] {
+            assert_eq!(guid(bad), None, "{bad}");
+        }
     }
 }

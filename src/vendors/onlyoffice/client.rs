@@ -1,12 +1,20 @@
 //! ONLYOFFICE DocSpace client for the TFA settings (vendor notes §4): `GET`/`PUT
-//! /api/2.0/settings/tfaapp`, answers wrapped in `{response, count, status, statusCode}` (status 0 =
-//! success, 1 = error with `error.message`).
+//! /api/2.0/settings/tfaapp`, answers wrapped in `{response, count, status, statusCode}`.
+//!
+//! What DocSpace's server code makes this client do (ONLYOFFICE/DocSpace-server,
+//! `web/ASC.Web.Api/Api/Settings/TfaappController.cs` unless named otherwise):
+//! - `type` is sent in lower case (`app`, `sms`, `none`): v2.x servers compare the string with
+//!   `"sms"` / `"app"` and disable TFA for anything else, v3+ read the enum case-insensitively;
+//! - `id` is not sent, as the DocSpace web client does not send it: it only serves the owner
+//!   rule, which a caller's own id would pass for anyone;
+//! - every `App`/`Sms` write logs out every session of the portal, an identical resend too, so a
+//!   write is never repeated blindly (see [`crate::http::HttpClient::write_verified`]);
+//! - errors come as the exception envelope `{error: {message}}`, as a model-binding
+//!   ValidationProblemDetails in `response.errors` (no `error` field), or as a bare 401/403
+//!   without a body (authentication, API-key scope); the HTTP status decides, not the envelope.
 //!
 //! Authentication: an API key (`Authorization: Bearer sk-…`, recommended), a session token sent as
-//! the `asc_auth_key` cookie, or a user name and password exchanged for such a token. Every
-//! successful write that enables TFA logs out **every** session of the portal, including the
-//! provider's own token; with an API key nothing breaks, with a password the provider logs in
-//! again where DocSpace still allows it, and with a bare token it says what happened.
+//! the `asc_auth_key` cookie, or a user name and password exchanged for such a token.
 
 use std::collections::BTreeSet;
 
@@ -17,8 +25,8 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::http::{Call, HttpClient, HttpError};
-use crate::plugin::diag::ToDiagnostic;
+use crate::http::{Call, HttpClient, HttpError, HttpResponse, OutcomeUnknown, Uncertain};
+use crate::plugin::diag::{AttrPath, ToDiagnostic};
 
 /// How the provider authenticates.
 pub enum Auth {
@@ -44,7 +52,7 @@ pub enum AuthMethod {
     Password,
 }
 
-/// TFA type as the API spells it.
+/// TFA type as the resource spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TfaType {
     None,
@@ -61,18 +69,13 @@ impl TfaType {
             _ => None,
         }
     }
+    /// The attribute value, which is also what the API is sent: the one spelling every server
+    /// version reads (v2.x compares lower-case strings; v3+ reads names case-insensitively).
     pub fn attr(self) -> &'static str {
         match self {
             TfaType::None => "none",
             TfaType::Sms => "sms",
             TfaType::App => "app",
-        }
-    }
-    fn api(self) -> &'static str {
-        match self {
-            TfaType::None => "None",
-            TfaType::Sms => "Sms",
-            TfaType::App => "App",
         }
     }
 }
@@ -86,25 +89,71 @@ pub struct TfaSettings {
     pub mandatory_groups: BTreeSet<String>,
 }
 
+impl TfaSettings {
+    /// `type=app, trusted IPs [..], mandatory users [..], mandatory groups [..]`, for messages.
+    pub fn describe(&self) -> String {
+        let list = |s: &BTreeSet<String>| format!("[{}]", s.iter().cloned().collect::<Vec<_>>().join(", "));
+        format!(
+            "type = {:?}, trusted_ips = {}, mandatory_users = {}, mandatory_groups = {}",
+            self.tfa_type.unwrap_or(TfaType::None).attr(),
+            list(&self.trusted_ips),
+            list(&self.mandatory_users),
+            list(&self.mandatory_groups)
+        )
+    }
+}
+
 /// What `GET /api/2.0/settings/tfaapp` says, including availability of each type.
 #[derive(Debug, Clone, Default)]
 pub struct TfaRead {
     pub settings: TfaSettings,
-    /// Present (the portal shows SMS settings) and usable (an SMS provider is enabled).
+    /// Present (the portal shows SMS settings) and usable (an SMS provider is enabled). Says
+    /// nothing about the tariff, which DocSpace checks only when SMS is written.
     pub sms_available: bool,
     pub app_available: bool,
 }
 
-#[derive(Debug, Error)]
+/// Why DocSpace answered 403, told apart by the body (the message is localized: the English
+/// texts are recognised, anything else is shown as DocSpace wrote it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No body: an API key without `*:write`, or a portal being transferred or restored.
+    NoBody,
+    /// A plain-text body (the portal's IP restriction).
+    Text(String),
+    /// The exception envelope's message.
+    Message(String),
+}
+
+#[derive(Debug, Clone, Error)]
 pub enum OnlyofficeError {
     #[error(transparent)]
     Http(#[from] HttpError),
     #[error("DocSpace answered {call} with HTTP {status}: {message}")]
     Api { call: String, status: u16, message: String },
+    #[error("DocSpace refused {call} (HTTP 403){}", refusal_text(.refusal))]
+    Refused {
+        call: String,
+        refusal: Refusal,
+        method: AuthMethod,
+        /// The refused request asked for SMS TFA.
+        sms: bool,
+    },
+    #[error("DocSpace could not read the request {call} (HTTP 400): {}", fields.iter().map(|(f, m)| format!("{f}: {}", m.join("; "))).collect::<Vec<_>>().join(", "))]
+    Binding { call: String, fields: Vec<(String, Vec<String>)> },
     #[error("DocSpace rejected the {} on {call} (HTTP 401)", method_name(*method))]
     Unauthorized { call: String, method: AuthMethod, after_logout: bool },
     #[error("DocSpace login for {username} did not return a token: {why}")]
     LoginBlocked { username: String, why: String },
+    #[error(transparent)]
+    Unknown(#[from] OutcomeUnknown),
+}
+
+fn refusal_text(r: &Refusal) -> String {
+    match r {
+        Refusal::NoBody => " without a body".into(),
+        Refusal::Text(t) | Refusal::Message(t) => format!(": {t}"),
+    }
 }
 
 fn method_name(m: AuthMethod) -> &'static str {
@@ -115,11 +164,104 @@ fn method_name(m: AuthMethod) -> &'static str {
     }
 }
 
+impl OnlyofficeError {
+    /// The session was logged out under the provider: what a portal-wide logout after an
+    /// enabling write looks like to a session token.
+    pub fn is_session_rejected(&self) -> bool {
+        matches!(self, OnlyofficeError::Unauthorized { method: AuthMethod::Token | AuthMethod::Password, .. })
+    }
+
+    fn message(&self) -> Option<&str> {
+        match self {
+            OnlyofficeError::Refused { refusal: Refusal::Message(m) | Refusal::Text(m), .. } => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The owner rule (v3.7.1+, bug 79262): the portal owner may not be made a mandatory user.
+    fn is_owner_rule(&self) -> bool {
+        self.message() == Some("No permissions to perform this action")
+    }
+
+    /// The one-line hint for a 403, from DocSpace's (English) message.
+    fn refusal_hint(&self) -> String {
+        let OnlyofficeError::Refused { refusal, method, sms, call } = self else { return String::new() };
+        let login = call.contains("/authentication");
+        match (refusal, self.message()) {
+            (Refusal::NoBody, _) if *method == AuthMethod::ApiKey && !login => {
+                "Permission denied. Changing TFA settings needs an API key with all permissions (or *:write) created by a portal \
+                 administrator; a key limited to *:read can only read them. (An empty 403 also comes while the portal is being \
+                 transferred or restored.)"
+                    .into()
+            }
+            (Refusal::NoBody, _) => "Permission denied: the portal refused the request without saying why (it may be being \
+                                     transferred or restored)."
+                .into(),
+            (Refusal::Text(_), _) => "The portal's IP restriction does not allow requests from this address.".into(),
+            (_, Some("Access denied")) => {
+                "Changing TFA settings needs a portal administrator (an API key acts as the user who created it).".into()
+            }
+            (_, Some("No permissions to perform this action")) => {
+                "DocSpace (3.7.1 and later) does not let the portal owner be made a mandatory user through its API: remove the \
+                 owner's ID from mandatory_users (the owner can still be covered by a group in mandatory_groups)."
+                    .into()
+            }
+            (_, Some("SMS settings are not available")) => {
+                "SMS TFA can be enabled only on a standalone (self-hosted) portal or a paid one: not on a trial, free or \
+                 non-profit tariff. Use type = \"app\"."
+                    .into()
+            }
+            (_, Some("Operation is not valid due to the current state of the object.")) if *sms => {
+                "No SMS provider is enabled on the portal: enable one (Twilio, Smsc, Clickatell) first, or use type = \"app\"."
+                    .into()
+            }
+            (_, Some("TFA application settings are not available")) => {
+                "Authenticator-app TFA is hidden on this portal (web:hide-settings); ask the portal's operator.".into()
+            }
+            (_, Some("Too many login attempts. Please try again later")) => {
+                "DocSpace locked the user out after too many failed logins; wait a few minutes before the next run, and check the \
+                 password."
+                    .into()
+            }
+            (_, Some("Invalid Recaptcha")) => {
+                "The portal wants a CAPTCHA for this login, which a provider cannot solve: use an API key (api_key).".into()
+            }
+            (_, Some("User disabled")) => "The user's account is disabled on the portal: enable it, or use another account.".into(),
+            _ if *sms => "SMS TFA needs an enabled SMS provider and a standalone or paid portal.".into(),
+            _ => "DocSpace refused the request; its own message above says why.".into(),
+        }
+    }
+}
+
+impl Uncertain for OnlyofficeError {
+    fn may_have_landed(&self) -> bool {
+        match self {
+            OnlyofficeError::Http(e) => e.may_have_landed(),
+            OnlyofficeError::Api { status, .. } => matches!(status, 502..=504),
+            _ => false,
+        }
+    }
+    fn is_transient(&self) -> bool {
+        match self {
+            OnlyofficeError::Http(e) => e.is_transient(),
+            OnlyofficeError::Api { status, .. } => matches!(status, 429 | 502..=504),
+            _ => false,
+        }
+    }
+}
+
 impl ToDiagnostic for OnlyofficeError {
     fn summary(&self) -> String {
         match self {
             OnlyofficeError::Http(e) => e.summary(),
-            OnlyofficeError::Api { status: 403, .. } => "DocSpace refused the change".into(),
+            OnlyofficeError::Unknown(e) => e.summary(),
+            e if e.is_owner_rule() => "DocSpace refuses to make the portal owner a mandatory user".into(),
+            OnlyofficeError::Refused { refusal: Refusal::NoBody, .. } => "DocSpace denied permission".into(),
+            OnlyofficeError::Refused { call, .. } if call.contains("/authentication") => {
+                "DocSpace refused the login".into()
+            }
+            OnlyofficeError::Refused { .. } => "DocSpace refused the change".into(),
+            OnlyofficeError::Binding { .. } => "DocSpace could not read the request".into(),
             OnlyofficeError::Api { status: 429, .. } => "DocSpace rate limit exceeded".into(),
             OnlyofficeError::Api { .. } => "DocSpace reported an error".into(),
             OnlyofficeError::Unauthorized { after_logout: true, .. } => {
@@ -134,9 +276,10 @@ impl ToDiagnostic for OnlyofficeError {
     fn detail(&self) -> String {
         match self {
             OnlyofficeError::Http(e) => e.detail(),
-            OnlyofficeError::Api { status: 403, .. } => format!(
-                "{self}. Changing TFA settings needs a portal administrator (and an API key with write permission); making the \
-                 portal owner mandatory is only allowed to the owner."
+            OnlyofficeError::Unknown(e) => e.detail(),
+            OnlyofficeError::Refused { .. } => format!("{self}. {}", self.refusal_hint()),
+            OnlyofficeError::Binding { .. } => format!(
+                "{self}. DocSpace's model binding refused these fields; user and group IDs must be GUIDs in the hyphenated form."
             ),
             OnlyofficeError::Api { status: 429, .. } => {
                 format!("{self}. Retries honouring Retry-After were exhausted; apply again later.")
@@ -149,15 +292,30 @@ impl ToDiagnostic for OnlyofficeError {
                  changed, including the token this provider used, so further calls need a new token. Use an API key (api_key / \
                  ONLYOFFICE_API_KEY), which is not affected."
             ),
+            OnlyofficeError::Unauthorized { method: AuthMethod::Password, .. } => {
+                format!("{self}. Check username / ONLYOFFICE_USERNAME and password / ONLYOFFICE_PASSWORD.")
+            }
             OnlyofficeError::Unauthorized { .. } => format!(
                 "{self}. Session tokens stop working when they expire and whenever someone enables or changes TFA on the portal (DocSpace \
                  then logs out every session). Get a new token, or better use an API key (api_key / ONLYOFFICE_API_KEY), which is not affected."
             ),
             OnlyofficeError::Api { .. } => format!("{self}."),
             OnlyofficeError::LoginBlocked { .. } => format!(
-                "{self}. Once TFA applies to a user, DocSpace's login returns no token until a second factor is entered, which a provider \
-                 cannot do. Use an API key (api_key / ONLYOFFICE_API_KEY), or add the provider's IP to trusted_ips."
+                "{self}. Once TFA applies to a user, DocSpace's login returns no token until a second factor is entered, which a \
+                 provider cannot do: use an API key (api_key / ONLYOFFICE_API_KEY). For the account itself: trusted_ips lets a \
+                 user skip the second factor only if the user is in neither mandatory_users nor a group of mandatory_groups \
+                 (DocSpace checks those first). A locked-out user can sign in once with a backup code, or set up the \
+                 authenticator app when the login offers it; the portal owner can reset a user's app (Settings, or PUT \
+                 /api/2.0/settings/tfaappnewapp); removing the user from the mandatory lists and trusting the user's address \
+                 also helps."
             ),
+        }
+    }
+    fn path(&self) -> Option<AttrPath> {
+        match self {
+            e if e.is_owner_rule() => Some(AttrPath::attr("mandatory_users")),
+            OnlyofficeError::Refused { sms: true, .. } => Some(AttrPath::attr("type")),
+            _ => None,
         }
     }
 }
@@ -187,6 +345,10 @@ impl OnlyofficeClient {
         OnlyofficeClient { http, base, auth, session: Mutex::new(None), logged_out: Default::default() }
     }
 
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
     pub fn auth_method(&self) -> AuthMethod {
         self.auth.method()
     }
@@ -209,6 +371,7 @@ impl OnlyofficeClient {
             Auth::ApiKey(k) => (call.header("authorization", &format!("Bearer {k}")), None),
             Auth::Token(t) => (call.header("cookie", &format!("asc_auth_key={t}")), None),
             Auth::Password { .. } => {
+                // One login at a time per provider process: the lock is held while logging in.
                 let mut s = self.session.lock().await;
                 let token = match s.as_ref() {
                     Some(t) => t.clone(),
@@ -223,26 +386,28 @@ impl OnlyofficeClient {
         })
     }
 
-    /// `POST /api/2.0/authentication`: a token, or why DocSpace would not give one.
+    /// `POST /api/2.0/authentication`: a token, or why DocSpace would not give one. Repeated
+    /// only when no answer came (within `max_retries`), never after DocSpace answered — a login
+    /// it refused, or one that needs a second factor, is not tried again.
     async fn login(&self, cancel: &CancellationToken) -> Result<String, OnlyofficeError> {
         let Auth::Password { username, password } = &self.auth else { unreachable!("login only for password auth") };
         let call = Call::new(reqwest::Method::POST, self.base.join("/api/2.0/authentication").expect("static path"))
             .json(&json!({"userName": username, "password": password}))
             .header("accept", "application/json")
-            // A login creates a session but changes nothing: safe to repeat.
             .idempotent(true);
         let resp = self.http.send(&call, cancel).await?;
-        let env: Envelope = resp.json("DocSpace", &call)?;
-        if !resp.status.is_success() || env.status.unwrap_or(0) != 0 {
-            if resp.status.as_u16() == 401 || resp.status.as_u16() == 404 {
+        match resp.status.as_u16() {
+            401 | 404 => {
                 return Err(OnlyofficeError::Unauthorized {
                     call: call.name(),
                     method: AuthMethod::Password,
                     after_logout: false,
                 });
             }
-            return Err(api_error(&call, resp.status.as_u16(), &env));
+            s if !resp.status.is_success() => return Err(error_from(&call, s, &resp, self.auth.method(), false)),
+            _ => {}
         }
+        let env: Envelope = resp.json("DocSpace", &call)?;
         let r = env.response.unwrap_or(J::Null);
         if let Some(t) = r.get("token").and_then(J::as_str).filter(|t| !t.is_empty()) {
             return Ok(t.to_string());
@@ -258,7 +423,7 @@ impl OnlyofficeClient {
     }
 
     /// Sends a call with credentials; with password auth a rejected session is renewed once.
-    async fn call(&self, make: impl Fn() -> Call, cancel: &CancellationToken) -> Result<J, OnlyofficeError> {
+    async fn call(&self, make: impl Fn() -> Call, sms: bool, cancel: &CancellationToken) -> Result<J, OnlyofficeError> {
         let mut relogged = false;
         loop {
             let (call, session) = self.credentials(make(), cancel).await?;
@@ -280,8 +445,11 @@ impl OnlyofficeClient {
                     after_logout: self.logged_out.load(std::sync::atomic::Ordering::Relaxed),
                 });
             }
+            if !resp.status.is_success() {
+                return Err(error_from(&call, status, &resp, self.auth.method(), sms));
+            }
             let env: Envelope = resp.json("DocSpace", &call)?;
-            if !resp.status.is_success() || env.status.unwrap_or(0) != 0 || env.error.is_some() {
+            if env.status.unwrap_or(0) != 0 || env.error.is_some() {
                 return Err(api_error(&call, status, &env));
             }
             return Ok(env.response.unwrap_or(J::Null));
@@ -290,49 +458,68 @@ impl OnlyofficeClient {
 
     pub async fn read(&self, cancel: &CancellationToken) -> Result<TfaRead, OnlyofficeError> {
         let url = self.base.join("/api/2.0/settings/tfaapp").expect("static path");
-        let r = self.call(|| Call::get(url.clone()).header("accept", "application/json"), cancel).await?;
+        let r = self.call(|| Call::get(url.clone()).header("accept", "application/json"), false, cancel).await?;
         Ok(parse_tfa(&r))
     }
 
-    /// `PUT /api/2.0/settings/tfaapp`. `owner_check_id` is the caller's user ID, sent when
-    /// mandatory users are listed (DocSpace then checks the portal owner is not made mandatory by
-    /// someone else).
-    pub async fn write(
-        &self,
-        s: &TfaSettings,
-        owner_check_id: Option<&str>,
-        cancel: &CancellationToken,
-    ) -> Result<(), OnlyofficeError> {
+    /// One `PUT /api/2.0/settings/tfaapp`. Not idempotent in effect: an enabling write logs out
+    /// every session of the portal each time it lands, so it is never resent blindly. Answers
+    /// DocSpace's `true` (TFA on: everyone was logged out) or `false` (TFA off).
+    pub async fn write(&self, s: &TfaSettings, cancel: &CancellationToken) -> Result<bool, OnlyofficeError> {
         let ty = s.tfa_type.unwrap_or(TfaType::None);
-        let mut body = json!({
-            "type": ty.api(),
+        let body = json!({
+            "type": ty.attr(),
             "trustedIps": s.trusted_ips,
             "mandatoryUsers": s.mandatory_users,
             "mandatoryGroups": s.mandatory_groups,
         });
-        if let Some(id) = owner_check_id {
-            body["id"] = json!(id);
-        }
         let url = self.base.join("/api/2.0/settings/tfaapp").expect("static path");
-        // The same whole settings object written twice is the same result: safe to retry.
-        let r = self
-            .call(
-                || Call::new(reqwest::Method::PUT, url.clone()).json(&body).header("accept", "application/json"),
-                cancel,
-            )
-            .await?;
-        // `true` after enabling (DocSpace also logged everyone out), `false` after `None`: both success.
-        if r == J::Bool(true) {
+        let make = || {
+            Call::new(reqwest::Method::PUT, url.clone())
+                .json(&body)
+                .header("accept", "application/json")
+                .idempotent(false)
+        };
+        let r = self.call(make, ty == TfaType::Sms, cancel).await?;
+        let enabled = r == J::Bool(true);
+        if enabled {
             self.logged_out.store(true, std::sync::atomic::Ordering::Relaxed);
         }
-        Ok(())
+        Ok(enabled)
     }
+}
 
-    /// `GET /api/2.0/people/@self`: the ID of the user the provider acts as.
-    pub async fn self_id(&self, cancel: &CancellationToken) -> Result<String, OnlyofficeError> {
-        let url = self.base.join("/api/2.0/people/@self").expect("static path");
-        let r = self.call(|| Call::get(url.clone()).header("accept", "application/json"), cancel).await?;
-        Ok(r.get("id").and_then(J::as_str).unwrap_or_default().to_string())
+/// A non-2xx answer as DocSpace writes them: a model-binding 400, a 403 with or without a body,
+/// or the exception envelope.
+fn error_from(call: &Call, status: u16, resp: &HttpResponse, method: AuthMethod, sms: bool) -> OnlyofficeError {
+    let json: Option<J> = serde_json::from_slice(&resp.body).ok();
+    if status == 400
+        && let Some(errors) = json.as_ref().and_then(|j| j.pointer("/response/errors")).and_then(J::as_object)
+    {
+        let fields = errors
+            .iter()
+            .map(|(f, m)| {
+                let msgs = m
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default();
+                (if f.is_empty() { "(body)".to_string() } else { f.clone() }, msgs)
+            })
+            .collect();
+        return OnlyofficeError::Binding { call: call.name(), fields };
+    }
+    if status == 403 {
+        let text = String::from_utf8_lossy(&resp.body).trim().to_string();
+        let refusal = match json.as_ref().and_then(|j| j.pointer("/error/message")).and_then(J::as_str) {
+            Some(m) => Refusal::Message(m.to_string()),
+            None if text.is_empty() => Refusal::NoBody,
+            None => Refusal::Text(text.chars().take(200).collect()),
+        };
+        return OnlyofficeError::Refused { call: call.name(), refusal, method, sms };
+    }
+    match json.and_then(|j| serde_json::from_value::<Envelope>(j).ok()) {
+        Some(env) => api_error(call, status, &env),
+        None => OnlyofficeError::Api { call: call.name(), status, message: resp.error_message(&[]) },
     }
 }
 
@@ -401,5 +588,41 @@ mod tests {
         let new = json!([{"id": "sms", "enabled": true, "available": true}]);
         assert!(parse_tfa(&new).sms_available);
         assert_eq!(parse_tfa(&json!([])).settings.tfa_type, Some(TfaType::None));
+    }
+}
+
+#[cfg(test)]
+mod emulated {
+    use super::*;
+    use crate::http::HttpSettings;
+    use mfa_sandbox::onlyoffice::{API_KEY, OnlyofficeEmulator};
+    use mfa_sandbox::{RunningEmulator, ServerOptions};
+    use std::sync::Arc;
+
+    async fn client(app: Arc<OnlyofficeEmulator>, key: &str) -> (RunningEmulator, OnlyofficeClient) {
+        let emu = mfa_sandbox::start(app, ServerOptions::default()).await.unwrap();
+        let http = HttpClient::new("DocSpace", "onlyoffice", "", HttpSettings::default()).unwrap();
+        let c = OnlyofficeClient::new(http, Url::parse(&emu.url()).unwrap(), Auth::ApiKey(key.into()));
+        (emu, c)
+    }
+
+    /// A model-binding failure is a 400 whose details sit in `response.errors`, with no `error`
+    /// field; before v3.7.1 its envelope even says status 0 / 200. The field messages come through.
+    #[tokio::test]
+    async fn binding_errors_show_the_field_messages_whatever_the_envelope_says() {
+        for old in [false, true] {
+            let app = Arc::new(OnlyofficeEmulator::new());
+            app.use_old_spelling(old);
+            let (emu, c) = client(app, API_KEY).await;
+            let url = c.base.join("/api/2.0/settings/tfaapp").unwrap();
+            let call = Call::new(reqwest::Method::PUT, url)
+                .json(&json!({"type": "app", "mandatoryUsers": ["{75a5f745-f697-4418-b38d-0fe0d277e258}"]}))
+                .idempotent(false);
+            let e = c.call(|| call.clone(), false, &CancellationToken::new()).await.unwrap_err();
+            let OnlyofficeError::Binding { fields, .. } = &e else { panic!("{e:?}") };
+            assert_eq!(fields[0].0, "$.mandatoryUsers[0]");
+            assert!(e.detail().contains("could not be converted"), "{}", e.detail());
+            drop(emu);
+        }
     }
 }

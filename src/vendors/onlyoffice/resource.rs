@@ -2,21 +2,30 @@
 //! users and groups that must always use TFA.
 //!
 //! A singleton per portal. Writes are sent only for a real change, because each enabling write
-//! logs out every session of the portal. Lists are sets: server order and "omitted" versus "empty"
-//! never show as a change.
+//! logs out every session of the portal; an uncertain write is read back before anything else, so
+//! at most one enabling write lands per change; and a write counts as done only when reading back
+//! shows the portal holds it. Lists are sets: server order and "omitted" versus "empty" never show
+//! as a change.
+//!
+//! Values are checked against what DocSpace's server code does with them
+//! (`common/ASC.Core.Common/Core/IPAddressRange.cs`, System.Text.Json's Guid binding): a trusted IP
+//! DocSpace cannot parse breaks every login of the portal, and a GUID it cannot bind fails the
+//! write, so both are refused at plan time with the corrected value.
 
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::client::{AuthMethod, OnlyofficeClient, TfaSettings, TfaType};
+use super::client::{AuthMethod, OnlyofficeClient, OnlyofficeError, TfaSettings, TfaType};
+use crate::http::Wrote;
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::resource::{Ctx, Plan, Read, Resource};
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::{Type, Value};
 use crate::vendors::singleton;
+use std::net::IpAddr;
 
 pub const TYPE_NAME: &str = "onlyoffice_tfa_settings";
 
@@ -68,28 +77,88 @@ impl Snapshot {
 
 pub struct TfaSettingsResource;
 
-/// `10.0.0.1`, `10.0.0.0/8`, `10.0.0.1-10.0.0.9` (and IPv6 forms), as DocSpace matches them.
+/// A trusted IP in a form DocSpace matches as written (`IPAddressRange.MatchIPs`):
+/// - a single address, spelled as DocSpace writes the client's address (it compares text);
+/// - an IPv4 CIDR block with no host bits set (`IPNetwork.Parse` throws otherwise, and every login
+///   of the portal then answers HTTP 500);
+/// - a range `a-b` of one family (compared byte by byte: the one form that works for IPv6).
+///
+/// IPv6 blocks are refused: DocSpace compares only the first 32 bits of an address with them.
 fn check_ip(v: &Value) -> Result<(), String> {
-    let s = v.as_str().unwrap_or_default().trim();
-    if s.parse::<std::net::IpAddr>().is_ok() || s.parse::<ipnet::IpNet>().is_ok() {
-        return Ok(());
+    let raw = v.as_str().unwrap_or_default();
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err("is empty".into());
     }
-    if let Some((a, b)) = s.split_once('-')
-        && let (Ok(a), Ok(b)) = (a.trim().parse::<std::net::IpAddr>(), b.trim().parse::<std::net::IpAddr>())
-    {
+    if s != raw {
+        return Err(format!("has spaces around it, which DocSpace does not strip (did you mean {s:?})"));
+    }
+    if let Some((lo, hi)) = s.split_once('-').filter(|(lo, _)| !lo.is_empty()) {
+        let (Ok(a), Ok(b)) = (lo.trim().parse::<IpAddr>(), hi.trim().parse::<IpAddr>()) else {
+            return Err("is not a range of two IP addresses (e.g. 10.0.0.1-10.0.0.9)".into());
+        };
         return if a.is_ipv4() == b.is_ipv4() && a <= b {
             Ok(())
         } else {
             Err("must be a range from a lower to a higher address of the same family".into())
         };
     }
-    Err("must be an IP address, a CIDR block (10.0.0.0/8) or a range (10.0.0.1-10.0.0.9)".into())
+    if let Some((addr, prefix)) = s.split_once('/') {
+        let (Ok(addr), Ok(prefix)) = (addr.parse::<IpAddr>(), prefix.parse::<u8>()) else {
+            return Err("is not a CIDR block (e.g. 10.0.0.0/8)".into());
+        };
+        let net = ipnet::IpNet::new(addr, prefix).map_err(|_| "has a prefix longer than the address".to_string())?;
+        if addr.is_ipv6() {
+            return Err(format!(
+                "is an IPv6 block, which DocSpace does not match as written: it compares only the first 32 bits of an address \
+                 with a block (a /64 acts as a /32). Use the equivalent range instead: \"{}-{}\"",
+                net.network(),
+                net.broadcast()
+            ));
+        }
+        if prefix == 0 {
+            return Err(
+                "is /0, which DocSpace matches against 0.0.0.0 alone, not every address (did you mean the range \
+                        \"0.0.0.0-255.255.255.255\")"
+                    .into(),
+            );
+        }
+        if net.network() != addr {
+            return Err(format!(
+                "has host bits set after the /{prefix} prefix: DocSpace stores it and then answers HTTP 500 to every login of \
+                 the portal (did you mean \"{}/{prefix}\")",
+                net.network()
+            ));
+        }
+        return Ok(());
+    }
+    match s.parse::<IpAddr>() {
+        Ok(ip) if ip.to_string() == s => Ok(()),
+        Ok(ip) => Err(format!(
+            "is not spelled as DocSpace writes a client's address, and DocSpace compares single addresses as text (did you mean \
+             \"{ip}\")"
+        )),
+        Err(_) => Err("must be an IP address, an IPv4 CIDR block (10.0.0.0/8) or a range (10.0.0.1-10.0.0.9)".into()),
+    }
 }
 
+/// A GUID as DocSpace binds it (System.Text.Json): the hyphenated form only, either case.
 fn check_uuid(v: &Value) -> Result<(), String> {
-    match v.as_str().map(|s| uuid::Uuid::try_parse(s.trim())) {
-        Some(Ok(_)) => Ok(()),
-        _ => Err("must be a UUID such as 75a5f745-f697-4418-b38d-0fe0d277e258".into()),
+    let raw = v.as_str().unwrap_or_default();
+    let hyphenated = |s: &str| {
+        s.len() == 36
+            && s.char_indices()
+                .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
+    };
+    if hyphenated(raw) {
+        return Ok(());
+    }
+    match uuid::Uuid::try_parse(raw.trim()) {
+        Ok(u) => Err(format!(
+            "is not in the hyphenated form, the only one DocSpace reads (did you mean \"{}\")",
+            u.hyphenated()
+        )),
+        Err(_) => Err("must be a GUID such as 75a5f745-f697-4418-b38d-0fe0d277e258".into()),
     }
 }
 
@@ -139,36 +208,88 @@ fn equivalent(a: &TfaSettings, b: &TfaSettings) -> bool {
         && canon(&a.mandatory_groups) == canon(&b.mandatory_groups)
 }
 
-/// Writes `want`, sending the caller's ID for DocSpace's owner check when users are listed.
+/// After an enabling write the provider's own session is logged out (token), or its user may
+/// now need a second factor to log in (password): then nothing can be read back with it.
+fn cannot_read_after_logout(client: &OnlyofficeClient, e: &OnlyofficeError) -> bool {
+    client.auth_method() != AuthMethod::ApiKey
+        && (e.is_session_rejected() || matches!(e, OnlyofficeError::LoginBlocked { .. }))
+}
+
+/// Writes `want` and reads it back. An uncertain write is read back before anything else and
+/// resent only if the portal does not hold it, so at most one enabling write lands per change.
 async fn put(ctx: &Ctx<OnlyofficeClient>, want: &TfaSettings, diags: &mut Diagnostics) -> bool {
-    let owner_check = if want.mandatory_users.is_empty() {
-        None
-    } else {
-        match ctx.client.self_id(&ctx.cancel).await {
-            Ok(id) => Some(id),
-            Err(e) => {
-                diags.report(&e);
-                return false;
-            }
+    let (client, cancel) = (&ctx.client, &ctx.cancel);
+    let enabling = want.tfa_type != Some(TfaType::None);
+    let outcome = client
+        .http()
+        .write_verified(
+            "PUT /api/2.0/settings/tfaapp",
+            cancel,
+            move || client.write(want, cancel),
+            move || async move {
+                match client.read(cancel).await {
+                    Ok(r) => Ok(equivalent(want, &r.settings)),
+                    // A session that worked a moment ago is logged out: only an enabling write
+                    // does that, so it landed.
+                    Err(e) if enabling && cannot_read_after_logout(client, &e) => Ok(true),
+                    Err(e) => Err(e),
+                }
+            },
+        )
+        .await;
+    match outcome {
+        Ok(Wrote::Answered(_) | Wrote::Confirmed) => {}
+        Err(e) => {
+            diags.report(&e);
+            return false;
         }
-    };
-    if let Err(e) = ctx.client.write(want, owner_check.as_deref(), &ctx.cancel).await {
-        diags.report(&e);
-        return false;
     }
-    if want.tfa_type != Some(TfaType::None) {
-        match ctx.client.auth_method() {
+    // Done only when the portal holds what was asked.
+    let mut verified = true;
+    match client.read(cancel).await {
+        Ok(r) if equivalent(want, &r.settings) => {}
+        Ok(r) => {
+            diags.error(
+                "DocSpace did not apply the TFA settings",
+                format!(
+                    "PUT /api/2.0/settings/tfaapp was accepted, but reading the settings back shows the portal holds {} instead \
+                     of the requested {}. The server may be an older DocSpace that reads these values differently, or someone \
+                     changed the settings at the same moment. Nothing is recorded as applied; check the portal's TFA settings.",
+                    r.settings.describe(),
+                    want.describe()
+                ),
+            );
+            return false;
+        }
+        Err(e) if enabling && cannot_read_after_logout(client, &e) => verified = false,
+        Err(e) => {
+            diags.report(&e);
+            return false;
+        }
+    }
+    if enabling {
+        let unverified = if verified {
+            ""
+        } else {
+            " The change could not be read back for the same reason; the next run reads it with the new credentials."
+        };
+        match client.auth_method() {
             AuthMethod::ApiKey => {}
             AuthMethod::Token => diags.warning(
                 "DocSpace logged out every session of the portal",
-                "Enabling or changing TFA makes DocSpace log out every session of the portal, including the session token this \
-                 provider used: the next terraform run needs a new token. An API key (api_key / ONLYOFFICE_API_KEY) is not affected.",
+                format!(
+                    "Enabling or changing TFA makes DocSpace log out every session of the portal, including the session token this \
+                     provider used: the next terraform run needs a new token. An API key (api_key / ONLYOFFICE_API_KEY) is not \
+                     affected.{unverified}"
+                ),
             ),
             AuthMethod::Password => diags.warning(
                 "DocSpace logged out every session of the portal",
-                "Enabling or changing TFA makes DocSpace log out every session of the portal, including the provider's. The provider \
-                 logs in again when it needs to, but once TFA applies to its user DocSpace no longer issues a token without a second \
-                 factor. Use an API key (api_key / ONLYOFFICE_API_KEY), which is not affected.",
+                format!(
+                    "Enabling or changing TFA makes DocSpace log out every session of the portal, including the provider's. The \
+                     provider logs in again when it needs to, but once TFA applies to its user DocSpace no longer issues a token \
+                     without a second factor. Use an API key (api_key / ONLYOFFICE_API_KEY), which is not affected.{unverified}"
+                ),
             ),
         }
     }
@@ -200,22 +321,27 @@ impl Resource for TfaSettingsResource {
                 Attribute::optional(
                     "trusted_ips",
                     Type::set(Type::String),
-                    "IP addresses, CIDR blocks or ranges (`10.0.0.1-10.0.0.9`) from which users skip the second factor (except \
-                     mandatory users and groups).",
+                    "Addresses from which users skip the second factor (except mandatory users and members of mandatory groups): \
+                     single addresses (`203.0.113.7`, `2001:db8::7`), IPv4 CIDR blocks (`10.0.0.0/8`) and ranges \
+                     (`10.0.0.1-10.0.0.9`, `2001:db8::-2001:db8::ffff`). See the forms DocSpace accepts below.",
                 )
-                .validate(Validator::Custom("Each an IP address, CIDR block or range.", check_ip)),
+                .validate(Validator::Custom(
+                    "Each a single address as DocSpace writes it, an IPv4 CIDR block without host bits, or a range; no IPv6 blocks.",
+                    check_ip,
+                )),
                 Attribute::optional(
                     "mandatory_users",
                     Type::set(Type::String),
-                    "IDs (UUIDs) of users who must always use the second factor, even from trusted IPs.",
+                    "IDs of users who must always use the second factor, even from trusted IPs. DocSpace 3.7.1 and later refuse the \
+                     portal owner here.",
                 )
-                .validate(Validator::Custom("Each a UUID.", check_uuid)),
+                .validate(Validator::Custom("Each a GUID in the hyphenated form (`75a5f745-f697-4418-b38d-0fe0d277e258`).", check_uuid)),
                 Attribute::optional(
                     "mandatory_groups",
                     Type::set(Type::String),
-                    "IDs (UUIDs) of groups whose members must always use the second factor.",
+                    "IDs of groups whose members must always use the second factor.",
                 )
-                .validate(Validator::Custom("Each a UUID.", check_uuid)),
+                .validate(Validator::Custom("Each a GUID in the hyphenated form (`75a5f745-f697-4418-b38d-0fe0d277e258`).", check_uuid)),
                 singleton::restore_on_destroy_attribute("portal"),
             ],
         )
@@ -365,12 +491,47 @@ mod tests {
 
     #[test]
     fn ip_forms_docspace_accepts() {
-        for ok in ["10.0.0.1", "10.0.0.0/8", "10.0.0.1-10.0.0.9", "::1", "2001:db8::/32", " 192.168.1.1 "] {
-            assert!(check_ip(&Value::String(ok.into())).is_ok(), "{ok}");
+        let check = |s: &str| check_ip(&Value::String(s.into()));
+        for ok in [
+            "10.0.0.1",
+            "10.0.0.0/8",
+            "10.0.0.1-10.0.0.9",
+            "10.0.0.1 - 10.0.0.9",
+            "::1",
+            "2001:db8::-2001:db8::ffff",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(check(ok).is_ok(), "{ok}: {:?}", check(ok));
         }
-        for bad in ["10.0.0", "10.0.0.9-10.0.0.1", "10.0.0.1-::1", "example.com", "10.0.0.0/33", ""] {
-            assert!(check_ip(&Value::String(bad.into())).is_err(), "{bad}");
+        for bad in ["10.0.0", "10.0.0.9-10.0.0.1", "10.0.0.1-::1", "example.com", "10.0.0.*", "10.0.0.0/33", ""] {
+            assert!(check(bad).is_err(), "{bad}");
         }
+        // The corrected value is in the message.
+        assert!(check("10.0.0.1/8").unwrap_err().contains("\"10.0.0.0/8\""));
+        assert!(check(" 192.168.1.1 ").unwrap_err().contains("\"192.168.1.1\""));
+        assert!(check("2001:DB8::0001").unwrap_err().contains("\"2001:db8::1\""));
+        assert!(check("0.0.0.0/0").unwrap_err().contains("0.0.0.0-255.255.255.255"));
+        let v6 = check("2001:db8::/32").unwrap_err();
+        assert!(
+            v6.contains("first 32 bits") && v6.contains("\"2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff\""),
+            "{v6}"
+        );
+    }
+
+    #[test]
+    fn guids_only_in_the_form_docspace_binds() {
+        let check = |s: &str| check_uuid(&Value::String(s.into()));
+        assert!(check("75a5f745-f697-4418-b38d-0fe0d277e258").is_ok());
+        assert!(check("75A5F745-F697-4418-B38D-0FE0D277E258").is_ok());
+        for (bad, fix) in [
+            ("{75a5f745-f697-4418-b38d-0fe0d277e258}", "75a5f745-f697-4418-b38d-0fe0d277e258"),
+            ("urn:uuid:75a5f745-f697-4418-b38d-0fe0d277e258", "75a5f745-f697-4418-b38d-0fe0d277e258"),
+            ("75a5f745f6974418b38d0fe0d277e258", "75a5f745-f697-4418-b38d-0fe0d277e258"),
+            (" 75a5f745-f697-4418-b38d-0fe0d277e258", "75a5f745-f697-4418-b38d-0fe0d277e258"),
+        ] {
+            assert!(check(bad).unwrap_err().contains(fix), "{bad}");
+        }
+        assert!(check("not-a-uuid").is_err());
     }
 
     #[test]
