@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use mfa_sandbox::rhombus::{DEMO_API_KEY, DEMO_ORG_UUID, RhombusEmulator};
+use mfa_sandbox::rhombus::{
+    CLIENT_ORG_UUID, CLIENT_ORG_UUID_2, CLIENT_ORG_UUID_3, DEMO_API_KEY, DEMO_ORG_UUID, FOREIGN_ORG_UUID,
+    PARTNER_API_KEY, RhombusEmulator,
+};
 use mfa_sandbox::{Fault, RunningEmulator};
 
 use crate::harness::{self, Ws, required_providers};
@@ -211,4 +214,84 @@ fn lifecycle_under_current_terraform() {
     ws.run(&["plan", "-destroy"]).ok().mentions(&["Rhombus MFA settings will be left as they are"]);
     ws.destroy().ok();
     assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(true), Some(3)));
+}
+
+fn partner(url: &str, body: &str) -> String {
+    format!(
+        "{}\nprovider \"rhombus\" {{\n  endpoint    = \"{url}\"\n  api_key     = \"{PARTNER_API_KEY}\"\n  auth_scheme = \"partner-api-token\"\n}}\n{body}",
+        required_providers(&["rhombus"])
+    )
+}
+
+/// A partner manages three client organizations from one provider block (`for_each` over their
+/// UUIDs, each call naming its client in `x-auth-org`); drift in one shows in that one only;
+/// import takes a client's UUID; the partner's own organization is untouched.
+#[test]
+fn a_partner_key_manages_client_organizations() {
+    let (app, emu) = emulator();
+    app.set_mfa(DEMO_ORG_UUID, false, 3);
+    let body = format!(
+        "locals {{\n  clients = {{ acme = \"{CLIENT_ORG_UUID}\", beta = \"{CLIENT_ORG_UUID_2}\", gamma = \"{CLIENT_ORG_UUID_3}\" }}\n}}\n\
+         resource \"rhombus_mfa_settings\" \"client\" {{\n  for_each                 = local.clients\n  org_uuid                 = each.value\n  mfa_enabled              = true\n  trusted_device_skip_days = 7\n}}\n"
+    );
+    let ws = Ws::new(&partner(&emu.url(), &body));
+    ws.apply().ok().mentions(&["3 added"]);
+    for org in [CLIENT_ORG_UUID, CLIENT_ORG_UUID_2, CLIENT_ORG_UUID_3] {
+        assert_eq!(app.mfa(org), (Some(true), Some(7)), "{org}");
+    }
+    assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(false), Some(3)), "the partner's own organization was changed");
+    ws.assert_no_changes();
+
+    // Drift in one client shows in that client only.
+    app.set_mfa(CLIENT_ORG_UUID_2, false, 7);
+    let plan = ws.assert_changes();
+    plan.mentions(&["rhombus_mfa_settings.client[\"beta\"] will be updated in-place", "1 to change"]);
+    ws.apply().ok();
+    assert_eq!(app.mfa(CLIENT_ORG_UUID_2), (Some(true), Some(7)));
+
+    // Import a client organization by its UUID.
+    let ws2 = Ws::new(&partner(
+        &emu.url(),
+        &format!(
+            "resource \"rhombus_mfa_settings\" \"acme\" {{\n  org_uuid    = \"{CLIENT_ORG_UUID}\"\n  mfa_enabled = true\n  trusted_device_skip_days = 7\n}}\n"
+        ),
+    ));
+    ws2.import("rhombus_mfa_settings.acme", CLIENT_ORG_UUID).ok();
+    ws2.assert_no_changes();
+
+    // An organization that is no client of the partner: refused, on org_uuid.
+    let ws3 = Ws::new(&partner(
+        &emu.url(),
+        &format!(
+            "resource \"rhombus_mfa_settings\" \"other\" {{\n  org_uuid    = \"{FOREIGN_ORG_UUID}\"\n  mfa_enabled = true\n}}\n"
+        ),
+    ));
+    ws3.apply().fails_with(&[
+        "The partner key has no access to this client organization",
+        FOREIGN_ORG_UUID,
+        "org_uuid",
+        "Access Denied",
+    ]);
+    assert_eq!(app.mfa(FOREIGN_ORG_UUID).0, Some(true));
+}
+
+/// With an organization API key, org_uuid can only be the key's own organization: anything else
+/// is a plan-time error on org_uuid; the key's own UUID is fine.
+#[test]
+fn an_organization_key_manages_only_its_own_organization() {
+    let (_app, emu) = emulator();
+    let ws = Ws::new(&config(&emu.url(), &format!("  org_uuid    = \"{CLIENT_ORG_UUID}\"\n  mfa_enabled = true")));
+    ws.plan().fails_with(&[
+        "org_uuid is not the API key's organization",
+        CLIENT_ORG_UUID,
+        DEMO_ORG_UUID,
+        "partner-api-token",
+    ]);
+    assert_eq!(emu.control.count("POST", "updateMFASettings"), 0);
+    ws.write(&config(&emu.url(), &format!("  org_uuid    = \"{DEMO_ORG_UUID}\"\n  mfa_enabled = true")));
+    ws.apply().ok();
+    ws.assert_no_changes();
+    // Dropping org_uuid from the configuration keeps managing the same organization.
+    ws.write(&config(&emu.url(), "  mfa_enabled = true"));
+    ws.assert_no_changes();
 }

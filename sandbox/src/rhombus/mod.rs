@@ -2,8 +2,14 @@
 //! (vendor notes §1): every call is a POST with `x-auth-apikey` and `x-auth-scheme`; an unknown
 //! key is 401; a body that does not match the request object is answered
 //! `{"msg":"JSON doesn't match expected object structure"}`; domain failures are HTTP 200 with
-//! `"error": true`; `getOrgV2` returns the whole org object; partner keys may address a client org
-//! with `x-auth-org`.
+//! `"error": true`; `getOrgV2` returns the whole org object.
+//!
+//! Partner keys (`x-auth-scheme: partner-api-token`) act on a client organization named by
+//! `x-auth-org` (Rhombus authentication docs, "Partner Example"; rhombus-cli
+//! `internal/client/client.go`), and on the partner's own organization without it. A client org
+//! the partner does not manage, or an unknown one, is refused with 403 — the documented status
+//! for a key without access ("Your API key role does not have proper permission"), with the body
+//! Rhombus's security layer writes (`{"status":403,"error":"Forbidden","msg":"Access Denied"}`).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -20,7 +26,12 @@ use crate::server::{EmulatorApp, parse_json};
 pub const DEMO_ORG_UUID: &str = "AcmeSecurityOrg0000001";
 pub const DEMO_API_KEY: &str = "rhombusDemoKey00000001";
 pub const PARTNER_API_KEY: &str = "rhombusPartnerKey00001";
+/// Client organizations the partner key manages.
 pub const CLIENT_ORG_UUID: &str = "AcmeClientOrg000000002";
+pub const CLIENT_ORG_UUID_2: &str = "AcmeClientOrg000000003";
+pub const CLIENT_ORG_UUID_3: &str = "AcmeClientOrg000000004";
+/// An organization that exists but is no client of the partner.
+pub const FOREIGN_ORG_UUID: &str = "OtherCustomerOrg000005";
 
 #[derive(Debug, Clone)]
 struct KeyInfo {
@@ -71,6 +82,9 @@ impl RhombusEmulator {
         let mut orgs = BTreeMap::new();
         orgs.insert(DEMO_ORG_UUID.to_string(), org_object(DEMO_ORG_UUID, "Acme Security"));
         orgs.insert(CLIENT_ORG_UUID.to_string(), org_object(CLIENT_ORG_UUID, "Acme Client"));
+        orgs.insert(CLIENT_ORG_UUID_2.to_string(), org_object(CLIENT_ORG_UUID_2, "Beta Client"));
+        orgs.insert(CLIENT_ORG_UUID_3.to_string(), org_object(CLIENT_ORG_UUID_3, "Gamma Client"));
+        orgs.insert(FOREIGN_ORG_UUID.to_string(), org_object(FOREIGN_ORG_UUID, "Other Customer"));
         let mut keys = BTreeMap::new();
         keys.insert(
             DEMO_API_KEY.to_string(),
@@ -78,7 +92,11 @@ impl RhombusEmulator {
         );
         keys.insert(
             PARTNER_API_KEY.to_string(),
-            KeyInfo { org: DEMO_ORG_UUID.into(), scheme: "partner-api-token", clients: vec![CLIENT_ORG_UUID.into()] },
+            KeyInfo {
+                org: DEMO_ORG_UUID.into(),
+                scheme: "partner-api-token",
+                clients: vec![CLIENT_ORG_UUID.into(), CLIENT_ORG_UUID_2.into(), CLIENT_ORG_UUID_3.into()],
+            },
         );
         RhombusEmulator { state: Mutex::new(EmuState { orgs, keys, next_warning: None }) }
     }
@@ -125,9 +143,10 @@ impl RhombusEmulator {
                 if info.clients.contains(&client) {
                     Ok(client)
                 } else {
-                    Err((StatusCode::FORBIDDEN, "Partner has no access to this organization"))
+                    Err((StatusCode::FORBIDDEN, "Access Denied"))
                 }
             }
+            // Without the header a partner key acts on the partner's own organization.
             _ => Ok(info.org.clone()),
         }
     }
@@ -197,8 +216,13 @@ impl IntoResponse for Json200 {
 }
 
 fn envelope_error(status: StatusCode, msg: &str) -> Response {
-    (status, [("content-type", "application/json")], json!({"error": true, "errorMsg": msg}).to_string())
-        .into_response()
+    let body = if status == StatusCode::FORBIDDEN {
+        // The security layer's refusal, not the web service's envelope.
+        json!({"status": 403, "error": "Forbidden", "timestamp": 1_767_225_600_000i64, "msg": msg})
+    } else {
+        json!({"error": true, "errorMsg": msg})
+    };
+    (status, [("content-type", "application/json")], body.to_string()).into_response()
 }
 
 fn malformed() -> Response {

@@ -2,14 +2,19 @@
 //! and `updateMFASettings` to write. Every call is a POST with a JSON body and the
 //! `x-auth-apikey`/`x-auth-scheme` headers; failures often arrive as HTTP 200 with
 //! `"error": true`, which this client turns into errors.
+//!
+//! A partner key (`partner-api-token`) acts on a client organization named by the `x-auth-org`
+//! header (Rhombus authentication docs, "Partner Example"; rhombus-cli `internal/client/client.go`)
+//! and on the partner's own organization without it — so every answer is checked to be about the
+//! organization asked for: a call that reached the wrong one must never be taken for the right one.
 
 use serde::Deserialize;
 use thiserror::Error;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::http::{Call, HttpClient, HttpError};
-use crate::plugin::diag::ToDiagnostic;
+use crate::http::{Call, HttpClient, HttpError, Uncertain};
+use crate::plugin::diag::{AttrPath, ToDiagnostic};
 
 /// The org fields the resource uses (the API returns many more; they are ignored).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -38,6 +43,12 @@ pub enum RhombusError {
     Http(#[from] HttpError),
     #[error("Rhombus rejected the credentials on {call} (HTTP {status})")]
     Unauthorized { call: String, status: u16 },
+    #[error("Rhombus refused the partner key access to organization {org} on {call} (HTTP {status}: {message})")]
+    PartnerDenied { call: String, org: String, status: u16, message: String },
+    #[error("Rhombus answered {call} about organization {answered}, not {asked}")]
+    WrongOrg { call: String, asked: String, answered: String },
+    #[error("organization {asked} is not the one the API key belongs to ({own})")]
+    NotKeysOrg { asked: String, own: String },
     #[error("Rhombus reported an error on {call}: {message}")]
     Api { call: String, message: String },
     #[error("Rhombus answered {call} with HTTP {status}: {message}")]
@@ -51,10 +62,17 @@ impl ToDiagnostic for RhombusError {
         match self {
             RhombusError::Http(e) => e.summary(),
             RhombusError::Unauthorized { .. } => "Rhombus rejected the API key".into(),
+            RhombusError::PartnerDenied { .. } => "The partner key has no access to this client organization".into(),
+            RhombusError::WrongOrg { .. } => "Rhombus answered for another organization".into(),
+            RhombusError::NotKeysOrg { .. } => "org_uuid is not the API key's organization".into(),
             RhombusError::Api { .. } => "Rhombus reported an error".into(),
             RhombusError::Status { status: 429, .. } => "Rhombus rate limit exceeded".into(),
             RhombusError::Status { .. } | RhombusError::NoOrg { .. } => "Unexpected answer from the Rhombus API".into(),
         }
+    }
+    fn path(&self) -> Option<AttrPath> {
+        matches!(self, RhombusError::PartnerDenied { .. } | RhombusError::NotKeysOrg { .. })
+            .then(|| AttrPath::attr("org_uuid"))
     }
     fn detail(&self) -> String {
         match self {
@@ -67,9 +85,47 @@ impl ToDiagnostic for RhombusError {
                 "{self}. The organization's request budget is shared by all its API keys; retries were exhausted. \
                  Wait and apply again, or raise max_retries."
             ),
+            RhombusError::PartnerDenied { .. } => format!(
+                "{self}. Check org_uuid: it must be the UUID of a client organization this partner manages, and the client must \
+                 not have suspended the partner, let its access expire, or given it a role that may not change org settings."
+            ),
+            RhombusError::WrongOrg { .. } => format!(
+                "{self}. Nothing was recorded. A proxy may strip the x-auth-org header, or the key is not a partner key: check \
+                 auth_scheme."
+            ),
+            RhombusError::NotKeysOrg { .. } => format!(
+                "{self}. An organization API key (auth_scheme = \"api-token\") manages only its own organization. Leave org_uuid \
+                 unset, or use a partner key (auth_scheme = \"partner-api-token\") to manage client organizations."
+            ),
             _ => format!("{self}."),
         }
     }
+}
+
+impl Uncertain for RhombusError {
+    fn may_have_landed(&self) -> bool {
+        match self {
+            RhombusError::Http(e) => e.may_have_landed(),
+            RhombusError::Status { status, .. } => matches!(status, 502..=504),
+            _ => false,
+        }
+    }
+    fn is_transient(&self) -> bool {
+        match self {
+            RhombusError::Http(e) => e.is_transient(),
+            RhombusError::Status { status, .. } => matches!(status, 429 | 502..=504),
+            _ => false,
+        }
+    }
+}
+
+/// Which organization a call is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The key's own organization: no `x-auth-org`.
+    Own,
+    /// A partner's client organization, named by `x-auth-org`.
+    Client(String),
 }
 
 pub struct RhombusClient {
@@ -77,6 +133,8 @@ pub struct RhombusClient {
     base: Url,
     api_key: String,
     auth_scheme: String,
+    /// The key's own organization, read once per provider process when needed.
+    own: tokio::sync::OnceCell<String>,
 }
 
 /// The answer to a write: the org as saved, plus Rhombus's "it worked, but" message.
@@ -87,23 +145,56 @@ pub struct Written {
 
 impl RhombusClient {
     pub fn new(http: HttpClient, base: Url, api_key: String, auth_scheme: String) -> Self {
-        RhombusClient { http, base, api_key, auth_scheme }
+        RhombusClient { http, base, api_key, auth_scheme, own: tokio::sync::OnceCell::new() }
+    }
+
+    pub fn is_partner(&self) -> bool {
+        self.auth_scheme.starts_with("partner-")
+    }
+
+    /// The UUID of the key's own organization.
+    pub async fn own_org(&self, cancel: &CancellationToken) -> Result<String, RhombusError> {
+        self.own
+            .get_or_try_init(|| async {
+                let org = self.get_org(&Target::Own, cancel).await?;
+                Ok(org.uuid.unwrap_or_default())
+            })
+            .await
+            .cloned()
+    }
+
+    /// How to address `org_uuid` (the key's own organization when unset): a partner key names a
+    /// client with `x-auth-org`; any other key manages only its own organization.
+    pub async fn target(&self, org_uuid: Option<&str>, cancel: &CancellationToken) -> Result<Target, RhombusError> {
+        let Some(asked) = org_uuid else { return Ok(Target::Own) };
+        let own = self.own_org(cancel).await?;
+        if asked == own {
+            Ok(Target::Own)
+        } else if self.is_partner() {
+            Ok(Target::Client(asked.to_string()))
+        } else {
+            Err(RhombusError::NotKeysOrg { asked: asked.to_string(), own })
+        }
     }
 
     async fn post(
         &self,
         path: &str,
         body: serde_json::Value,
+        target: &Target,
         cancel: &CancellationToken,
     ) -> Result<Envelope, RhombusError> {
         let url = self.base.join(path).expect("static API path");
         // Both calls are safe to repeat: a read, and a write of absolute values.
-        let call = Call::new(reqwest::Method::POST, url)
+        let mut call = Call::new(reqwest::Method::POST, url)
             .json(&body)
             .header("accept", "application/json")
             .header("x-auth-apikey", &self.api_key)
             .header("x-auth-scheme", &self.auth_scheme)
             .idempotent(true);
+        if let Target::Client(org) = target {
+            call = call.header("x-auth-org", org);
+        }
         let resp = self.http.send(&call, cancel).await?;
         let status = resp.status.as_u16();
         match status {
@@ -116,7 +207,15 @@ impl RhombusClient {
                 }
                 Ok(env)
             }
-            401 | 403 => Err(RhombusError::Unauthorized { call: call.name(), status }),
+            401 | 403 => match target {
+                Target::Client(org) => Err(RhombusError::PartnerDenied {
+                    call: call.name(),
+                    org: org.clone(),
+                    status,
+                    message: resp.error_message(&["msg", "errorMsg", "message", "error"]),
+                }),
+                Target::Own => Err(RhombusError::Unauthorized { call: call.name(), status }),
+            },
             _ => Err(RhombusError::Status {
                 call: call.name(),
                 status,
@@ -125,15 +224,18 @@ impl RhombusClient {
         }
     }
 
-    /// `POST /api/org/getOrgV2` with `{}`: the org the key belongs to.
-    pub async fn get_org(&self, cancel: &CancellationToken) -> Result<Org, RhombusError> {
-        let env = self.post("/api/org/getOrgV2", serde_json::json!({}), cancel).await?;
-        env.org.ok_or_else(|| RhombusError::NoOrg { call: "POST /api/org/getOrgV2".into() })
+    /// `POST /api/org/getOrgV2` with `{}`: the organization addressed.
+    pub async fn get_org(&self, target: &Target, cancel: &CancellationToken) -> Result<Org, RhombusError> {
+        let env = self.post("/api/org/getOrgV2", serde_json::json!({}), target, cancel).await?;
+        let org = env.org.ok_or_else(|| RhombusError::NoOrg { call: "POST /api/org/getOrgV2".into() })?;
+        check_org("POST /api/org/getOrgV2", target, &org)?;
+        Ok(org)
     }
 
     /// `POST /api/org/updateMFASettings`; a `None` field is omitted, so Rhombus leaves it as is.
     pub async fn update_mfa(
         &self,
+        target: &Target,
         mfa_enabled: Option<bool>,
         days: Option<i64>,
         cancel: &CancellationToken,
@@ -145,10 +247,21 @@ impl RhombusClient {
         if let Some(d) = days {
             body.insert("v3AuthNumDaysSkip2FAForTrustedDevices".into(), d.into());
         }
-        let env = self.post("/api/org/updateMFASettings", serde_json::Value::Object(body), cancel).await?;
+        let env = self.post("/api/org/updateMFASettings", serde_json::Value::Object(body), target, cancel).await?;
         let warning = env.warning_msg.filter(|w| !w.trim().is_empty());
         let org = env.org.ok_or_else(|| RhombusError::NoOrg { call: "POST /api/org/updateMFASettings".into() })?;
+        check_org("POST /api/org/updateMFASettings", target, &org)?;
         Ok(Written { org, warning })
+    }
+}
+
+/// An answer about a client organization must be about that organization.
+fn check_org(call: &str, target: &Target, org: &Org) -> Result<(), RhombusError> {
+    match (target, org.uuid.as_deref()) {
+        (Target::Client(asked), Some(answered)) if answered != asked => {
+            Err(RhombusError::WrongOrg { call: call.into(), asked: asked.clone(), answered: answered.into() })
+        }
+        _ => Ok(()),
     }
 }
 
@@ -168,16 +281,16 @@ mod tests {
         let c = RhombusClient::new(http, Url::parse(&emu.url()).unwrap(), DEMO_API_KEY.into(), "api-token".into());
         let cancel = CancellationToken::new();
 
-        let org = c.get_org(&cancel).await.unwrap();
+        let org = c.get_org(&Target::Own, &cancel).await.unwrap();
         assert_eq!(org.uuid.as_deref(), Some(DEMO_ORG_UUID));
 
         app.warn_next_update("careful");
-        let w = c.update_mfa(Some(false), Some(3), &cancel).await.unwrap();
+        let w = c.update_mfa(&Target::Own, Some(false), Some(3), &cancel).await.unwrap();
         assert_eq!(w.warning.as_deref(), Some("careful"));
         assert_eq!((w.org.mfa_enabled, w.org.trusted_device_skip_days), (Some(false), Some(3)));
 
         emu.control.push_fault(mfa_sandbox::Fault::new(mfa_sandbox::FaultKind::Envelope).times(1));
-        let e = c.get_org(&cancel).await.unwrap_err();
+        let e = c.get_org(&Target::Own, &cancel).await.unwrap_err();
         assert!(matches!(e, RhombusError::Api { .. }), "{e:?}");
 
         let bad = RhombusClient::new(
@@ -186,6 +299,9 @@ mod tests {
             "wrong".into(),
             "api-token".into(),
         );
-        assert!(matches!(bad.get_org(&cancel).await.unwrap_err(), RhombusError::Unauthorized { status: 401, .. }));
+        assert!(matches!(
+            bad.get_org(&Target::Own, &cancel).await.unwrap_err(),
+            RhombusError::Unauthorized { status: 401, .. }
+        ));
     }
 }

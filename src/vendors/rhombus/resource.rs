@@ -1,15 +1,17 @@
 //! `rhombus_mfa_settings`: the organization's MFA switch and trusted-device window.
 //!
-//! A singleton per org (the API key picks the org), so create adopts what exists, and destroy
-//! never switches MFA off: it forgets the settings, or with `restore_on_destroy` puts back what
-//! was there when Terraform adopted them (kept in private state).
+//! A singleton per org, so create adopts what exists, and destroy never switches MFA off: it
+//! forgets the settings, or with `restore_on_destroy` puts back what was there when Terraform
+//! adopted them (kept in private state). The org is the API key's own, or with a partner key the
+//! client organization named by `org_uuid` (sent as `x-auth-org`), so one provider block manages
+//! many client organizations.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::client::{Org, RhombusClient};
+use super::client::{Org, RhombusClient, RhombusError, Target};
 use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::resource::{Ctx, Read, Resource};
+use crate::plugin::resource::{Ctx, Plan, Read, Resource};
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
@@ -20,6 +22,7 @@ pub const TYPE_NAME: &str = "rhombus_mfa_settings";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct State {
     pub id: Attr<String>,
+    pub org_uuid: Attr<String>,
     pub mfa_enabled: Attr<bool>,
     pub trusted_device_skip_days: Attr<i64>,
     pub restore_on_destroy: Attr<bool>,
@@ -45,9 +48,23 @@ impl Adopted {
 
 pub struct MfaSettings;
 
+/// A Rhombus organization UUID: 22 characters of URL-safe base64.
+fn check_org_uuid(v: &crate::plugin::value::Value) -> Result<(), String> {
+    match v.as_str() {
+        Some(s) if s.len() == 22 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') => Ok(()),
+        _ => Err("must be a Rhombus organization UUID: 22 characters of letters, digits, - and _".into()),
+    }
+}
+
+/// How to address the resource's organization, or the error on `org_uuid` saying why not.
+async fn target(ctx: &Ctx<RhombusClient>, s: &State, diags: &mut Diagnostics) -> Option<Target> {
+    ctx.client.target(s.org_uuid.known().map(String::as_str), &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()
+}
+
 fn state_from(org: &Org, restore_on_destroy: Attr<bool>) -> State {
     State {
         id: org.uuid.clone().into(),
+        org_uuid: org.uuid.clone().into(),
         mfa_enabled: org.mfa_enabled.into(),
         trusted_device_skip_days: org.trusted_device_skip_days.into(),
         restore_on_destroy,
@@ -71,6 +88,16 @@ impl Resource for MfaSettings {
              destroying it leaves MFA as it is unless `restore_on_destroy` is set.",
             vec![
                 Attribute::computed("id", Type::String, "The organization's UUID."),
+                Attribute::optional_computed(
+                    "org_uuid",
+                    Type::String,
+                    "The organization to manage. Unset: the API key's own organization. With a partner key \
+                     (`auth_scheme = \"partner-api-token\"`), the UUID of a client organization, which the provider names in the \
+                     `x-auth-org` header of every call for this resource, so one provider block manages many client \
+                     organizations (`for_each`). With an organization API key it can only be the key's own organization.",
+                )
+                .force_new()
+                .validate(Validator::Custom("22 characters of letters, digits, `-` and `_`.", check_org_uuid)),
                 Attribute::required("mfa_enabled", Type::Bool, "Whether users of the organization must use multi-factor authentication."),
                 Attribute::optional_computed(
                     "trusted_device_skip_days",
@@ -82,6 +109,23 @@ impl Resource for MfaSettings {
                 singleton::restore_on_destroy_attribute("organization"),
             ],
         )
+    }
+
+    /// An organization API key can only manage its own organization: say so at plan time.
+    async fn plan(&self, ctx: Option<&Ctx<RhombusClient>>, plan: &mut Plan<State, Private>, diags: &mut Diagnostics) {
+        let Some(ctx) = ctx else { return };
+        let asked = plan.planned.org_uuid.known();
+        if asked.is_none()
+            || ctx.client.is_partner()
+            || plan.prior.as_ref().is_some_and(|p| p.org_uuid.known() == asked)
+        {
+            return;
+        }
+        if let Err(e @ RhombusError::NotKeysOrg { .. }) =
+            ctx.client.target(asked.map(String::as_str), &ctx.cancel).await
+        {
+            diags.report(&e);
+        }
     }
 
     fn plan_destroy(&self, prior: &State, diags: &mut Diagnostics) {
@@ -96,9 +140,10 @@ impl Resource for MfaSettings {
         planned: State,
         diags: &mut Diagnostics,
     ) -> Option<(State, Private)> {
-        let current = ctx.client.get_org(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
+        let to = target(ctx, &planned, diags).await?;
+        let current = ctx.client.get_org(&to, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
         let private = Private { adopted: Some(Adopted::from_org(&current)) };
-        let org = write(ctx, &current, &planned, diags).await?;
+        let org = write(ctx, &to, &current, &planned, diags).await?;
         Some((state_from(&org, planned.restore_on_destroy), private))
     }
 
@@ -109,7 +154,9 @@ impl Resource for MfaSettings {
         private: Private,
         diags: &mut Diagnostics,
     ) -> Option<Read<State, Private>> {
-        let org = ctx.client.get_org(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
+        // State from before org_uuid existed manages the key's own organization.
+        let to = target(ctx, &current, diags).await?;
+        let org = ctx.client.get_org(&to, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
         if let (Some(was), Some(now)) = (current.id.known(), org.uuid.as_ref())
             && was != now
         {
@@ -117,7 +164,7 @@ impl Resource for MfaSettings {
                 "API key belongs to another Rhombus organization",
                 format!(
                     "This resource manages organization {was}, but the configured API key belongs to {now}. \
-                     Use a key of organization {was}, or remove the resource from state (terraform state rm) and import {now}."
+                     Use a key of organization {was} (or a partner key with org_uuid = \"{was}\")."
                 ),
             );
             return None;
@@ -147,7 +194,8 @@ impl Resource for MfaSettings {
             mfa_enabled: prior.mfa_enabled.known().copied(),
             trusted_device_skip_days: prior.trusted_device_skip_days.known().copied(),
         };
-        let org = write(ctx, &known, &planned, diags).await?;
+        let to = target(ctx, &prior, diags).await?;
+        let org = write(ctx, &to, &known, &planned, diags).await?;
         Some((state_from(&org, planned.restore_on_destroy), private))
     }
 
@@ -160,7 +208,8 @@ impl Resource for MfaSettings {
             singleton::warn_nothing_to_restore(diags, "organization");
             return true;
         };
-        match ctx.client.update_mfa(adopted.mfa_enabled, adopted.trusted_device_skip_days, &ctx.cancel).await {
+        let Some(to) = target(ctx, &prior, diags).await else { return false };
+        match ctx.client.update_mfa(&to, adopted.mfa_enabled, adopted.trusted_device_skip_days, &ctx.cancel).await {
             Ok(w) => {
                 if let Some(msg) = w.warning {
                     diags.warning("Rhombus warning", msg);
@@ -175,24 +224,38 @@ impl Resource for MfaSettings {
     }
 
     async fn import(&self, ctx: &Ctx<RhombusClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
-        let org = ctx.client.get_org(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
-        let actual = org.uuid.clone().unwrap_or_default();
-        if id.trim() != actual {
-            diags.error(
-                "Import ID is not this API key's organization",
-                format!(
-                    "rhombus_mfa_settings is imported by organization UUID, and the configured API key belongs to organization \
-                     {actual:?}, not {id:?}. Run: terraform import rhombus_mfa_settings.<name> {actual}"
-                ),
-            );
-            return None;
-        }
+        let id = id.trim();
+        let to = match ctx.client.target(Some(id), &ctx.cancel).await {
+            Ok(t) => t,
+            Err(RhombusError::NotKeysOrg { own, .. }) => {
+                diags.error(
+                    "Import ID is not this API key's organization",
+                    format!(
+                        "rhombus_mfa_settings is imported by organization UUID, and the configured API key belongs to organization \
+                         {own:?}, not {id:?}. Run: terraform import rhombus_mfa_settings.<name> {own} (client organizations need a \
+                         partner key: auth_scheme = \"partner-api-token\")."
+                    ),
+                );
+                return None;
+            }
+            Err(e) => {
+                diags.report(&e);
+                return None;
+            }
+        };
+        let org = ctx.client.get_org(&to, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
         Some((state_from(&org, Attr::Known(false)), Private { adopted: Some(Adopted::from_org(&org)) }))
     }
 }
 
 /// Sends what the plan asks for, skipping the call when the org already matches.
-async fn write(ctx: &Ctx<RhombusClient>, current: &Org, planned: &State, diags: &mut Diagnostics) -> Option<Org> {
+async fn write(
+    ctx: &Ctx<RhombusClient>,
+    to: &Target,
+    current: &Org,
+    planned: &State,
+    diags: &mut Diagnostics,
+) -> Option<Org> {
     let want_enabled = planned.mfa_enabled.known().copied();
     let want_days = planned.trusted_device_skip_days.known().copied();
     let needed = want_enabled.is_some_and(|w| current.mfa_enabled != Some(w))
@@ -200,7 +263,7 @@ async fn write(ctx: &Ctx<RhombusClient>, current: &Org, planned: &State, diags: 
     if !needed && current.uuid.is_some() && current.mfa_enabled.is_some() {
         return Some(current.clone());
     }
-    match ctx.client.update_mfa(want_enabled, want_days, &ctx.cancel).await {
+    match ctx.client.update_mfa(to, want_enabled, want_days, &ctx.cancel).await {
         Ok(w) => {
             if let Some(msg) = w.warning {
                 diags.warning("Rhombus warning", msg);
