@@ -160,3 +160,30 @@ fn login_problems_are_explained_without_the_password() {
     let ws = Ws::new(&cfg);
     ws.plan().fails_with(&["Missing Akana base_url", "AKANA_BASE_URL", "Missing Akana password", "AKANA_PASSWORD"]);
 }
+
+/// With the platform's `ReadRequestCSRFSupport` on, reads need `X-Csrf-Token_<tenant>` too: the
+/// provider sends it on every call once the CSRF cookie is known, so reads do not end in a
+/// 401 → re-login → 401 loop.
+#[test]
+fn reads_carry_the_csrf_header_when_the_platform_requires_it() {
+    let (app, emu) = emulator();
+    app.set_read_csrf(true);
+    let ws = Ws::new(&(admin(&emu.url()) + &resource("root", ROOT_BUSINESS, "  enabled = true")));
+    ws.apply().ok();
+    ws.assert_no_changes();
+    let refused = emu.control.requests().iter().filter(|r| r.status == 401).count();
+    assert_eq!(refused, 0, "no call may be refused for a missing CSRF header");
+    assert_eq!(app.settings(ROOT_BUSINESS)["TwoFAEnabled"], "true");
+}
+
+/// Platforms before 8.0 answered the login's auth token in the body rather than as a cookie; the
+/// provider sends it back as the `AtmoAuthToken_<tenant>` cookie.
+#[test]
+fn a_pre_8_0_login_answer_is_understood() {
+    let (app, emu) = emulator();
+    app.use_pre_8_0_login(true);
+    let ws = Ws::new(&(admin(&emu.url()) + &resource("root", ROOT_BUSINESS, "  enabled = true")));
+    ws.apply().ok();
+    ws.assert_no_changes();
+    assert_eq!(app.settings(ROOT_BUSINESS)["TwoFAEnabled"], "true");
+}

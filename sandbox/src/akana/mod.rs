@@ -4,7 +4,11 @@
 //! - `POST /api/login` sets `AtmoAuthToken_<tenant>` and, with CSRF prevention on (the default
 //!   here), `Csrf-Token_<tenant>`; a login with pending tasks does not complete;
 //! - every call needs the auth cookie (401 without it, or when expired); non-GET calls need the
-//!   `X-Csrf-Token_<tenant>` header equal to the CSRF cookie (401 otherwise);
+//!   `X-Csrf-Token_<tenant>` header equal to the CSRF cookie (401 otherwise) — with the business
+//!   security setting `ReadRequestCSRFSupport` enabled, GET calls too ("CSRF Prevention on the
+//!   Platform": a request without the token "is rejected as unauthorized");
+//! - before 8.0 the login "returned the AtmoAuthToken in the response" rather than as a cookie
+//!   (`m_login_login.htm`): a switch answers that way;
 //! - `GET`/`PUT /api/businesses/{BusinessID}/twofasettings` need the Site Admin role (403); an
 //!   unknown business is 404; values travel as JSON strings ("false", "300");
 //! - a change may take a while to show in reads ("up to five minutes"; configurable here).
@@ -62,6 +66,10 @@ struct EmuState {
     sessions: BTreeMap<String, Session>,
     businesses: BTreeMap<String, Business>,
     csrf: bool,
+    /// `ReadRequestCSRFSupport`: GETs need the CSRF header too (off by default, as on the platform).
+    read_csrf: bool,
+    /// A platform before 8.0: the login answers the auth token in its body, without the cookie.
+    pre_8_0: bool,
     session_ttl: Duration,
     propagation: Duration,
     native_types: bool,
@@ -113,6 +121,8 @@ impl AkanaEmulator {
                 sessions: BTreeMap::new(),
                 businesses,
                 csrf: true,
+                read_csrf: false,
+                pre_8_0: false,
                 session_ttl: Duration::from_secs(30 * 60),
                 propagation: Duration::ZERO,
                 native_types: false,
@@ -153,6 +163,16 @@ impl AkanaEmulator {
     /// Turn CSRF prevention off (then logins set no CSRF cookie and no header is required).
     pub fn set_csrf(&self, on: bool) {
         self.state.lock().expect("state").csrf = on;
+    }
+
+    /// `ReadRequestCSRFSupport = com.soa.feature.enabled`: GET calls need the CSRF header too.
+    pub fn set_read_csrf(&self, on: bool) {
+        self.state.lock().expect("state").read_csrf = on;
+    }
+
+    /// Answer logins as platforms before 8.0 did: the auth token in the body, no auth cookie.
+    pub fn use_pre_8_0_login(&self, yes: bool) {
+        self.state.lock().expect("state").pre_8_0 = yes;
     }
 
     /// Every current session expires now.
@@ -203,7 +223,7 @@ impl AkanaEmulator {
         if session.expires <= Instant::now() {
             return Err(StatusCode::UNAUTHORIZED);
         }
-        if write && s.csrf {
+        if (write || s.read_csrf) && s.csrf {
             let header = h.get(format!("X-Csrf-Token_{TENANT}")).and_then(|v| v.to_str().ok());
             if header != Some(session.csrf.as_str()) {
                 return Err(StatusCode::UNAUTHORIZED);
@@ -247,10 +267,12 @@ impl AkanaEmulator {
         body["authToken"] = json!(token);
         let mut resp = (StatusCode::OK, [("content-type", "application/json")], body.to_string()).into_response();
         let h = resp.headers_mut();
-        h.append(
-            "set-cookie",
-            format!("AtmoAuthToken_{TENANT}={token}; Path=/; Secure; HttpOnly").parse().expect("header"),
-        );
+        if !s.pre_8_0 {
+            h.append(
+                "set-cookie",
+                format!("AtmoAuthToken_{TENANT}={token}; Path=/; Secure; HttpOnly").parse().expect("header"),
+            );
+        }
         if s.csrf {
             h.append("set-cookie", format!("Csrf-Token_{TENANT}={csrf}; Path=/; Secure").parse().expect("header"));
         }

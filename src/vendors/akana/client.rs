@@ -1,10 +1,13 @@
 //! Akana API Platform (Community Manager) client for a business's 2FA settings (vendor notes §2).
 //!
 //! Session as the platform documents it: `POST /api/login` with e-mail and password sets the
-//! `AtmoAuthToken_<tenant>` cookie (and `Csrf-Token_<tenant>` when CSRF prevention is on). Every
-//! call sends the auth cookie; every non-GET call also sends `X-Csrf-Token_<tenant>` with the CSRF
-//! cookie's value byte for byte. The provider logs in lazily, once per provider process, shares the
-//! session between all resources, and logs in again once when the session expires (401).
+//! `AtmoAuthToken_<tenant>` cookie (platforms before 8.0 answered the token in the body instead,
+//! which is then sent as that cookie), and `Csrf-Token_<tenant>` when CSRF prevention is on. Every
+//! call sends the auth cookie and, once the CSRF cookie is known, `X-Csrf-Token_<tenant>` with its
+//! value byte for byte — GETs included, because with `ReadRequestCSRFSupport` the platform refuses
+//! reads without it ("CSRF Prevention on the Platform"). The provider logs in lazily, once per
+//! provider process, shares the session between all resources, and logs in again once when the
+//! session expires (401).
 
 use serde_json::{Map, Value as J};
 use thiserror::Error;
@@ -12,7 +15,7 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::http::{Call, HttpClient, HttpError, HttpResponse};
+use crate::http::{Call, HttpClient, HttpError, HttpResponse, Uncertain};
 use crate::plugin::diag::ToDiagnostic;
 
 /// The managed fields of the platform's TwoFASettings object, typed. Also kept in private state
@@ -173,6 +176,23 @@ impl ToDiagnostic for AkanaError {
     }
 }
 
+impl Uncertain for AkanaError {
+    fn may_have_landed(&self) -> bool {
+        match self {
+            AkanaError::Http(e) => e.may_have_landed(),
+            AkanaError::Status { status, .. } => matches!(status, 502..=504),
+            _ => false,
+        }
+    }
+    fn is_transient(&self) -> bool {
+        match self {
+            AkanaError::Http(e) => e.is_transient(),
+            AkanaError::Status { status, .. } => matches!(status, 429 | 502..=504),
+            _ => false,
+        }
+    }
+}
+
 /// An established session: the cookies as the login set them.
 #[derive(Clone)]
 struct Session {
@@ -245,7 +265,25 @@ impl AkanaClient {
             return Err(AkanaError::PendingTasks { email: self.email.clone(), tasks: tasks.join(", ") });
         }
         let auth_name = format!("AtmoAuthToken_{}", self.tenant);
-        let Some(auth) = cookie(&resp, &auth_name) else {
+        // Before 8.0 the token came in the body: it is sent back as the same cookie — unless the
+        // login did set an auth cookie, for another tenant (then fed_member_id is wrong).
+        let other_tenant = resp
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|c| c.trim_start().starts_with("AtmoAuthToken_"))
+            || body
+                .get("loginDomainID")
+                .or_else(|| body.get("loginDomainId"))
+                .and_then(J::as_str)
+                .is_some_and(|d| d != format!("siteusers.{}", self.tenant));
+        let from_body = || {
+            (!other_tenant)
+                .then(|| body.get("authToken").and_then(J::as_str).filter(|t| !t.is_empty()).map(str::to_string))
+                .flatten()
+        };
+        let Some(auth) = cookie(&resp, &auth_name).or_else(from_body) else {
             return Err(AkanaError::NoAuthCookie { expected: auth_name, found: cookie_names(&resp) });
         };
         let csrf = cookie(&resp, &format!("Csrf-Token_{}", self.tenant));
@@ -282,9 +320,7 @@ impl AkanaClient {
             let mut call = Call::new(method.clone(), url.clone())
                 .header("accept", "application/json")
                 .header("cookie", &s.auth_cookie);
-            if method != reqwest::Method::GET
-                && let Some(csrf) = &s.csrf
-            {
+            if let Some(csrf) = &s.csrf {
                 call = call.header(&format!("X-Csrf-Token_{}", self.tenant), csrf);
             }
             if let Some(b) = body {
