@@ -36,7 +36,7 @@ options:
   --latency MS             add MS milliseconds to every API answer
   --latency TYPE=MS        ... for one provider type only
   --fault TYPE=SPEC        inject a fault (TYPE * = every vendor); SPEC is
-                           KIND[,path=TEXT][,method=M][,times=N][,p=PROB][,seed=N][,retry_after=S]
+                           KIND[,path=TEXT][,method=M][,times=N][,after=N][,p=PROB][,seed=N][,retry_after=S]
                            with KIND one of
                              status=CODE  answer with this HTTP status (and retry_after, if given)
                              drop         close the connection before the request is processed
@@ -47,6 +47,7 @@ options:
                              malformed    HTTP 200 with truncated JSON
                              envelope     the vendor's own error envelope
                            path matches a substring, or the end of the path when it ends with $;
+                           after lets N matching requests through first;
                            p hits each matching request with that chance; seed makes those draws
                            reproducible (repeatable; e.g. --fault rhombus=status=503,times=2,
                            --fault '*=mix,p=0.2,seed=1': a bad network day for every vendor)

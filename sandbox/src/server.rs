@@ -77,6 +77,8 @@ pub struct Fault {
     pub retry_after: Option<String>,
     /// Makes `probability` and `mix` draws reproducible (see the module documentation).
     pub seed: Option<u64>,
+    /// Lets this many matching requests through before it applies.
+    pub after: u32,
 }
 
 #[derive(Debug, Error, PartialEq)]
@@ -88,7 +90,7 @@ pub struct FaultParseError {
 
 impl Fault {
     pub fn new(kind: FaultKind) -> Self {
-        Fault { kind, path: None, method: None, times: None, probability: 1.0, retry_after: None, seed: None }
+        Fault { kind, path: None, method: None, times: None, probability: 1.0, retry_after: None, seed: None, after: 0 }
     }
     pub fn status(code: u16) -> Self {
         Self::new(FaultKind::Status(code))
@@ -118,9 +120,14 @@ impl Fault {
         self.seed = Some(seed);
         self
     }
+    /// Applies only after `n` matching requests went through.
+    pub fn after(mut self, n: u32) -> Self {
+        self.after = n;
+        self
+    }
 
     /// Parses the compact form used by `mfa-sandbox --fault` and `POST /_emulator/faults`:
-    /// `KIND[,path=TEXT][,method=M][,times=N][,p=PROB][,seed=N][,retry_after=SECS]` where KIND is
+    /// `KIND[,path=TEXT][,method=M][,times=N][,after=N][,p=PROB][,seed=N][,retry_after=SECS]` where KIND is
     /// `status=CODE`, `drop`, `lost`, `mix`, `delay=MS`, `html=CODE`, `malformed` or `envelope`.
     pub fn parse(spec: &str) -> Result<Fault, FaultParseError> {
         let err = |why: &str| FaultParseError { spec: spec.to_string(), why: why.to_string() };
@@ -156,6 +163,7 @@ impl Fault {
                 }
                 "retry_after" => f.retry_after = Some(v.to_string()),
                 "seed" => f.seed = Some(v.parse().map_err(|_| err("seed needs a whole number"))?),
+                "after" => f.after = v.parse().map_err(|_| err("after needs a number"))?,
                 _ => return Err(err("unknown option")),
             }
         }
@@ -291,11 +299,18 @@ impl Control {
             *n
         };
         let mut faults = self.faults.lock().expect("faults");
-        let (i, hit) = faults
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.matches(method, path))
-            .find_map(|(i, f)| f.strike(request, occurrence, i as u64).map(|hit| (i, hit)))?;
+        let mut hit = None;
+        for (i, f) in faults.iter_mut().enumerate().filter(|(_, f)| f.matches(method, path)) {
+            if f.after > 0 {
+                f.after -= 1;
+                continue;
+            }
+            if let Some(h) = f.strike(request, occurrence, i as u64) {
+                hit = Some((i, h));
+                break;
+            }
+        }
+        let (i, hit) = hit?;
         if let Some(n) = faults[i].times.as_mut() {
             *n -= 1;
             if *n == 0 {
@@ -625,6 +640,13 @@ mod tests {
         assert!(c.take_fault("POST", "/x", "POST /x").is_some());
         assert!(c.take_fault("POST", "/x", "POST /x").is_some());
         assert!(c.take_fault("POST", "/x", "POST /x").is_none());
+        // `after` lets matching requests through first.
+        c.push_fault(Fault::status(503).times(1).after(2));
+        assert!(c.take_fault("GET", "/x", "GET /x").is_none());
+        assert!(c.take_fault("GET", "/x", "GET /x").is_none());
+        assert!(c.take_fault("GET", "/x", "GET /x").is_some());
+        assert!(c.take_fault("GET", "/x", "GET /x").is_none());
+        assert_eq!(Fault::parse("status=503,after=1").unwrap().after, 1);
     }
 
     /// A counter: `POST /count` adds one and answers the new value.

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real plugin binary, the real Terraform CLI, the vendor emulators.
 
 mod akana;
+mod chaos;
 mod current;
 mod examples;
 mod faults;
