@@ -163,19 +163,21 @@ fn chaos(seed: u64) {
     assert_eq!(plan.code, 0, "seed {seed}: the second plan must be empty:\n{}", plan.all());
 }
 
-#[test]
-fn chaos_seed_1() {
-    chaos(1);
-}
-
+// Seeds among those whose fault pattern broke the provider before writes were read back (a lost
+// ZITADEL add followed by a second failure ended the apply): seeds 2, 4, 6, 7, 8 and 10 of 1-12.
 #[test]
 fn chaos_seed_2() {
     chaos(2);
 }
 
 #[test]
-fn chaos_seed_3() {
-    chaos(3);
+fn chaos_seed_4() {
+    chaos(4);
+}
+
+#[test]
+fn chaos_seed_6() {
+    chaos(6);
 }
 
 /// The budget runs out on a ZITADEL add whose answer was lost (or that never arrived), and reading
