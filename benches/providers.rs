@@ -29,7 +29,10 @@ mod harness;
 
 use harness::{Ws, required_providers};
 
-const LATENCY: Duration = Duration::from_millis(20);
+/// Emulator latency per answer; `BENCH_LATENCY_MS` overrides it (e.g. 0: Terraform's own pace).
+static LATENCY: std::sync::LazyLock<Duration> = std::sync::LazyLock::new(|| {
+    Duration::from_millis(std::env::var("BENCH_LATENCY_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(20))
+});
 const PARALLELISM: u32 = 10;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -129,7 +132,7 @@ impl Emulators {
 /// A configuration of `n` resources: the two singletons once each, the rest split between
 /// ZITADEL factors (five per organization) and Akana businesses.
 fn workload(n: usize, max_retries: u32) -> (String, Emulators) {
-    let opts = || ServerOptions { latency: LATENCY, ..Default::default() };
+    let opts = || ServerOptions { latency: *LATENCY, ..Default::default() };
     let (rh, oo) = (n.min(1), usize::from(n >= 2));
     let rest = n - rh - oo;
     let (zi, ak) = (rest / 2, rest - rest / 2);
@@ -292,7 +295,7 @@ fn measure_chaos(n: usize) -> ChaosRow {
 }
 
 fn lower_bound(requests: usize) -> Duration {
-    LATENCY * requests as u32 / PARALLELISM
+    *LATENCY * requests as u32 / PARALLELISM
 }
 
 fn main() {

@@ -124,6 +124,8 @@ impl Uncertain for RhombusError {
 pub enum Target {
     /// The key's own organization: no `x-auth-org`.
     Own,
+    /// The key's own organization, which must be this one.
+    Expect(String),
     /// A partner's client organization, named by `x-auth-org`.
     Client(String),
 }
@@ -164,16 +166,16 @@ impl RhombusClient {
     }
 
     /// How to address `org_uuid` (the key's own organization when unset): a partner key names a
-    /// client with `x-auth-org`; any other key manages only its own organization.
+    /// client with `x-auth-org` (its own organization needs a lookup, once per process, to be
+    /// told apart); any other key can only act on its own organization, which [`Self::get_org`]
+    /// then checks against `org_uuid` without an extra call.
     pub async fn target(&self, org_uuid: Option<&str>, cancel: &CancellationToken) -> Result<Target, RhombusError> {
-        let Some(asked) = org_uuid else { return Ok(Target::Own) };
-        let own = self.own_org(cancel).await?;
-        if asked == own {
-            Ok(Target::Own)
-        } else if self.is_partner() {
-            Ok(Target::Client(asked.to_string()))
-        } else {
-            Err(RhombusError::NotKeysOrg { asked: asked.to_string(), own })
+        match org_uuid {
+            Some(asked) if self.is_partner() && asked != self.own_org(cancel).await? => {
+                Ok(Target::Client(asked.to_string()))
+            }
+            Some(asked) => Ok(Target::Expect(asked.to_string())),
+            None => Ok(Target::Own),
         }
     }
 
@@ -214,7 +216,7 @@ impl RhombusClient {
                     status,
                     message: resp.error_message(&["msg", "errorMsg", "message", "error"]),
                 }),
-                Target::Own => Err(RhombusError::Unauthorized { call: call.name(), status }),
+                Target::Own | Target::Expect(_) => Err(RhombusError::Unauthorized { call: call.name(), status }),
             },
             _ => Err(RhombusError::Status {
                 call: call.name(),
@@ -255,11 +257,15 @@ impl RhombusClient {
     }
 }
 
-/// An answer about a client organization must be about that organization.
+/// An answer about a client organization must be about that organization; an organization key
+/// asked about another organization than its own is told so.
 fn check_org(call: &str, target: &Target, org: &Org) -> Result<(), RhombusError> {
     match (target, org.uuid.as_deref()) {
         (Target::Client(asked), Some(answered)) if answered != asked => {
             Err(RhombusError::WrongOrg { call: call.into(), asked: asked.clone(), answered: answered.into() })
+        }
+        (Target::Expect(asked), Some(own)) if own != asked => {
+            Err(RhombusError::NotKeysOrg { asked: asked.clone(), own: own.into() })
         }
         _ => Ok(()),
     }

@@ -121,8 +121,8 @@ impl Resource for MfaSettings {
         {
             return;
         }
-        if let Err(e @ RhombusError::NotKeysOrg { .. }) =
-            ctx.client.target(asked.map(String::as_str), &ctx.cancel).await
+        if let Ok(target) = ctx.client.target(asked.map(String::as_str), &ctx.cancel).await
+            && let Err(e @ RhombusError::NotKeysOrg { .. }) = ctx.client.get_org(&target, &ctx.cancel).await
         {
             diags.report(&e);
         }
@@ -227,6 +227,13 @@ impl Resource for MfaSettings {
         let id = id.trim();
         let to = match ctx.client.target(Some(id), &ctx.cancel).await {
             Ok(t) => t,
+            Err(e) => {
+                diags.report(&e);
+                return None;
+            }
+        };
+        let org = match ctx.client.get_org(&to, &ctx.cancel).await {
+            Ok(o) => o,
             Err(RhombusError::NotKeysOrg { own, .. }) => {
                 diags.error(
                     "Import ID is not this API key's organization",
@@ -243,7 +250,6 @@ impl Resource for MfaSettings {
                 return None;
             }
         };
-        let org = ctx.client.get_org(&to, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
         Some((state_from(&org, Attr::Known(false)), Private { adopted: Some(Adopted::from_org(&org)) }))
     }
 }
