@@ -98,24 +98,27 @@ fn fill(template: &str, example: Option<&str>, schema: &str, import: Option<&str
     s
 }
 
-/// `docs/README.md`: a table of every provider and resource page.
+/// `docs/README.md`: a table of every provider, resource and data source page.
 fn index(pages: &[Page]) -> Page {
     let mut content = String::from(
-        "# Documentation\n\nOne page per provider type and per resource, in the Terraform Registry layout. Generated from\n\
-         `templates/`, `examples/` and the schemas in code (`UPDATE_DOCS=1 cargo test --lib docs`); do not\n\
-         edit these files by hand.\n\n| provider | resources |\n|---|---|\n",
+        "# Documentation\n\nOne page per provider type, per resource and per data source, in the Terraform Registry layout.\n\
+         Generated from `templates/`, `examples/` and the schemas in code (`UPDATE_DOCS=1 cargo test --lib docs`);\n\
+         do not edit these files by hand.\n\n| provider | resources | data sources |\n|---|---|---|\n",
     );
     for v in VENDORS {
         let t = v.type_name;
-        let links: Vec<String> = pages
-            .iter()
-            .filter_map(|p| p.path.strip_prefix(format!("docs/{t}/resources")).ok())
-            .map(|rel| {
-                let short = rel.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-                format!("[{t}_{short}]({t}/resources/{})", rel.display())
-            })
-            .collect();
-        content.push_str(&format!("| [{t}]({t}/index.md) | {} |\n", links.join(", ")));
+        let links = |kind: &str| -> String {
+            pages
+                .iter()
+                .filter_map(|p| p.path.strip_prefix(format!("docs/{t}/{kind}")).ok())
+                .map(|rel| {
+                    let short = rel.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+                    format!("[{t}_{short}]({t}/{kind}/{})", rel.display())
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        content.push_str(&format!("| [{t}]({t}/index.md) | {} | {} |\n", links("resources"), links("data-sources")));
     }
     Page { path: PathBuf::from("docs/README.md"), content }
 }
@@ -141,6 +144,16 @@ pub fn render_all(root: &Path) -> Result<Vec<Page>, String> {
             pages.push(Page {
                 path: PathBuf::from(format!("docs/{t}/resources/{short}.md")),
                 content: fill(&tpl, Some(&example), &schema_markdown(schema), Some(&import)),
+            });
+        }
+        for d in p.data_source_types() {
+            let short = d.strip_prefix(&format!("{t}_")).unwrap_or(d);
+            let (schema, _) = p.data_source_schema(d).expect("listed data source has a schema");
+            let tpl = read(root, &format!("templates/{t}/data-sources/{short}.md"))?;
+            let example = read(root, &format!("examples/data-sources/{d}/data-source.tf"))?;
+            pages.push(Page {
+                path: PathBuf::from(format!("docs/{t}/data-sources/{short}.md")),
+                content: fill(&tpl, Some(&example), &schema_markdown(schema), None),
             });
         }
     }

@@ -60,6 +60,15 @@ mod tests {
                 let (s, _) = p.resource_schema(t).unwrap();
                 assert!(s.check(true).is_empty(), "{t}: {:?}", s.check(true));
             }
+            for t in p.data_source_types() {
+                assert!(t.starts_with(&format!("{}_", v.type_name)), "{t} must start with the provider type");
+                let (s, _) = p.data_source_schema(t).unwrap();
+                assert!(s.check(true).is_empty(), "data source {t}: {:?}", s.check(true));
+                assert!(
+                    s.attributes.iter().all(|a| a.default.is_none()),
+                    "data source {t}: defaults are never planned"
+                );
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
+use super::data_source::DynDataSource;
 use super::diag::Diagnostics;
 use super::resource::{Ctx, DynResource, Planned};
 use super::schema::Schema;
@@ -42,6 +43,9 @@ pub trait Provider: Send + Sync + 'static {
         diags: &mut Diagnostics,
     ) -> Option<Self::Client>;
     fn resources(&self) -> Vec<Box<dyn DynResource<Self::Client>>>;
+    fn data_sources(&self) -> Vec<Box<dyn DynDataSource<Self::Client>>> {
+        Vec::new()
+    }
 }
 
 /// A provider as the gRPC service sees it: values in, values out.
@@ -96,6 +100,16 @@ pub trait DynProvider: Send + Sync {
         diags: &mut Diagnostics,
     ) -> Option<(Value, Vec<u8>)>;
     fn upgrade(&self, type_name: &str, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value>;
+    fn data_source_types(&self) -> Vec<&'static str>;
+    fn data_source_schema(&self, type_name: &str) -> Option<(&Schema, &Type)>;
+    fn validate_data_source(&self, type_name: &str, config: &Value, diags: &mut Diagnostics);
+    async fn read_data_source(
+        &self,
+        type_name: &str,
+        config: &Value,
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> Option<Value>;
 }
 
 /// A resource with the context to run an operation on it.
@@ -106,6 +120,7 @@ pub struct ProviderHost<P: Provider> {
     provider: P,
     schema: Schema,
     resources: BTreeMap<&'static str, Box<dyn DynResource<P::Client>>>,
+    data_sources: BTreeMap<&'static str, Box<dyn DynDataSource<P::Client>>>,
     client: RwLock<Option<Arc<P::Client>>>,
 }
 
@@ -113,7 +128,8 @@ impl<P: Provider> ProviderHost<P> {
     pub fn new(provider: P) -> Self {
         let schema = provider.schema();
         let resources = provider.resources().into_iter().map(|r| (r.type_name(), r)).collect();
-        ProviderHost { provider, schema, resources, client: RwLock::new(None) }
+        let data_sources = provider.data_sources().into_iter().map(|d| (d.type_name(), d)).collect();
+        ProviderHost { provider, schema, resources, data_sources, client: RwLock::new(None) }
     }
 
     pub fn boxed(provider: P) -> Arc<dyn DynProvider> {
@@ -129,6 +145,21 @@ impl<P: Provider> ProviderHost<P> {
             );
         }
         r
+    }
+
+    fn data_source(&self, type_name: &str, diags: &mut Diagnostics) -> Option<&dyn DynDataSource<P::Client>> {
+        let d = self.data_sources.get(type_name).map(|b| b.as_ref());
+        if d.is_none() {
+            diags.error(
+                "Unknown data source",
+                format!(
+                    "The {} provider has no data source {type_name:?}. It has: {}.",
+                    self.provider.type_name(),
+                    self.data_sources.keys().copied().collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+        d
     }
 
     fn ctx(&self, cancel: CancellationToken) -> Option<Ctx<P::Client>> {
@@ -326,5 +357,30 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
 
     fn upgrade(&self, type_name: &str, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value> {
         self.resource(type_name, diags)?.upgrade(version, json, diags)
+    }
+
+    fn data_source_types(&self) -> Vec<&'static str> {
+        self.data_sources.keys().copied().collect()
+    }
+    fn data_source_schema(&self, type_name: &str) -> Option<(&Schema, &Type)> {
+        self.data_sources.get(type_name).map(|d| (d.schema(), d.ty()))
+    }
+
+    fn validate_data_source(&self, type_name: &str, config: &Value, diags: &mut Diagnostics) {
+        if let Some(d) = self.data_source(type_name, diags) {
+            d.validate(config, diags);
+        }
+    }
+
+    async fn read_data_source(
+        &self,
+        type_name: &str,
+        config: &Value,
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let d = self.data_source(type_name, diags)?;
+        let ctx = self.require_ctx(cancel, diags)?;
+        d.read(&ctx, config, diags).await
     }
 }

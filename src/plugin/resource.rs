@@ -340,6 +340,19 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
         }
         let mut requires_replace = plan.requires_replace;
         if !creating {
+            // Another spelling of the value in state is the same value: plan the state's (Terraform
+            // accepts a planned value equal to the prior one in place of the configuration's).
+            for a in &self.schema.attributes {
+                let (p, c) = (prior.attr(a.name), config.attr(a.name));
+                if let Some(same) = a.equivalent
+                    && !p.is_null()
+                    && !c.is_null()
+                    && c.is_wholly_known()
+                    && same(p, c)
+                {
+                    set_attr(&mut state, a.name, p.clone());
+                }
+            }
             for a in self.schema.attributes.iter().filter(|a| a.force_new) {
                 if !prior.attr(a.name).semantic_eq(state.attr(a.name)) {
                     requires_replace.push(AttrPath::attr(a.name));

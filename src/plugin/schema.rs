@@ -95,6 +95,9 @@ pub struct Attribute {
     /// Provider settings only: environment variable read when the attribute is null.
     pub env: Option<String>,
     pub validators: Vec<Validator>,
+    /// Two spellings of one value (e.g. `720h` and `43200m`): a configuration that says the same
+    /// as the state in another spelling plans the state's, so it shows no diff.
+    pub equivalent: Option<fn(&Value, &Value) -> bool>,
 }
 
 impl Attribute {
@@ -111,6 +114,7 @@ impl Attribute {
             default: None,
             env: None,
             validators: Vec::new(),
+            equivalent: None,
         }
     }
     pub fn required(name: &'static str, ty: Type, description: &str) -> Self {
@@ -149,6 +153,10 @@ impl Attribute {
     }
     pub fn validate(mut self, v: Validator) -> Self {
         self.validators.push(v);
+        self
+    }
+    pub fn equivalent(mut self, same: fn(&Value, &Value) -> bool) -> Self {
+        self.equivalent = Some(same);
         self
     }
 

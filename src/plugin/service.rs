@@ -77,6 +77,23 @@ impl ProviderService {
         }
     }
 
+    fn data_source_ty(&self, type_name: &str, diags: &mut Diagnostics) -> Option<Type> {
+        match self.provider.data_source_schema(type_name) {
+            Some((_, ty)) => Some(ty.clone()),
+            None => {
+                diags.error(
+                    "Unknown data source",
+                    format!(
+                        "The {} provider has no data source {type_name:?}. It has: {}.",
+                        self.provider.type_name(),
+                        self.provider.data_source_types().join(", ")
+                    ),
+                );
+                None
+            }
+        }
+    }
+
     fn log_done(rpc: &str, type_name: &str, started: Instant, diags: &Diagnostics) {
         log::debug!(
             "{rpc} {type_name} finished in {} ms with {} diagnostic(s){}",
@@ -101,6 +118,12 @@ impl ProviderRpc for ProviderService {
                 .into_iter()
                 .map(|t| pb::get_metadata::ResourceMetadata { type_name: t.to_string() })
                 .collect(),
+            data_sources: self
+                .provider
+                .data_source_types()
+                .into_iter()
+                .map(|t| pb::get_metadata::DataSourceMetadata { type_name: t.to_string() })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -115,9 +138,16 @@ impl ProviderRpc for ProviderService {
             .into_iter()
             .filter_map(|t| self.provider.resource_schema(t).map(|(s, _)| (t.to_string(), s.to_proto())))
             .collect();
+        let data_source_schemas = self
+            .provider
+            .data_source_types()
+            .into_iter()
+            .filter_map(|t| self.provider.data_source_schema(t).map(|(s, _)| (t.to_string(), s.to_proto())))
+            .collect();
         Ok(Response::new(pb::get_provider_schema::Response {
             provider: Some(self.provider.schema().to_proto()),
             resource_schemas,
+            data_source_schemas,
             // An empty provider_meta block: Terraform dereferences these schemas without nil checks.
             provider_meta: Some(pb::Schema { version: 0, block: Some(Default::default()) }),
             server_capabilities: Some(capabilities()),
@@ -169,11 +199,13 @@ impl ProviderRpc for ProviderService {
         &self,
         req: Request<pb::validate_data_source_config::Request>,
     ) -> Result<Response<pb::validate_data_source_config::Response>, Status> {
+        let req = req.into_inner();
         let mut diags = Diagnostics::new();
-        diags.error(
-            "Unknown data source",
-            format!("The {} provider has no data source {:?}.", self.provider.type_name(), req.into_inner().type_name),
-        );
+        if let Some(ty) = self.data_source_ty(&req.type_name, &mut diags)
+            && let Some(cfg) = self.decode(req.config.as_ref(), &ty, "configuration", &mut diags)
+        {
+            self.provider.validate_data_source(&req.type_name, &cfg, &mut diags);
+        }
         Ok(Response::new(pb::validate_data_source_config::Response { diagnostics: diags.to_proto() }))
     }
 
@@ -346,12 +378,20 @@ impl ProviderRpc for ProviderService {
         &self,
         req: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
+        let req = req.into_inner();
+        let started = Instant::now();
         let mut diags = Diagnostics::new();
-        diags.error(
-            "Unknown data source",
-            format!("The {} provider has no data source {:?}.", self.provider.type_name(), req.into_inner().type_name),
-        );
-        Ok(Response::new(pb::read_data_source::Response { diagnostics: diags.to_proto(), ..Default::default() }))
+        let mut resp = pb::read_data_source::Response::default();
+        if let Some(ty) = self.data_source_ty(&req.type_name, &mut diags)
+            && let Some(cfg) = self.decode(req.config.as_ref(), &ty, "configuration", &mut diags)
+            && let Some(state) =
+                self.provider.read_data_source(&req.type_name, &cfg, self.stop.child_token(), &mut diags).await
+        {
+            resp.state = Self::encode(&state, &ty, &mut diags);
+        }
+        Self::log_done("ReadDataSource", &req.type_name, started, &diags);
+        resp.diagnostics = diags.to_proto();
+        Ok(Response::new(resp))
     }
 
     async fn stop(&self, _: Request<pb::stop::Request>) -> Result<Response<pb::stop::Response>, Status> {
@@ -386,6 +426,25 @@ mod tests {
             let svc = ProviderService::new((v.provider)());
             let mut types: Vec<String> = (v.provider)().resource_types().into_iter().map(str::to_string).collect();
             types.push(format!("{}_nope", v.type_name));
+            let mut data: Vec<String> = (v.provider)().data_source_types().into_iter().map(str::to_string).collect();
+            data.push(format!("{}_nope", v.type_name));
+            for t in &data {
+                let r = svc
+                    .validate_data_source_config(Request::new(pb::validate_data_source_config::Request {
+                        type_name: t.clone(),
+                        config: dv(&mp, &js),
+                    }))
+                    .await;
+                assert!(r.is_ok());
+                let r = svc
+                    .read_data_source(Request::new(pb::read_data_source::Request {
+                        type_name: t.clone(),
+                        config: dv(&mp, &js),
+                        ..Default::default()
+                    }))
+                    .await;
+                assert!(r.is_ok());
+            }
             let r = svc
                 .prepare_provider_config(Request::new(pb::prepare_provider_config::Request { config: dv(&mp, &js) }))
                 .await;
