@@ -13,3 +13,4 @@ mod rhombus;
 mod secrets;
 mod stop;
 mod zitadel;
+mod zitadel_mfa;

@@ -708,8 +708,8 @@ impl ZitadelEmulator {
         let changed = fields.iter().any(|(k, v)| current.get(k).unwrap_or(&J::Null) != v);
         if !changed {
             return match org {
-                Some(_) => zitadel_error(9, "Errors.Org.LoginPolicy.NotChanged", "Org-5M9vdd"),
-                None => zitadel_error(9, "Errors.IAM.LoginPolicy.NotChanged", "INSTANCE-5M9vdd"),
+                Some(_) => zitadel_error(9, "Login Policy has not been changed", "Org-5M9vdd"),
+                None => zitadel_error(9, "Default Login Policy has not been changed", "INSTANCE-5M9vdd"),
             };
         }
         s.before_write();

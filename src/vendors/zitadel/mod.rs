@@ -1,8 +1,10 @@
-//! ZITADEL (identity platform): provider `zitadel`, resources `zitadel_login_multifactor` and
-//! `zitadel_login_second_factor`. Seed: zitadel-add-multifactor.txt; facts: research/vendor-apis.md §3.
+//! ZITADEL (identity platform): provider `zitadel`, resources `zitadel_login_multifactor`,
+//! `zitadel_login_second_factor` and `zitadel_login_mfa_settings`. Seed: zitadel-add-multifactor.txt; facts: research/vendor-apis.md §3.
 
 pub mod auth;
 pub mod client;
+pub mod duration;
+pub mod mfa_settings;
 pub mod own_settings;
 pub mod resource;
 
@@ -76,7 +78,7 @@ impl Provider for ZitadelProvider {
             .env("ZITADEL_JWT_PROFILE_FILE"),
         ];
         attrs.extend(HttpSettings::attributes("ZITADEL"));
-        Schema::new("Manages login factors of a ZITADEL instance and its organizations.", attrs)
+        Schema::new("Manages login factors and MFA settings of a ZITADEL instance and its organizations.", attrs)
     }
 
     fn validate(&self, config: &Config, diags: &mut Diagnostics) {
@@ -161,6 +163,7 @@ impl Provider for ZitadelProvider {
         vec![
             Typed::boxed(resource::LoginFactor { kind: FactorKind::Multi }),
             Typed::boxed(resource::LoginFactor { kind: FactorKind::Second }),
+            Typed::boxed(mfa_settings::LoginMfaSettings),
         ]
     }
 }

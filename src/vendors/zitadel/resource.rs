@@ -19,7 +19,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::client::{FactorKind, Removed, Scope, ZitadelClient, ZitadelError, code};
+use super::client::{FactorKind, Removed, Scope, VISIBILITY_BUDGET, ZitadelClient, ZitadelError, code};
 use super::own_settings::{Owned, ensure_own_settings};
 use crate::http::{Uncertain, Wrote};
 use crate::plugin::diag::{AttrPath, Diagnostics};
@@ -52,9 +52,6 @@ impl From<ZitadelError> for Failure {
         Failure::Zitadel(e)
     }
 }
-
-/// How long a read may lag behind a write (ZITADEL reads from projections).
-const VISIBILITY_BUDGET: Duration = Duration::from_secs(10);
 
 /// What a second-factor type means, for the schema documentation.
 pub const SECOND_FACTOR_DOC: &str = "The second-factor type: `SECOND_FACTOR_TYPE_OTP` (one-time codes from an authenticator \

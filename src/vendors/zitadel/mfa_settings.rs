@@ -1,0 +1,462 @@
+//! `zitadel_login_mfa_settings`: the switch that makes MFA mandatory — the login policy's
+//! `forceMfa`, `forceMfaLocalOnly` and MFA lifetimes — for the instance defaults or one
+//! organization, leaving every other login setting exactly as it is.
+//!
+//! ZITADEL's login-policy updates (`PUT /admin/v1/policies/login`, `PUT
+//! /management/v1/policies/login`; `UpdateLoginPolicyRequest` / `UpdateCustomLoginPolicyRequest`
+//! in `proto/zitadel/admin.proto` and `management.proto`) replace the whole policy: an omitted
+//! field becomes false, empty or `0s`. So every write is read → change these fields → write the
+//! rest back as read. ZITADEL refuses a write that changes nothing (FailedPrecondition
+//! `INSTANCE-5M9vdd` / `Org-5M9vdd`): none is sent, and that answer to a repeated write whose
+//! first answer was lost means it is already applied.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as J, json};
+
+use super::client::{NOTIFICATION_LINKS, Policy, SETTINGS_FIELDS, Scope, VISIBILITY_BUDGET, ZitadelClient};
+use super::duration;
+use super::own_settings::ensure_own_settings;
+use crate::plugin::diag::Diagnostics;
+use crate::plugin::resource::{Ctx, Read, Resource};
+use crate::plugin::schema::{Attribute, Schema, Validator};
+use crate::plugin::typed::Attr;
+use crate::plugin::value::Type;
+use crate::vendors::singleton;
+
+pub const TYPE_NAME: &str = "zitadel_login_mfa_settings";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct State {
+    pub id: Attr<String>,
+    pub org_id: Attr<String>,
+    pub force_mfa: Attr<bool>,
+    pub force_mfa_local_only: Attr<bool>,
+    pub mfa_init_skip_lifetime: Attr<String>,
+    pub second_factor_check_lifetime: Attr<String>,
+    pub multi_factor_check_lifetime: Attr<String>,
+    pub restore_on_destroy: Attr<bool>,
+}
+
+/// The MFA part of a login policy, lifetimes in nanoseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Mfa {
+    pub force_mfa: bool,
+    pub force_mfa_local_only: bool,
+    pub mfa_init_skip_lifetime: u128,
+    pub second_factor_check_lifetime: u128,
+    pub multi_factor_check_lifetime: u128,
+}
+
+/// (attribute, policy field) of the three lifetimes.
+const LIFETIMES: [(&str, &str); 3] = [
+    ("mfa_init_skip_lifetime", "mfaInitSkipLifetime"),
+    ("second_factor_check_lifetime", "secondFactorCheckLifetime"),
+    ("multi_factor_check_lifetime", "multiFactorCheckLifetime"),
+];
+
+impl Mfa {
+    /// From a policy as the gateway renders it: absent bools are false, lifetimes are always set.
+    pub fn of(policy: &J) -> Mfa {
+        let flag = |f: &str| policy.get(f).and_then(J::as_bool).unwrap_or(false);
+        let life = |f: &str| policy.get(f).and_then(J::as_str).and_then(duration::from_proto).unwrap_or(0);
+        Mfa {
+            force_mfa: flag("forceMfa"),
+            force_mfa_local_only: flag("forceMfaLocalOnly"),
+            mfa_init_skip_lifetime: life("mfaInitSkipLifetime"),
+            second_factor_check_lifetime: life("secondFactorCheckLifetime"),
+            multi_factor_check_lifetime: life("multiFactorCheckLifetime"),
+        }
+    }
+
+    fn lifetimes(&self) -> [u128; 3] {
+        [self.mfa_init_skip_lifetime, self.second_factor_check_lifetime, self.multi_factor_check_lifetime]
+    }
+
+    /// `current` with what the plan sets (its known values) applied.
+    fn with(mut self, s: &State) -> Mfa {
+        if let Some(b) = s.force_mfa.known() {
+            self.force_mfa = *b;
+        }
+        if let Some(b) = s.force_mfa_local_only.known() {
+            self.force_mfa_local_only = *b;
+        }
+        let parse = |a: &Attr<String>| a.known().and_then(|v| duration::parse_go(v));
+        if let Some(d) = parse(&s.mfa_init_skip_lifetime) {
+            self.mfa_init_skip_lifetime = d;
+        }
+        if let Some(d) = parse(&s.second_factor_check_lifetime) {
+            self.second_factor_check_lifetime = d;
+        }
+        if let Some(d) = parse(&s.multi_factor_check_lifetime) {
+            self.multi_factor_check_lifetime = d;
+        }
+        self
+    }
+
+    fn describe(&self) -> String {
+        let [a, b, c] = self.lifetimes().map(duration::format_go);
+        format!(
+            "force_mfa = {}, force_mfa_local_only = {}, mfa_init_skip_lifetime = {a}, second_factor_check_lifetime = {b}, \
+             multi_factor_check_lifetime = {c}",
+            self.force_mfa, self.force_mfa_local_only
+        )
+    }
+}
+
+/// The update request: every settings field as read, these fields replaced.
+fn update_body(policy: &J, want: &Mfa) -> J {
+    let mut body = serde_json::Map::new();
+    for f in SETTINGS_FIELDS {
+        if let Some(v) = policy.get(*f) {
+            body.insert((*f).to_string(), v.clone());
+        }
+    }
+    // Only where the server showed it set: a server that does not know the field discards it.
+    if policy.get(NOTIFICATION_LINKS).and_then(J::as_bool) == Some(true) {
+        body.insert(NOTIFICATION_LINKS.into(), J::Bool(true));
+    }
+    body.insert("forceMfa".into(), J::Bool(want.force_mfa));
+    body.insert("forceMfaLocalOnly".into(), J::Bool(want.force_mfa_local_only));
+    for ((_, field), ns) in LIFETIMES.iter().zip(want.lifetimes()) {
+        body.insert((*field).to_string(), json!(duration::to_proto(ns)));
+    }
+    J::Object(body)
+}
+
+/// Settings at adoption, for `restore_on_destroy`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Private {
+    pub adopted: Option<Mfa>,
+}
+
+pub struct LoginMfaSettings;
+
+/// A state with nothing set yet: what import and tests start from.
+fn blank(restore_on_destroy: Attr<bool>) -> State {
+    State {
+        id: Attr::Null,
+        org_id: Attr::Null,
+        force_mfa: Attr::Null,
+        force_mfa_local_only: Attr::Null,
+        mfa_init_skip_lifetime: Attr::Null,
+        second_factor_check_lifetime: Attr::Null,
+        multi_factor_check_lifetime: Attr::Null,
+        restore_on_destroy,
+    }
+}
+
+fn scope_of(s: &State) -> Scope {
+    s.org_id.known().map_or(Scope::Instance, |o| Scope::Org(o.clone()))
+}
+
+/// The state for `mfa`, keeping `reference`'s spelling of every lifetime that means the same.
+fn state_from(scope: &Scope, mfa: &Mfa, reference: &State) -> State {
+    let keep = |r: &Attr<String>, ns: u128| match r.known() {
+        Some(v) if duration::parse_go(v) == Some(ns) => Attr::Known(v.clone()),
+        _ => Attr::Known(duration::format_go(ns)),
+    };
+    State {
+        id: Attr::Known(match scope {
+            Scope::Instance => "instance".into(),
+            Scope::Org(o) => o.clone(),
+        }),
+        org_id: match scope {
+            Scope::Instance => Attr::Null,
+            Scope::Org(o) => Attr::Known(o.clone()),
+        },
+        force_mfa: Attr::Known(mfa.force_mfa),
+        force_mfa_local_only: Attr::Known(mfa.force_mfa_local_only),
+        mfa_init_skip_lifetime: keep(&reference.mfa_init_skip_lifetime, mfa.mfa_init_skip_lifetime),
+        second_factor_check_lifetime: keep(&reference.second_factor_check_lifetime, mfa.second_factor_check_lifetime),
+        multi_factor_check_lifetime: keep(&reference.multi_factor_check_lifetime, mfa.multi_factor_check_lifetime),
+        restore_on_destroy: reference.restore_on_destroy.clone(),
+    }
+}
+
+/// Reads the scope's policy under its lock, giving an inheriting organization settings of its own
+/// first (`adopt`), and returns it with the MFA part as it was before anything was written.
+async fn own_policy(
+    ctx: &Ctx<ZitadelClient>,
+    scope: &Scope,
+    adopt: bool,
+    diags: &mut Diagnostics,
+) -> Option<(Policy, Mfa)> {
+    let read =
+        |diags: &mut Diagnostics, r: Result<Policy, super::client::ZitadelError>| r.map_err(|e| diags.report(&e)).ok();
+    let policy = read(diags, ctx.client.policy(scope, &ctx.cancel).await)?;
+    let before = Mfa::of(&policy.json);
+    let Scope::Org(org) = scope else { return Some((policy, before)) };
+    if !policy.inherits {
+        return Some((policy, before));
+    }
+    if !adopt {
+        return None;
+    }
+    ensure_own_settings(ctx, org, policy, None, diags).await.map_err(|e| diags.report(&e)).ok()?;
+    let policy = read(diags, ctx.client.policy(scope, &ctx.cancel).await)?;
+    Some((policy, before))
+}
+
+/// Writes `want` over `policy` unless it already holds it, then reads back until the read side
+/// shows it (reads come from projections that may lag behind the write).
+async fn apply(
+    ctx: &Ctx<ZitadelClient>,
+    scope: &Scope,
+    policy: &Policy,
+    want: &Mfa,
+    diags: &mut Diagnostics,
+) -> Option<Mfa> {
+    if Mfa::of(&policy.json) != *want {
+        match ctx.client.update_policy(scope, update_body(&policy.json, want), &ctx.cancel).await {
+            Ok(()) => {}
+            // A repeat of a write whose answer was lost, or someone made the same change: the read
+            // back below says whether the policy holds what was asked.
+            Err(e) if e.is_not_changed() => {}
+            Err(e) => {
+                diags.report(&e);
+                return None;
+            }
+        }
+    }
+    let started = tokio::time::Instant::now();
+    let mut delay = std::time::Duration::from_millis(100);
+    let now = loop {
+        let now = Mfa::of(&ctx.client.policy(scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?.json);
+        if now == *want || started.elapsed() + delay > VISIBILITY_BUDGET || ctx.cancel.is_cancelled() {
+            break now;
+        }
+        tokio::select! {
+            _ = ctx.cancel.cancelled() => {}
+            _ = tokio::time::sleep(delay) => {}
+        }
+        delay = (delay * 2).min(std::time::Duration::from_secs(2));
+    };
+    if now != *want {
+        diags.error(
+            "ZITADEL did not apply the MFA settings",
+            format!(
+                "The update of {} was accepted, but reading it back for {} s shows {} instead of the requested {}.",
+                scope.describe(),
+                VISIBILITY_BUDGET.as_secs(),
+                now.describe(),
+                want.describe()
+            ),
+        );
+        return None;
+    }
+    Some(now)
+}
+
+#[async_trait]
+impl Resource for LoginMfaSettings {
+    type Client = ZitadelClient;
+    type State = State;
+    type Private = Private;
+
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        let lifetime = |name: &'static str, what: &str| {
+            Attribute::optional_computed(
+                name,
+                Type::String,
+                &format!(
+                    "{what}, as a duration in Terraform's usual Go syntax (`720h`, `18h`, `1h30m`). The same duration spelt \
+                     differently is the same value. Unset: the value the settings hold is kept."
+                ),
+            )
+            .validate(Validator::Custom("A duration such as `720h`, `1h30m` or `90s`.", duration::check))
+            .equivalent(duration::same)
+        };
+        Schema::new(
+            "Makes multi-factor authentication mandatory in ZITADEL's login settings — `force_mfa` and the MFA lifetimes of \
+             the instance's default login settings, or of one organization's own — and leaves every other login setting as \
+             it is. Destroying it leaves the settings as they are unless `restore_on_destroy` is set.",
+            vec![
+                Attribute::computed("id", Type::String, "`instance`, or the organization's ID; also the import ID."),
+                Attribute::optional(
+                    "org_id",
+                    Type::String,
+                    "ID of the organization whose own login settings this changes. Unset: the instance's default login settings, \
+                     which every organization without settings of its own inherits.",
+                )
+                .force_new()
+                .validate(Validator::NotEmpty),
+                Attribute::required(
+                    "force_mfa",
+                    Type::Bool,
+                    "Whether every user must authenticate with a second factor or a passkey (`forceMfa`).",
+                ),
+                Attribute::optional_computed(
+                    "force_mfa_local_only",
+                    Type::Bool,
+                    "With `force_mfa`: require it only for users who log in with a password, not through an external identity \
+                     provider (`forceMfaLocalOnly`). Unset: the value the settings hold is kept.",
+                ),
+                lifetime(
+                    "mfa_init_skip_lifetime",
+                    "How long a user may postpone setting up a second factor (`mfaInitSkipLifetime`; `0s` never asks)",
+                ),
+                lifetime(
+                    "second_factor_check_lifetime",
+                    "How long a second-factor check stays valid (`secondFactorCheckLifetime`)",
+                ),
+                lifetime(
+                    "multi_factor_check_lifetime",
+                    "How long a passwordless (passkey) check stays valid (`multiFactorCheckLifetime`)",
+                ),
+                singleton::restore_on_destroy_attribute("settings"),
+            ],
+        )
+    }
+
+    fn plan_destroy(&self, prior: &State, diags: &mut Diagnostics) {
+        if prior.restore_on_destroy.known() != Some(&true) {
+            singleton::warn_left_as_is(diags, "ZITADEL MFA settings", TYPE_NAME, "instance or organization");
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<ZitadelClient>,
+        planned: State,
+        diags: &mut Diagnostics,
+    ) -> Option<(State, Private)> {
+        let scope = scope_of(&planned);
+        let lock = ctx.client.lock_for(&scope);
+        let _serialised = lock.lock().await;
+        let (policy, before) = own_policy(ctx, &scope, true, diags).await?;
+        let want = Mfa::of(&policy.json).with(&planned);
+        let now = apply(ctx, &scope, &policy, &want, diags).await?;
+        Some((state_from(&scope, &now, &planned), Private { adopted: Some(before) }))
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<ZitadelClient>,
+        current: State,
+        private: Private,
+        diags: &mut Diagnostics,
+    ) -> Option<Read<State, Private>> {
+        let scope = scope_of(&current);
+        match ctx.client.policy(&scope, &ctx.cancel).await {
+            // Back to inheriting (reset in the console): the organization's own settings are gone.
+            Ok(p) if p.inherits => Some(Read::Gone),
+            Ok(p) => Some(Read::Found(state_from(&scope, &Mfa::of(&p.json), &current), private)),
+            Err(e) if e.is_org_missing() => Some(Read::Gone),
+            Err(e) => {
+                diags.report(&e);
+                None
+            }
+        }
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<ZitadelClient>,
+        _prior: State,
+        planned: State,
+        private: Private,
+        diags: &mut Diagnostics,
+    ) -> Option<(State, Private)> {
+        let scope = scope_of(&planned);
+        let lock = ctx.client.lock_for(&scope);
+        let _serialised = lock.lock().await;
+        let (policy, _) = own_policy(ctx, &scope, true, diags).await?;
+        let want = Mfa::of(&policy.json).with(&planned);
+        let now = apply(ctx, &scope, &policy, &want, diags).await?;
+        Some((state_from(&scope, &now, &planned), private))
+    }
+
+    async fn delete(&self, ctx: &Ctx<ZitadelClient>, prior: State, private: Private, diags: &mut Diagnostics) -> bool {
+        if prior.restore_on_destroy.known() != Some(&true) {
+            self.plan_destroy(&prior, diags);
+            return true;
+        }
+        let Some(adopted) = private.adopted else {
+            singleton::warn_nothing_to_restore(diags, "login settings");
+            return true;
+        };
+        let scope = scope_of(&prior);
+        let lock = ctx.client.lock_for(&scope);
+        let _serialised = lock.lock().await;
+        match ctx.client.policy(&scope, &ctx.cancel).await {
+            Ok(p) if p.inherits => true,
+            Ok(p) => apply(ctx, &scope, &p, &adopted, diags).await.is_some(),
+            Err(e) if e.is_org_missing() => true,
+            Err(e) => {
+                diags.report(&e);
+                false
+            }
+        }
+    }
+
+    async fn import(&self, ctx: &Ctx<ZitadelClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
+        let id = id.trim();
+        let scope = match id {
+            "" => {
+                diags.error("Invalid import ID", "Expected \"instance\" or an organization ID.");
+                return None;
+            }
+            "instance" => Scope::Instance,
+            org => Scope::Org(org.to_string()),
+        };
+        let policy = ctx.client.policy(&scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
+        if policy.inherits {
+            diags.error(
+                "Nothing to import",
+                format!(
+                    "Organization {id} has no login settings of its own (it inherits the instance defaults). Create the resource \
+                     instead; the provider will give the organization its own settings."
+                ),
+            );
+            return None;
+        }
+        let mfa = Mfa::of(&policy.json);
+        Some((state_from(&scope, &mfa, &blank(Attr::Known(false))), Private { adopted: Some(mfa) }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn updates_write_back_every_other_field_as_read() {
+        let policy = json!({
+            "allowUsernamePassword": true, "allowRegister": true, "passwordlessType": "PASSWORDLESS_TYPE_ALLOWED",
+            "defaultRedirectUri": "https://acme.example", "passwordCheckLifetime": "864000s",
+            "externalLoginCheckLifetime": "3600s", "mfaInitSkipLifetime": "2592000s",
+            "secondFactorCheckLifetime": "64800s", "multiFactorCheckLifetime": "43200s",
+            "secondFactors": ["SECOND_FACTOR_TYPE_OTP"], "idps": [{"idpId": "1"}], "details": {"sequence": "5"},
+            "useDefaultUriForNotificationLinks": true
+        });
+        let want = Mfa { force_mfa: true, mfa_init_skip_lifetime: 0, ..Mfa::of(&policy) };
+        let body = update_body(&policy, &want);
+        assert_eq!(body["forceMfa"], true);
+        assert_eq!(body["mfaInitSkipLifetime"], "0s");
+        assert_eq!(body["externalLoginCheckLifetime"], "3600s");
+        assert_eq!(body["defaultRedirectUri"], "https://acme.example");
+        assert_eq!(body[NOTIFICATION_LINKS], true);
+        // Factors, IdPs and details are not part of the update request.
+        assert!(body.get("secondFactors").is_none() && body.get("idps").is_none() && body.get("details").is_none());
+    }
+
+    #[test]
+    fn the_state_keeps_the_users_spelling_of_an_equal_duration() {
+        let mut reference = blank(Attr::Null);
+        reference.mfa_init_skip_lifetime = Attr::Known("43200m".into());
+        reference.second_factor_check_lifetime = Attr::Known("1h".into());
+        let mfa = Mfa {
+            mfa_init_skip_lifetime: 720 * 3_600_000_000_000,
+            second_factor_check_lifetime: 18 * 3_600_000_000_000,
+            ..Mfa::default()
+        };
+        let s = state_from(&Scope::Instance, &mfa, &reference);
+        assert_eq!(s.mfa_init_skip_lifetime, Attr::Known("43200m".into()), "same duration, user's spelling");
+        assert_eq!(s.second_factor_check_lifetime, Attr::Known("18h".into()), "drift shows the server's value");
+    }
+}
