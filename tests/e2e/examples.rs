@@ -23,7 +23,21 @@ fn every_example_validates() {
             let import = read(&format!("examples/resources/{r}/import.sh"));
             assert!(import.contains(&format!("terraform import {r}.")), "{r}: import.sh shows no import command");
         }
+        for d in p.data_source_types() {
+            config.push('\n');
+            config.push_str(&read(&format!("examples/data-sources/{d}/data-source.tf")));
+        }
         Ws::new(&config).run(&["validate"]).ok().mentions(&["The configuration is valid"]);
+    }
+}
+
+/// The compliance examples run in tests/e2e/data_sources.rs; the `check` variant needs a current
+/// Terraform, which validates it here too.
+#[test]
+fn compliance_examples_validate() {
+    Ws::new(&read("examples/compliance/outputs/main.tf")).run(&["validate"]).ok();
+    if let Some(tf) = crate::harness::terraform_current() {
+        Ws::with(tf, &read("examples/compliance/checks/main.tf"), &[]).run(&["validate"]).ok();
     }
 }
 

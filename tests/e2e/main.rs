@@ -3,6 +3,7 @@
 mod akana;
 mod chaos;
 mod current;
+mod data_sources;
 mod examples;
 mod faults;
 mod harness;

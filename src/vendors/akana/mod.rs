@@ -1,13 +1,15 @@
-//! Akana API Platform (Community Manager): provider `akana`, resource `akana_twofa_settings`.
+//! Akana API Platform (Community Manager): provider `akana`, resource and data source `akana_twofa_settings`.
 //! Seed: akana-twofa-settings.txt; facts: research/vendor-apis.md §2.
 
 pub mod client;
+pub mod data;
 pub mod resource;
 
 use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::http::{HttpSettings, vendor_client};
+use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, Typed};
@@ -103,5 +105,9 @@ impl Provider for AkanaProvider {
 
     fn resources(&self) -> Vec<Box<dyn DynResource<AkanaClient>>> {
         vec![Typed::boxed(resource::TwoFaSettings)]
+    }
+
+    fn data_sources(&self) -> Vec<Box<dyn DynDataSource<AkanaClient>>> {
+        vec![TypedData::boxed(data::TwoFaSettingsData)]
     }
 }

@@ -188,6 +188,11 @@ impl OnlyofficeError {
         let OnlyofficeError::Refused { refusal, method, sms, call } = self else { return String::new() };
         let login = call.contains("/authentication");
         match (refusal, self.message()) {
+            (Refusal::NoBody, _) if *method == AuthMethod::ApiKey && call.starts_with("GET ") => {
+                "Permission denied. Reading TFA settings needs an API key with *:read, *:write or all permissions; keys limited \
+                 to files, rooms or accounts cannot. (An empty 403 also comes while the portal is being transferred or restored.)"
+                    .into()
+            }
             (Refusal::NoBody, _) if *method == AuthMethod::ApiKey && !login => {
                 "Permission denied. Changing TFA settings needs an API key with all permissions (or *:write) created by a portal \
                  administrator; a key limited to *:read can only read them. (An empty 403 also comes while the portal is being \

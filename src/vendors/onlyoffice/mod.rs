@@ -1,13 +1,15 @@
-//! ONLYOFFICE DocSpace: provider `onlyoffice`, resource `onlyoffice_tfa_settings`.
+//! ONLYOFFICE DocSpace: provider `onlyoffice`, resource and data source `onlyoffice_tfa_settings`.
 //! Seed: onlyoffice-tfa-settings.txt; facts: research/vendor-apis.md §4.
 
 pub mod client;
+pub mod data;
 pub mod resource;
 
 use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::http::{HttpSettings, vendor_client};
+use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, Typed};
@@ -130,5 +132,9 @@ impl Provider for OnlyofficeProvider {
 
     fn resources(&self) -> Vec<Box<dyn DynResource<OnlyofficeClient>>> {
         vec![Typed::boxed(resource::TfaSettingsResource)]
+    }
+
+    fn data_sources(&self) -> Vec<Box<dyn DynDataSource<OnlyofficeClient>>> {
+        vec![TypedData::boxed(data::TfaSettingsData)]
     }
 }

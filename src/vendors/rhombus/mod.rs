@@ -1,13 +1,15 @@
-//! Rhombus (video security platform): provider `rhombus`, resource `rhombus_mfa_settings`.
+//! Rhombus (video security platform): provider `rhombus`, resource and data source `rhombus_mfa_settings`.
 //! Seed: rhombus-update-mfa-settings.txt; facts: research/vendor-apis.md §1.
 
 pub mod client;
+pub mod data;
 pub mod resource;
 
 use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::http::{HttpSettings, vendor_client};
+use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, Typed};
@@ -83,5 +85,9 @@ impl Provider for RhombusProvider {
 
     fn resources(&self) -> Vec<Box<dyn DynResource<RhombusClient>>> {
         vec![Typed::boxed(resource::MfaSettings)]
+    }
+
+    fn data_sources(&self) -> Vec<Box<dyn DynDataSource<RhombusClient>>> {
+        vec![TypedData::boxed(data::MfaSettingsData)]
     }
 }

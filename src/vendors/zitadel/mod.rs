@@ -1,8 +1,10 @@
 //! ZITADEL (identity platform): provider `zitadel`, resources `zitadel_login_multifactor`,
-//! `zitadel_login_second_factor` and `zitadel_login_mfa_settings`. Seed: zitadel-add-multifactor.txt; facts: research/vendor-apis.md §3.
+//! `zitadel_login_second_factor` and `zitadel_login_mfa_settings`, data source
+//! `zitadel_login_policy`. Seed: zitadel-add-multifactor.txt; facts: research/vendor-apis.md §3.
 
 pub mod auth;
 pub mod client;
+pub mod data;
 pub mod duration;
 pub mod mfa_settings;
 pub mod own_settings;
@@ -12,6 +14,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::http::{HttpSettings, vendor_client};
+use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, Typed};
@@ -165,5 +168,9 @@ impl Provider for ZitadelProvider {
             Typed::boxed(resource::LoginFactor { kind: FactorKind::Second }),
             Typed::boxed(mfa_settings::LoginMfaSettings),
         ]
+    }
+
+    fn data_sources(&self) -> Vec<Box<dyn DynDataSource<ZitadelClient>>> {
+        vec![TypedData::boxed(data::LoginPolicy)]
     }
 }
