@@ -53,6 +53,15 @@ resource "zitadel_login_second_factor" "email_otp" {
   org_id = var.zitadel_org_id
 }
 
+# MFA is mandatory in the organization; a verified device counts for 30 days. Every other login
+# setting stays as it is.
+resource "zitadel_login_mfa_settings" "org" {
+  org_id                       = var.zitadel_org_id
+  force_mfa                    = true
+  second_factor_check_lifetime = "${var.trusted_device_days * 24}h"
+  multi_factor_check_lifetime  = "${var.trusted_device_days * 24}h"
+}
+
 # Settings come from ONLYOFFICE_PORTAL_URL and ONLYOFFICE_API_KEY.
 provider "onlyoffice" {}
 
