@@ -68,4 +68,6 @@ async fn login_policy_updates_behave_as_zitadel() {
     }
     let (status, err) = put(&url, Some(CUSTOM_ORG), own).await;
     assert_eq!((status, &err["details"][0]["id"]), (400, &json!("Org-5M9vdd")));
+    // No translation in en.yaml for the organization's key: the key itself is the message.
+    assert_eq!(err["message"], "Errors.Org.LoginPolicy.NotChanged (Org-5M9vdd)");
 }

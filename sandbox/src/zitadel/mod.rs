@@ -707,8 +707,11 @@ impl ZitadelEmulator {
         };
         let changed = fields.iter().any(|(k, v)| current.get(k).unwrap_or(&J::Null) != v);
         if !changed {
+            // en.yaml translates the instance's key (Errors.Instance.LoginPolicy.NotChanged, the text
+            // live servers answer); Errors.Org.LoginPolicy.NotChanged has no entry, so its raw key is
+            // the message.
             return match org {
-                Some(_) => zitadel_error(9, "Login Policy has not been changed", "Org-5M9vdd"),
+                Some(_) => zitadel_error(9, "Errors.Org.LoginPolicy.NotChanged", "Org-5M9vdd"),
                 None => zitadel_error(9, "Default Login Policy has not been changed", "INSTANCE-5M9vdd"),
             };
         }
