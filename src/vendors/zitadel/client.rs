@@ -275,9 +275,13 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// The factors of `kind` in effect: an inheriting organization's are the instance's.
+    pub fn effective_factors(&self, kind: FactorKind) -> Vec<String> {
+        enum_list(kind, self.json.get(kind.policy_field()))
+    }
     /// The factors of `kind` the scope has of its own (`None` while an organization inherits).
     pub fn factors(&self, kind: FactorKind) -> Option<Vec<String>> {
-        (!self.inherits).then(|| enum_list(kind, self.json.get(kind.policy_field())))
+        (!self.inherits).then(|| self.effective_factors(kind))
     }
     pub fn has(&self, kind: FactorKind, ty: &str) -> bool {
         self.factors(kind).is_some_and(|l| l.iter().any(|f| f == ty))

@@ -104,13 +104,7 @@ impl DataSource for LoginPolicy {
         let policy = ctx.client.policy(&scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
         let p = &policy.json;
         let mfa = Mfa::of(p);
-        // The lists in effect: an inheriting organization's are the instance's.
-        let list = |kind: FactorKind| -> BTreeSet<String> {
-            p.get(kind.policy_field())
-                .and_then(J::as_array)
-                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
-                .unwrap_or_default()
-        };
+        let list = |kind: FactorKind| -> BTreeSet<String> { policy.effective_factors(kind).into_iter().collect() };
         Some(PolicyData {
             id: Attr::Known(match &scope {
                 Scope::Instance => "instance".into(),

@@ -174,28 +174,26 @@ fn state_from(scope: &Scope, mfa: &Mfa, reference: &State) -> State {
     }
 }
 
-/// Reads the scope's policy under its lock, giving an inheriting organization settings of its own
-/// first (`adopt`), and returns it with the MFA part as it was before anything was written.
-async fn own_policy(
-    ctx: &Ctx<ZitadelClient>,
-    scope: &Scope,
-    adopt: bool,
-    diags: &mut Diagnostics,
-) -> Option<(Policy, Mfa)> {
+/// Applies the plan's MFA settings to its scope under the scope's lock, giving an inheriting
+/// organization settings of its own first. Returns the new state and the MFA part as it was before
+/// anything was written (what `restore_on_destroy` puts back).
+async fn write(ctx: &Ctx<ZitadelClient>, planned: &State, diags: &mut Diagnostics) -> Option<(State, Mfa)> {
+    let scope = scope_of(planned);
+    let lock = ctx.client.lock_for(&scope);
+    let _serialised = lock.lock().await;
     let read =
         |diags: &mut Diagnostics, r: Result<Policy, super::client::ZitadelError>| r.map_err(|e| diags.report(&e)).ok();
-    let policy = read(diags, ctx.client.policy(scope, &ctx.cancel).await)?;
+    let mut policy = read(diags, ctx.client.policy(&scope, &ctx.cancel).await)?;
     let before = Mfa::of(&policy.json);
-    let Scope::Org(org) = scope else { return Some((policy, before)) };
-    if !policy.inherits {
-        return Some((policy, before));
+    if let Scope::Org(org) = &scope
+        && policy.inherits
+    {
+        ensure_own_settings(ctx, org, policy, None, diags).await.map_err(|e| diags.report(&e)).ok()?;
+        policy = read(diags, ctx.client.policy(&scope, &ctx.cancel).await)?;
     }
-    if !adopt {
-        return None;
-    }
-    ensure_own_settings(ctx, org, policy, None, diags).await.map_err(|e| diags.report(&e)).ok()?;
-    let policy = read(diags, ctx.client.policy(scope, &ctx.cancel).await)?;
-    Some((policy, before))
+    let want = Mfa::of(&policy.json).with(planned);
+    let now = apply(ctx, &scope, &policy, &want, diags).await?;
+    Some((state_from(&scope, &now, planned), before))
 }
 
 /// Writes `want` over `policy` unless it already holds it, then reads back until the read side
@@ -325,13 +323,8 @@ impl Resource for LoginMfaSettings {
         planned: State,
         diags: &mut Diagnostics,
     ) -> Option<(State, Private)> {
-        let scope = scope_of(&planned);
-        let lock = ctx.client.lock_for(&scope);
-        let _serialised = lock.lock().await;
-        let (policy, before) = own_policy(ctx, &scope, true, diags).await?;
-        let want = Mfa::of(&policy.json).with(&planned);
-        let now = apply(ctx, &scope, &policy, &want, diags).await?;
-        Some((state_from(&scope, &now, &planned), Private { adopted: Some(before) }))
+        let (state, before) = write(ctx, &planned, diags).await?;
+        Some((state, Private { adopted: Some(before) }))
     }
 
     async fn read(
@@ -362,13 +355,8 @@ impl Resource for LoginMfaSettings {
         private: Private,
         diags: &mut Diagnostics,
     ) -> Option<(State, Private)> {
-        let scope = scope_of(&planned);
-        let lock = ctx.client.lock_for(&scope);
-        let _serialised = lock.lock().await;
-        let (policy, _) = own_policy(ctx, &scope, true, diags).await?;
-        let want = Mfa::of(&policy.json).with(&planned);
-        let now = apply(ctx, &scope, &policy, &want, diags).await?;
-        Some((state_from(&scope, &now, &planned), private))
+        let (state, _) = write(ctx, &planned, diags).await?;
+        Some((state, private))
     }
 
     async fn delete(&self, ctx: &Ctx<ZitadelClient>, prior: State, private: Private, diags: &mut Diagnostics) -> bool {

@@ -39,14 +39,7 @@ pub async fn ensure_own_settings(
     if !current.inherits {
         return Ok(Owned::Already(current));
     }
-    let inherited = current.json;
-    let list = |kind: FactorKind| -> Vec<String> {
-        inherited
-            .get(kind.policy_field())
-            .and_then(J::as_array)
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
-            .unwrap_or_default()
-    };
+    let list = |kind: FactorKind| current.effective_factors(kind);
     let (kind, mut factors) = match adding {
         Some((kind, _)) => (kind, list(kind)),
         None => (FactorKind::Second, list(FactorKind::Second)),
@@ -58,7 +51,7 @@ pub async fn ensure_own_settings(
     }
     let mut carried = factors.clone();
     carried.extend(list(kind.other()));
-    let body = custom_policy_from_inherited(&inherited, kind, &factors);
+    let body = custom_policy_from_inherited(&current.json, kind, &factors);
     let scope = Scope::Org(org.to_string());
     let (client, cancel, scope_ref, body_ref) = (&ctx.client, &ctx.cancel, &scope, &body);
     let created = client
@@ -78,7 +71,7 @@ pub async fn ensure_own_settings(
     }
     client.remember_copied(org, carried.iter().cloned());
     let lost = match client.policy(&scope, &ctx.cancel).await {
-        Ok(now) => not_carried_over(&inherited, &now.json),
+        Ok(now) => not_carried_over(&current.json, &now.json),
         Err(e) => {
             log::warn!("ZITADEL: could not read back the settings created for organization {org}: {e}");
             vec![]
