@@ -598,17 +598,30 @@ pub const SETTINGS_FIELDS: &[&str] = &[
 /// field never shows it and discards it when sent.
 pub const NOTIFICATION_LINKS: &str = "useDefaultUriForNotificationLinks";
 
-/// The body of `AddCustomLoginPolicy` that reproduces the policy an organization inherits, with
-/// `kind`'s list replaced by `factors`. Absent fields stay absent (the gateway omits zero values).
-pub fn custom_policy_from_inherited(inherited: &J, kind: FactorKind, factors: &[String]) -> J {
+/// The settings fields of a read policy, as a create or update request carries them back: what
+/// the gateway showed, and the notification-links flag only where it showed it set (a server that
+/// does not know the field discards it).
+pub fn settings_as_read(policy: &J) -> serde_json::Map<String, J> {
     let mut body = serde_json::Map::new();
-    for k in SETTINGS_FIELDS.iter().chain(&["secondFactors", "multiFactors"]) {
-        if let Some(v) = inherited.get(*k) {
+    for k in SETTINGS_FIELDS {
+        if let Some(v) = policy.get(*k) {
             body.insert((*k).to_string(), v.clone());
         }
     }
-    if inherited.get(NOTIFICATION_LINKS).and_then(J::as_bool) == Some(true) {
+    if policy.get(NOTIFICATION_LINKS).and_then(J::as_bool) == Some(true) {
         body.insert(NOTIFICATION_LINKS.into(), J::Bool(true));
+    }
+    body
+}
+
+/// The body of `AddCustomLoginPolicy` that reproduces the policy an organization inherits, with
+/// `kind`'s list replaced by `factors`. Absent fields stay absent (the gateway omits zero values).
+pub fn custom_policy_from_inherited(inherited: &J, kind: FactorKind, factors: &[String]) -> J {
+    let mut body = settings_as_read(inherited);
+    for k in ["secondFactors", "multiFactors"] {
+        if let Some(v) = inherited.get(k) {
+            body.insert(k.to_string(), v.clone());
+        }
     }
     // The inherited links are the instance's identity providers; the request names their owner.
     if let Some(idps) = inherited.get("idps").and_then(J::as_array) {

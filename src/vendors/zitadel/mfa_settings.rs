@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as J, json};
 
-use super::client::{NOTIFICATION_LINKS, Policy, SETTINGS_FIELDS, Scope, VISIBILITY_BUDGET, ZitadelClient};
+use super::client::{Policy, Scope, VISIBILITY_BUDGET, ZitadelClient, settings_as_read};
 use super::duration;
 use super::own_settings::ensure_own_settings;
 use crate::plugin::diag::Diagnostics;
@@ -106,16 +106,7 @@ impl Mfa {
 
 /// The update request: every settings field as read, these fields replaced.
 fn update_body(policy: &J, want: &Mfa) -> J {
-    let mut body = serde_json::Map::new();
-    for f in SETTINGS_FIELDS {
-        if let Some(v) = policy.get(*f) {
-            body.insert((*f).to_string(), v.clone());
-        }
-    }
-    // Only where the server showed it set: a server that does not know the field discards it.
-    if policy.get(NOTIFICATION_LINKS).and_then(J::as_bool) == Some(true) {
-        body.insert(NOTIFICATION_LINKS.into(), J::Bool(true));
-    }
+    let mut body = settings_as_read(policy);
     body.insert("forceMfa".into(), J::Bool(want.force_mfa));
     body.insert("forceMfaLocalOnly".into(), J::Bool(want.force_mfa_local_only));
     for ((_, field), ns) in LIFETIMES.iter().zip(want.lifetimes()) {
@@ -410,6 +401,7 @@ impl Resource for LoginMfaSettings {
 
 #[cfg(test)]
 mod tests {
+    use super::super::client::NOTIFICATION_LINKS;
     use super::*;
 
     #[test]
