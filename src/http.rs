@@ -197,6 +197,17 @@ pub trait Uncertain {
     fn is_transient(&self) -> bool;
 }
 
+/// A gateway's 502/503/504 answer: the request may have been applied behind it.
+pub fn status_may_have_landed(status: u16) -> bool {
+    matches!(status, 502..=504)
+}
+
+/// An answer worth asking again for: a rate limit, or a gateway failure. [`HttpClient::send`]
+/// retries these; an error that still carries one after the retries is transient.
+pub fn status_is_transient(status: u16) -> bool {
+    status == 429 || status_may_have_landed(status)
+}
+
 impl Uncertain for HttpError {
     fn may_have_landed(&self) -> bool {
         matches!(self, HttpError::Transport { sent: true, .. } | HttpError::Cancelled { .. })
@@ -630,7 +641,7 @@ impl HttpClient {
             started.elapsed().as_millis()
         );
         let r = HttpResponse { status, headers, body };
-        if matches!(status.as_u16(), 429 | 502 | 503 | 504) { Err(Attempt::Status(r)) } else { Ok(r) }
+        if status_is_transient(status.as_u16()) { Err(Attempt::Status(r)) } else { Ok(r) }
     }
 }
 

@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::http::{Call, HttpClient, HttpError, HttpResponse, Uncertain};
+use crate::http::{Call, HttpClient, HttpError, HttpResponse, Uncertain, status_is_transient, status_may_have_landed};
 use crate::plugin::diag::ToDiagnostic;
 
 /// The managed fields of the platform's TwoFASettings object, typed. Also kept in private state
@@ -180,14 +180,14 @@ impl Uncertain for AkanaError {
     fn may_have_landed(&self) -> bool {
         match self {
             AkanaError::Http(e) => e.may_have_landed(),
-            AkanaError::Status { status, .. } => matches!(status, 502..=504),
+            AkanaError::Status { status, .. } => status_may_have_landed(*status),
             _ => false,
         }
     }
     fn is_transient(&self) -> bool {
         match self {
             AkanaError::Http(e) => e.is_transient(),
-            AkanaError::Status { status, .. } => matches!(status, 429 | 502..=504),
+            AkanaError::Status { status, .. } => status_is_transient(*status),
             _ => false,
         }
     }

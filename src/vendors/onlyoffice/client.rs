@@ -25,7 +25,9 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::http::{Call, HttpClient, HttpError, HttpResponse, OutcomeUnknown, Uncertain};
+use crate::http::{
+    Call, HttpClient, HttpError, HttpResponse, OutcomeUnknown, Uncertain, status_is_transient, status_may_have_landed,
+};
 use crate::plugin::diag::{AttrPath, ToDiagnostic};
 
 /// How the provider authenticates.
@@ -242,14 +244,14 @@ impl Uncertain for OnlyofficeError {
     fn may_have_landed(&self) -> bool {
         match self {
             OnlyofficeError::Http(e) => e.may_have_landed(),
-            OnlyofficeError::Api { status, .. } => matches!(status, 502..=504),
+            OnlyofficeError::Api { status, .. } => status_may_have_landed(*status),
             _ => false,
         }
     }
     fn is_transient(&self) -> bool {
         match self {
             OnlyofficeError::Http(e) => e.is_transient(),
-            OnlyofficeError::Api { status, .. } => matches!(status, 429 | 502..=504),
+            OnlyofficeError::Api { status, .. } => status_is_transient(*status),
             _ => false,
         }
     }

@@ -13,7 +13,7 @@ use thiserror::Error;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::http::{Call, HttpClient, HttpError, Uncertain};
+use crate::http::{Call, HttpClient, HttpError, Uncertain, status_is_transient, status_may_have_landed};
 use crate::plugin::diag::{AttrPath, ToDiagnostic};
 
 /// The org fields the resource uses (the API returns many more; they are ignored).
@@ -106,14 +106,14 @@ impl Uncertain for RhombusError {
     fn may_have_landed(&self) -> bool {
         match self {
             RhombusError::Http(e) => e.may_have_landed(),
-            RhombusError::Status { status, .. } => matches!(status, 502..=504),
+            RhombusError::Status { status, .. } => status_may_have_landed(*status),
             _ => false,
         }
     }
     fn is_transient(&self) -> bool {
         match self {
             RhombusError::Http(e) => e.is_transient(),
-            RhombusError::Status { status, .. } => matches!(status, 429 | 502..=504),
+            RhombusError::Status { status, .. } => status_is_transient(*status),
             _ => false,
         }
     }

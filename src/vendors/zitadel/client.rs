@@ -19,7 +19,9 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::auth::TokenSource;
-use crate::http::{Call, HttpClient, HttpError, OutcomeUnknown, Uncertain};
+use crate::http::{
+    Call, HttpClient, HttpError, OutcomeUnknown, Uncertain, status_is_transient, status_may_have_landed,
+};
 use crate::plugin::diag::{AttrPath, ToDiagnostic};
 
 /// gRPC status codes ZITADEL uses (google.rpc.Code).
@@ -182,14 +184,14 @@ impl Uncertain for ZitadelError {
     fn may_have_landed(&self) -> bool {
         match self {
             ZitadelError::Http(e) => e.may_have_landed(),
-            ZitadelError::Api { status, .. } => matches!(status, 502..=504),
+            ZitadelError::Api { status, .. } => status_may_have_landed(*status),
             ZitadelError::Token { .. } | ZitadelError::Unknown(_) => false,
         }
     }
     fn is_transient(&self) -> bool {
         match self {
             ZitadelError::Http(e) => e.is_transient(),
-            ZitadelError::Api { status, .. } => matches!(status, 429 | 502..=504),
+            ZitadelError::Api { status, .. } => status_is_transient(*status),
             ZitadelError::Token { .. } | ZitadelError::Unknown(_) => false,
         }
     }
