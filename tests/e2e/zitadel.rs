@@ -114,6 +114,30 @@ fn several_factors_across_several_orgs_at_once() {
     ws.run(&["destroy", "-auto-approve", "-input=false", "-parallelism=10"]).ok().mentions(&["6 destroyed"]);
 }
 
+/// The documented way to have an instance change in an inheriting organization's copy: order it.
+#[test]
+fn depends_on_puts_an_instance_change_into_the_copy() {
+    let (app, emu) = emulator();
+    let email = factor("second_factor", "email_retail", "SECOND_FACTOR_TYPE_OTP_EMAIL", Some(INHERITING_ORG_2));
+    let email = email.replacen("\n}", "\n  depends_on = [zitadel_login_second_factor.sms_default]\n}", 1);
+    let ws = Ws::new(
+        &(pat(&emu.url()) + &factor("second_factor", "sms_default", "SECOND_FACTOR_TYPE_OTP_SMS", None) + &email),
+    );
+    ws.run(&["apply", "-auto-approve", "-input=false", "-parallelism=10"]).ok().mentions(&["2 added"]);
+    let mut retail = app.org_factors(INHERITING_ORG_2, Second).unwrap();
+    retail.sort();
+    assert_eq!(
+        retail,
+        [
+            "SECOND_FACTOR_TYPE_OTP",
+            "SECOND_FACTOR_TYPE_OTP_EMAIL",
+            "SECOND_FACTOR_TYPE_OTP_SMS",
+            "SECOND_FACTOR_TYPE_U2F"
+        ]
+    );
+    ws.assert_no_changes();
+}
+
 #[test]
 fn import_both_scopes_then_no_changes() {
     let (_app, emu) = emulator();
