@@ -15,7 +15,9 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::http::{Call, HttpClient, HttpError, HttpResponse, Uncertain, status_is_transient, status_may_have_landed};
+use crate::http::{
+    Call, HttpClient, HttpError, HttpResponse, Uncertain, api_url, status_is_transient, status_may_have_landed,
+};
 use crate::plugin::diag::ToDiagnostic;
 
 /// The managed fields of the platform's TwoFASettings object, typed. Also kept in private state
@@ -239,7 +241,7 @@ impl AkanaClient {
 
     /// `POST /api/login`.
     async fn login(&self, cancel: &CancellationToken) -> Result<Session, AkanaError> {
-        let call = Call::new(reqwest::Method::POST, self.base.join("/api/login").expect("static path"))
+        let call = Call::new(reqwest::Method::POST, api_url(&self.base, "/api/login"))
             .json(&serde_json::json!({"email": self.email, "password": self.password}))
             .header("accept", "application/json")
             // Logging in changes nothing but the session: safe to repeat.
@@ -313,7 +315,7 @@ impl AkanaClient {
         body: Option<&J>,
         cancel: &CancellationToken,
     ) -> Result<HttpResponse, AkanaError> {
-        let url = self.base.join(path).expect("encoded path");
+        let url = api_url(&self.base, path);
         let mut stale = None;
         loop {
             let s = self.session(stale, cancel).await?;
@@ -352,7 +354,7 @@ impl AkanaClient {
         let resp = self.call(reqwest::Method::GET, &path, None, cancel).await?;
         match resp.status.as_u16() {
             200 => {
-                let call = Call::get(self.base.join(&path).expect("encoded path"));
+                let call = Call::get(api_url(&self.base, &path));
                 Ok(Some(TwoFaObject::parse(resp.json("Akana", &call)?)))
             }
             404 => Ok(None),

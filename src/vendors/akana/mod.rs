@@ -8,6 +8,7 @@ pub mod resource;
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use crate::http::settings::PathPrefix;
 use crate::http::{HttpSettings, vendor_client};
 use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
@@ -99,7 +100,7 @@ impl Provider for AkanaProvider {
         let (Some(base), Some(tenant), Some(email), Some(password)) = (base, tenant, email, password) else {
             return None;
         };
-        let (http, base) = vendor_client("Akana", "akana", "base_url", &base, &req, diags)?;
+        let (http, base) = vendor_client("Akana", "akana", "base_url", &base, PathPrefix::Allowed, &req, diags)?;
         Some(AkanaClient::new(http, base, tenant, email, password))
     }
 

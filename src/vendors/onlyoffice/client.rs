@@ -26,7 +26,8 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::http::{
-    Call, HttpClient, HttpError, HttpResponse, OutcomeUnknown, Uncertain, status_is_transient, status_may_have_landed,
+    Call, HttpClient, HttpError, HttpResponse, OutcomeUnknown, Uncertain, api_url, status_is_transient,
+    status_may_have_landed,
 };
 use crate::plugin::diag::{AttrPath, ToDiagnostic};
 
@@ -269,7 +270,6 @@ impl ToDiagnostic for OnlyofficeError {
             }
             OnlyofficeError::Refused { .. } => "DocSpace refused the change".into(),
             OnlyofficeError::Binding { .. } => "DocSpace could not read the request".into(),
-            OnlyofficeError::Api { status: 429, .. } => "DocSpace rate limit exceeded".into(),
             OnlyofficeError::Api { .. } => "DocSpace reported an error".into(),
             OnlyofficeError::Unauthorized { after_logout: true, .. } => {
                 "DocSpace logged out the provider's session (portal-wide logout after enabling TFA)".into()
@@ -288,9 +288,6 @@ impl ToDiagnostic for OnlyofficeError {
             OnlyofficeError::Binding { .. } => format!(
                 "{self}. DocSpace's model binding refused these fields; user and group IDs must be GUIDs in the hyphenated form."
             ),
-            OnlyofficeError::Api { status: 429, .. } => {
-                format!("{self}. Retries honouring Retry-After were exhausted; apply again later.")
-            }
             OnlyofficeError::Unauthorized { method: AuthMethod::ApiKey, .. } => format!(
                 "{self}. Check api_key / ONLYOFFICE_API_KEY: the key may be expired, revoked or from another portal."
             ),
@@ -398,7 +395,7 @@ impl OnlyofficeClient {
     /// it refused, or one that needs a second factor, is not tried again.
     async fn login(&self, cancel: &CancellationToken) -> Result<String, OnlyofficeError> {
         let Auth::Password { username, password } = &self.auth else { unreachable!("login only for password auth") };
-        let call = Call::new(reqwest::Method::POST, self.base.join("/api/2.0/authentication").expect("static path"))
+        let call = Call::new(reqwest::Method::POST, api_url(&self.base, "/api/2.0/authentication"))
             .json(&json!({"userName": username, "password": password}))
             .header("accept", "application/json")
             .idempotent(true);
@@ -464,7 +461,7 @@ impl OnlyofficeClient {
     }
 
     pub async fn read(&self, cancel: &CancellationToken) -> Result<TfaRead, OnlyofficeError> {
-        let url = self.base.join("/api/2.0/settings/tfaapp").expect("static path");
+        let url = api_url(&self.base, "/api/2.0/settings/tfaapp");
         let r = self.call(|| Call::get(url.clone()).header("accept", "application/json"), false, cancel).await?;
         Ok(parse_tfa(&r))
     }
@@ -480,7 +477,7 @@ impl OnlyofficeClient {
             "mandatoryUsers": s.mandatory_users,
             "mandatoryGroups": s.mandatory_groups,
         });
-        let url = self.base.join("/api/2.0/settings/tfaapp").expect("static path");
+        let url = api_url(&self.base, "/api/2.0/settings/tfaapp");
         let make = || {
             Call::new(reqwest::Method::PUT, url.clone())
                 .json(&body)
@@ -621,7 +618,7 @@ mod emulated {
             let app = Arc::new(OnlyofficeEmulator::new());
             app.use_old_spelling(old);
             let (emu, c) = client(app, API_KEY).await;
-            let url = c.base.join("/api/2.0/settings/tfaapp").unwrap();
+            let url = api_url(&c.base, "/api/2.0/settings/tfaapp");
             let call = Call::new(reqwest::Method::PUT, url)
                 .json(&json!({"type": "app", "mandatoryUsers": ["{75a5f745-f697-4418-b38d-0fe0d277e258}"]}))
                 .idempotent(false);

@@ -8,6 +8,7 @@ pub mod resource;
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use crate::http::settings::PathPrefix;
 use crate::http::{HttpSettings, vendor_client};
 use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
@@ -126,7 +127,8 @@ impl Provider for OnlyofficeProvider {
                 return None;
             }
         };
-        let (http, base) = vendor_client("DocSpace", "onlyoffice", "portal_url", &url, &req, diags)?;
+        let (http, base) =
+            vendor_client("DocSpace", "onlyoffice", "portal_url", &url, PathPrefix::Allowed, &req, diags)?;
         Some(OnlyofficeClient::new(http, base, auth))
     }
 

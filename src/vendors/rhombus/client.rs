@@ -13,7 +13,7 @@ use thiserror::Error;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::http::{Call, HttpClient, HttpError, Uncertain, status_is_transient, status_may_have_landed};
+use crate::http::{Call, HttpClient, HttpError, Uncertain, api_url, status_is_transient, status_may_have_landed};
 use crate::plugin::diag::{AttrPath, ToDiagnostic};
 
 /// The org fields the resource uses (the API returns many more; they are ignored).
@@ -66,7 +66,6 @@ impl ToDiagnostic for RhombusError {
             RhombusError::WrongOrg { .. } => "Rhombus answered for another organization".into(),
             RhombusError::NotKeysOrg { .. } => "org_uuid is not the API key's organization".into(),
             RhombusError::Api { .. } => "Rhombus reported an error".into(),
-            RhombusError::Status { status: 429, .. } => "Rhombus rate limit exceeded".into(),
             RhombusError::Status { .. } | RhombusError::NoOrg { .. } => "Unexpected answer from the Rhombus API".into(),
         }
     }
@@ -80,10 +79,6 @@ impl ToDiagnostic for RhombusError {
             RhombusError::Unauthorized { .. } => format!(
                 "{self}. Check the provider's api_key (or RHOMBUS_API_KEY) and auth_scheme: an API token needs \
                  \"api-token\", a partner token \"partner-api-token\"; the key's role must be allowed to manage org settings."
-            ),
-            RhombusError::Status { status: 429, .. } => format!(
-                "{self}. The organization's request budget is shared by all its API keys; retries were exhausted. \
-                 Wait and apply again, or raise max_retries."
             ),
             RhombusError::PartnerDenied { .. } => format!(
                 "{self}. Check org_uuid: it must be the UUID of a client organization this partner manages, and the client must \
@@ -186,7 +181,7 @@ impl RhombusClient {
         target: &Target,
         cancel: &CancellationToken,
     ) -> Result<Envelope, RhombusError> {
-        let url = self.base.join(path).expect("static API path");
+        let url = api_url(&self.base, path);
         // Both calls are safe to repeat: a read, and a write of absolute values.
         let mut call = Call::new(reqwest::Method::POST, url)
             .json(&body)

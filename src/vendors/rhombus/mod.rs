@@ -8,6 +8,7 @@ pub mod resource;
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use crate::http::settings::PathPrefix;
 use crate::http::{HttpSettings, vendor_client};
 use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
@@ -78,7 +79,8 @@ impl Provider for RhombusProvider {
             return None;
         };
         let endpoint = config.endpoint.into_known().unwrap_or_else(|| DEFAULT_ENDPOINT.into());
-        let (http, base) = vendor_client("Rhombus", "rhombus", "endpoint", &endpoint, &req, diags)?;
+        let (http, base) =
+            vendor_client("Rhombus", "rhombus", "endpoint", &endpoint, PathPrefix::Allowed, &req, diags)?;
         let scheme = config.auth_scheme.into_known().unwrap_or_else(|| "api-token".into());
         Some(RhombusClient::new(http, base, api_key.trim().to_string(), scheme))
     }

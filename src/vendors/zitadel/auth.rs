@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::client::ZitadelError;
-use crate::http::{Call, HttpClient};
+use crate::http::{Call, HttpClient, api_url};
 
 /// Scope that gives an access token for ZITADEL's own APIs (what the official Go client requests).
 pub const API_SCOPE: &str = "openid urn:zitadel:iam:org:project:id:zitadel:aud";
@@ -165,7 +165,7 @@ impl TokenSource {
         let assertion = jsonwebtoken::encode(&header, &claims, key).map_err(|e| ZitadelError::Token {
             message: format!("cannot sign the JWT with the key file's key: {e}"),
         })?;
-        let url = self.issuer.join("/oauth/v2/token").expect("static path");
+        let url = api_url(&self.issuer, "/oauth/v2/token");
         // Exchanging twice is harmless: the first token is simply never used.
         let call = Call::new(reqwest::Method::POST, url)
             .form(&[("grant_type", JWT_BEARER), ("scope", API_SCOPE), ("assertion", &assertion)])

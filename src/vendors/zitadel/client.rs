@@ -20,7 +20,7 @@ use url::Url;
 
 use super::auth::TokenSource;
 use crate::http::{
-    Call, HttpClient, HttpError, OutcomeUnknown, Uncertain, status_is_transient, status_may_have_landed,
+    Call, HttpClient, HttpError, OutcomeUnknown, Uncertain, api_url, status_is_transient, status_may_have_landed,
 };
 use crate::plugin::diag::{AttrPath, ToDiagnostic};
 
@@ -30,7 +30,6 @@ pub mod code {
     pub const NOT_FOUND: i64 = 5;
     pub const ALREADY_EXISTS: i64 = 6;
     pub const PERMISSION_DENIED: i64 = 7;
-    pub const RESOURCE_EXHAUSTED: i64 = 8;
     pub const FAILED_PRECONDITION: i64 = 9;
     pub const UNAUTHENTICATED: i64 = 16;
 }
@@ -210,7 +209,6 @@ impl ToDiagnostic for ZitadelError {
                 code::NOT_FOUND => "Not found in ZITADEL".into(),
                 code::PERMISSION_DENIED => "ZITADEL denied permission".into(),
                 code::UNAUTHENTICATED => "ZITADEL rejected the credentials".into(),
-                code::RESOURCE_EXHAUSTED => "ZITADEL rate limit exceeded".into(),
                 code::INVALID_ARGUMENT | code::FAILED_PRECONDITION => "ZITADEL rejected the request".into(),
                 _ => "ZITADEL error".into(),
             },
@@ -244,10 +242,6 @@ impl ToDiagnostic for ZitadelError {
                 code::UNAUTHENTICATED => {
                     "The token is invalid or expired: check access_token / ZITADEL_ACCESS_TOKEN (a personal access token of a service user), \
                      or the JWT profile key."
-                }
-                code::RESOURCE_EXHAUSTED => {
-                    "Requests were retried with backoff and still limited (a quota, or a blocked instance); wait and apply again, or lower \
-                     -parallelism."
                 }
                 _ => "",
             },
@@ -318,7 +312,7 @@ impl Api {
         idempotent: bool,
         cancel: &CancellationToken,
     ) -> Result<J, ZitadelError> {
-        let url = self.base.join(path).expect("API paths are valid");
+        let url = api_url(&self.base, path);
         let mut refreshed = false;
         loop {
             let token = self.tokens.token(&self.http, cancel).await?;
@@ -436,7 +430,9 @@ impl ZitadelClient {
                     let n = self.read_numbers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let (api, scope, cancel, reads_map, key2) =
                         (self.api.clone(), scope.clone(), cancel.clone(), self.reads.clone(), key.clone());
-                    let fut = async move {
+                    // Whoever polls the shared read, its requests draw from the budget of the
+                    // call that started it.
+                    let fut = crate::http::budget::carry(async move {
                         let r = api.policy(&scope, &cancel).await;
                         // Forget the read before anyone sees its answer: no reader can join it later.
                         let mut reads = reads_map.lock().expect("reads");
@@ -444,7 +440,7 @@ impl ZitadelClient {
                             reads.remove(&key2);
                         }
                         r
-                    }
+                    })
                     .boxed()
                     .shared();
                     reads.insert(key, (n, fut.clone()));
@@ -568,7 +564,6 @@ fn code_from_http(status: u16) -> i64 {
         403 => code::PERMISSION_DENIED,
         404 => code::NOT_FOUND,
         409 => code::ALREADY_EXISTS,
-        429 => code::RESOURCE_EXHAUSTED,
         _ => 2,
     }
 }

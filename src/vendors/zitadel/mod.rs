@@ -13,6 +13,7 @@ pub mod resource;
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use crate::http::settings::PathPrefix;
 use crate::http::{HttpSettings, vendor_client};
 use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
@@ -26,6 +27,11 @@ use auth::{Credentials, KeyFile, TokenSource};
 use client::{FactorKind, ZitadelClient};
 
 pub struct ZitadelProvider;
+
+/// Why a ZITADEL `url` has no path: ZITADEL serves every API at the root of the instance's domain,
+/// picks the instance by host name, and its issuer — the JWT audience — is that origin.
+const ZITADEL_AT_ROOT: &str = "ZITADEL serves its APIs at the root of the instance's domain and names the instance by its host \
+                               (the issuer has no path).";
 
 #[derive(Debug, Deserialize)]
 pub struct Config {
@@ -157,7 +163,8 @@ impl Provider for ZitadelProvider {
                 }
             }
         };
-        let (http, base) = vendor_client("ZITADEL", "zitadel", "url", &url, &req, diags)?;
+        let (http, base) =
+            vendor_client("ZITADEL", "zitadel", "url", &url, PathPrefix::Refused(ZITADEL_AT_ROOT), &req, diags)?;
         let tokens = TokenSource::new(credentials, base.clone());
         Some(ZitadelClient::new(http, base, tokens))
     }

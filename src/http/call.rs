@@ -1,0 +1,150 @@
+//! A request described once (replayable for retries), and the answer that came back.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use url::Url;
+
+use super::error::HttpError;
+
+/// A request, described once and replayable for retries.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: Method,
+    pub url: Url,
+    pub headers: HeaderMap,
+    pub body: Option<Vec<u8>>,
+    pub content_type: Option<&'static str>,
+    /// Safe to repeat even if it may have reached the server (reads, PUT of a whole object, ...).
+    pub idempotent: bool,
+}
+
+impl Call {
+    pub fn new(method: Method, url: Url) -> Self {
+        let idempotent = matches!(method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
+        Call { method, url, headers: HeaderMap::new(), body: None, content_type: None, idempotent }
+    }
+    pub fn get(url: Url) -> Self {
+        Self::new(Method::GET, url)
+    }
+    pub fn json(mut self, body: &serde_json::Value) -> Self {
+        self.body = Some(serde_json::to_vec(body).expect("JSON values serialise"));
+        self.content_type = Some("application/json");
+        self
+    }
+    pub fn form(mut self, pairs: &[(&str, &str)]) -> Self {
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            ser.append_pair(k, v);
+        }
+        self.body = Some(ser.finish().into_bytes());
+        self.content_type = Some("application/x-www-form-urlencoded");
+        self
+    }
+    /// Replaces the content type (e.g. a vendor's versioned media type).
+    pub fn content_type(mut self, ct: &'static str) -> Self {
+        self.content_type = Some(ct);
+        self
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        if let (Ok(n), Ok(mut v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            // Marked sensitive so nothing that prints headers (reqwest's Debug) shows the value.
+            v.set_sensitive(true);
+            self.headers.insert(n, v);
+        }
+        self
+    }
+    /// Overrides the method-based default, e.g. a read done with POST.
+    pub fn idempotent(mut self, yes: bool) -> Self {
+        self.idempotent = yes;
+        self
+    }
+    /// `POST /api/org/getOrgV2`, for messages. No query string: it never belongs in a diagnostic.
+    pub fn name(&self) -> String {
+        format!("{} {}", self.method, self.url.path())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// Parses the body as JSON; a proxy's HTML page or truncated JSON becomes a clear error.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, vendor: &'static str, call: &Call) -> Result<T, HttpError> {
+        serde_json::from_slice(&self.body).map_err(|e| HttpError::BadBody {
+            vendor,
+            call: call.name(),
+            status: self.status.as_u16(),
+            what: describe_body(&self.headers, &self.body, &e.to_string()),
+        })
+    }
+
+    /// The message of an error answer: the first of `json_keys` (a `/`-separated pointer such
+    /// as `error/message`) found in a JSON body, else a description of the body (an HTML page's
+    /// title, a short text excerpt).
+    pub fn error_message(&self, json_keys: &[&str]) -> String {
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&self.body) {
+            for k in json_keys {
+                if let Some(m) = v.pointer(&format!("/{k}")).and_then(|m| m.as_str()).filter(|m| !m.trim().is_empty()) {
+                    return m.to_string();
+                }
+            }
+        }
+        let text = String::from_utf8_lossy(&self.body);
+        let t = text.trim();
+        if t.is_empty() {
+            "an empty body".into()
+        } else if t.starts_with('<') || self.header_str("content-type").is_some_and(|c| c.contains("html")) {
+            describe_body(&self.headers, &self.body, "")
+        } else {
+            t.chars().take(300).collect()
+        }
+    }
+
+    pub fn header_str(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `Retry-After` as a duration (seconds or HTTP date).
+    pub fn retry_after(&self) -> Option<Duration> {
+        retry_after(&self.headers)
+    }
+}
+
+/// A short description of a body that is not the JSON we expected, without dumping it.
+pub fn describe_body(headers: &HeaderMap, body: &[u8], parse_error: &str) -> String {
+    let ct = headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("no content type");
+    let text = String::from_utf8_lossy(body);
+    if ct.contains("html") || text.trim_start().starts_with('<') {
+        let title = text
+            .split_once("<title>")
+            .and_then(|(_, rest)| rest.split_once("</title>"))
+            .map(|(t, _)| t.trim().to_string())
+            .unwrap_or_default();
+        return if title.is_empty() {
+            format!("an HTML page ({ct}) instead of JSON")
+        } else {
+            format!("an HTML page titled {title:?} ({ct}) instead of JSON")
+        };
+    }
+    if body.is_empty() {
+        return format!("an empty body ({ct}) instead of JSON");
+    }
+    let excerpt: String = text.chars().take(120).collect();
+    format!("malformed JSON ({ct}: {parse_error}); body starts with {excerpt:?}")
+}
+
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+}

@@ -1,0 +1,35 @@
+//! The one HTTP layer every vendor client uses: reqwest over rustls, a User-Agent naming the
+//! provider, per-request timeout, bounded retries with exponential backoff and jitter that honour
+//! `Retry-After`, a per-host pace that slows every request after a rate limit, cancellation by
+//! Terraform's Stop, an optional extra CA, and refusal of plain `http://` to anything but loopback.
+//!
+//! Every request ends within its budget: `max_retries` bounds every repeat, `Retry-After`
+//! included, and a change together with the read-backs that verify it shares one budget
+//! ([`budget`]). Retrying is careful about calls that change things: a call marked non-idempotent
+//! is retried only when it certainly did not land (connection refused, 429). After a 5xx, a
+//! timeout or a lost answer such a call goes through [`HttpClient::write_verified`]: the vendor's
+//! read-back decides whether it took effect, and it is sent again only if it certainly did not.
+//! When even reading back cannot tell, the error says the outcome is unknown, and the next
+//! `terraform apply` finds out by reading.
+//!
+//! - [`settings`]: the common provider settings, base-URL checks, building a vendor's client;
+//! - [`call`]: a request described once, and what came back;
+//! - [`error`]: what can go wrong before a vendor reads the answer, and whether it may have landed;
+//! - [`client`]: sending with retries; [`verified`]: changes that must not be repeated blindly;
+//! - [`budget`], [`pace`]: the retry budget of one logical call, the shared pace of one host.
+
+pub mod budget;
+pub mod call;
+pub mod client;
+pub mod error;
+pub mod pace;
+pub mod settings;
+pub mod verified;
+
+pub use call::{Call, HttpResponse, describe_body, retry_after};
+pub use client::HttpClient;
+pub use error::{HttpError, OutcomeUnknown, Uncertain, Wrote, status_is_transient, status_may_have_landed};
+pub use settings::{HttpSettings, MAX_RETRY_AFTER, api_url, check_base_url, vendor_client};
+
+#[cfg(test)]
+mod tests;
