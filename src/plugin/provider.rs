@@ -2,14 +2,14 @@
 //! service can serve any provider through one [`DynProvider`] object.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
 use super::data_source::DynDataSource;
-use super::diag::Diagnostics;
+use super::diag::{AttrPath, Diagnostics};
 use super::resource::{Ctx, DynResource, Planned};
 use super::schema::Schema;
 use super::typed;
@@ -122,6 +122,20 @@ pub struct ProviderHost<P: Provider> {
     resources: BTreeMap<&'static str, Box<dyn DynResource<P::Client>>>,
     data_sources: BTreeMap<&'static str, Box<dyn DynDataSource<P::Client>>>,
     client: RwLock<Option<Arc<P::Client>>>,
+    /// Remote objects planned by a resource in this provider process. Each walk starts its own
+    /// provider process (and configures it), and plans each resource instance once — except a
+    /// replacement, which Terraform plans a second time as a create of the same configuration.
+    /// Any other second claim is a second resource.
+    claims: Mutex<BTreeMap<String, Claim>>,
+}
+
+/// Who planned a remote object.
+struct Claim {
+    type_name: &'static str,
+    /// The configuration planned, to recognise a replacement's second plan.
+    config: String,
+    /// The plan asked for a replacement: its create plan is still to come.
+    replacing: bool,
 }
 
 impl<P: Provider> ProviderHost<P> {
@@ -129,7 +143,7 @@ impl<P: Provider> ProviderHost<P> {
         let schema = provider.schema();
         let resources = provider.resources().into_iter().map(|r| (r.type_name(), r)).collect();
         let data_sources = provider.data_sources().into_iter().map(|d| (d.type_name(), d)).collect();
-        ProviderHost { provider, schema, resources, data_sources, client: RwLock::new(None) }
+        ProviderHost { provider, schema, resources, data_sources, client: RwLock::new(None), claims: Mutex::default() }
     }
 
     pub fn boxed(provider: P) -> Arc<dyn DynProvider> {
@@ -193,8 +207,9 @@ impl<P: Provider> ProviderHost<P> {
         c
     }
 
-    /// Fills null settings from their environment variables, then from their defaults.
-    fn with_fallbacks(&self, config: &Value) -> Value {
+    /// Fills null settings from their environment variables, then from their defaults. A variable
+    /// that is not a value of its attribute's type is an error naming the variable.
+    fn with_fallbacks(&self, config: &Value, diags: &mut Diagnostics) -> Value {
         let mut out = config.clone();
         if let Value::Object(m) = &mut out {
             for a in &self.schema.attributes {
@@ -202,8 +217,23 @@ impl<P: Provider> ProviderHost<P> {
                 if !slot.is_null() {
                     continue;
                 }
-                if let Some(v) = a.env.as_ref().and_then(|var| std::env::var(var).ok()).filter(|s| !s.is_empty()) {
-                    *slot = env_value(&a.ty, v);
+                if let Some((var, v)) = a
+                    .env
+                    .as_ref()
+                    .and_then(|var| std::env::var(var).ok().map(|v| (var, v)))
+                    .filter(|(_, v)| !v.is_empty())
+                {
+                    match env_value(&a.ty, &v) {
+                        Ok(value) => *slot = value,
+                        Err(expected) => {
+                            let shown = if a.sensitive { "(sensitive value)".to_string() } else { format!("{v:?}") };
+                            diags.attr_error(
+                                AttrPath::attr(a.name),
+                                format!("Invalid value for {}", a.name),
+                                format!("The environment variable {var} is {shown}; it must be {expected}."),
+                            );
+                        }
+                    }
                 } else if let Some(d) = &a.default {
                     *slot = d.clone();
                 }
@@ -213,17 +243,17 @@ impl<P: Provider> ProviderHost<P> {
     }
 }
 
-/// Interprets an environment variable as a value of the attribute's type; a value that does not
-/// parse is passed on as a string so validation can name the variable's bad content.
-fn env_value(ty: &Type, s: String) -> Value {
+/// Interprets an environment variable as a value of the attribute's type: booleans as Terraform
+/// users write them (`true`/`false`, `1`/`0`), numbers in decimal. `Err` says what was expected.
+fn env_value(ty: &Type, s: &str) -> Result<Value, &'static str> {
     match ty {
         Type::Bool => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" => Value::Bool(true),
-            "false" | "0" => Value::Bool(false),
-            _ => Value::String(s),
+            "true" | "1" => Ok(Value::Bool(true)),
+            "false" | "0" => Ok(Value::Bool(false)),
+            _ => Err("true or false (or 1 or 0)"),
         },
-        Type::Number => super::value::Number::parse_decimal(&s).map_or(Value::String(s), Value::Number),
-        _ => Value::String(s),
+        Type::Number => super::value::Number::parse_decimal(s.trim()).map(Value::Number).ok_or("a number"),
+        _ => Ok(Value::String(s.to_string())),
     }
 }
 
@@ -260,7 +290,12 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
         cancel: CancellationToken,
         diags: &mut Diagnostics,
     ) {
-        let full = self.with_fallbacks(config);
+        // A new walk (a reattached provider serves many) plans every resource afresh.
+        self.claims.lock().expect("claims").clear();
+        let full = self.with_fallbacks(config, diags);
+        if diags.has_errors() {
+            return;
+        }
         // Values from environment variables are validated here (Terraform never saw them).
         self.schema.validate_config(&full, diags);
         for d in diags.0.iter_mut() {
@@ -312,7 +347,33 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
     ) -> Option<Planned> {
         let r = self.resource(type_name, diags)?;
         let ctx = self.ctx(cancel);
-        r.plan(ctx.as_ref(), prior, proposed, config, prior_private, diags).await
+        let planned = r.plan(ctx.as_ref(), prior, proposed, config, prior_private, diags).await?;
+        if let Some(object) = r.remote_object(&planned.state) {
+            let config = format!("{config:?}");
+            let mut claims = self.claims.lock().expect("claims");
+            match claims.get_mut(object.as_str()) {
+                // The create half of a replacement planned a moment ago.
+                Some(c) if c.replacing && prior.is_null() && c.type_name == type_name && c.config == config => {
+                    c.replacing = false;
+                }
+                Some(other) => {
+                    diags.error(
+                        "Two resources manage one remote object",
+                        format!(
+                            "This {type_name} and another {} of the configuration both manage {object}: each apply would \
+                             undo the other's change. Keep one of them, or point them at different objects.",
+                            other.type_name
+                        ),
+                    );
+                    return None;
+                }
+                None => {
+                    let replacing = !prior.is_null() && !planned.requires_replace.is_empty();
+                    claims.insert(object, Claim { type_name: r.type_name(), config, replacing });
+                }
+            }
+        }
+        Some(planned)
     }
 
     async fn apply(

@@ -64,9 +64,25 @@ pub trait Resource: Send + Sync + 'static {
     ) {
     }
 
-    /// Called when Terraform plans to destroy (current Terraform only; 1.0.3 skips it), so a
-    /// resource can warn before anything happens.
-    fn plan_destroy(&self, _prior: &Self::State, _diags: &mut Diagnostics) {}
+    /// What destroying will do, said before it happens: called when Terraform plans the destroy
+    /// (Terraform >= 1.3 asks providers to plan destroys), else right before `delete` at apply,
+    /// so its warnings show once either way. `ctx` is absent when the provider configuration is
+    /// not known yet.
+    async fn plan_destroy(
+        &self,
+        _ctx: Option<&Ctx<Self::Client>>,
+        _prior: &Self::State,
+        _private: &Self::Private,
+        _diags: &mut Diagnostics,
+    ) {
+    }
+
+    /// The remote object a planned state manages, in words (`the MFA settings of Rhombus
+    /// organization X`), when it is known. Two resources of one configuration that name the same
+    /// object would undo each other's changes on every apply: the later one's plan fails.
+    fn remote_object(&self, _planned: &Self::State) -> Option<String> {
+        None
+    }
 
     async fn create(
         &self,
@@ -146,7 +162,13 @@ pub trait DynResource<C>: Send + Sync {
     async fn import(&self, ctx: &Ctx<C>, id: &str, diags: &mut Diagnostics) -> Option<(Value, Vec<u8>)>;
     /// Re-reads stored JSON state under the current schema (UpgradeResourceState).
     fn upgrade(&self, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value>;
+    /// See [`Resource::remote_object`].
+    fn remote_object(&self, planned: &Value) -> Option<String>;
 }
+
+/// Prefixes the private bytes of a destroy the CLI planned through us, so apply knows its
+/// warnings were already shown. The bytes live only in the plan (a destroyed object has no state).
+const DESTROY_PLANNED: &[u8] = b"\0destroy-planned\0";
 
 /// Wraps a [`Resource`] as a [`DynResource`].
 pub struct Typed<R: Resource> {
@@ -298,10 +320,13 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
     ) -> Option<Planned> {
         if proposed.is_null() {
             // Destroy plan (sent only because we declare the plan_destroy capability).
-            if let Some(p) = self.decode(prior, "prior state", diags) {
-                self.inner.plan_destroy(&p, diags);
+            if let (Some(p), Some(private)) =
+                (self.decode(prior, "prior state", diags), self.private_in(prior_private, diags))
+            {
+                self.inner.plan_destroy(ctx, &p, &private, diags).await;
             }
-            return Some(Planned { state: Value::Null, private: prior_private.to_vec(), requires_replace: vec![] });
+            let private = [DESTROY_PLANNED, prior_private].concat();
+            return Some(Planned { state: Value::Null, private, requires_replace: vec![] });
         }
         // Validation runs again at plan time: values unknown at validate time are known now.
         self.schema.validate_config(config, diags);
@@ -371,14 +396,23 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
         planned_private: &[u8],
         diags: &mut Diagnostics,
     ) -> (Value, Vec<u8>) {
-        let keep = (prior.clone(), planned_private.to_vec());
-        let Some(private) = self.private_in(planned_private, diags) else {
+        let destroy_planned = planned_private.strip_prefix(DESTROY_PLANNED);
+        // What stays in state if nothing changes: never the marker.
+        let keep = (prior.clone(), destroy_planned.unwrap_or(planned_private).to_vec());
+        let Some(private) = self.private_in(&keep.1, diags) else {
             return keep;
         };
         if planned.is_null() {
             let Some(p) = self.decode(prior, "prior state", diags) else {
                 return keep;
             };
+            // Terraform before 1.3 plans destroys itself: say now what the plan would have said.
+            if destroy_planned.is_none() {
+                self.inner.plan_destroy(Some(ctx), &p, &private, diags).await;
+                if diags.has_errors() {
+                    return keep;
+                }
+            }
             return if self.inner.delete(ctx, p, private, diags).await && !diags.has_errors() {
                 (Value::Null, Vec::new())
             } else {
@@ -436,6 +470,10 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
         let (state, private) = self.inner.import(ctx, id, diags).await?;
         let v = self.encode(&state, diags)?;
         self.check_known(&v, diags).then(|| (v, Self::private_out(&private)))
+    }
+
+    fn remote_object(&self, planned: &Value) -> Option<String> {
+        typed::from_value(planned).ok().and_then(|s| self.inner.remote_object(&s))
     }
 
     fn upgrade(&self, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value> {

@@ -20,6 +20,9 @@ pub enum Validator {
     IntRange(i64, i64),
     /// Non-empty string.
     NotEmpty,
+    /// No spaces or line breaks around the value (an ID pasted with a newline): refused with the
+    /// trimmed value, so it is never sent or stored.
+    Trimmed,
     /// Anything else: a short description for the docs and a check returning the problem.
     Custom(&'static str, fn(&Value) -> Result<(), String>),
 }
@@ -37,7 +40,9 @@ impl Validator {
             Validator::IntRange(min, max) => match v {
                 Value::Number(n) => match n.as_i64() {
                     Some(i) if (*min..=*max).contains(&i) => Ok(()),
-                    Some(_) => Err(range_message(*min, *max)),
+                    Some(i) => Err(range_message(i, *min, *max)),
+                    // Whole, but beyond 64 bits.
+                    None if n.as_f64().fract() == 0.0 => Err(range_message(i64::MAX, *min, *max)),
                     None => Err("must be a whole number".into()),
                 },
                 _ => Err("must be a number".into()),
@@ -45,6 +50,13 @@ impl Validator {
             Validator::NotEmpty => match v.as_str() {
                 Some(s) if !s.trim().is_empty() => Ok(()),
                 _ => Err("must not be empty".into()),
+            },
+            Validator::Trimmed => match v.as_str() {
+                Some(s) if s.trim() != s && !s.trim().is_empty() => Err(format!(
+                    "has spaces or a line break around it, which would be sent as part of it (did you mean {:?}?)",
+                    s.trim()
+                )),
+                _ => Ok(()),
             },
             Validator::Custom(_, f) => f(v),
         }
@@ -64,6 +76,7 @@ impl Validator {
             }
             Validator::IntRange(min, max) => format!("Between {min} and {max}."),
             Validator::NotEmpty => "Must not be empty.".into(),
+            Validator::Trimmed => "No spaces or line breaks around it.".into(),
             Validator::Custom(doc, _) => doc.to_string(),
         }
     }
@@ -73,10 +86,17 @@ fn quoted(items: &[&str]) -> String {
     items.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
 }
 
-/// An upper bound at a machine limit is not worth mentioning to a person.
-fn range_message(min: i64, max: i64) -> String {
-    let unbounded_above = max == i64::MAX || (max == i32::MAX as i64 && min != i32::MIN as i64);
-    if unbounded_above { format!("must be at least {min}") } else { format!("must be between {min} and {max}") }
+/// Names the bound a value is on the wrong side of: the largest value the API takes (e.g. a
+/// 32-bit count) when it is too large, the smallest when it is too small.
+fn range_message(got: i64, min: i64, max: i64) -> String {
+    if got > max {
+        let why = if max == i32::MAX as i64 { " (the API stores it as a 32-bit number)" } else { "" };
+        format!("must be at most {max}{why}")
+    } else if max == i64::MAX || (max == i32::MAX as i64 && min != i32::MIN as i64) {
+        format!("must be at least {min}")
+    } else {
+        format!("must be between {min} and {max}")
+    }
 }
 
 #[derive(Clone)]
@@ -333,6 +353,18 @@ mod tests {
         assert_eq!(paths, ["type", "ips[1]", "days"]);
         assert_eq!(d.0[0].detail, "Got \"sms\"; the value must be one of \"none\", \"app\".");
         assert!(d.0[2].detail.contains("at least 1"), "{}", d.0[2].detail);
+    }
+
+    #[test]
+    fn bounds_are_the_real_ones_and_ids_are_trimmed() {
+        let count = Validator::IntRange(1, i32::MAX as i64);
+        let too_big = count.check(&Value::Number(Number::Int(1 << 31))).unwrap_err();
+        assert!(too_big.contains("at most 2147483647") && too_big.contains("32-bit"), "{too_big}");
+        assert!(count.check(&Value::Number(Number::Decimal("1e30".into()))).unwrap_err().contains("at most"));
+        assert!(count.check(&Value::Number(Number::Int(0))).unwrap_err().contains("at least 1"));
+        let e = Validator::Trimmed.check(&Value::String("4242\n".into())).unwrap_err();
+        assert!(e.contains("did you mean \"4242\"?"), "{e}");
+        assert!(Validator::Trimmed.check(&Value::String("4242".into())).is_ok());
     }
 
     #[test]

@@ -255,9 +255,11 @@ impl<'de> de::EnumAccess<'de> for AttrAccess<'de> {
     type Error = TypedError;
     type Variant = Self;
     fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self), TypedError> {
+        // A collection holding an element that is not known yet (`[terraform_data.x.output]`) is
+        // not known as a whole: its known elements are checked once all of them are.
         let idx: u32 = match self.0 {
             Value::Null => 0,
-            Value::Unknown => 1,
+            v if !v.is_wholly_known() => 1,
             _ => 2,
         };
         let v = seed.deserialize(idx.into_deserializer())?;
@@ -606,5 +608,17 @@ mod tests {
         }
         let e = from_value::<State>(&v).unwrap_err();
         assert_eq!(e.path, AttrPath::attr("mode"));
+    }
+
+    /// `trusted_ips = [terraform_data.office.output]`: the set is not known as a whole until
+    /// apply, so it reads as unknown instead of failing.
+    #[test]
+    fn a_collection_with_an_unknown_element_is_unknown() {
+        let mut v = Value::Object(BTreeMap::new()).conform(&ty()).unwrap();
+        if let Value::Object(m) = &mut v {
+            m.insert("ips".into(), Value::Set(vec![Value::String("10.0.0.1".into()), Value::Unknown]));
+        }
+        let s: State = from_value(&v).unwrap();
+        assert_eq!(s.ips, Attr::Unknown);
     }
 }

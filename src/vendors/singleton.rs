@@ -1,11 +1,22 @@
 //! Settings objects that always exist — an organization's MFA settings, a portal's or a
-//! business's 2FA settings — are adopted on create, and destroying the resource must never weaken
-//! them: it forgets them, or with `restore_on_destroy` writes back what was found at adoption.
-//! The wording of those outcomes, shared by every such resource.
+//! business's 2FA settings, lock-out policies — are adopted on create, and destroying the resource
+//! never weakens them unless the user asked for it: destroy forgets them, or with
+//! `restore_on_destroy` writes back what was found at adoption, and then the plan says so when
+//! that is weaker. The one destroy rule, and its wording, shared by every such resource.
 
-use crate::plugin::diag::Diagnostics;
+use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::schema::Attribute;
 use crate::plugin::value::Type;
+
+/// How a settings resource is named in messages.
+pub struct Kind {
+    /// `Rhombus MFA settings`: plural, as in "… will be left as they are".
+    pub what: &'static str,
+    /// `rhombus_mfa_settings`.
+    pub resource: &'static str,
+    /// `organization`: what holds the settings.
+    pub owner: &'static str,
+}
 
 /// The `restore_on_destroy` argument every such resource has.
 pub fn restore_on_destroy_attribute(owner: &str) -> Attribute {
@@ -13,31 +24,87 @@ pub fn restore_on_destroy_attribute(owner: &str) -> Attribute {
         "restore_on_destroy",
         Type::Bool,
         &format!(
-            "On destroy, write back the settings the {owner} had when Terraform adopted it (created or imported this \
-             resource). Defaults to `false`: destroy only removes the resource from state and leaves the settings as they are."
+            "On destroy, write back the settings the {owner} had when Terraform adopted them (created or imported this \
+             resource); the plan warns when those are weaker than what it holds then. Defaults to `false`: destroy only \
+             removes the resource from state and leaves the settings as they are."
         ),
     )
     .default_bool(false)
 }
 
-/// Destroy without `restore_on_destroy`: the settings stay; say so.
-pub fn warn_left_as_is(diags: &mut Diagnostics, what: &str, resource: &str, owner: &str) {
-    diags.warning(
-        format!("{what} will be left as they are"),
+/// What destroying does, said once: at plan where the CLI plans destroys, else right before the
+/// delete at apply. `weakens` lists what writing `adopted` back would weaken (empty: nothing).
+pub fn plan_destroy<A>(
+    diags: &mut Diagnostics,
+    kind: &Kind,
+    restore: bool,
+    adopted: Option<&A>,
+    weakens: impl FnOnce(&A) -> Vec<String>,
+) {
+    let Kind { what, resource, owner } = kind;
+    match (restore, adopted) {
+        (false, _) => diags.warning(
+            format!("{what} will be left as they are"),
+            format!(
+                "Destroying {resource} only removes it from Terraform state; the {owner} keeps its current settings. Set \
+                 restore_on_destroy = true to put back the settings found when Terraform adopted them."
+            ),
+        ),
+        (true, None) => diags.warning(
+            "Nothing to restore",
+            format!(
+                "restore_on_destroy is set, but the settings found at adoption were not recorded (the resource was adopted by \
+                 an older provider version). The {owner}'s settings are left as they are."
+            ),
+        ),
+        (true, Some(a)) => {
+            let weaker = weakens(a);
+            if !weaker.is_empty() {
+                diags.warning(
+                    format!("Destroying {resource} weakens the {owner}'s settings"),
+                    format!(
+                        "restore_on_destroy = true writes back the settings found when Terraform adopted them, and those are \
+                         weaker: {}. Set restore_on_destroy = false before destroying to leave the settings as they are.",
+                        weaker.join("; ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// `restore_on_destroy = true` in a create or update plan whose adopted settings are weaker than
+/// what is planned: a warning on the attribute, long before anyone destroys.
+pub fn warn_restore_weakens(diags: &mut Diagnostics, kind: &Kind, weaker: Vec<String>) {
+    if weaker.is_empty() {
+        return;
+    }
+    diags.attr_warning(
+        AttrPath::attr("restore_on_destroy"),
+        format!("Destroying {} will weaken the {}'s settings", kind.resource, kind.owner),
         format!(
-            "Destroying {resource} only removes it from Terraform state; the {owner} keeps its current settings. Set \
-             restore_on_destroy = true to put back the settings found when Terraform adopted them."
+            "restore_on_destroy = true puts back the settings found when Terraform adopted them, and those are weaker: {}.",
+            weaker.join("; ")
         ),
     );
 }
 
-/// `restore_on_destroy` is set but the settings at adoption were never recorded.
-pub fn warn_nothing_to_restore(diags: &mut Diagnostics, owner: &str) {
-    diags.warning(
-        "Nothing to restore",
-        format!(
-            "restore_on_destroy is set, but the settings found at adoption were not recorded (the resource was adopted by an \
-             older provider version). The {owner}'s settings are left as they are."
-        ),
-    );
+/// `list` would now hold `item`s it does not hold yet, or lose some: for weakening messages.
+pub fn grows<T: Ord + Clone + std::fmt::Display>(
+    name: &str,
+    now: &std::collections::BTreeSet<T>,
+    then: &std::collections::BTreeSet<T>,
+) -> Option<String> {
+    let added: Vec<String> = then.difference(now).map(ToString::to_string).collect();
+    (!added.is_empty()).then(|| format!("{name} gains {}", added.join(", ")))
+}
+
+/// `list` would lose entries it holds now.
+pub fn shrinks<T: Ord + Clone + std::fmt::Display>(
+    name: &str,
+    now: &std::collections::BTreeSet<T>,
+    then: &std::collections::BTreeSet<T>,
+) -> Option<String> {
+    let lost: Vec<String> = now.difference(then).map(ToString::to_string).collect();
+    (!lost.is_empty()).then(|| format!("{name} loses {}", lost.join(", ")))
 }

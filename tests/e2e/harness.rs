@@ -44,6 +44,22 @@ pub fn terraform() -> PathBuf {
     }
 }
 
+/// The (major, minor) version of a Terraform or OpenTofu binary.
+pub fn cli_version(tf: &Path) -> (u32, u32) {
+    let out = Command::new(tf).args(["version", "-json"]).env("CHECKPOINT_DISABLE", "1").output().expect("CLI runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let text = v["terraform_version"].as_str().unwrap_or("0.0");
+    let mut parts = text.split('.').map(|p| p.parse().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+/// Whether the scenarios' CLI asks providers to plan destroys (Terraform 1.3 and later, and every
+/// OpenTofu): destroy warnings then come at plan time.
+pub fn terraform_supports_destroy_plans() -> bool {
+    static YES: OnceLock<bool> = OnceLock::new();
+    *YES.get_or_init(|| cli_version(&terraform()) >= (1, 3))
+}
+
 /// A newer Terraform for the current-protocol smoke tests (`TERRAFORM_CURRENT`), if any.
 pub fn terraform_current() -> Option<PathBuf> {
     std::env::var_os("TERRAFORM_CURRENT").map(PathBuf::from)

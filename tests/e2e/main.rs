@@ -15,3 +15,4 @@ mod secrets;
 mod stop;
 mod zitadel;
 mod zitadel_mfa;
+mod zitadel_safety;

@@ -108,7 +108,8 @@ fn drift_import_and_destroy_with_and_without_restore() {
     let ws2 = Ws::new(&with_key(&emu.url(), "  type = \"app\"\n  trusted_ips = [\"10.9.9.9\"]"));
     ws2.import("onlyoffice_tfa_settings.portal", "other.example.com").fails_with(&[
         "Import ID is not the configured portal",
-        &format!("terraform import onlyoffice_tfa_settings.<name> {}", host(&emu)),
+        &format!("Import it with ID \"{}\"", host(&emu)),
+        "the resource's address",
     ]);
     ws2.import("onlyoffice_tfa_settings.portal", &host(&emu)).ok();
     ws2.assert_no_changes();

@@ -101,7 +101,8 @@ fn import_then_no_changes_and_wrong_id_is_explained() {
 
     ws.import("rhombus_mfa_settings.org", "SomeOtherOrgUuid000000").fails_with(&[
         "Import ID is not this API key's organization",
-        &format!("terraform import rhombus_mfa_settings.<name> {DEMO_ORG_UUID}"),
+        &format!("Import it with ID \"{DEMO_ORG_UUID}\" instead"),
+        &format!("id = \"{DEMO_ORG_UUID}\""),
     ]);
     ws.import("rhombus_mfa_settings.org", DEMO_ORG_UUID).ok().mentions(&["Import successful"]);
     ws.assert_no_changes();

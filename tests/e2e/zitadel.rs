@@ -140,22 +140,22 @@ fn depends_on_puts_an_instance_change_into_the_copy() {
 
 #[test]
 fn import_both_scopes_then_no_changes() {
-    let (_app, emu) = emulator();
+    let (app, emu) = emulator();
     // The instance defaults already have passkeys and OTP; the custom org has OTP.
     let config = pat(&emu.url())
         + &factor("multifactor", "pk", PASSKEY, None)
         + &factor("second_factor", "otp", "SECOND_FACTOR_TYPE_OTP", Some(CUSTOM_ORG));
     let ws = Ws::new(&config);
-    // Creating what exists fails and names the import command.
-    ws.apply().fails_with(&[
-        &format!("{PASSKEY} is already enabled"),
-        &format!("terraform import zitadel_login_multifactor.<name> instance/{PASSKEY}"),
-    ]);
     ws.import("zitadel_login_multifactor.pk", &format!("instance/{PASSKEY}")).ok();
     ws.import("zitadel_login_second_factor.otp", &format!("{CUSTOM_ORG}/SECOND_FACTOR_TYPE_OTP")).ok();
     ws.assert_no_changes();
+    assert_eq!(ws.attrs("zitadel_login_multifactor.pk")["origin"], "imported");
     ws.import("zitadel_login_second_factor.otp", "bogus")
         .fails_with(&["Invalid import ID", "instance/<type> or <org_id>/<type>"]);
+    // An imported factor stays enabled on destroy: users may have enrolled only that one.
+    ws.destroy().ok().mentions(&[&format!("{PASSKEY} will stay enabled"), "it was imported"]);
+    assert!(app.instance_factors(Multi).contains(&PASSKEY.to_string()));
+    assert_eq!(app.org_factors(CUSTOM_ORG, Second), Some(vec!["SECOND_FACTOR_TYPE_OTP".to_string()]));
 }
 
 #[test]

@@ -11,7 +11,8 @@
 //!   (`m_login_login.htm`): a switch answers that way;
 //! - `GET`/`PUT /api/businesses/{BusinessID}/twofasettings` need the Site Admin role (403); an
 //!   unknown business is 404; values travel as JSON strings ("false", "300");
-//! - a change may take a while to show in reads ("up to five minutes"; configurable here).
+//! - a read shows what the last write stored. The platform says a change "might take up to five
+//!   minutes to take effect" — on logins; nothing documents reads lagging, so none do here.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -48,17 +49,7 @@ struct Session {
 }
 
 struct Business {
-    visible: Map<String, J>,
-    /// A written object not yet visible to reads, and when it will be.
-    pending: Option<(Instant, Map<String, J>)>,
-}
-
-impl Business {
-    fn settle(&mut self) {
-        if self.pending.as_ref().is_some_and(|(t, _)| Instant::now() >= *t) {
-            self.visible = self.pending.take().expect("checked").1;
-        }
-    }
+    settings: Map<String, J>,
 }
 
 struct EmuState {
@@ -71,7 +62,6 @@ struct EmuState {
     /// A platform before 8.0: the login answers the auth token in its body, without the cookie.
     pre_8_0: bool,
     session_ttl: Duration,
-    propagation: Duration,
     native_types: bool,
     /// Expire every session once, after this many more settings requests.
     expire_after: Option<u32>,
@@ -114,7 +104,7 @@ impl AkanaEmulator {
         );
         accounts.insert(DEVELOPER_EMAIL, Account { password: ADMIN_PASSWORD, site_admin: false, pending: &[] });
         let mut businesses = BTreeMap::new();
-        businesses.insert(ROOT_BUSINESS.to_string(), Business { visible: default_settings(), pending: None });
+        businesses.insert(ROOT_BUSINESS.to_string(), Business { settings: default_settings() });
         AkanaEmulator {
             state: Mutex::new(EmuState {
                 accounts,
@@ -124,7 +114,6 @@ impl AkanaEmulator {
                 read_csrf: false,
                 pre_8_0: false,
                 session_ttl: Duration::from_secs(30 * 60),
-                propagation: Duration::ZERO,
                 native_types: false,
                 expire_after: None,
             }),
@@ -132,11 +121,7 @@ impl AkanaEmulator {
     }
 
     pub fn add_business(&self, id: &str) {
-        self.state
-            .lock()
-            .expect("state")
-            .businesses
-            .insert(id.to_string(), Business { visible: default_settings(), pending: None });
+        self.state.lock().expect("state").businesses.insert(id.to_string(), Business { settings: default_settings() });
     }
 
     /// Auth and CSRF cookie values of the current sessions (for tests that look for leaked secrets).
@@ -148,11 +133,6 @@ impl AkanaEmulator {
     /// The business is deleted on the platform.
     pub fn remove_business(&self, id: &str) {
         self.state.lock().expect("state").businesses.remove(id);
-    }
-
-    /// Reads show a write only after this long (the platform documents up to five minutes).
-    pub fn set_propagation_delay(&self, d: Duration) {
-        self.state.lock().expect("state").propagation = d;
     }
 
     /// Answer with JSON booleans and numbers instead of strings.
@@ -185,19 +165,18 @@ impl AkanaEmulator {
         self.state.lock().expect("state").expire_after = Some(n);
     }
 
-    /// The settings as the platform holds them (including writes not yet visible to reads).
+    /// The settings as the platform holds them.
     pub fn settings(&self, business: &str) -> Map<String, J> {
         let s = self.state.lock().expect("state");
         let b = &s.businesses[business];
-        b.pending.as_ref().map(|(_, m)| m.clone()).unwrap_or_else(|| b.visible.clone())
+        b.settings.clone()
     }
 
     /// A change made in the admin console, visible at once.
     pub fn set_out_of_band(&self, business: &str, key: &str, value: &str) {
         let mut s = self.state.lock().expect("state");
         let b = s.businesses.get_mut(business).expect("business");
-        b.settle();
-        b.visible.insert(key.into(), J::String(value.into()));
+        b.settings.insert(key.into(), J::String(value.into()));
     }
 
     fn session_of(&self, h: &HeaderMap, write: bool) -> Result<&'static str, StatusCode> {
@@ -303,8 +282,7 @@ impl AkanaEmulator {
         let native = s.native_types;
         match s.businesses.get_mut(&id) {
             Some(b) => {
-                b.settle();
-                let m = b.visible.clone();
+                let m = b.settings.clone();
                 drop(s);
                 self.render(&m, native)
             }
@@ -361,15 +339,9 @@ impl AkanaEmulator {
             Some(_) => return text(StatusCode::BAD_REQUEST, "Unknown RecurrenceMode"),
         }
         let mut s = self.state.lock().expect("state");
-        let delay = s.propagation;
         let native = s.native_types;
         let Some(b) = s.businesses.get_mut(&id) else { return text(StatusCode::NOT_FOUND, "Business not found") };
-        b.settle();
-        if delay.is_zero() {
-            b.visible = stored.clone();
-        } else {
-            b.pending = Some((Instant::now() + delay, stored.clone()));
-        }
+        b.settings = stored.clone();
         drop(s);
         self.render(&stored, native)
     }
@@ -396,11 +368,7 @@ impl EmulatorApp for AkanaEmulator {
 
     fn summary(&self) -> J {
         let s = self.state.lock().expect("state");
-        let list: Vec<J> = s
-            .businesses
-            .iter()
-            .map(|(id, b)| json!({"business": id, "settings": b.pending.as_ref().map(|(_, m)| m).unwrap_or(&b.visible), "propagating": b.pending.is_some()}))
-            .collect();
+        let list: Vec<J> = s.businesses.iter().map(|(id, b)| json!({"business": id, "settings": b.settings})).collect();
         json!({"tenant": TENANT, "businesses": list})
     }
 

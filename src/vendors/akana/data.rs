@@ -47,7 +47,8 @@ impl DataSource for TwoFaSettingsData {
                     Type::String,
                     "The business; the tenant's root business is `tenantbusiness.<fed_member_id>`.",
                 )
-                .validate(Validator::NotEmpty),
+                .validate(Validator::NotEmpty)
+                .validate(Validator::Trimmed),
                 computed("enabled", Type::Bool, "Whether users of the developer portal must pass 2FA."),
                 computed("code_valid_seconds", Type::Number, "How many seconds a verification code stays valid."),
                 computed("max_attempts", Type::Number, "How many times a code may be tried."),

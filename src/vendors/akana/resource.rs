@@ -1,26 +1,24 @@
 //! `akana_twofa_settings`: a business's two-factor settings on the Akana API Platform.
 //!
-//! The platform warns that a change "might take up to five minutes to take effect". The state
-//! records what was written; for five minutes after a write, a read that still shows exactly the
-//! values from before the write is taken as propagation delay, not drift, so the next plan shows
-//! no bogus change. Any other difference is real drift and is reported at once.
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//! The platform notes that a change "might take up to five minutes to take effect". That is about
+//! the change's effect on logins, not about what `GET .../twofasettings` returns, and nothing shows
+//! that the read lags: the state is always what the platform answers, so a console change (someone
+//! undoing an apply) is drift in the very next plan.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::client::{AkanaClient, TwoFa, TwoFaObject};
 use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::resource::{Ctx, Read, Resource};
+use crate::plugin::resource::{Ctx, Plan, Read, Resource};
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
 use crate::vendors::singleton;
 
 pub const TYPE_NAME: &str = "akana_twofa_settings";
-/// The platform's documented propagation time.
-pub const PROPAGATION_SECS: u64 = 300;
+
+const KIND: singleton::Kind = singleton::Kind { what: "Akana 2FA settings", resource: TYPE_NAME, owner: "business" };
 
 const EACH_LOGIN: &str = "twofa.each.login";
 const EACH_INTERVAL: &str = "twofa.once.each.interval";
@@ -39,23 +37,32 @@ pub struct State {
     pub restore_on_destroy: Attr<bool>,
 }
 
+/// Private state. Earlier versions also kept the last write (`last_write`), to hide reads that
+/// still showed the values from before it; such a field in stored private state is ignored.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Private {
     /// The settings found when Terraform adopted the business.
     pub adopted: Option<TwoFa>,
-    /// The last write: when, what it replaced, and what it wrote.
-    pub last_write: Option<Write>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Write {
-    pub at_unix: u64,
-    pub before: TwoFa,
-    pub written: TwoFa,
-}
-
-fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
+impl TwoFa {
+    /// What writing these settings back over `now` would weaken.
+    fn weakens(&self, now: &State) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.enabled == Some(false) && now.enabled.known() == Some(&true) {
+            out.push("2FA is switched off (enabled = false)".to_string());
+        }
+        let more = |name: &str, then: Option<i64>, now: &Attr<i64>, out: &mut Vec<String>| {
+            if let (Some(t), Some(n)) = (then, now.known())
+                && t > *n
+            {
+                out.push(format!("{name} goes up from {n} to {t}"));
+            }
+        };
+        more("max_attempts", self.max_attempts, &now.max_attempts, &mut out);
+        more("code_valid_seconds", self.code_valid_seconds, &now.code_valid_seconds, &mut out);
+        out
+    }
 }
 
 pub struct TwoFaSettings;
@@ -98,20 +105,15 @@ async fn read_or_report(
     ctx.client.read(business, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()
 }
 
-/// Reads, writes `want` as the complete object, and returns what to record.
+/// Writes `want` over the object as read (fields it does not manage are kept).
 async fn write(
     ctx: &Ctx<AkanaClient>,
     business: &str,
     current: &TwoFaObject,
     want: &TwoFa,
     diags: &mut Diagnostics,
-) -> Option<Write> {
-    let body = current.with(want);
-    if let Err(e) = ctx.client.write(business, &body, &ctx.cancel).await {
-        diags.report(&e);
-        return None;
-    }
-    Some(Write { at_unix: now(), before: current.fields.clone(), written: want.clone() })
+) -> Option<()> {
+    ctx.client.write(business, &current.with(want), &ctx.cancel).await.map(|_| ()).map_err(|e| diags.report(&e)).ok()
 }
 
 fn not_found(diags: &mut Diagnostics, business: &str) {
@@ -149,7 +151,8 @@ impl Resource for TwoFaSettings {
                     "The business whose settings these are; the tenant's root business is `tenantbusiness.<fed_member_id>`.",
                 )
                 .force_new()
-                .validate(Validator::NotEmpty),
+                .validate(Validator::NotEmpty)
+                .validate(Validator::Trimmed),
                 Attribute::required("enabled", Type::Bool, "Whether users of the developer portal must pass two-factor authentication."),
                 Attribute::optional_computed("code_valid_seconds", Type::Number, "How many seconds a verification code stays valid.")
                     .validate(positive.clone()),
@@ -199,10 +202,37 @@ impl Resource for TwoFaSettings {
         }
     }
 
-    fn plan_destroy(&self, prior: &State, diags: &mut Diagnostics) {
-        if prior.restore_on_destroy.known() != Some(&true) {
-            singleton::warn_left_as_is(diags, "Akana 2FA settings", TYPE_NAME, "business");
+    /// `restore_on_destroy` that would put weaker settings back is said at plan, not at destroy.
+    async fn plan(&self, ctx: Option<&Ctx<AkanaClient>>, plan: &mut Plan<State, Private>, diags: &mut Diagnostics) {
+        if plan.planned.restore_on_destroy.known() != Some(&true) {
+            return;
         }
+        let adopted = match (&plan.private.adopted, ctx, plan.planned.business_id.known()) {
+            (Some(a), _, _) => Some(a.clone()),
+            // Creating: what would be adopted is what the business holds now.
+            (None, Some(ctx), Some(b)) if plan.prior.is_none() => {
+                ctx.client.read(b, &ctx.cancel).await.ok().flatten().map(|o| o.fields)
+            }
+            _ => None,
+        };
+        if let Some(a) = adopted {
+            singleton::warn_restore_weakens(diags, &KIND, a.weakens(&plan.planned));
+        }
+    }
+
+    async fn plan_destroy(
+        &self,
+        _: Option<&Ctx<AkanaClient>>,
+        prior: &State,
+        private: &Private,
+        diags: &mut Diagnostics,
+    ) {
+        let restore = prior.restore_on_destroy.known() == Some(&true);
+        singleton::plan_destroy(diags, &KIND, restore, private.adopted.as_ref(), |a| a.weakens(prior));
+    }
+
+    fn remote_object(&self, planned: &State) -> Option<String> {
+        planned.business_id.known().map(|b| format!("the 2FA settings of Akana business {b}"))
     }
 
     async fn create(
@@ -217,40 +247,24 @@ impl Resource for TwoFaSettings {
             return None;
         };
         let want = merged(&current.fields, &planned);
-        let mut private = Private { adopted: Some(current.fields.clone()), last_write: None };
         if want != current.fields {
-            private.last_write = Some(write(ctx, &business, &current, &want, diags).await?);
+            write(ctx, &business, &current, &want, diags).await?;
         }
-        Some((state_from(&business, &want, planned.restore_on_destroy), private))
+        Some((state_from(&business, &want, planned.restore_on_destroy), Private { adopted: Some(current.fields) }))
     }
 
     async fn read(
         &self,
         ctx: &Ctx<AkanaClient>,
         current: State,
-        mut private: Private,
+        private: Private,
         diags: &mut Diagnostics,
     ) -> Option<Read<State, Private>> {
         let business = current.business_id.known()?.clone();
         let Some(server) = read_or_report(ctx, &business, diags).await? else {
             return Some(Read::Gone);
         };
-        let seen = server.fields;
-        let shown = match private.last_write.take() {
-            Some(w) if seen == w.written => seen,
-            // Still the values from before our write, within the documented five minutes:
-            // propagation, not drift. Keep reporting what was written.
-            Some(w) if seen == w.before && now().saturating_sub(w.at_unix) < PROPAGATION_SECS => {
-                log::info!(
-                    "Akana: {business} still shows the settings from before the last write; within the propagation window"
-                );
-                let written = w.written.clone();
-                private.last_write = Some(w);
-                written
-            }
-            _ => seen,
-        };
-        Some(Read::Found(state_from(&business, &shown, current.restore_on_destroy), private))
+        Some(Read::Found(state_from(&business, &server.fields, current.restore_on_destroy), private))
     }
 
     async fn update(
@@ -258,7 +272,7 @@ impl Resource for TwoFaSettings {
         ctx: &Ctx<AkanaClient>,
         prior: State,
         planned: State,
-        mut private: Private,
+        private: Private,
         diags: &mut Diagnostics,
     ) -> Option<(State, Private)> {
         let business = planned.business_id.known()?.clone();
@@ -274,22 +288,13 @@ impl Resource for TwoFaSettings {
         };
         // Read-modify-write from the platform's object, so fields we do not manage are kept.
         let want = merged(&current.fields, &planned);
-        let w = write(ctx, &business, &current, &want, diags).await?;
-        // If the platform still showed pre-propagation values, remember the older baseline.
-        private.last_write = Some(match private.last_write.take() {
-            Some(prev) if current.fields == prev.before => Write { before: prev.before, ..w },
-            _ => w,
-        });
+        write(ctx, &business, &current, &want, diags).await?;
         Some((state_from(&business, &want, planned.restore_on_destroy), private))
     }
 
     async fn delete(&self, ctx: &Ctx<AkanaClient>, prior: State, private: Private, diags: &mut Diagnostics) -> bool {
-        if prior.restore_on_destroy.known() != Some(&true) {
-            self.plan_destroy(&prior, diags);
-            return true;
-        }
-        let Some(adopted) = private.adopted else {
-            singleton::warn_nothing_to_restore(diags, "business");
+        // Forget only (the plan said so), or nothing recorded to restore.
+        let (true, Some(adopted)) = (prior.restore_on_destroy.known() == Some(&true), private.adopted) else {
             return true;
         };
         let Some(business) = prior.business_id.known().cloned() else { return true };
@@ -300,6 +305,13 @@ impl Resource for TwoFaSettings {
 
     async fn import(&self, ctx: &Ctx<AkanaClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
         let business = id.trim().to_string();
+        if business.is_empty() {
+            diags.error(
+                "Invalid import ID",
+                "The import ID is the business ID, e.g. tenantbusiness.acmepaymentscorp for the tenant's root business; it is empty.",
+            );
+            return None;
+        }
         let Some(current) = read_or_report(ctx, &business, diags).await? else {
             diags.error(
                 "Akana business not found",
@@ -307,7 +319,6 @@ impl Resource for TwoFaSettings {
             );
             return None;
         };
-        let private = Private { adopted: Some(current.fields.clone()), last_write: None };
-        Some((state_from(&business, &current.fields, Attr::Known(false)), private))
+        Some((state_from(&business, &current.fields, Attr::Known(false)), Private { adopted: Some(current.fields) }))
     }
 }

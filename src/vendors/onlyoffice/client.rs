@@ -311,7 +311,8 @@ impl ToDiagnostic for OnlyofficeError {
                  (DocSpace checks those first). A locked-out user can sign in once with a backup code, or set up the \
                  authenticator app when the login offers it; the portal owner can reset a user's app (Settings, or PUT \
                  /api/2.0/settings/tfaappnewapp); removing the user from the mandatory lists and trusting the user's address \
-                 also helps."
+                 also helps. To remove the resource from Terraform state without logging in, run terraform destroy \
+                 -refresh=false: forgetting it makes no call."
             ),
         }
     }

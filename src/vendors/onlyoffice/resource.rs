@@ -29,6 +29,8 @@ use std::net::IpAddr;
 
 pub const TYPE_NAME: &str = "onlyoffice_tfa_settings";
 
+const KIND: singleton::Kind = singleton::Kind { what: "DocSpace TFA settings", resource: TYPE_NAME, owner: "portal" };
+
 type StrSet = BTreeSet<String>;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,6 +67,30 @@ impl Snapshot {
             mandatory_groups: s.mandatory_groups.clone(),
         }
     }
+    /// What writing these settings back over `now` would weaken.
+    fn weakens(&self, now: &State) -> Vec<String> {
+        let then = self.settings();
+        let now = desired(now);
+        let mut out = Vec::new();
+        if then.tfa_type == Some(TfaType::None) && now.tfa_type != Some(TfaType::None) {
+            out.push("TFA is switched off (type = \"none\")".to_string());
+        }
+        if then.tfa_type != Some(TfaType::None) {
+            out.extend(singleton::grows("trusted_ips", &canon(&now.trusted_ips), &canon(&then.trusted_ips)));
+            out.extend(singleton::shrinks(
+                "mandatory_users",
+                &canon(&now.mandatory_users),
+                &canon(&then.mandatory_users),
+            ));
+            out.extend(singleton::shrinks(
+                "mandatory_groups",
+                &canon(&now.mandatory_groups),
+                &canon(&then.mandatory_groups),
+            ));
+        }
+        out
+    }
+
     fn settings(&self) -> TfaSettings {
         TfaSettings {
             tfa_type: TfaType::from_attr(&self.tfa_type),
@@ -109,9 +135,11 @@ fn check_ip(v: &Value) -> Result<(), String> {
         };
         let net = ipnet::IpNet::new(addr, prefix).map_err(|_| "has a prefix longer than the address".to_string())?;
         if addr.is_ipv6() {
+            // `IsInRange` shifts a 32-bit mask by (32 - prefix), which C# takes modulo 32.
+            let acts_as = 32 - (32 - i32::from(prefix)).rem_euclid(32);
             return Err(format!(
                 "is an IPv6 block, which DocSpace does not match as written: it compares only the first 32 bits of an address \
-                 with a block (a /64 acts as a /32). Use the equivalent range instead: \"{}-{}\"",
+                 with a block, so this /{prefix} acts as a /{acts_as} of them. Use the equivalent range instead: \"{}-{}\"",
                 net.network(),
                 net.broadcast()
             ));
@@ -376,6 +404,39 @@ impl Resource for TfaSettingsResource {
         if plan.prior.is_none() {
             plan.planned.id = Attr::Known(ctx.client.portal_host());
         }
+        let enabling = plan.planned.tfa_type.known().is_some_and(|t| t != "none")
+            && plan.prior.as_ref().is_none_or(|p| p.tfa_type.known() != plan.planned.tfa_type.known());
+        match ctx.client.auth_method() {
+            AuthMethod::Password if enabling => diags.attr_warning(
+                AttrPath::attr("type"),
+                "The provider's own login will need a second factor",
+                "This provider logs in with username and password. Once TFA is on, DocSpace asks that user for a second factor \
+                 at the next login (unless its address is in trusted_ips and it is in neither mandatory list), and a provider \
+                 cannot enter one: the next terraform run fails to log in. Use an API key instead (api_key / \
+                 ONLYOFFICE_API_KEY), which TFA does not affect. To forget this resource without logging in, run terraform \
+                 destroy -refresh=false.",
+            ),
+            AuthMethod::Token if enabling => diags.attr_warning(
+                AttrPath::attr("type"),
+                "The session token stops working with this change",
+                "Enabling or changing TFA makes DocSpace log out every session of the portal, including the token this provider \
+                 uses: the next terraform run needs a new token. Use an API key (api_key / ONLYOFFICE_API_KEY), which is not \
+                 affected.",
+            ),
+            _ => {}
+        }
+        if plan.planned.restore_on_destroy.known() == Some(&true) {
+            let adopted = match &plan.private.adopted {
+                Some(a) => Some(a.clone()),
+                None if plan.prior.is_none() => {
+                    ctx.client.read(&ctx.cancel).await.ok().map(|r| Snapshot::of(&r.settings))
+                }
+                None => None,
+            };
+            if let Some(a) = adopted {
+                singleton::warn_restore_weakens(diags, &KIND, a.weakens(&plan.planned));
+            }
+        }
         // SMS needs an SMS provider on the portal: say so now rather than half-way through apply.
         let wants_sms = plan.planned.tfa_type.known().map(String::as_str) == Some("sms");
         let had_sms = plan.prior.as_ref().and_then(|p| p.tfa_type.known()).map(String::as_str) == Some("sms");
@@ -393,10 +454,20 @@ impl Resource for TfaSettingsResource {
         }
     }
 
-    fn plan_destroy(&self, prior: &State, diags: &mut Diagnostics) {
-        if prior.restore_on_destroy.known() != Some(&true) {
-            singleton::warn_left_as_is(diags, "DocSpace TFA settings", TYPE_NAME, "portal");
-        }
+    async fn plan_destroy(
+        &self,
+        _: Option<&Ctx<OnlyofficeClient>>,
+        prior: &State,
+        private: &Private,
+        diags: &mut Diagnostics,
+    ) {
+        let restore = prior.restore_on_destroy.known() == Some(&true);
+        singleton::plan_destroy(diags, &KIND, restore, private.adopted.as_ref(), |a| a.weakens(prior));
+    }
+
+    /// One portal per provider configuration.
+    fn remote_object(&self, _: &State) -> Option<String> {
+        Some("the TFA settings of the provider's DocSpace portal".into())
     }
 
     async fn create(
@@ -448,12 +519,8 @@ impl Resource for TfaSettingsResource {
         private: Private,
         diags: &mut Diagnostics,
     ) -> bool {
-        if prior.restore_on_destroy.known() != Some(&true) {
-            self.plan_destroy(&prior, diags);
-            return true;
-        }
-        let Some(adopted) = private.adopted else {
-            singleton::warn_nothing_to_restore(diags, "portal");
+        // Forget only (the plan said so), or nothing recorded to restore: no call, no login.
+        let (true, Some(adopted)) = (prior.restore_on_destroy.known() == Some(&true), private.adopted) else {
             return true;
         };
         let want = adopted.settings();
@@ -468,7 +535,11 @@ impl Resource for TfaSettingsResource {
         if !id.trim().eq_ignore_ascii_case(&host) {
             diags.error(
                 "Import ID is not the configured portal",
-                format!("onlyoffice_tfa_settings is imported by portal host, and the provider is configured for {host:?}, not {id:?}. Run: terraform import onlyoffice_tfa_settings.<name> {host}"),
+                format!(
+                    "onlyoffice_tfa_settings is imported by portal host, and the provider is configured for {host:?}, not {id:?}. \
+                     Import it with ID {host:?} (terraform import with the resource's address and {host}, or an import block \
+                     with id = \"{host}\")."
+                ),
             );
             return None;
         }
@@ -516,6 +587,8 @@ mod tests {
             v6.contains("first 32 bits") && v6.contains("\"2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff\""),
             "{v6}"
         );
+        assert!(check("2001:db8::/48").unwrap_err().contains("this /48 acts as a /16"));
+        assert!(check("2001:db8::/64").unwrap_err().contains("this /64 acts as a /32"));
     }
 
     #[test]

@@ -42,7 +42,8 @@ impl DataSource for MfaSettingsData {
                     Type::String,
                     "With a partner key, the client organization to read (sent as `x-auth-org`). Unset: the key's own organization.",
                 )
-                .validate(Validator::NotEmpty),
+                .validate(Validator::NotEmpty)
+                .validate(Validator::Trimmed),
                 Attribute::computed("mfa_enabled", Type::Bool, "Whether users of the organization must use MFA."),
                 Attribute::computed(
                     "trusted_device_skip_days",

@@ -44,13 +44,42 @@ impl Adopted {
     fn from_org(org: &Org) -> Self {
         Adopted { mfa_enabled: org.mfa_enabled, trusted_device_skip_days: org.trusted_device_skip_days }
     }
+
+    /// What writing these settings back over `now` would weaken.
+    fn weakens(&self, now: &State) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.mfa_enabled == Some(false) && now.mfa_enabled.known() == Some(&true) {
+            out.push("MFA is switched off (mfa_enabled = false)".to_string());
+        }
+        // A negative number means forever: the most lenient.
+        let lenient = |d: i64| if d < 0 { i64::MAX } else { d };
+        if let (Some(then), Some(now)) = (self.trusted_device_skip_days, now.trusted_device_skip_days.known())
+            && lenient(then) > lenient(*now)
+        {
+            out.push(format!("trusted devices skip the second factor for {} instead of {}", days(then), days(*now)));
+        }
+        out
+    }
 }
+
+fn days(d: i64) -> String {
+    match d {
+        d if d < 0 => "ever".into(),
+        0 => "no day (always asked)".into(),
+        1 => "1 day".into(),
+        d => format!("{d} days"),
+    }
+}
+
+const KIND: singleton::Kind =
+    singleton::Kind { what: "Rhombus MFA settings", resource: TYPE_NAME, owner: "organization" };
 
 pub struct MfaSettings;
 
 /// A Rhombus organization UUID: 22 characters of URL-safe base64.
 fn check_org_uuid(v: &crate::plugin::value::Value) -> Result<(), String> {
-    match v.as_str() {
+    // Surrounding spaces are [`Validator::Trimmed`]'s to report.
+    match v.as_str().map(str::trim) {
         Some(s) if s.len() == 22 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') => Ok(()),
         _ => Err("must be a Rhombus organization UUID: 22 characters of letters, digits, - and _".into()),
     }
@@ -97,6 +126,7 @@ impl Resource for MfaSettings {
                      organizations (`for_each`). With an organization API key it can only be the key's own organization.",
                 )
                 .force_new()
+                .validate(Validator::Trimmed)
                 .validate(Validator::Custom("22 characters of letters, digits, `-` and `_`.", check_org_uuid)),
                 Attribute::required("mfa_enabled", Type::Bool, "Whether users of the organization must use multi-factor authentication."),
                 Attribute::optional_computed(
@@ -111,8 +141,23 @@ impl Resource for MfaSettings {
         )
     }
 
-    /// An organization API key can only manage its own organization: say so at plan time.
+    /// An organization API key can only manage its own organization: say so at plan time. And
+    /// `restore_on_destroy` that would put weaker settings back is said now, not at destroy.
     async fn plan(&self, ctx: Option<&Ctx<RhombusClient>>, plan: &mut Plan<State, Private>, diags: &mut Diagnostics) {
+        if plan.planned.restore_on_destroy.known() == Some(&true) {
+            let adopted = match (&plan.private.adopted, ctx, plan.prior.is_none()) {
+                (Some(a), _, _) => Some(a.clone()),
+                // Creating: what would be adopted is what the organization holds now.
+                (None, Some(ctx), true) => match target(ctx, &plan.planned, &mut Diagnostics::new()).await {
+                    Some(to) => ctx.client.get_org(&to, &ctx.cancel).await.ok().map(|o| Adopted::from_org(&o)),
+                    None => None,
+                },
+                _ => None,
+            };
+            if let Some(a) = adopted {
+                singleton::warn_restore_weakens(diags, &KIND, a.weakens(&plan.planned));
+            }
+        }
         let Some(ctx) = ctx else { return };
         let asked = plan.planned.org_uuid.known();
         if asked.is_none()
@@ -128,10 +173,22 @@ impl Resource for MfaSettings {
         }
     }
 
-    fn plan_destroy(&self, prior: &State, diags: &mut Diagnostics) {
-        if prior.restore_on_destroy.known() != Some(&true) {
-            singleton::warn_left_as_is(diags, "Rhombus MFA settings", TYPE_NAME, "organization");
-        }
+    async fn plan_destroy(
+        &self,
+        _: Option<&Ctx<RhombusClient>>,
+        prior: &State,
+        private: &Private,
+        diags: &mut Diagnostics,
+    ) {
+        let restore = prior.restore_on_destroy.known() == Some(&true);
+        singleton::plan_destroy(diags, &KIND, restore, private.adopted.as_ref(), |a| a.weakens(prior));
+    }
+
+    fn remote_object(&self, planned: &State) -> Option<String> {
+        Some(match planned.org_uuid.known() {
+            Some(org) => format!("the MFA settings of Rhombus organization {org}"),
+            None => "the MFA settings of the API key's own Rhombus organization".into(),
+        })
     }
 
     async fn create(
@@ -200,12 +257,8 @@ impl Resource for MfaSettings {
     }
 
     async fn delete(&self, ctx: &Ctx<RhombusClient>, prior: State, private: Private, diags: &mut Diagnostics) -> bool {
-        if prior.restore_on_destroy.known() != Some(&true) {
-            self.plan_destroy(&prior, diags);
-            return true;
-        }
-        let Some(adopted) = private.adopted else {
-            singleton::warn_nothing_to_restore(diags, "organization");
+        // Forget only (the plan said so), or nothing recorded to restore.
+        let (true, Some(adopted)) = (prior.restore_on_destroy.known() == Some(&true), private.adopted) else {
             return true;
         };
         let Some(to) = target(ctx, &prior, diags).await else { return false };
@@ -239,8 +292,9 @@ impl Resource for MfaSettings {
                     "Import ID is not this API key's organization",
                     format!(
                         "rhombus_mfa_settings is imported by organization UUID, and the configured API key belongs to organization \
-                         {own:?}, not {id:?}. Run: terraform import rhombus_mfa_settings.<name> {own} (client organizations need a \
-                         partner key: auth_scheme = \"partner-api-token\")."
+                         {own:?}, not {id:?}. Import it with ID {own:?} instead (terraform import with the resource's address and \
+                         {own}, or an import block with id = \"{own}\"); client organizations need a partner key: auth_scheme = \
+                         \"partner-api-token\"."
                     ),
                 );
                 return None;

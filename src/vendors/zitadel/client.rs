@@ -38,7 +38,7 @@ pub mod code {
 const ORG_MISSING: &str = "AUTH-Bs7Ds";
 
 /// Which factor list of a login policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum FactorKind {
     /// Passwordless / passkeys (`multiFactors`).
     Multi,
@@ -118,7 +118,7 @@ impl Scope {
             Scope::Org(o) => format!("the login settings of organization {o}"),
         }
     }
-    fn key(&self) -> String {
+    pub fn key(&self) -> String {
         match self {
             Scope::Instance => "instance".into(),
             Scope::Org(o) => format!("org/{o}"),
@@ -129,6 +129,19 @@ impl Scope {
             Scope::Instance => None,
             Scope::Org(o) => Some(o),
         }
+    }
+}
+
+/// The scope part of an import ID: `instance` or an organization ID. `Err` says what is wrong,
+/// with the corrected value where there is one.
+pub fn parse_scope(part: &str) -> Result<Scope, String> {
+    match part {
+        "" => Err("the scope is empty: use \"instance\" or an organization ID".into()),
+        "instance" => Ok(Scope::Instance),
+        p if p.eq_ignore_ascii_case("instance") => Err(format!("{p:?} is spelt \"instance\" (lower case)")),
+        p if p.contains('/') => Err(format!("{p:?} holds a \"/\"; an organization ID never does")),
+        p if p.trim() != p => Err(format!("{p:?} has spaces around it (did you mean {:?}?)", p.trim())),
+        p => Ok(Scope::Org(p.to_string())),
     }
 }
 
@@ -380,11 +393,15 @@ pub struct ZitadelClient {
     api: Api,
     /// One lock per scope: resources of one apply change the same login settings one at a time.
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// Factors this provider process copied into an organization when giving it settings of its
-    /// own; a resource for one of them adopts it instead of reporting "already exists".
-    copied: Mutex<HashSet<(String, String)>>,
     reads: InFlight,
     read_numbers: std::sync::atomic::AtomicU64,
+    /// Changes the plans of this process intend per scope (see [`super::guard`]).
+    planned: Mutex<super::guard::Planned>,
+    /// Bumped when a factor lands in a scope, for a removal waiting to go after it.
+    additions: Mutex<HashMap<String, tokio::sync::watch::Sender<u64>>>,
+    /// Factors whose add had an unknown outcome and that a replacement forgot without removing:
+    /// the replacement's create adopts one it finds as Terraform's own.
+    forgotten: Mutex<HashSet<(String, FactorKind, String)>>,
 }
 
 impl ZitadelClient {
@@ -392,10 +409,47 @@ impl ZitadelClient {
         ZitadelClient {
             api: Api { http, base, tokens: Arc::new(tokens) },
             locks: Default::default(),
-            copied: Default::default(),
             reads: Default::default(),
             read_numbers: Default::default(),
+            planned: Default::default(),
+            additions: Default::default(),
+            forgotten: Default::default(),
         }
+    }
+
+    /// Records what a plan of this process intends for `scope`.
+    pub fn plan_change(&self, scope: &Scope, change: impl FnOnce(&mut super::guard::Changes)) {
+        change(self.planned.lock().expect("planned").entry(scope.key()).or_default());
+    }
+
+    /// What the plans of this process intend for `scope` so far.
+    pub fn planned(&self, scope: &Scope) -> super::guard::Changes {
+        self.planned.lock().expect("planned").get(&scope.key()).cloned().unwrap_or_default()
+    }
+
+    /// A receiver that sees every factor landing in `scope` from now on.
+    pub fn watch_additions(&self, scope: &Scope) -> tokio::sync::watch::Receiver<u64> {
+        self.additions
+            .lock()
+            .expect("additions")
+            .entry(scope.key())
+            .or_insert_with(|| tokio::sync::watch::channel(0).0)
+            .subscribe()
+    }
+
+    /// A factor landed in `scope`.
+    pub fn factor_added(&self, scope: &Scope) {
+        if let Some(tx) = self.additions.lock().expect("additions").get(&scope.key()) {
+            tx.send_modify(|n| *n += 1);
+        }
+    }
+
+    pub fn forget_unconfirmed(&self, scope: &Scope, kind: FactorKind, ty: &str) {
+        self.forgotten.lock().expect("forgotten").insert((scope.key(), kind, ty.to_string()));
+    }
+
+    pub fn was_forgotten(&self, scope: &Scope, kind: FactorKind, ty: &str) -> bool {
+        self.forgotten.lock().expect("forgotten").contains(&(scope.key(), kind, ty.to_string()))
     }
 
     pub fn http(&self) -> &HttpClient {
@@ -405,17 +459,6 @@ impl ZitadelClient {
     /// The lock serialising changes to one scope's login settings.
     pub fn lock_for(&self, scope: &Scope) -> Arc<tokio::sync::Mutex<()>> {
         self.locks.lock().expect("locks").entry(scope.key()).or_default().clone()
-    }
-
-    pub fn remember_copied(&self, org: &str, factors: impl IntoIterator<Item = String>) {
-        let mut c = self.copied.lock().expect("copied");
-        for f in factors {
-            c.insert((org.to_string(), f));
-        }
-    }
-
-    pub fn was_copied(&self, org: &str, ty: &str) -> bool {
-        self.copied.lock().expect("copied").contains(&(org.to_string(), ty.to_string()))
     }
 
     /// The scope's login policy. A read of the same scope already in flight is joined instead

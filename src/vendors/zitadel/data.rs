@@ -56,7 +56,8 @@ impl DataSource for LoginPolicy {
                     Type::String,
                     "The organization whose policy to read. Unset: the instance's default login settings.",
                 )
-                .validate(Validator::NotEmpty),
+                .validate(Validator::NotEmpty)
+                .validate(Validator::Trimmed),
                 computed(
                     "inherits",
                     Type::Bool,

@@ -125,11 +125,22 @@ pub fn same(a: &Value, b: &Value) -> bool {
     ns(a).is_some() && ns(a) == ns(b)
 }
 
-/// Schema validator: a non-negative Go duration.
+/// The longest duration ZITADEL stores: a Go `time.Duration` counts nanoseconds in an int64.
+pub const MAX_NS: u128 = i64::MAX as u128;
+
+/// Schema validator: a non-negative Go duration that fits a Go `time.Duration`.
 pub fn check(v: &Value) -> Result<(), String> {
     let s = v.as_str().unwrap_or_default();
-    if parse_go(s).is_some() {
-        return Ok(());
+    match parse_go(s) {
+        Some(ns) if ns <= MAX_NS => return Ok(()),
+        Some(_) => {
+            return Err(format!(
+                "is longer than ZITADEL can store: a Go time.Duration holds at most {} (about {}h)",
+                format_go(MAX_NS),
+                MAX_NS / H
+            ));
+        }
+        None => {}
     }
     let hint = match s.strip_suffix('d').and_then(|d| d.parse::<u64>().ok()) {
         Some(days) => format!(" (Go has no days: {days} days is \"{}h\")", days * 24),
@@ -171,6 +182,9 @@ mod tests {
             assert_eq!(from_proto(proto), Some(ns));
         }
         assert!(check(&Value::String("30d".into())).unwrap_err().contains("\"720h\""));
+        assert!(check(&Value::String("2562047h".into())).is_ok());
+        let e = check(&Value::String("2562048h".into())).unwrap_err();
+        assert!(e.contains("2562047h47m16.854775807s") && e.contains("2562047h"), "{e}");
         assert!(same(&Value::String("720h".into()), &Value::String("43200m".into())));
         assert!(!same(&Value::String("720h".into()), &Value::String("72h".into())));
         assert!(!same(&Value::String("bad".into()), &Value::String("bad".into())));

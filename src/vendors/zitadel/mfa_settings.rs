@@ -14,17 +14,21 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as J, json};
 
-use super::client::{Policy, Scope, VISIBILITY_BUDGET, ZitadelClient, settings_as_read};
+use super::client::{Policy, Scope, VISIBILITY_BUDGET, ZitadelClient, parse_scope, settings_as_read};
 use super::duration;
+use super::guard::{self, Changes};
 use super::own_settings::ensure_own_settings;
-use crate::plugin::diag::Diagnostics;
-use crate::plugin::resource::{Ctx, Read, Resource};
+use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::resource::{Ctx, Plan, Read, Resource};
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
 use crate::vendors::singleton;
 
 pub const TYPE_NAME: &str = "zitadel_login_mfa_settings";
+
+const KIND: singleton::Kind =
+    singleton::Kind { what: "ZITADEL MFA settings", resource: TYPE_NAME, owner: "instance or organization" };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct State {
@@ -92,6 +96,24 @@ impl Mfa {
             self.multi_factor_check_lifetime = d;
         }
         self
+    }
+
+    /// What writing these settings back over `now` would weaken.
+    fn weakens(&self, now: &State) -> Vec<String> {
+        let now = Mfa::default().with(now);
+        let mut out = Vec::new();
+        if now.force_mfa && !self.force_mfa {
+            out.push("MFA is no longer forced (force_mfa = false)".to_string());
+        }
+        if now.force_mfa && self.force_mfa && self.force_mfa_local_only && !now.force_mfa_local_only {
+            out.push("MFA is forced only for password logins (force_mfa_local_only = true)".to_string());
+        }
+        for ((name, _), (then, was)) in LIFETIMES.iter().zip(self.lifetimes().into_iter().zip(now.lifetimes())) {
+            if then > was {
+                out.push(format!("{name} goes up from {} to {}", duration::format_go(was), duration::format_go(then)));
+            }
+        }
+        out
     }
 
     fn describe(&self) -> String {
@@ -170,17 +192,17 @@ fn state_from(scope: &Scope, mfa: &Mfa, reference: &State) -> State {
 /// anything was written (what `restore_on_destroy` puts back).
 async fn write(ctx: &Ctx<ZitadelClient>, planned: &State, diags: &mut Diagnostics) -> Option<(State, Mfa)> {
     let scope = scope_of(planned);
-    let lock = ctx.client.lock_for(&scope);
-    let _serialised = lock.lock().await;
-    let read =
-        |diags: &mut Diagnostics, r: Result<Policy, super::client::ZitadelError>| r.map_err(|e| diags.report(&e)).ok();
-    let mut policy = read(diags, ctx.client.policy(&scope, &ctx.cancel).await)?;
+    let force = Changes { force_mfa: planned.force_mfa.known().copied(), ..Default::default() };
+    let (_serialised, mut policy) = guard::lock_when_safe(ctx, &scope, &force, AttrPath::attr("force_mfa"), diags)
+        .await
+        .map_err(|e| diags.report(&e))
+        .ok()??;
     let before = Mfa::of(&policy.json);
     if let Scope::Org(org) = &scope
         && policy.inherits
     {
         ensure_own_settings(ctx, org, policy, None, diags).await.map_err(|e| diags.report(&e)).ok()?;
-        policy = read(diags, ctx.client.policy(&scope, &ctx.cancel).await)?;
+        policy = ctx.client.policy(&scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
     }
     let want = Mfa::of(&policy.json).with(planned);
     let now = apply(ctx, &scope, &policy, &want, diags).await?;
@@ -273,7 +295,8 @@ impl Resource for LoginMfaSettings {
                      which every organization without settings of its own inherits.",
                 )
                 .force_new()
-                .validate(Validator::NotEmpty),
+                .validate(Validator::NotEmpty)
+                .validate(Validator::Trimmed),
                 Attribute::required(
                     "force_mfa",
                     Type::Bool,
@@ -297,15 +320,48 @@ impl Resource for LoginMfaSettings {
                     "multi_factor_check_lifetime",
                     "How long a passwordless (passkey) check stays valid (`multiFactorCheckLifetime`)",
                 ),
-                singleton::restore_on_destroy_attribute("settings"),
+                singleton::restore_on_destroy_attribute("instance or organization"),
             ],
         )
     }
 
-    fn plan_destroy(&self, prior: &State, diags: &mut Diagnostics) {
-        if prior.restore_on_destroy.known() != Some(&true) {
-            singleton::warn_left_as_is(diags, "ZITADEL MFA settings", TYPE_NAME, "instance or organization");
+    /// Forcing MFA where no factor is allowed is said now (and refused at apply); so is
+    /// `restore_on_destroy` that would put weaker settings back.
+    async fn plan(&self, ctx: Option<&Ctx<ZitadelClient>>, plan: &mut Plan<State, Private>, diags: &mut Diagnostics) {
+        let Some(ctx) = ctx else { return };
+        let scope = scope_of(&plan.planned);
+        let force = plan.planned.force_mfa.known().copied();
+        ctx.client.plan_change(&scope, |c| c.force_mfa = force);
+        if force == Some(true) {
+            guard::warn_at_plan(ctx, &scope, AttrPath::attr("force_mfa"), diags).await;
         }
+        if plan.planned.restore_on_destroy.known() == Some(&true) {
+            let adopted = match plan.private.adopted {
+                Some(a) => Some(a),
+                None if plan.prior.is_none() => {
+                    ctx.client.policy(&scope, &ctx.cancel).await.ok().map(|p| Mfa::of(&p.json))
+                }
+                None => None,
+            };
+            if let Some(a) = adopted {
+                singleton::warn_restore_weakens(diags, &KIND, a.weakens(&plan.planned));
+            }
+        }
+    }
+
+    async fn plan_destroy(
+        &self,
+        _: Option<&Ctx<ZitadelClient>>,
+        prior: &State,
+        private: &Private,
+        diags: &mut Diagnostics,
+    ) {
+        let restore = prior.restore_on_destroy.known() == Some(&true);
+        singleton::plan_destroy(diags, &KIND, restore, private.adopted.as_ref(), |a| a.weakens(prior));
+    }
+
+    fn remote_object(&self, planned: &State) -> Option<String> {
+        Some(format!("the MFA settings (force_mfa and lifetimes) of {}", scope_of(planned).describe()))
     }
 
     async fn create(
@@ -351,37 +407,39 @@ impl Resource for LoginMfaSettings {
     }
 
     async fn delete(&self, ctx: &Ctx<ZitadelClient>, prior: State, private: Private, diags: &mut Diagnostics) -> bool {
-        if prior.restore_on_destroy.known() != Some(&true) {
-            self.plan_destroy(&prior, diags);
-            return true;
-        }
-        let Some(adopted) = private.adopted else {
-            singleton::warn_nothing_to_restore(diags, "login settings");
+        // Forget only (the plan said so), or nothing recorded to restore.
+        let (true, Some(adopted)) = (prior.restore_on_destroy.known() == Some(&true), private.adopted) else {
             return true;
         };
         let scope = scope_of(&prior);
-        let lock = ctx.client.lock_for(&scope);
-        let _serialised = lock.lock().await;
-        match ctx.client.policy(&scope, &ctx.cancel).await {
-            Ok(p) if p.inherits => true,
-            Ok(p) => apply(ctx, &scope, &p, &adopted, diags).await.is_some(),
-            Err(e) if e.is_org_missing() => true,
+        let force = Changes { force_mfa: Some(adopted.force_mfa), ..Default::default() };
+        let path = AttrPath::attr("restore_on_destroy");
+        let (_serialised, p) = match guard::lock_when_safe(ctx, &scope, &force, path, diags).await {
+            Ok(Some((held, p))) if !p.inherits => (held, p),
+            Ok(Some(_)) => return true,
+            Ok(None) => return false,
+            // A deleted organization has nothing to restore.
+            Err(e) if e.is_org_missing() => return true,
             Err(e) => {
                 diags.report(&e);
-                false
+                return false;
             }
-        }
+        };
+        apply(ctx, &scope, &p, &adopted, diags).await.is_some()
     }
 
     async fn import(&self, ctx: &Ctx<ZitadelClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
         let id = id.trim();
-        let scope = match id {
-            "" => {
-                diags.error("Invalid import ID", "Expected \"instance\" or an organization ID.");
+        let scope = match parse_scope(id) {
+            Ok(s) => s,
+            Err(why) => {
+                let hint = match id.split_once('/') {
+                    Some((scope, _)) => format!(" It is the scope alone, e.g. {scope:?}, without a factor type."),
+                    None => String::new(),
+                };
+                diags.error("Invalid import ID", format!("Expected \"instance\" or an organization ID: {why}.{hint}"));
                 return None;
             }
-            "instance" => Scope::Instance,
-            org => Scope::Org(org.to_string()),
         };
         let policy = ctx.client.policy(&scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
         if policy.inherits {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client;
 pub mod data;
 pub mod duration;
+pub mod guard;
 pub mod mfa_settings;
 pub mod own_settings;
 pub mod resource;
@@ -131,8 +132,9 @@ impl Provider for ZitadelProvider {
                 diags.error(
                     "Conflicting ZITADEL credentials",
                     format!(
-                        "{} are all set (in the configuration or the environment). {AUTH_HELP}",
-                        names.join(" and ")
+                        "{} are {} set (in the configuration or the environment). {AUTH_HELP}",
+                        names.join(" and "),
+                        if names.len() == 2 { "both" } else { "all" }
                     ),
                 );
                 return None;

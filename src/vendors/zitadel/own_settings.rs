@@ -49,8 +49,8 @@ pub async fn ensure_own_settings(
     {
         factors.push(ty.to_string());
     }
-    let mut carried = factors.clone();
-    carried.extend(list(kind.other()));
+    let mut inherited = list(kind);
+    inherited.extend(list(kind.other()));
     let body = custom_policy_from_inherited(&current.json, kind, &factors);
     let scope = Scope::Org(org.to_string());
     let (client, cancel, scope_ref, body_ref) = (&ctx.client, &ctx.cancel, &scope, &body);
@@ -69,7 +69,6 @@ pub async fn ensure_own_settings(
         Err(e) if e.is_policy_exists() => return Ok(Owned::Already(client.policy(&scope, &ctx.cancel).await?)),
         Err(e) => return Err(e),
     }
-    client.remember_copied(org, carried.iter().cloned());
     let lost = match client.policy(&scope, &ctx.cancel).await {
         Ok(now) => not_carried_over(&current.json, &now.json),
         Err(e) => {
@@ -77,13 +76,16 @@ pub async fn ensure_own_settings(
             vec![]
         }
     };
-    let adding_text = adding.map(|(_, ty)| format!(" with {ty}")).unwrap_or_default();
+    let adding_text = adding
+        .filter(|(_, ty)| !inherited.iter().any(|f| f == ty))
+        .map(|(_, ty)| format!(", with {ty} added"))
+        .unwrap_or_default();
     let mut detail = format!(
         "Organization {org} inherited the instance's default login settings. ZITADEL ignores changes made to an inheriting \
          organization (zitadel/zitadel#9047), so the provider created the organization's own login settings: a copy of the \
          inherited values (factors: {}){adding_text}. From now on the organization no longer follows changes to the instance \
          defaults.",
-        carried.join(", ")
+        if inherited.is_empty() { "none".to_string() } else { inherited.join(", ") }
     );
     if !lost.is_empty() {
         detail.push_str(&format!(

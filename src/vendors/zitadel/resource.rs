@@ -13,17 +13,24 @@
 //!   the next apply finds out by reading, whatever the outcome was;
 //! - only ZITADEL's own NotFound for the factor means "already removed"; a deleted organization
 //!   (403 `AUTH-Bs7Ds`) has no factors left.
+//!
+//! And what users need of it: a factor that is already enabled (a new instance has OTP and U2F,
+//! `internal/command/instance.go`) is adopted on create, with a warning; destroy removes only a
+//! factor Terraform added — one found enabled, or imported, stays (users who enrolled only that
+//! factor would be locked out) unless `remove_on_destroy` says otherwise; and no removal may leave
+//! a scope that forces MFA without a factor ([`super::guard`]).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::client::{FactorKind, Removed, Scope, VISIBILITY_BUDGET, ZitadelClient, ZitadelError, code};
+use super::client::{FactorKind, Removed, Scope, VISIBILITY_BUDGET, ZitadelClient, ZitadelError, code, parse_scope};
+use super::guard::{self, Changes};
 use super::own_settings::{Owned, ensure_own_settings};
 use crate::http::{Uncertain, Wrote};
 use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::resource::{Ctx, Read, Resource};
+use crate::plugin::resource::{Ctx, Plan, Read, Resource};
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
@@ -34,16 +41,47 @@ pub struct State {
     #[serde(rename = "type")]
     pub factor: Attr<String>,
     pub org_id: Attr<String>,
+    pub remove_on_destroy: Attr<bool>,
+    pub origin: Attr<Origin>,
 }
 
 pub struct LoginFactor {
     pub kind: FactorKind,
 }
 
+/// How Terraform came to manage the factor. It lives in state, not in private data: Terraform
+/// hands a replacement's destroy the private data of the new object's plan, but the old object's
+/// state. States written before it existed have none: their destroy removes the factor, as it
+/// always did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Terraform enabled it.
+    Added,
+    /// It was enabled already when the resource was created (or came with inherited settings).
+    Found,
+    Imported,
+    /// The add's outcome was never confirmed: the resource is kept in state with the error, so
+    /// Terraform replaces it; that replacement forgets it without removing it and adopts it if it
+    /// landed.
+    Unconfirmed,
+}
+
+impl Origin {
+    pub const ALL: &'static [&'static str] = &["added", "found", "imported", "unconfirmed"];
+}
+
+/// How a create came out.
+enum Created {
+    Added,
+    /// Enabled before this resource existed: adopted.
+    Found,
+}
+
 /// Why a create did not go through.
 enum Failure {
-    /// The factor was already set before this resource added it: someone else's.
-    PreExisting,
+    /// ZITADEL says the factor exists but no read lists it.
+    Unlisted,
     Zitadel(ZitadelError),
 }
 
@@ -82,7 +120,7 @@ impl LoginFactor {
         }
     }
 
-    fn state(scope: &Scope, ty: &str) -> State {
+    fn state(scope: &Scope, ty: &str, remove_on_destroy: Attr<bool>, origin: Attr<Origin>) -> State {
         State {
             id: Attr::Known(Self::id(scope, ty)),
             factor: Attr::Known(ty.to_string()),
@@ -90,11 +128,25 @@ impl LoginFactor {
                 Scope::Instance => Attr::Null,
                 Scope::Org(o) => Attr::Known(o.clone()),
             },
+            remove_on_destroy,
+            origin,
         }
     }
 
-    fn import_hint(&self, scope: &Scope, ty: &str) -> String {
-        format!("terraform import {}.<name> {}", Self::type_name_of(self.kind), Self::id(scope, ty))
+    /// Whether destroying removes the factor, and why not when it does not.
+    fn removes(prior: &State) -> Result<(), &'static str> {
+        match (prior.remove_on_destroy.known(), prior.origin.known()) {
+            (_, Some(Origin::Unconfirmed)) => Err("whether adding it took effect was never confirmed"),
+            (Some(true), _) => Ok(()),
+            (Some(false), _) => Err("remove_on_destroy = false"),
+            (None, None | Some(Origin::Added)) => Ok(()),
+            (None, Some(Origin::Found)) => {
+                Err("Terraform found it already enabled and adopted it (remove_on_destroy is unset)")
+            }
+            (None, Some(Origin::Imported)) => {
+                Err("it was imported, not added by Terraform (remove_on_destroy is unset)")
+            }
+        }
     }
 
     /// Polls until the factor is (or is no longer) listed; false if the budget ran out.
@@ -165,7 +217,7 @@ impl LoginFactor {
         }
         // The instance has no ghosts: a factor it refuses but never lists is beyond this provider.
         let Scope::Org(org) = scope else {
-            return Err(Failure::PreExisting);
+            return Err(Failure::Unlisted);
         };
         log::info!("ZITADEL: {ty} is a ghost in organization {org}; removing it and adding it again");
         ctx.client.remove_factor(scope, self.kind, ty, &ctx.cancel).await?;
@@ -189,17 +241,34 @@ impl LoginFactor {
         org: &str,
         ty: &str,
         diags: &mut Diagnostics,
-    ) -> Result<(), Failure> {
+    ) -> Result<Created, Failure> {
         let scope = Scope::Org(org.to_string());
         let current = ctx.client.policy(&scope, &ctx.cancel).await?;
+        let inherited = current.effective_factors(self.kind).iter().any(|f| f == ty);
         let policy = match ensure_own_settings(ctx, org, current, Some((self.kind, ty)), diags).await? {
-            Owned::Created => return Ok(()),
+            // In effect before (inherited), now in the organization's own copy.
+            Owned::Created if inherited => return Ok(Created::Found),
+            Owned::Created => return Ok(Created::Added),
             Owned::Already(p) => p,
         };
         if policy.has(self.kind, ty) {
-            return if ctx.client.was_copied(org, ty) { Ok(()) } else { Err(Failure::PreExisting) };
+            return Ok(Created::Found);
         }
-        self.add_resolving_ghosts(ctx, &scope, ty, diags).await
+        self.add_resolving_ghosts(ctx, &scope, ty, diags).await.map(|()| Created::Added)
+    }
+
+    /// Adopting a factor that is already enabled: said, with what destroy will do.
+    fn warn_adopted(&self, scope: &Scope, ty: &str, diags: &mut Diagnostics) {
+        diags.attr_warning(
+            AttrPath::attr("type"),
+            format!("{ty} was already enabled; Terraform adopted it"),
+            format!(
+                "{ty} is already enabled in {}, so creating this resource changed nothing: Terraform manages it from now on. \
+                 Destroying the resource leaves it enabled, since users may rely on it; set remove_on_destroy = true to have \
+                 destroy remove it.",
+                scope.describe()
+            ),
+        );
     }
 }
 
@@ -237,12 +306,81 @@ impl Resource for LoginFactor {
                 )
                 .force_new()
                 .validate(Validator::NotEmpty)
+                .validate(Validator::Trimmed)
                 .validate(Validator::Custom("Must not contain `/`.", |v| match v.as_str() {
                     Some(s) if s.contains('/') => Err("must not contain \"/\"".into()),
                     _ => Ok(()),
                 })),
+                Attribute::optional(
+                    "remove_on_destroy",
+                    Type::Bool,
+                    "Whether destroying this resource removes the factor. Unset: only a factor Terraform added is removed; one \
+                     it found already enabled, or that was imported, stays enabled, since users who enrolled only that factor \
+                     would be locked out. `true`: always removed; `false`: never. Removing the last factor of a scope that \
+                     forces MFA is refused either way.",
+                ),
+                Attribute::computed(
+                    "origin",
+                    Type::String,
+                    "How Terraform came to manage the factor: `added` (Terraform enabled it), `found` (it was enabled already \
+                     and Terraform adopted it), `imported`, or `unconfirmed` (whether adding it took effect was never confirmed: \
+                     the next apply replaces the resource, without removing the factor, and adopts it if it landed). Null for \
+                     resources created by provider versions before it existed; their destroy removes the factor, as it did then.",
+                ),
             ],
         )
+    }
+
+    /// Additions planned in this process count when a removal planned beside them is judged.
+    async fn plan(&self, ctx: Option<&Ctx<ZitadelClient>>, plan: &mut Plan<State, ()>, _: &mut Diagnostics) {
+        let (Some(ctx), Some(ty), false) = (ctx, plan.planned.factor.known(), plan.planned.org_id.is_unknown()) else {
+            return;
+        };
+        let scope = Self::scope(&plan.planned);
+        if plan.prior.as_ref().is_none_or(|p| p.factor.known() != Some(ty) || Self::scope(p) != scope) {
+            ctx.client.plan_change(&scope, |c| {
+                c.adds.insert((self.kind, ty.clone()));
+            });
+        }
+    }
+
+    async fn plan_destroy(&self, ctx: Option<&Ctx<ZitadelClient>>, prior: &State, _: &(), diags: &mut Diagnostics) {
+        let Some(ty) = prior.factor.known() else { return };
+        let scope = Self::scope(prior);
+        if prior.origin.known() == Some(&Origin::Unconfirmed) {
+            diags.warning(
+                format!("{ty} will be forgotten, not removed"),
+                format!(
+                    "Whether adding {ty} to {} took effect was never confirmed, so destroying this resource only removes it \
+                     from Terraform state and leaves the factor as it is.",
+                    scope.describe()
+                ),
+            );
+            return;
+        }
+        if let Err(why) = Self::removes(prior) {
+            diags.warning(
+                format!("{ty} will stay enabled"),
+                format!(
+                    "Destroying this resource leaves {ty} enabled in {}: {why}. Users may rely on it. Set remove_on_destroy = \
+                     true (and apply) before destroying to remove it.",
+                    scope.describe()
+                ),
+            );
+            return;
+        }
+        let Some(ctx) = ctx else { return };
+        ctx.client.plan_change(&scope, |c| {
+            c.removes.insert((self.kind, ty.clone()));
+        });
+        guard::warn_at_plan(ctx, &scope, AttrPath::attr("type"), diags).await;
+    }
+
+    fn remote_object(&self, planned: &State) -> Option<String> {
+        if planned.org_id.is_unknown() {
+            return None;
+        }
+        Some(format!("{} in {}", planned.factor.known()?, Self::scope(planned).describe()))
     }
 
     async fn create(&self, ctx: &Ctx<ZitadelClient>, planned: State, diags: &mut Diagnostics) -> Option<(State, ())> {
@@ -253,31 +391,42 @@ impl Resource for LoginFactor {
         let result = match &scope {
             Scope::Org(org) => self.create_in_org(ctx, org, &ty, diags).await,
             Scope::Instance => match ctx.client.policy(&scope, &ctx.cancel).await {
-                Ok(p) if p.has(self.kind, &ty) => Err(Failure::PreExisting),
-                Ok(_) => self.add_resolving_ghosts(ctx, &scope, &ty, diags).await,
+                Ok(p) if p.has(self.kind, &ty) => Ok(Created::Found),
+                Ok(_) => self.add_resolving_ghosts(ctx, &scope, &ty, diags).await.map(|()| Created::Added),
                 Err(e) => Err(e.into()),
             },
         };
+        let remove = planned.remove_on_destroy.clone();
+        let state = |origin: Origin| Self::state(&scope, &ty, remove.clone(), Attr::Known(origin));
         match result {
-            Ok(()) => {}
-            Err(Failure::PreExisting) => {
+            // A replacement of a factor whose add was never confirmed finds that add landed.
+            Ok(Created::Found) if ctx.client.was_forgotten(&scope, self.kind, &ty) => {
+                return Some((state(Origin::Added), ()));
+            }
+            Ok(Created::Found) => {
+                self.warn_adopted(&scope, &ty, diags);
+                return Some((state(Origin::Found), ()));
+            }
+            Ok(Created::Added) => {}
+            Err(Failure::Unlisted) => {
                 diags.attr_error(
                     AttrPath::attr("type"),
-                    format!("{ty} is already enabled"),
+                    format!("ZITADEL says {ty} exists but does not list it"),
                     format!(
-                        "{ty} is already set in {}. To manage it with Terraform, import it: {}",
+                        "ZITADEL refused to add {ty} to {} as already existing, while its login settings do not list it, even \
+                         after {} s. Check the factor in ZITADEL's console; nothing was recorded.",
                         scope.describe(),
-                        self.import_hint(&scope, &ty)
+                        VISIBILITY_BUDGET.as_secs()
                     ),
                 );
                 return None;
             }
             // The add (or the organization's new settings) may have taken effect: keep the factor
-            // in state with the error. Terraform marks it tainted; the next apply reads it and
-            // either finds it gone (and adds it) or replaces it.
+            // in state with the error. Terraform marks it tainted; the next apply replaces it, and
+            // the replacement forgets it without removing it, then adopts it if it landed.
             Err(Failure::Zitadel(e @ ZitadelError::Unknown(_))) => {
                 diags.report(&e);
-                return Some((Self::state(&scope, &ty), ()));
+                return Some((state(Origin::Unconfirmed), ()));
             }
             Err(Failure::Zitadel(e)) => {
                 diags.report(&e);
@@ -285,7 +434,10 @@ impl Resource for LoginFactor {
             }
         }
         match self.wait_until(ctx, &scope, &ty, true).await {
-            Ok(true) => Some((Self::state(&scope, &ty), ())),
+            Ok(true) => {
+                ctx.client.factor_added(&scope);
+                Some((state(Origin::Added), ()))
+            }
             Ok(false) => {
                 diags.error(
                     format!("ZITADEL accepted {ty} but does not list it"),
@@ -296,11 +448,11 @@ impl Resource for LoginFactor {
                         VISIBILITY_BUDGET.as_secs()
                     ),
                 );
-                Some((Self::state(&scope, &ty), ()))
+                Some((state(Origin::Unconfirmed), ()))
             }
             Err(e) if e.is_transient() || e.may_have_landed() => {
                 diags.report(&e);
-                Some((Self::state(&scope, &ty), ()))
+                Some((state(Origin::Unconfirmed), ()))
             }
             Err(e) => {
                 diags.report(&e);
@@ -320,7 +472,9 @@ impl Resource for LoginFactor {
         let scope = Self::scope(&current);
         match ctx.client.policy(&scope, &ctx.cancel).await {
             // An organization that went back to inheriting no longer has the factor of its own.
-            Ok(p) if p.has(self.kind, &ty) => Some(Read::Found(Self::state(&scope, &ty), ())),
+            Ok(p) if p.has(self.kind, &ty) => {
+                Some(Read::Found(Self::state(&scope, &ty, current.remove_on_destroy, current.origin), ()))
+            }
             Ok(_) => Some(Read::Gone),
             Err(e) if e.is_org_missing() => {
                 log::info!("ZITADEL: the organization of {ty} no longer exists; the factor is gone");
@@ -341,7 +495,7 @@ impl Resource for LoginFactor {
         _: (),
         _: &mut Diagnostics,
     ) -> Option<(State, ())> {
-        // Every attribute forces replacement, so an update never has anything to send.
+        // Only remove_on_destroy can change in place: it is read at destroy, nothing to send.
         Some((planned, ()))
     }
 
@@ -350,8 +504,27 @@ impl Resource for LoginFactor {
             return true;
         };
         let scope = Self::scope(&prior);
-        let lock = ctx.client.lock_for(&scope);
-        let _serialised = lock.lock().await;
+        if prior.origin.known() == Some(&Origin::Unconfirmed) {
+            // Never removed blindly: it may be the scope's only factor, and a replacement of this
+            // resource (the usual way here) adopts it in the same run if it did land.
+            ctx.client.forget_unconfirmed(&scope, self.kind, &ty);
+            return true;
+        }
+        if Self::removes(&prior).is_err() {
+            return true;
+        }
+        let removal = Changes { removes: [(self.kind, ty.clone())].into(), ..Default::default() };
+        let _serialised = match guard::lock_when_safe(ctx, &scope, &removal, AttrPath::attr("type"), diags).await {
+            Ok(Some((held, p))) if p.has(self.kind, &ty) => held,
+            // Gone already (removed in the console, or the organization inherits again).
+            Ok(Some(_)) => return true,
+            Ok(None) => return false,
+            Err(e) if e.is_org_missing() => return true,
+            Err(e) => {
+                diags.report(&e);
+                return false;
+            }
+        };
         match ctx.client.remove_factor(&scope, self.kind, &ty, &ctx.cancel).await {
             Ok(Removed::AlreadyGone | Removed::OrgGone) => return true,
             Ok(Removed::Now) => {}
@@ -369,14 +542,17 @@ impl Resource for LoginFactor {
     }
 
     async fn import(&self, ctx: &Ctx<ZitadelClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, ())> {
-        let Some((scope_part, ty)) = id.trim().rsplit_once('/') else {
+        let invalid = |diags: &mut Diagnostics, why: String| {
             diags.error(
                 "Invalid import ID",
                 format!(
-                    "Expected instance/<type> or <org_id>/<type>, e.g. instance/{}; got {id:?}.",
+                    "Expected instance/<type> or <org_id>/<type>, e.g. instance/{}: {why}.",
                     self.kind.allowed()[0]
                 ),
-            );
+            )
+        };
+        let Some((scope_part, ty)) = id.trim().rsplit_once('/') else {
+            invalid(diags, format!("{id:?} has no \"/\""));
             return None;
         };
         if !self.kind.allowed().contains(&ty) {
@@ -386,19 +562,20 @@ impl Resource for LoginFactor {
             );
             return None;
         }
-        let scope = match scope_part {
-            "instance" => Scope::Instance,
-            "" => {
-                diags.error("Invalid import ID", format!("The organization ID before \"/\" is empty in {id:?}."));
+        let scope = match parse_scope(scope_part) {
+            Ok(s) => s,
+            Err(why) => {
+                invalid(diags, why);
                 return None;
             }
-            org => Scope::Org(org.to_string()),
         };
         let ghost_note = "If ZITADEL nevertheless answers \"already exists\" when the factor is added, it holds an invisible \"ghost\" \
                           factor (added while the organization inherited the instance defaults, zitadel/zitadel#9047); creating the \
                           resource resolves that: the provider removes the ghost and adds the factor again.";
         match ctx.client.policy(&scope, &ctx.cancel).await {
-            Ok(p) if p.has(self.kind, ty) => Some((Self::state(&scope, ty), ())),
+            Ok(p) if p.has(self.kind, ty) => {
+                Some((Self::state(&scope, ty, Attr::Null, Attr::Known(Origin::Imported)), ()))
+            }
             Ok(p) if p.inherits => {
                 diags.error(
                     "Nothing to import",
