@@ -119,7 +119,12 @@ impl Sandbox {
         let mut emulators = Vec::new();
         for v in EMULATORS.iter().filter(|v| o.only.is_empty() || o.only.iter().any(|t| t == v.type_name)) {
             let latency = o.latency.get(v.type_name).or(o.latency.get("*")).copied().unwrap_or_default();
-            let opts = ServerOptions { port: o.ports.get(v.type_name).copied().unwrap_or(0), tls: o.tls, latency };
+            let opts = ServerOptions {
+                port: o.ports.get(v.type_name).copied().unwrap_or(0),
+                tls: o.tls,
+                latency,
+                ..Default::default()
+            };
             let running = server::start((v.new)(), opts).await?;
             for (t, f) in &o.faults {
                 if t == v.type_name || t == "*" {

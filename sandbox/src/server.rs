@@ -327,11 +327,15 @@ pub struct ServerOptions {
     /// Serve HTTPS with a fresh self-signed certificate for `localhost`/`127.0.0.1`.
     pub tls: bool,
     pub latency: Duration,
+    /// Serve the API below this path (`/docspace`), as a reverse proxy in front of the vendor
+    /// would: the prefix is stripped before the vendor's routes see the request; anything else
+    /// is the proxy's 404.
+    pub path_prefix: Option<String>,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        ServerOptions { port: 0, tls: false, latency: Duration::ZERO }
+        ServerOptions { port: 0, tls: false, latency: Duration::ZERO, path_prefix: None }
     }
 }
 
@@ -376,7 +380,8 @@ pub async fn start(app: Arc<dyn EmulatorApp>, opts: ServerOptions) -> std::io::R
     };
     let shutdown = CancellationToken::new();
     let router = app.clone().router().merge(control_router(control.clone(), app.clone()));
-    let handler = Arc::new(Handler { router, control: control.clone(), app: app.clone(), tls: opts.tls });
+    let prefix = opts.path_prefix.map(|p| format!("/{}", p.trim_matches('/')));
+    let handler = Arc::new(Handler { router, control: control.clone(), app: app.clone(), tls: opts.tls, prefix });
     let stop = shutdown.clone();
     tokio::spawn(async move {
         loop {
@@ -407,6 +412,7 @@ struct Handler {
     control: Arc<Control>,
     app: Arc<dyn EmulatorApp>,
     tls: bool,
+    prefix: Option<String>,
 }
 
 /// The origin a request was addressed to, `http(s)://host[:port]` (what a server built from it,
@@ -439,6 +445,18 @@ where
 impl Handler {
     async fn handle(&self, mut req: Request<Body>) -> Result<Response<Body>, Dropped> {
         use tower::ServiceExt;
+        if let Some(prefix) = &self.prefix {
+            let Some(rest) =
+                req.uri().path().strip_prefix(prefix.as_str()).filter(|r| r.is_empty() || r.starts_with('/'))
+            else {
+                return Ok(Response::builder().status(404).body(Body::from("no such path")).expect("static response"));
+            };
+            let pq = match req.uri().query() {
+                Some(q) => format!("{rest}?{q}"),
+                None => rest.to_string(),
+            };
+            *req.uri_mut() = pq.parse().unwrap_or_else(|_| "/".parse().expect("static uri"));
+        }
         let host = req.headers().get("host").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         let scheme = if self.tls { "https" } else { "http" };
         req.extensions_mut().insert(Origin(format!("{scheme}://{host}")));

@@ -121,7 +121,12 @@ fn run_matrix(t: &Target) {
     }
 
     ws.write(&(t.config)(&emu.url(), fast));
-    let persistent: [(&str, &str, Vec<&str>); 4] = [
+    let persistent: [(&str, &str, Vec<&str>); 5] = [
+        (
+            "rate limit that never lifts",
+            "status=429,retry_after=1",
+            vec!["API rate limit", "HTTP 429", "on all 2 attempts", "wait 1 s (Retry-After)", "max_retries = 1"],
+        ),
         ("slow answer", "delay=2500", vec!["did not answer in time", "no answer within 1 s"]),
         ("malformed JSON", "malformed", vec!["Unexpected answer from the", "malformed JSON"]),
         ("proxy HTML page", "html=502", vec!["HTML page titled \"502 Bad Gateway\""]),
@@ -144,6 +149,10 @@ fn run_matrix(t: &Target) {
         for e in expect {
             assert!(text.contains(e), "{}: {name}: expected {e:?}:\n{}", t.vendor, r.all());
         }
+        // max_retries = 1: one attempt and one repeat, Retry-After included.
+        let faulted = emu.control.requests().iter().filter(|q| q.fault.is_some()).count();
+        assert!(faulted <= 2, "{}: {name}: {faulted} requests for max_retries = 1", t.vendor);
+        emu.control.clear_requests();
         if name != "error envelope" {
             // The call is named by method and path.
             assert!(
@@ -206,4 +215,29 @@ fn uncertain_zitadel_add_is_read_back_before_retrying() {
     assert_eq!(calls[first_add + 1].0, "GET /admin/v1/policies/login", "must read back before re-adding: {calls:?}");
     assert_eq!(calls.iter().filter(|(c, s)| c.starts_with("POST") && *s == 200).count(), 1, "{calls:?}");
     assert!(app.instance_factors(zitadel::FactorList::Second).contains(&"SECOND_FACTOR_TYPE_OTP_EMAIL".to_string()));
+}
+
+/// A persistent 429 with `Retry-After: 1` on the one call a data source makes ends the plan after
+/// `max_retries` + 1 requests; it used to be retried for as long as the limit lasted.
+#[test]
+fn a_rate_limit_that_never_lifts_ends_the_plan_within_max_retries() {
+    let emu = harness::start(Arc::new(rhombus::RhombusEmulator::new()));
+    emu.control.push_fault(Fault::parse("status=429,retry_after=1,path=/api/org/getOrgV2").unwrap());
+    let config = format!(
+        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{}\"\n  max_retries = 2\n}}\ndata \"rhombus_mfa_settings\" \"org\" {{}}\n",
+        required_providers(&["rhombus"]),
+        emu.url(),
+        rhombus::DEMO_API_KEY
+    );
+    let ws = Ws::new(&config);
+    let started = std::time::Instant::now();
+    ws.plan().fails_with(&[
+        "Rhombus API rate limit",
+        "POST /api/org/getOrgV2",
+        "on all 3 attempts",
+        "wait 1 s (Retry-After)",
+        "Raise max_retries",
+    ]);
+    assert_eq!(emu.control.count("POST", "/api/org/getOrgV2"), 3);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
 }

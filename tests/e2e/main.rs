@@ -12,6 +12,7 @@ mod packaging;
 mod protocol;
 mod rhombus;
 mod secrets;
+mod shapes;
 mod stop;
 mod zitadel;
 mod zitadel_mfa;

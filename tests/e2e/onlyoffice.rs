@@ -188,6 +188,32 @@ fn password_auth_logs_in_again_or_says_why_it_cannot() {
     ]);
     assert!(!r.all().contains(ADMIN_PASSWORD));
     assert_eq!(app.settings().0, "app");
+
+    // The way out the docs give: forgetting the resource needs no login at all.
+    emu.control.clear_requests();
+    ws.run(&["destroy", "-auto-approve", "-input=false", "-refresh=false"]).ok().mentions(&["1 destroyed"]);
+    assert!(
+        emu.control.requests().is_empty(),
+        "destroy -refresh=false must make no call: {:?}",
+        emu.control.requests()
+    );
+}
+
+/// With username and password, turning TFA on is said at plan: the provider's own next login
+/// will need a second factor it cannot enter, and an API key is the fix.
+#[test]
+fn password_auth_is_warned_at_plan_before_enabling_tfa() {
+    let (_app, emu) = emulator();
+    let auth = format!("username = \"{ADMIN_EMAIL}\"\n  password = \"{ADMIN_PASSWORD}\"");
+    let ws = Ws::new(&(provider(&emu.url(), &auth) + &resource("  type = \"app\"")));
+    ws.plan().mentions(&[
+        "Warning: The provider's own login will need a second factor",
+        "Use an API key instead",
+        "terraform destroy -refresh=false",
+    ]);
+    // With an API key there is nothing to warn about.
+    let ws = Ws::new(&with_key(&emu.url(), &resource("  type = \"app\"")));
+    assert!(!ws.plan().text().contains("own login will need"));
 }
 
 /// Trusted IPs DocSpace cannot match as written are refused at plan time, with the corrected

@@ -3,10 +3,10 @@
 # organization or business that does not force MFA — as warnings, on every plan and apply.
 #
 # Against the sandbox: start `mfa-sandbox --env-file sandbox.env`, `. ./sandbox.env`, then
-# `terraform init && terraform plan`. In the sandbox two checks fail, on purpose: "Acme Labs"
-# (300000000000000003) inherits the instance defaults, which do not force MFA, and "Acme Payments"
-# (200000000000000002) forces MFA but allows no passkeys. Akana's `enabled` is null when 2FA was
-# never configured, hence `== true`.
+# `terraform init && terraform plan`. In the sandbox all three checks fail, on purpose: "Acme Labs"
+# (300000000000000003) inherits the instance defaults, which do not force MFA; "Acme Payments"
+# (200000000000000002) forces MFA but allows no passkeys; and the Akana tenant's root business has
+# 2FA off. Akana's `enabled` is null when 2FA was never configured, hence `== true`.
 
 terraform {
   required_version = ">= 1.5.0"

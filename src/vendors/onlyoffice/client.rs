@@ -312,7 +312,7 @@ impl ToDiagnostic for OnlyofficeError {
                  authenticator app when the login offers it; the portal owner can reset a user's app (Settings, or PUT \
                  /api/2.0/settings/tfaappnewapp); removing the user from the mandatory lists and trusting the user's address \
                  also helps. To remove the resource from Terraform state without logging in, run terraform destroy \
-                 -refresh=false: forgetting it makes no call."
+                 -refresh=false: with restore_on_destroy = false, forgetting it makes no call."
             ),
         }
     }

@@ -413,8 +413,8 @@ impl Resource for TfaSettingsResource {
                 "This provider logs in with username and password. Once TFA is on, DocSpace asks that user for a second factor \
                  at the next login (unless its address is in trusted_ips and it is in neither mandatory list), and a provider \
                  cannot enter one: the next terraform run fails to log in. Use an API key instead (api_key / \
-                 ONLYOFFICE_API_KEY), which TFA does not affect. To forget this resource without logging in, run terraform \
-                 destroy -refresh=false.",
+                 ONLYOFFICE_API_KEY), which TFA does not affect. To forget this resource later without logging in, run \
+                 terraform destroy -refresh=false.",
             ),
             AuthMethod::Token if enabling => diags.attr_warning(
                 AttrPath::attr("type"),
