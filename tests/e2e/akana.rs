@@ -72,6 +72,12 @@ fn restore_on_destroy_import_and_deleted_business() {
     assert_eq!((s["TwoFAEnabled"].as_str(), s["RecurrenceMode"].as_str()), (Some("false"), Some("twofa.each.login")));
 
     let ws = Ws::new(&(admin(&emu.url()) + &resource("root", ROOT_BUSINESS, "  enabled = false")));
+    let before = emu.control.requests().len();
+    ws.import("akana_twofa_settings.root", " ").fails_with(&["Invalid import ID", "it is empty"]);
+    assert!(
+        emu.control.requests().iter().skip(before).all(|r| !r.path.contains("/api/businesses")),
+        "an empty import ID must not reach the server"
+    );
     ws.import("akana_twofa_settings.root", "tenantbusiness.nosuch")
         .fails_with(&["Akana business not found", "tenantbusiness.<fed_member_id>"]);
     ws.import("akana_twofa_settings.root", ROOT_BUSINESS).ok();

@@ -69,10 +69,15 @@ fn inheriting_org_gets_its_own_settings_with_a_warning() {
     let ws = Ws::new(
         &(pat(&emu.url()) + &factor("second_factor", "email", "SECOND_FACTOR_TYPE_OTP_EMAIL", Some(INHERITING_ORG))),
     );
-    ws.apply().ok().mentions(&[
+    let out = ws.apply();
+    out.ok().mentions(&[
         &format!("Warning: Organization {INHERITING_ORG} now has login settings of its own"),
         "zitadel/zitadel#9047",
+        "with SECOND_FACTOR_TYPE_OTP_EMAIL added",
     ]);
+    let warning = out.text().split("now has login settings of its own").nth(1).unwrap_or_default().to_string();
+    let warning = warning.split("Warning:").next().unwrap_or_default();
+    assert_eq!(warning.matches("SECOND_FACTOR_TYPE_OTP_EMAIL").count(), 1, "the added factor is named once: {warning}");
     // The inherited values were carried over, with the new factor.
     let own = app.org_policy(INHERITING_ORG).expect("own settings");
     assert_eq!(

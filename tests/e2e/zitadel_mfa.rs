@@ -211,6 +211,10 @@ fn import_then_restore_on_destroy() {
     ws.write(&(instance + &settings("labs", Some(INHERITING_ORG), "  force_mfa = true")));
     ws.import("zitadel_login_mfa_settings.labs", INHERITING_ORG)
         .fails_with(&["Nothing to import", "inherits the instance defaults"]);
+    // Near misses are said as such, not as an organization that does not exist.
+    ws.import("zitadel_login_mfa_settings.labs", "Instance").fails_with(&["Invalid import ID", "spelt \"instance\""]);
+    ws.import("zitadel_login_mfa_settings.labs", "instance/SECOND_FACTOR_TYPE_OTP")
+        .fails_with(&["Invalid import ID", "the scope alone, e.g. \"instance\""]);
 }
 
 /// The update's answer is lost after ZITADEL applied it; the repeat is refused as NotChanged
