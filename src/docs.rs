@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::plugin::schema::{Attribute, Schema};
+use crate::plugin::schema::{Attribute, IdentitySchema, Schema};
 use crate::plugin::value::{Type, Value};
 use crate::vendors::VENDORS;
 
@@ -83,6 +83,42 @@ pub fn schema_markdown(s: &Schema) -> String {
     out
 }
 
+/// The identity section of a resource page: what `import { identity = { ... } }` takes.
+pub fn identity_markdown(s: &IdentitySchema) -> String {
+    let mut out = String::from(
+        "\n### Identity Schema\n\nThe resource identity (Terraform 1.12 and later, OpenTofu 1.12 and later): what \
+         `import { to = ..., identity = { ... } }` takes instead of an ID, and what `terraform query` lists.\n",
+    );
+    for (title, required) in [("Required", true), ("Optional", false)] {
+        let lines: Vec<String> = s
+            .attributes
+            .iter()
+            .filter(|a| a.required == required)
+            .map(|a| format!("- `{}` ({}) {}", a.name, type_label(&a.ty), a.description.trim()))
+            .collect();
+        if !lines.is_empty() {
+            out.push_str(&format!("\n#### {title}\n\n{}\n", lines.join("\n")));
+        }
+    }
+    out
+}
+
+/// The list-resource section: the `config` block of a `list` block in a `.tfquery.hcl` file.
+pub fn list_markdown(type_name: &str, s: &Schema) -> String {
+    let mut out = format!(
+        "\n### List Resource Schema\n\n`list \"{type_name}\" \"...\" {{ config {{ ... }} }}` in a `.tfquery.hcl` file \
+         (`terraform query`, Terraform 1.14 and later). {}\n",
+        s.description.trim()
+    );
+    let lines: Vec<String> = s.attributes.iter().map(attribute_line).collect();
+    if lines.is_empty() {
+        out.push_str("\nIts `config` block takes no arguments and may be left out.\n");
+    } else {
+        out.push_str(&format!("\n#### Optional\n\n{}\n", lines.join("\n")));
+    }
+    out
+}
+
 fn read(root: &Path, rel: &str) -> Result<String, String> {
     std::fs::read_to_string(root.join(rel)).map_err(|e| format!("{rel}: {e}"))
 }
@@ -141,9 +177,15 @@ pub fn render_all(root: &Path) -> Result<Vec<Page>, String> {
             let tpl = read(root, &format!("templates/{t}/resources/{short}.md"))?;
             let example = read(root, &format!("examples/resources/{r}/resource.tf"))?;
             let import = read(root, &format!("examples/resources/{r}/import.sh"))?;
+            let mut sections = schema_markdown(schema);
+            let (identity, _) = p.identity(r).expect("every resource type has an identity");
+            sections.push_str(&identity_markdown(identity));
+            if let Some((list, _)) = p.list_schema(r) {
+                sections.push_str(&list_markdown(r, list));
+            }
             pages.push(Page {
                 path: PathBuf::from(format!("docs/{t}/resources/{short}.md")),
-                content: fill(&tpl, Some(&example), &schema_markdown(schema), Some(&import)),
+                content: fill(&tpl, Some(&example), &sections, Some(&import)),
             });
         }
         for d in p.data_source_types() {

@@ -59,6 +59,8 @@ mod tests {
                 assert!(t.starts_with(&format!("{}_", v.type_name)), "{t} must start with the provider type");
                 let (s, _) = p.resource_schema(t).unwrap();
                 assert!(s.check(true).is_empty(), "{t}: {:?}", s.check(true));
+                let (identity, _) = p.identity(t).expect("every resource type has an identity");
+                assert!(identity.check().is_empty(), "{t} identity: {:?}", identity.check());
             }
             for t in p.data_source_types() {
                 assert!(t.starts_with(&format!("{}_", v.type_name)), "{t} must start with the provider type");

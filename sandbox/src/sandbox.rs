@@ -22,6 +22,8 @@ pub struct Options {
     pub only: Vec<String>,
     /// Also write the environment as `export` lines to this file.
     pub env_file: Option<std::path::PathBuf>,
+    /// Extra objects per provider type (`--seed zitadel=200`).
+    pub seeds: Vec<(String, usize)>,
 }
 
 pub const USAGE: &str = "\
@@ -51,6 +53,8 @@ options:
                            p hits each matching request with that chance; seed makes those draws
                            reproducible (repeatable; e.g. --fault rhombus=status=503,times=2,
                            --fault '*=mix,p=0.2,seed=1': a bad network day for every vendor)
+  --seed TYPE=N            add N objects to list with `terraform query`: ZITADEL organizations,
+                           Akana businesses, Rhombus client organizations (of the partner key)
   --only TYPE[,TYPE...]    start only these provider types
   --tls                    serve HTTPS with self-signed certificates
   --env-file PATH          also write the environment as shell `export` lines to PATH
@@ -100,6 +104,12 @@ impl Options {
                         o.only.push(t.into());
                     }
                 }
+                "--seed" => {
+                    let v = value("--seed")?;
+                    let (t, n) = split_kv(&v, "--seed")?;
+                    check_type(t)?;
+                    o.seeds.push((t.into(), n.parse().map_err(|_| format!("bad --seed count {n:?}"))?));
+                }
                 "--tls" => o.tls = true,
                 "--env-file" => o.env_file = Some(value("--env-file")?.into()),
                 other => return Err(format!("unknown option {other:?}")),
@@ -125,7 +135,16 @@ impl Sandbox {
                 latency,
                 ..Default::default()
             };
-            let running = server::start((v.new)(), opts).await?;
+            let app = (v.new)();
+            for (t, n) in o.seeds.iter().filter(|(t, _)| t == v.type_name || t == "*") {
+                // `*` seeds whichever vendors have something to seed.
+                if let Err(e) = app.seed(*n)
+                    && t != "*"
+                {
+                    return Err(std::io::Error::other(e));
+                }
+            }
+            let running = server::start(app, opts).await?;
             for (t, f) in &o.faults {
                 if t == v.type_name || t == "*" {
                     running.control.push_fault(f.clone());

@@ -37,6 +37,11 @@ pub trait EmulatorApp: Send + Sync + 'static {
     fn request_key(&self, _headers: &axum::http::HeaderMap) -> Option<String> {
         None
     }
+    /// Adds `n` more of what the vendor has many of (organizations, businesses, client
+    /// organizations), for `terraform query` rehearsals (`mfa-sandbox --seed TYPE=N`).
+    fn seed(&self, _n: usize) -> Result<String, String> {
+        Err(format!("{} has nothing to seed: it manages one object", self.vendor()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

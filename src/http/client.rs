@@ -230,6 +230,7 @@ impl HttpClient {
             status.as_u16(),
             started.elapsed().as_millis()
         );
+        super::sunset::notice(self.vendor, call, &headers);
         let r = HttpResponse { status, headers, body };
         if status_is_transient(status.as_u16()) { Err(Attempt::Status(r)) } else { Ok(r) }
     }

@@ -16,7 +16,8 @@
 //! - [`call`]: a request described once, and what came back;
 //! - [`error`]: what can go wrong before a vendor reads the answer, and whether it may have landed;
 //! - [`client`]: sending with retries; [`verified`]: changes that must not be repeated blindly;
-//! - [`budget`], [`pace`]: the retry budget of one logical call, the shared pace of one host.
+//! - [`budget`], [`pace`]: the retry budget of one logical call, the shared pace of one host;
+//! - [`sunset`]: answers that say their API is deprecated or going away.
 
 pub mod budget;
 pub mod call;
@@ -24,6 +25,7 @@ pub mod client;
 pub mod error;
 pub mod pace;
 pub mod settings;
+pub mod sunset;
 pub mod verified;
 
 pub use call::{Call, HttpResponse, describe_body, retry_after};

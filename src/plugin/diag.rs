@@ -170,6 +170,28 @@ impl Diagnostics {
     }
 }
 
+/// Warnings that come from below a resource operation (an HTTP answer saying its API is
+/// deprecated), each shown once per provider process: whichever RPC is answering next carries them.
+static NOTICES: std::sync::Mutex<(Vec<String>, Vec<Diagnostic>)> = std::sync::Mutex::new((Vec::new(), Vec::new()));
+
+/// Queues a warning under `key`, unless one with that key was queued before in this process.
+pub fn notice_once(key: String, summary: impl Into<String>, detail: impl Into<String>) {
+    let mut n = NOTICES.lock().expect("notices");
+    if n.0.contains(&key) {
+        return;
+    }
+    n.0.push(key);
+    n.1.push(Diagnostic { severity: Severity::Warning, summary: summary.into(), detail: detail.into(), path: None });
+}
+
+impl Diagnostics {
+    /// Adds the queued notices (see [`notice_once`]).
+    pub fn with_notices(mut self) -> Self {
+        self.0.append(&mut NOTICES.lock().expect("notices").1);
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +206,15 @@ mod tests {
         // A root path is sent as "no attribute" so Terraform points at the whole block.
         assert!(d.to_proto()[0].attribute.is_none());
         assert_eq!(d.to_proto()[0].severity, pb::diagnostic::Severity::Error as i32);
+    }
+
+    #[test]
+    fn notices_are_shown_once_per_process() {
+        notice_once("k".into(), "s", "d");
+        notice_once("k".into(), "s", "d");
+        let d = Diagnostics::new().with_notices();
+        assert_eq!(d.0.iter().filter(|x| x.summary == "s").count(), 1);
+        notice_once("k".into(), "s", "d");
+        assert!(Diagnostics::new().with_notices().0.iter().all(|x| x.summary != "s"));
     }
 }

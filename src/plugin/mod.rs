@@ -2,13 +2,14 @@
 //!
 //! - [`value`], [`codec`]: cty types and values, msgpack/JSON DynamicValue codec.
 //! - [`schema`], [`diag`], [`typed`]: schemas with validators, diagnostics, typed state via serde.
-//! - [`resource`], [`data_source`], [`provider`]: the traits vendors implement and the planning rules.
+//! - [`resource`], [`data_source`], [`list`], [`provider`]: the traits vendors implement and the planning rules.
 //! - [`service`], [`go_plugin`], [`serve`], [`transport`], [`tls`], [`logging`]: gRPC and the go-plugin process contract.
 
 pub mod codec;
 pub mod data_source;
 pub mod diag;
 pub mod go_plugin;
+pub mod list;
 pub mod logging;
 pub mod provider;
 pub mod resource;

@@ -10,8 +10,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::data_source::DynDataSource;
 use super::diag::{AttrPath, Diagnostics};
-use super::resource::{Ctx, DynResource, Planned};
-use super::schema::Schema;
+use super::list::{DynList, ListRequest};
+use super::resource::{Ctx, DynResource, Planned, Stored};
+use super::schema::{IdentitySchema, Schema};
 use super::typed;
 use super::value::{Type, Value};
 
@@ -44,6 +45,10 @@ pub trait Provider: Send + Sync + 'static {
     ) -> Option<Self::Client>;
     fn resources(&self) -> Vec<Box<dyn DynResource<Self::Client>>>;
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<Self::Client>>> {
+        Vec::new()
+    }
+    /// List resources for `terraform query`, each named like the managed resource it lists.
+    fn list_resources(&self) -> Vec<Box<dyn DynList<Self::Client>>> {
         Vec::new()
     }
 }
@@ -83,7 +88,7 @@ pub trait DynProvider: Send + Sync {
         planned_private: &[u8],
         cancel: CancellationToken,
         diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>);
+    ) -> Stored;
     async fn read(
         &self,
         type_name: &str,
@@ -91,14 +96,19 @@ pub trait DynProvider: Send + Sync {
         private: &[u8],
         cancel: CancellationToken,
         diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>);
+    ) -> Stored;
+    /// Imports by string ID, or by identity (`import { identity = ... }`) when `identity` is set.
     async fn import(
         &self,
         type_name: &str,
         id: &str,
+        identity: Option<&Value>,
         cancel: CancellationToken,
         diags: &mut Diagnostics,
-    ) -> Option<(Value, Vec<u8>)>;
+    ) -> Option<Stored>;
+    /// The resource type's identity schema and type.
+    fn identity(&self, type_name: &str) -> Option<(&IdentitySchema, &Type)>;
+    fn upgrade_identity(&self, type_name: &str, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value>;
     fn upgrade(&self, type_name: &str, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value>;
     fn data_source_types(&self) -> Vec<&'static str>;
     fn data_source_schema(&self, type_name: &str) -> Option<(&Schema, &Type)>;
@@ -110,6 +120,19 @@ pub trait DynProvider: Send + Sync {
         cancel: CancellationToken,
         diags: &mut Diagnostics,
     ) -> Option<Value>;
+    fn generate_config(&self, type_name: &str, state: &Value, diags: &mut Diagnostics) -> Option<Value>;
+    fn list_types(&self) -> Vec<&'static str>;
+    fn list_schema(&self, type_name: &str) -> Option<(&Schema, &Type)>;
+    fn validate_list(&self, type_name: &str, config: &Value, diags: &mut Diagnostics);
+    /// Runs a listing, sending its events to `tx`; the last event carries any diagnostics.
+    async fn list(
+        &self,
+        type_name: &str,
+        config: &Value,
+        req: ListRequest,
+        cancel: CancellationToken,
+        tx: tokio::sync::mpsc::Sender<crate::proto::tfplugin5::list_resource::Event>,
+    );
 }
 
 /// A resource with the context to run an operation on it.
@@ -121,6 +144,7 @@ pub struct ProviderHost<P: Provider> {
     schema: Schema,
     resources: BTreeMap<&'static str, Box<dyn DynResource<P::Client>>>,
     data_sources: BTreeMap<&'static str, Box<dyn DynDataSource<P::Client>>>,
+    lists: BTreeMap<&'static str, Box<dyn DynList<P::Client>>>,
     client: RwLock<Option<Arc<P::Client>>>,
     /// Remote objects planned by a resource in this provider process. Each walk starts its own
     /// provider process (and configures it), and plans each resource instance once — except a
@@ -143,7 +167,16 @@ impl<P: Provider> ProviderHost<P> {
         let schema = provider.schema();
         let resources = provider.resources().into_iter().map(|r| (r.type_name(), r)).collect();
         let data_sources = provider.data_sources().into_iter().map(|d| (d.type_name(), d)).collect();
-        ProviderHost { provider, schema, resources, data_sources, client: RwLock::new(None), claims: Mutex::default() }
+        let lists = provider.list_resources().into_iter().map(|l| (l.type_name(), l)).collect();
+        ProviderHost {
+            provider,
+            schema,
+            resources,
+            data_sources,
+            lists,
+            client: RwLock::new(None),
+            claims: Mutex::default(),
+        }
     }
 
     pub fn boxed(provider: P) -> Arc<dyn DynProvider> {
@@ -384,10 +417,10 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
         planned_private: &[u8],
         cancel: CancellationToken,
         diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>) {
+    ) -> Stored {
         match self.prepared(type_name, cancel, diags) {
             Some((r, ctx)) => r.apply(&ctx, prior, planned, planned_private, diags).await,
-            None => (prior.clone(), planned_private.to_vec()),
+            None => Stored { state: prior.clone(), private: planned_private.to_vec(), identity: None },
         }
     }
 
@@ -398,10 +431,10 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
         private: &[u8],
         cancel: CancellationToken,
         diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>) {
+    ) -> Stored {
         match self.prepared(type_name, cancel, diags) {
             Some((r, ctx)) => r.read(&ctx, current, private, diags).await,
-            None => (current.clone(), private.to_vec()),
+            None => Stored { state: current.clone(), private: private.to_vec(), identity: None },
         }
     }
 
@@ -409,11 +442,24 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
         &self,
         type_name: &str,
         id: &str,
+        identity: Option<&Value>,
         cancel: CancellationToken,
         diags: &mut Diagnostics,
-    ) -> Option<(Value, Vec<u8>)> {
+    ) -> Option<Stored> {
         let (r, ctx) = self.prepared(type_name, cancel, diags)?;
-        r.import(&ctx, id, diags).await
+        let id = match identity {
+            Some(i) => r.identity_import_id(i, diags)?,
+            None => id.to_string(),
+        };
+        r.import(&ctx, &id, diags).await
+    }
+
+    fn identity(&self, type_name: &str) -> Option<(&IdentitySchema, &Type)> {
+        self.resources.get(type_name).map(|r| (r.identity_schema(), r.identity_ty()))
+    }
+
+    fn upgrade_identity(&self, type_name: &str, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value> {
+        self.resource(type_name, diags)?.upgrade_identity(version, json, diags)
     }
 
     fn upgrade(&self, type_name: &str, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value> {
@@ -443,5 +489,49 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
         let d = self.data_source(type_name, diags)?;
         let ctx = self.require_ctx(cancel, diags)?;
         d.read(&ctx, config, diags).await
+    }
+
+    fn generate_config(&self, type_name: &str, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        Some(self.resource(type_name, diags)?.generate_config(state))
+    }
+
+    fn list_types(&self) -> Vec<&'static str> {
+        self.lists.keys().copied().collect()
+    }
+
+    fn list_schema(&self, type_name: &str) -> Option<(&Schema, &Type)> {
+        self.lists.get(type_name).map(|l| (l.schema(), l.ty()))
+    }
+
+    fn validate_list(&self, type_name: &str, config: &Value, diags: &mut Diagnostics) {
+        match self.lists.get(type_name) {
+            Some(l) => l.validate(config, diags),
+            None => diags.error(
+                "Unknown list resource",
+                format!("The {} provider has no list resource {type_name:?}.", self.provider.type_name()),
+            ),
+        }
+    }
+
+    async fn list(
+        &self,
+        type_name: &str,
+        config: &Value,
+        req: ListRequest,
+        cancel: CancellationToken,
+        tx: tokio::sync::mpsc::Sender<crate::proto::tfplugin5::list_resource::Event>,
+    ) {
+        let mut diags = Diagnostics::new();
+        let Some(l) = self.lists.get(type_name) else {
+            self.validate_list(type_name, config, &mut diags);
+            let _ = tx.send(super::list::failed(diags.0)).await;
+            return;
+        };
+        match self.require_ctx(cancel, &mut diags) {
+            Some(ctx) => l.list(&ctx, config, req, tx).await,
+            None => {
+                let _ = tx.send(super::list::failed(diags.0)).await;
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
 use super::diag::{AttrPath, Diagnostics};
-use super::schema::Schema;
+use super::schema::{IdentitySchema, Schema};
 use super::typed::{self, TypedError};
 use super::value::{Type, Value};
 
@@ -49,8 +49,20 @@ pub trait Resource: Send + Sync + 'static {
     /// Private state kept by Terraform beside the state (never shown to users), as JSON.
     type Private: Serialize + DeserializeOwned + Default + Send + Sync + 'static;
 
+    /// The resource identity (see [`IdentitySchema`]): a serde struct of [`typed::Attr`] fields
+    /// named like the identity attributes.
+    type Identity: Serialize + DeserializeOwned + Send + Sync + 'static;
+
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
+    fn identity_schema(&self) -> IdentitySchema;
+
+    /// The identity of the remote object a (wholly known) state describes.
+    fn identity(&self, state: &Self::State, private: &Self::Private) -> Option<Self::Identity>;
+
+    /// The import ID that names the same object as `identity`: `import { identity = { ... } }`
+    /// imports exactly as the string ID would. `Err` says what is wrong with the identity.
+    fn import_id(&self, identity: &Self::Identity) -> Result<String, String>;
 
     /// Cross-attribute checks at validate time (single-attribute rules live in the schema).
     fn validate(&self, _config: &Self::State, _diags: &mut Diagnostics) {}
@@ -131,6 +143,16 @@ pub struct Planned {
     pub state: Value,
     pub private: Vec<u8>,
     pub requires_replace: Vec<AttrPath>,
+    /// Known when the planned object is (not on create).
+    pub identity: Option<Value>,
+}
+
+/// What a resource operation leaves for Terraform to store: the state (null when the object is
+/// gone), private bytes, and the identity of a known object.
+pub struct Stored {
+    pub state: Value,
+    pub private: Vec<u8>,
+    pub identity: Option<Value>,
 }
 
 /// A resource with its types erased to [`Value`]s, so the gRPC service can hold many kinds.
@@ -149,7 +171,6 @@ pub trait DynResource<C>: Send + Sync {
         prior_private: &[u8],
         diags: &mut Diagnostics,
     ) -> Option<Planned>;
-    /// Returns the new state and private bytes.
     async fn apply(
         &self,
         ctx: &Ctx<C>,
@@ -157,13 +178,23 @@ pub trait DynResource<C>: Send + Sync {
         planned: &Value,
         planned_private: &[u8],
         diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>);
-    async fn read(&self, ctx: &Ctx<C>, current: &Value, private: &[u8], diags: &mut Diagnostics) -> (Value, Vec<u8>);
-    async fn import(&self, ctx: &Ctx<C>, id: &str, diags: &mut Diagnostics) -> Option<(Value, Vec<u8>)>;
+    ) -> Stored;
+    async fn read(&self, ctx: &Ctx<C>, current: &Value, private: &[u8], diags: &mut Diagnostics) -> Stored;
+    async fn import(&self, ctx: &Ctx<C>, id: &str, diags: &mut Diagnostics) -> Option<Stored>;
     /// Re-reads stored JSON state under the current schema (UpgradeResourceState).
     fn upgrade(&self, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value>;
     /// See [`Resource::remote_object`].
     fn remote_object(&self, planned: &Value) -> Option<String>;
+    fn identity_schema(&self) -> &IdentitySchema;
+    fn identity_ty(&self) -> &Type;
+    /// The import ID an identity (from `import { identity = ... }`) names.
+    fn identity_import_id(&self, identity: &Value, diags: &mut Diagnostics) -> Option<String>;
+    /// Re-reads a stored identity under the current identity schema (UpgradeResourceIdentity).
+    fn upgrade_identity(&self, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value>;
+    /// The identity of a stored state, when it is wholly known.
+    fn identity_of(&self, state: &Value, private: &[u8]) -> Option<Value>;
+    /// The configuration that reproduces an imported or listed state (GenerateResourceConfig).
+    fn generate_config(&self, state: &Value) -> Value;
 }
 
 /// Prefixes the private bytes of a destroy the CLI planned through us, so apply knows its
@@ -175,13 +206,29 @@ pub struct Typed<R: Resource> {
     inner: R,
     schema: Schema,
     ty: Type,
+    identity: IdentitySchema,
+    identity_ty: Type,
 }
 
 impl<R: Resource> Typed<R> {
     pub fn new(inner: R) -> Self {
         let schema = inner.schema();
         let ty = schema.ty();
-        Typed { inner, schema, ty }
+        let identity = inner.identity_schema();
+        let identity_ty = identity.ty();
+        Typed { inner, schema, ty, identity, identity_ty }
+    }
+
+    /// The identity of a typed state, encoded; none unless wholly known.
+    fn identity_value(&self, state: &R::State, private: &R::Private) -> Option<Value> {
+        let id = self.inner.identity(state, private)?;
+        typed::to_value(&id, &self.identity_ty).ok().filter(Value::is_wholly_known)
+    }
+
+    /// A result for Terraform to store, with the identity of the object it describes.
+    fn stored(&self, state: Value, typed: &R::State, private: &R::Private) -> Stored {
+        let identity = if state.is_null() { None } else { self.identity_value(typed, private) };
+        Stored { state, private: Self::private_out(private), identity }
     }
 
     pub fn boxed(inner: R) -> Box<dyn DynResource<R::Client>> {
@@ -326,7 +373,7 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
                 self.inner.plan_destroy(ctx, &p, &private, diags).await;
             }
             let private = [DESTROY_PLANNED, prior_private].concat();
-            return Some(Planned { state: Value::Null, private, requires_replace: vec![] });
+            return Some(Planned { state: Value::Null, private, requires_replace: vec![], identity: None });
         }
         // Validation runs again at plan time: values unknown at validate time are known now.
         self.schema.validate_config(config, diags);
@@ -385,7 +432,13 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
             }
             state = reconcile(prior, state);
         }
-        Some(Planned { state, private: Self::private_out(&plan.private), requires_replace })
+        // The planned object's identity, once everything that makes it up is known.
+        let identity = if state.is_wholly_known() {
+            typed::from_value::<R::State>(&state).ok().and_then(|s| self.identity_value(&s, &plan.private))
+        } else {
+            None
+        };
+        Some(Planned { state, private: Self::private_out(&plan.private), requires_replace, identity })
     }
 
     async fn apply(
@@ -395,38 +448,43 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
         planned: &Value,
         planned_private: &[u8],
         diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>) {
+    ) -> Stored {
         let destroy_planned = planned_private.strip_prefix(DESTROY_PLANNED);
         // What stays in state if nothing changes: never the marker.
-        let keep = (prior.clone(), destroy_planned.unwrap_or(planned_private).to_vec());
-        let Some(private) = self.private_in(&keep.1, diags) else {
-            return keep;
+        let kept_private = destroy_planned.unwrap_or(planned_private);
+        let keep = || Stored {
+            state: prior.clone(),
+            private: kept_private.to_vec(),
+            identity: self.identity_of(prior, kept_private),
+        };
+        let Some(private) = self.private_in(kept_private, diags) else {
+            return keep();
         };
         if planned.is_null() {
             let Some(p) = self.decode(prior, "prior state", diags) else {
-                return keep;
+                return keep();
             };
             // Terraform before 1.3 plans destroys itself: say now what the plan would have said.
             if destroy_planned.is_none() {
                 self.inner.plan_destroy(Some(ctx), &p, &private, diags).await;
                 if diags.has_errors() {
-                    return keep;
+                    return keep();
                 }
             }
             return if self.inner.delete(ctx, p, private, diags).await && !diags.has_errors() {
-                (Value::Null, Vec::new())
+                Stored { state: Value::Null, private: Vec::new(), identity: None }
             } else {
-                keep
+                keep()
             };
         }
         let Some(plan) = self.decode(planned, "plan", diags) else {
-            return keep;
+            return keep();
         };
         let result = if prior.is_null() {
             self.inner.create(ctx, plan, diags).await
         } else {
             let Some(p) = self.decode(prior, "prior state", diags) else {
-                return keep;
+                return keep();
             };
             self.inner.update(ctx, p, plan, private, diags).await
         };
@@ -434,42 +492,118 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
             Some((state, private)) => match self.encode(&state, diags) {
                 Some(v) => {
                     let v = reconcile(planned, v);
-                    if self.check_known(&v, diags) { (v, Self::private_out(&private)) } else { keep }
+                    if self.check_known(&v, diags) { self.stored(v, &state, &private) } else { keep() }
                 }
-                None => keep,
+                None => keep(),
             },
-            None => keep,
+            None => keep(),
         }
     }
 
-    async fn read(
-        &self,
-        ctx: &Ctx<R::Client>,
-        current: &Value,
-        private: &[u8],
-        diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>) {
-        let keep = (current.clone(), private.to_vec());
+    async fn read(&self, ctx: &Ctx<R::Client>, current: &Value, private: &[u8], diags: &mut Diagnostics) -> Stored {
+        let keep = || Stored {
+            state: current.clone(),
+            private: private.to_vec(),
+            identity: self.identity_of(current, private),
+        };
         let (Some(cur), Some(p)) = (self.decode(current, "state", diags), self.private_in(private, diags)) else {
-            return keep;
+            return keep();
         };
         match self.inner.read(ctx, cur, p, diags).await {
             Some(Read::Found(state, private)) => match self.encode(&state, diags) {
                 Some(v) => {
                     let v = reconcile(current, v);
-                    if self.check_known(&v, diags) { (v, Self::private_out(&private)) } else { keep }
+                    if self.check_known(&v, diags) { self.stored(v, &state, &private) } else { keep() }
                 }
-                None => keep,
+                None => keep(),
             },
-            Some(Read::Gone) => (Value::Null, Vec::new()),
-            None => keep,
+            Some(Read::Gone) => Stored { state: Value::Null, private: Vec::new(), identity: None },
+            None => keep(),
         }
     }
 
-    async fn import(&self, ctx: &Ctx<R::Client>, id: &str, diags: &mut Diagnostics) -> Option<(Value, Vec<u8>)> {
+    async fn import(&self, ctx: &Ctx<R::Client>, id: &str, diags: &mut Diagnostics) -> Option<Stored> {
         let (state, private) = self.inner.import(ctx, id, diags).await?;
         let v = self.encode(&state, diags)?;
-        self.check_known(&v, diags).then(|| (v, Self::private_out(&private)))
+        self.check_known(&v, diags).then(|| self.stored(v, &state, &private))
+    }
+
+    fn identity_schema(&self) -> &IdentitySchema {
+        &self.identity
+    }
+
+    fn identity_ty(&self) -> &Type {
+        &self.identity_ty
+    }
+
+    fn identity_import_id(&self, identity: &Value, diags: &mut Diagnostics) -> Option<String> {
+        let parsed = match typed::from_value::<R::Identity>(identity) {
+            Ok(i) => i,
+            Err(e) => {
+                report_typed(diags, &e, "import identity");
+                return None;
+            }
+        };
+        match self.inner.import_id(&parsed) {
+            Ok(id) => Some(id),
+            Err(why) => {
+                diags.error("Invalid import identity", why);
+                None
+            }
+        }
+    }
+
+    fn upgrade_identity(&self, version: i64, json: &[u8], diags: &mut Diagnostics) -> Option<Value> {
+        if version > self.identity.version {
+            diags.error(
+                "Resource identity written by a newer provider version",
+                format!(
+                    "The identity of this {} was written by identity schema version {version}, newer than this provider's {}. \
+                     Upgrade the provider.",
+                    self.type_name(),
+                    self.identity.version
+                ),
+            );
+            return None;
+        }
+        // Nothing stored (Terraform asks even then): the next read returns the identity.
+        if json.iter().all(u8::is_ascii_whitespace) || json == b"null" {
+            return None;
+        }
+        match super::codec::from_json_bytes(json, &self.identity_ty) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                diags.error(
+                    "Unreadable stored identity",
+                    format!("The stored identity of this {} could not be read: {e}.", self.type_name()),
+                );
+                None
+            }
+        }
+    }
+
+    /// What a person would write for the object: computed-only attributes and optional ones at
+    /// their default (`restore_on_destroy = false`) are left out; Terraform renders the rest.
+    fn generate_config(&self, state: &Value) -> Value {
+        let Value::Object(m) = state else { return Value::Null };
+        let mut out = m.clone();
+        for a in &self.schema.attributes {
+            let v = m.get(a.name).unwrap_or(&Value::Null);
+            let at_default = a.default.as_ref().is_some_and(|d| d.semantic_eq(v));
+            if a.computed && (!a.optional || at_default) {
+                out.insert(a.name.to_string(), Value::Null);
+            }
+        }
+        Value::Object(out)
+    }
+
+    fn identity_of(&self, state: &Value, private: &[u8]) -> Option<Value> {
+        if state.is_null() || !state.is_wholly_known() {
+            return None;
+        }
+        let typed = typed::from_value::<R::State>(state).ok()?;
+        let private = if private.is_empty() { R::Private::default() } else { serde_json::from_slice(private).ok()? };
+        self.identity_value(&typed, &private)
     }
 
     fn remote_object(&self, planned: &Value) -> Option<String> {

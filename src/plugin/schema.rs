@@ -302,6 +302,83 @@ impl Schema {
     }
 }
 
+/// A resource identity (Terraform 1.12+, OpenTofu 1.12+): primitive attributes that name the
+/// remote object the way a user would, from identifiers the vendor keeps stable. Terraform stores
+/// it beside the state, takes it in `import { identity = { ... } }`, and `terraform query` lists by
+/// it. Terraform rejects maps, sets and objects, and wants each attribute either required or
+/// optional for import (`loadschemas/plugins.go`, `configschema` `InternalValidate`).
+#[derive(Clone)]
+pub struct IdentitySchema {
+    pub version: i64,
+    pub attributes: Vec<IdentityAttribute>,
+}
+
+#[derive(Clone)]
+pub struct IdentityAttribute {
+    pub name: &'static str,
+    pub ty: Type,
+    /// Required in an `import` block's `identity`; otherwise optional (null means a default
+    /// scope, such as ZITADEL's instance).
+    pub required: bool,
+    pub description: String,
+}
+
+impl IdentityAttribute {
+    pub fn required(name: &'static str, ty: Type, description: &str) -> Self {
+        IdentityAttribute { name, ty, required: true, description: description.to_string() }
+    }
+    pub fn optional(name: &'static str, ty: Type, description: &str) -> Self {
+        IdentityAttribute { name, ty, required: false, description: description.to_string() }
+    }
+}
+
+impl IdentitySchema {
+    pub fn new(attributes: Vec<IdentityAttribute>) -> Self {
+        IdentitySchema { version: 0, attributes }
+    }
+
+    pub fn ty(&self) -> Type {
+        Type::Object(self.attributes.iter().map(|a| (a.name.to_string(), a.ty.clone())).collect())
+    }
+
+    pub fn to_proto(&self) -> pb::ResourceIdentitySchema {
+        pb::ResourceIdentitySchema {
+            version: self.version,
+            identity_attributes: self
+                .attributes
+                .iter()
+                .map(|a| pb::resource_identity_schema::IdentityAttribute {
+                    name: a.name.to_string(),
+                    r#type: a.ty.to_json_bytes(),
+                    required_for_import: a.required,
+                    optional_for_import: !a.required,
+                    description: a.description.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Problems that would make Terraform reject the identity schema.
+    pub fn check(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.attributes.is_empty() {
+            problems.push("an identity needs at least one attribute".to_string());
+        }
+        for a in &self.attributes {
+            if !matches!(a.ty, Type::String | Type::Number | Type::Bool) {
+                problems.push(format!("{}: identity attributes are primitives", a.name));
+            }
+            if a.description.trim().is_empty() {
+                problems.push(format!("{}: no description", a.name));
+            }
+        }
+        if !self.attributes.iter().any(|a| a.required) && self.attributes.len() > 1 {
+            problems.push("an identity of several attributes needs one required for import".into());
+        }
+        problems
+    }
+}
+
 fn run(a: &Attribute, v: &Value, path: AttrPath, diags: &mut Diagnostics) {
     for val in &a.validators {
         if let Err(problem) = val.check(v) {

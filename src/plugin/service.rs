@@ -94,6 +94,18 @@ impl ProviderService {
         }
     }
 
+    /// An identity for the wire, encoded with the resource type's identity type.
+    fn identity_data(
+        &self,
+        type_name: &str,
+        identity: Option<&Value>,
+        diags: &mut Diagnostics,
+    ) -> Option<pb::ResourceIdentityData> {
+        let (_, ty) = self.provider.identity(type_name)?;
+        let dv = Self::encode(identity?, ty, diags)?;
+        Some(pb::ResourceIdentityData { identity_data: Some(dv) })
+    }
+
     fn log_done(rpc: &str, type_name: &str, started: Instant, diags: &Diagnostics) {
         log::debug!(
             "{rpc} {type_name} finished in {} ms with {} diagnostic(s){}",
@@ -124,6 +136,12 @@ impl ProviderRpc for ProviderService {
                 .into_iter()
                 .map(|t| pb::get_metadata::DataSourceMetadata { type_name: t.to_string() })
                 .collect(),
+            list_resources: self
+                .provider
+                .list_types()
+                .into_iter()
+                .map(|t| pb::get_metadata::ListResourceMetadata { type_name: t.to_string() })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -144,10 +162,17 @@ impl ProviderRpc for ProviderService {
             .into_iter()
             .filter_map(|t| self.provider.data_source_schema(t).map(|(s, _)| (t.to_string(), s.to_proto())))
             .collect();
+        let list_resource_schemas = self
+            .provider
+            .list_types()
+            .into_iter()
+            .filter_map(|t| self.provider.list_schema(t).map(|(s, _)| (t.to_string(), s.to_proto())))
+            .collect();
         Ok(Response::new(pb::get_provider_schema::Response {
             provider: Some(self.provider.schema().to_proto()),
             resource_schemas,
             data_source_schemas,
+            list_resource_schemas,
             // An empty provider_meta block: Terraform dereferences these schemas without nil checks.
             provider_meta: Some(pb::Schema { version: 0, block: Some(Default::default()) }),
             server_capabilities: Some(capabilities()),
@@ -155,12 +180,33 @@ impl ProviderRpc for ProviderService {
         }))
     }
 
+    /// Never an error: Terraform >= 1.12.1 fails every command of a provider whose identity
+    /// schemas come with an error (`GRPCProvider.GetProviderSchema`).
     async fn get_resource_identity_schemas(
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
-        // No identities: the resources are singletons addressed by their import ID.
-        Ok(Response::new(Default::default()))
+        let identity_schemas = self
+            .provider
+            .resource_types()
+            .into_iter()
+            .filter_map(|t| self.provider.identity(t).map(|(s, _)| (t.to_string(), s.to_proto())))
+            .collect();
+        Ok(Response::new(pb::get_resource_identity_schemas::Response { identity_schemas, diagnostics: vec![] }))
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        req: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        let raw = req.raw_identity.unwrap_or_default();
+        let upgraded = self.provider.upgrade_identity(&req.type_name, req.version, &raw.json, &mut diags);
+        Ok(Response::new(pb::upgrade_resource_identity::Response {
+            upgraded_identity: self.identity_data(&req.type_name, upgraded.as_ref(), &mut diags),
+            diagnostics: diags.with_notices().to_proto(),
+        }))
     }
 
     async fn prepare_provider_config(
@@ -177,7 +223,7 @@ impl ProviderRpc for ProviderService {
         // Terraform >= 0.13 ignores the prepared config; echoing the input keeps it quiet.
         Ok(Response::new(pb::prepare_provider_config::Response {
             prepared_config: req.config,
-            diagnostics: diags.to_proto(),
+            diagnostics: diags.with_notices().to_proto(),
         }))
     }
 
@@ -192,7 +238,7 @@ impl ProviderRpc for ProviderService {
         {
             self.provider.validate_resource(&req.type_name, &cfg, &mut diags);
         }
-        Ok(Response::new(pb::validate_resource_type_config::Response { diagnostics: diags.to_proto() }))
+        Ok(Response::new(pb::validate_resource_type_config::Response { diagnostics: diags.with_notices().to_proto() }))
     }
 
     async fn validate_data_source_config(
@@ -206,7 +252,7 @@ impl ProviderRpc for ProviderService {
         {
             self.provider.validate_data_source(&req.type_name, &cfg, &mut diags);
         }
-        Ok(Response::new(pb::validate_data_source_config::Response { diagnostics: diags.to_proto() }))
+        Ok(Response::new(pb::validate_data_source_config::Response { diagnostics: diags.with_notices().to_proto() }))
     }
 
     async fn upgrade_resource_state(
@@ -229,7 +275,7 @@ impl ProviderRpc for ProviderService {
         }
         Ok(Response::new(pb::upgrade_resource_state::Response {
             upgraded_state: upgraded,
-            diagnostics: diags.to_proto(),
+            diagnostics: diags.with_notices().to_proto(),
         }))
     }
 
@@ -246,7 +292,7 @@ impl ProviderRpc for ProviderService {
             self.provider.configure(&req.terraform_version, &cfg, self.stop.child_token(), &mut diags).await;
         }
         Self::log_done("Configure", self.provider.type_name(), started, &diags);
-        Ok(Response::new(pb::configure::Response { diagnostics: diags.to_proto() }))
+        Ok(Response::new(pb::configure::Response { diagnostics: diags.with_notices().to_proto() }))
     }
 
     async fn read_resource(
@@ -264,15 +310,16 @@ impl ProviderRpc for ProviderService {
         if let Some(ty) = self.resource_ty(&req.type_name, &mut diags)
             && let Some(cur) = self.decode(req.current_state.as_ref(), &ty, "current state", &mut diags)
         {
-            let (new, private) =
+            let stored =
                 self.provider.read(&req.type_name, &cur, &req.private, self.stop.child_token(), &mut diags).await;
-            if let Some(dv) = Self::encode(&new, &ty, &mut diags) {
+            if let Some(dv) = Self::encode(&stored.state, &ty, &mut diags) {
                 resp.new_state = Some(dv);
-                resp.private = private;
+                resp.private = stored.private;
+                resp.new_identity = self.identity_data(&req.type_name, stored.identity.as_ref(), &mut diags);
             }
         }
         Self::log_done("ReadResource", &req.type_name, started, &diags);
-        resp.diagnostics = diags.to_proto();
+        resp.diagnostics = diags.with_notices().to_proto();
         Ok(Response::new(resp))
     }
 
@@ -307,11 +354,12 @@ impl ProviderRpc for ProviderService {
                     resp.planned_state = Some(dv);
                     resp.planned_private = p.private;
                     resp.requires_replace = p.requires_replace.iter().map(|x| x.to_proto()).collect();
+                    resp.planned_identity = self.identity_data(&req.type_name, p.identity.as_ref(), &mut diags);
                 }
             }
         }
         Self::log_done("PlanResourceChange", &req.type_name, started, &diags);
-        resp.diagnostics = diags.to_proto();
+        resp.diagnostics = diags.with_notices().to_proto();
         Ok(Response::new(resp))
     }
 
@@ -331,18 +379,19 @@ impl ProviderRpc for ProviderService {
             let prior = self.decode(req.prior_state.as_ref(), &ty, "prior state", &mut diags);
             let planned = self.decode(req.planned_state.as_ref(), &ty, "planned state", &mut diags);
             if let (Some(prior), Some(planned)) = (prior, planned) {
-                let (new, private) = self
+                let stored = self
                     .provider
                     .apply(&req.type_name, &prior, &planned, &req.planned_private, self.stop.child_token(), &mut diags)
                     .await;
-                if let Some(dv) = Self::encode(&new, &ty, &mut diags) {
+                if let Some(dv) = Self::encode(&stored.state, &ty, &mut diags) {
                     resp.new_state = Some(dv);
-                    resp.private = private;
+                    resp.private = stored.private;
+                    resp.new_identity = self.identity_data(&req.type_name, stored.identity.as_ref(), &mut diags);
                 }
             }
         }
         Self::log_done("ApplyResourceChange", &req.type_name, started, &diags);
-        resp.diagnostics = diags.to_proto();
+        resp.diagnostics = diags.with_notices().to_proto();
         Ok(Response::new(resp))
     }
 
@@ -354,22 +403,33 @@ impl ProviderRpc for ProviderService {
         let started = Instant::now();
         let mut diags = Diagnostics::new();
         let mut imported = Vec::new();
+        // `import { identity = { ... } }` sends the identity and no ID (Terraform >= 1.12, OpenTofu 1.12).
+        let identity = match req.identity.as_ref().and_then(|i| i.identity_data.as_ref()) {
+            Some(data) => match self.provider.identity(&req.type_name) {
+                Some((_, ity)) => self.decode(Some(data), &ity.clone(), "import identity", &mut diags),
+                None => None,
+            },
+            None => None,
+        };
         if let Some(ty) = self.resource_ty(&req.type_name, &mut diags)
-            && let Some((state, private)) =
-                self.provider.import(&req.type_name, &req.id, self.stop.child_token(), &mut diags).await
-            && let Some(dv) = Self::encode(&state, &ty, &mut diags)
+            && !diags.has_errors()
+            && let Some(stored) = self
+                .provider
+                .import(&req.type_name, &req.id, identity.as_ref(), self.stop.child_token(), &mut diags)
+                .await
+            && let Some(dv) = Self::encode(&stored.state, &ty, &mut diags)
         {
             imported.push(pb::import_resource_state::ImportedResource {
                 type_name: req.type_name.clone(),
                 state: Some(dv),
-                private,
-                identity: None,
+                private: stored.private,
+                identity: self.identity_data(&req.type_name, stored.identity.as_ref(), &mut diags),
             });
         }
         Self::log_done("ImportResourceState", &req.type_name, started, &diags);
         Ok(Response::new(pb::import_resource_state::Response {
             imported_resources: imported,
-            diagnostics: diags.to_proto(),
+            diagnostics: diags.with_notices().to_proto(),
             deferred: None,
         }))
     }
@@ -390,8 +450,106 @@ impl ProviderRpc for ProviderService {
             resp.state = Self::encode(&state, &ty, &mut diags);
         }
         Self::log_done("ReadDataSource", &req.type_name, started, &diags);
-        resp.diagnostics = diags.to_proto();
+        resp.diagnostics = diags.with_notices().to_proto();
         Ok(Response::new(resp))
+    }
+
+    async fn generate_resource_config(
+        &self,
+        req: Request<pb::generate_resource_config::Request>,
+    ) -> Result<Response<pb::generate_resource_config::Response>, Status> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        let mut config = None;
+        // Terraform 1.14.0 sent no state (fixed in 1.14.1): nothing to generate from, a null config.
+        if let Some(ty) = self.resource_ty(&req.type_name, &mut diags)
+            && let Some(state) = self.decode(req.state.as_ref(), &ty, "state", &mut diags)
+            && let Some(c) = self.provider.generate_config(&req.type_name, &state, &mut diags)
+        {
+            config = Self::encode(&c, &ty, &mut diags);
+        }
+        Ok(Response::new(pb::generate_resource_config::Response {
+            config,
+            diagnostics: diags.with_notices().to_proto(),
+        }))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        req: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        match self.provider.list_schema(&req.type_name) {
+            Some((_, ty)) => {
+                if let Some(cfg) = self.decode(req.config.as_ref(), &ty.clone(), "list configuration", &mut diags) {
+                    self.provider.validate_list(&req.type_name, &cfg, &mut diags);
+                }
+            }
+            None => self.provider.validate_list(&req.type_name, &Value::Null, &mut diags),
+        }
+        Ok(Response::new(pb::validate_list_resource_config::Response { diagnostics: diags.with_notices().to_proto() }))
+    }
+
+    /// `terraform query`: the listing runs on its own task, streaming results until Terraform has
+    /// the `limit` it asked for and drops the stream.
+    async fn list_resource(
+        &self,
+        req: Request<pb::list_resource::Request>,
+    ) -> Result<Response<tonic::codegen::BoxStream<pb::list_resource::Event>>, Status> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        let config = match self.provider.list_schema(&req.type_name) {
+            Some((_, ty)) => self.decode(req.config.as_ref(), &ty.clone(), "list configuration", &mut diags),
+            None => Some(Value::Null),
+        };
+        let (provider, cancel) = (self.provider.clone(), self.stop.child_token());
+        let list_req = super::list::ListRequest { include_resource: req.include_resource_object, limit: req.limit };
+        let type_name = req.type_name;
+        Ok(Response::new(super::list::stream(move |tx| {
+            Box::pin(async move {
+                match config {
+                    Some(config) => provider.list(&type_name, &config, list_req, cancel, tx).await,
+                    None => {
+                        let _ = tx.send(super::list::failed(diags.0)).await;
+                    }
+                }
+            })
+        })))
+    }
+
+    /// No functions: OpenTofu asks for one the configuration names but the schema does not have,
+    /// and this answer lets it say "Function not found in provider".
+    async fn get_functions(
+        &self,
+        _: Request<pb::get_functions::Request>,
+    ) -> Result<Response<pb::get_functions::Response>, Status> {
+        Ok(Response::new(Default::default()))
+    }
+
+    /// OpenTofu calls this for any `moved` block to another resource type, whatever the
+    /// capabilities say; none of these resources can take another type's state.
+    async fn move_resource_state(
+        &self,
+        req: Request<pb::move_resource_state::Request>,
+    ) -> Result<Response<pb::move_resource_state::Response>, Status> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::new();
+        diags.error(
+            "Moving between resource types is not supported",
+            format!(
+                "The {} provider cannot turn the state of {} into {}. Remove the moved block and import the object as a {} \
+                 instead.",
+                self.provider.type_name(),
+                if req.source_type_name.is_empty() { "another resource type" } else { &req.source_type_name },
+                req.target_type_name,
+                req.target_type_name
+            ),
+        );
+        Ok(Response::new(pb::move_resource_state::Response {
+            diagnostics: diags.with_notices().to_proto(),
+            ..Default::default()
+        }))
     }
 
     async fn stop(&self, _: Request<pb::stop::Request>) -> Result<Response<pb::stop::Response>, Status> {
@@ -401,10 +559,19 @@ impl ProviderRpc for ProviderService {
     }
 }
 
-/// plan_destroy lets current Terraform show destroy warnings (e.g. "MFA stays as it is") at plan
-/// time; Terraform 1.0.3 ignores capabilities and never sends destroy plans.
+/// - `plan_destroy`: current Terraform shows destroy warnings (e.g. "MFA stays as it is") at plan
+///   time; Terraform 1.0.3 ignores capabilities and never sends destroy plans.
+/// - `get_provider_schema_optional`: nothing here depends on GetSchema having been called in this
+///   process, so Terraform may take the schema from its cache and skip the call.
+/// - `generate_resource_config`: `-generate-config-out` asks the provider (Terraform 1.14+).
+/// - `move_resource_state` stays false: there is nothing to move between types.
 fn capabilities() -> pb::ServerCapabilities {
-    pb::ServerCapabilities { plan_destroy: true, ..Default::default() }
+    pb::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: true,
+        generate_resource_config: true,
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]

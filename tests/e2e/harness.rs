@@ -44,13 +44,53 @@ pub fn terraform() -> PathBuf {
     }
 }
 
+/// Which CLI a binary is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Terraform,
+    OpenTofu,
+}
+
+/// A Terraform or OpenTofu binary and its version.
+#[derive(Debug, Clone)]
+pub struct Cli {
+    pub path: PathBuf,
+    pub kind: Kind,
+    pub version: (u32, u32),
+}
+
+impl Cli {
+    pub fn name(&self) -> String {
+        let k = if self.kind == Kind::OpenTofu { "OpenTofu" } else { "Terraform" };
+        format!("{k} {}.{}", self.version.0, self.version.1)
+    }
+}
+
+/// What a binary says it is (`Terraform v1.15.9`, `OpenTofu v1.12.6`).
+pub fn cli_info(tf: &Path) -> Cli {
+    let out = Command::new(tf).arg("version").env("CHECKPOINT_DISABLE", "1").output().expect("CLI runs");
+    // OpenTofu prints warnings about the CLI configuration before the version line.
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let first = text
+        .lines()
+        .find(|l| l.starts_with("Terraform v") || l.starts_with("OpenTofu v"))
+        .unwrap_or_default()
+        .to_string();
+    let kind = if first.starts_with("OpenTofu") { Kind::OpenTofu } else { Kind::Terraform };
+    let v = first.split_whitespace().nth(1).unwrap_or("v0.0").trim_start_matches('v').to_string();
+    let mut parts = v.split(['.', '-']).map(|p| p.parse().unwrap_or(0));
+    Cli { path: tf.to_path_buf(), kind, version: (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) }
+}
+
 /// The (major, minor) version of a Terraform or OpenTofu binary.
 pub fn cli_version(tf: &Path) -> (u32, u32) {
-    let out = Command::new(tf).args(["version", "-json"]).env("CHECKPOINT_DISABLE", "1").output().expect("CLI runs");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    let text = v["terraform_version"].as_str().unwrap_or("0.0");
-    let mut parts = text.split('.').map(|p| p.parse().unwrap_or(0));
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+    cli_info(tf).version
+}
+
+/// The scenarios' CLI and the current one, whichever of them `wanted` accepts first; a scenario
+/// that needs a newer CLI than CI has says that it was skipped.
+pub fn cli_where(wanted: impl Fn(&Cli) -> bool) -> Option<Cli> {
+    std::iter::once(terraform()).chain(terraform_current()).map(|p| cli_info(&p)).find(|c| wanted(c))
 }
 
 /// Whether the scenarios' CLI asks providers to plan destroys (Terraform 1.3 and later, and every

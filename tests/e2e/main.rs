@@ -1,5 +1,6 @@
 //! End-to-end tests: the real plugin binary, the real Terraform CLI, the vendor emulators.
 
+mod adoption;
 mod akana;
 mod chaos;
 mod current;
@@ -7,6 +8,7 @@ mod data_sources;
 mod examples;
 mod faults;
 mod harness;
+mod newer_rpcs;
 mod onlyoffice;
 mod packaging;
 mod protocol;

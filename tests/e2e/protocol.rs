@@ -25,7 +25,7 @@ use tonic::transport::Channel;
 use crate::harness;
 
 /// A client identity shaped like go-plugin's: ECDSA P-521, CA flag, SAN localhost.
-struct Identity {
+pub(crate) struct Identity {
     cert_der: Vec<u8>,
     key_der: Vec<u8>,
     pem: String,
@@ -41,7 +41,7 @@ fn identity() -> Identity {
 }
 
 /// A plugin process started the way Terraform starts it.
-struct Plugin {
+pub(crate) struct Plugin {
     child: Child,
     /// `unix` or `tcp`, and the socket path or `127.0.0.1:PORT`, from the handshake line.
     network: String,
@@ -68,8 +68,13 @@ fn exe_named(ty: &str) -> PathBuf {
     p
 }
 
-fn launch(client_cert_pem: Option<&str>, extra_env: &[(&str, &str)]) -> Plugin {
-    let mut cmd = Command::new(exe_named("rhombus"));
+pub(crate) fn launch(client_cert_pem: Option<&str>, extra_env: &[(&str, &str)]) -> Plugin {
+    launch_as("rhombus", client_cert_pem, extra_env)
+}
+
+/// The plugin started as provider type `ty`.
+pub(crate) fn launch_as(ty: &str, client_cert_pem: Option<&str>, extra_env: &[(&str, &str)]) -> Plugin {
+    let mut cmd = Command::new(exe_named(ty));
     cmd.env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE_VALUE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "6,5")
         .env_remove("TF_LOG")
@@ -152,7 +157,7 @@ impl rustls::client::danger::ServerCertVerifier for PinServer {
 }
 
 /// Connects like Terraform: over the unix socket, with TLS when the plugin announced a cert.
-async fn connect(p: &Plugin, client: Option<&Identity>) -> Result<Channel, String> {
+pub(crate) async fn connect(p: &Plugin, client: Option<&Identity>) -> Result<Channel, String> {
     let socket = p.socket.clone();
     let tcp = p.network == "tcp";
     let tls = p.server_cert.clone().map(|server| {
@@ -360,7 +365,7 @@ fn debug_mode_prints_the_reattach_value() {
     assert!(s.resource_schemas.contains_key("rhombus_mfa_settings"));
 }
 
-fn provider_config(endpoint: &str) -> pb::DynamicValue {
+pub(crate) fn provider_config(endpoint: &str) -> pb::DynamicValue {
     let p = (vendors::find("rhombus").unwrap().provider)();
     let v = Value::Object(BTreeMap::from([
         ("endpoint".to_string(), Value::String(endpoint.into())),
@@ -371,7 +376,7 @@ fn provider_config(endpoint: &str) -> pb::DynamicValue {
     pb::DynamicValue { msgpack: codec::to_msgpack(&v.conform(&ty).unwrap(), &ty).unwrap(), json: vec![] }
 }
 
-fn resource_state() -> pb::DynamicValue {
+pub(crate) fn resource_state() -> pb::DynamicValue {
     let p = (vendors::find("rhombus").unwrap().provider)();
     let (_, ty) = p.resource_schema("rhombus_mfa_settings").unwrap();
     let v = Value::Object(BTreeMap::from([

@@ -49,6 +49,7 @@ struct Session {
 }
 
 struct Business {
+    name: String,
     settings: Map<String, J>,
 }
 
@@ -104,7 +105,8 @@ impl AkanaEmulator {
         );
         accounts.insert(DEVELOPER_EMAIL, Account { password: ADMIN_PASSWORD, site_admin: false, pending: &[] });
         let mut businesses = BTreeMap::new();
-        businesses.insert(ROOT_BUSINESS.to_string(), Business { settings: default_settings() });
+        businesses
+            .insert(ROOT_BUSINESS.to_string(), Business { name: "Acme Payments".into(), settings: default_settings() });
         AkanaEmulator {
             state: Mutex::new(EmuState {
                 accounts,
@@ -121,7 +123,41 @@ impl AkanaEmulator {
     }
 
     pub fn add_business(&self, id: &str) {
-        self.state.lock().expect("state").businesses.insert(id.to_string(), Business { settings: default_settings() });
+        let name = format!("Business {id}");
+        self.state
+            .lock()
+            .expect("state")
+            .businesses
+            .insert(id.to_string(), Business { name, settings: default_settings() });
+    }
+
+    /// `n` more businesses for rehearsals: `Business 001`, … (child business IDs look like
+    /// `{uuid}.{tenant}`, m_businesses_getBusiness.htm).
+    pub fn seed_businesses(&self, n: usize) {
+        let mut s = self.state.lock().expect("state");
+        for i in 1..=n {
+            let id = format!("00000000-0000-4000-8000-{i:012}.{TENANT}");
+            s.businesses.insert(id, Business { name: format!("Business {i:03}"), settings: default_settings() });
+        }
+    }
+
+    /// `GET /api/businesses`: every business, as the platform's RSS channel in JSON
+    /// (m_businesses_getBusinesses: "information about businesses on the platform, as an RSS
+    /// feed"; Ref_RSSChannelsOnThePlatform: a `channel` with `title`, `item`s and `version` 1.0).
+    /// The item fields are not in the documentation we could read: here the business ID is the
+    /// item's `guid` and its name the `title`, as RSS has them.
+    fn list_businesses(&self, h: HeaderMap) -> Response {
+        if let Err(st) = self.session_of(&h, false) {
+            return text(st, if st == StatusCode::FORBIDDEN { "Forbidden" } else { "Unauthorized" });
+        }
+        let s = self.state.lock().expect("state");
+        let items: Vec<J> = s
+            .businesses
+            .iter()
+            .map(|(id, b)| json!({"title": b.name, "guid": {"value": id}, "category": [{"value": "business"}]}))
+            .collect();
+        let body = json!({"channel": {"title": "Businesses", "version": "1.0", "item": items}});
+        (StatusCode::OK, [("content-type", "application/json")], body.to_string()).into_response()
     }
 
     /// Auth and CSRF cookie values of the current sessions (for tests that look for leaked secrets).
@@ -353,17 +389,25 @@ impl EmulatorApp for AkanaEmulator {
     }
 
     fn router(self: Arc<Self>) -> axum::Router {
-        let (a, b, c) = (self.clone(), self.clone(), self);
-        axum::Router::new().route("/api/login", post(move |body: Bytes| async move { a.login(body) })).route(
-            "/api/businesses/{id}/twofasettings",
-            get(move |h: HeaderMap, Path(id): Path<String>| async move { b.get_settings(h, id) }).put(
-                move |h: HeaderMap, Path(id): Path<String>, body: Bytes| async move { c.put_settings(h, id, body) },
-            ),
-        )
+        let (a, b, c, d) = (self.clone(), self.clone(), self.clone(), self);
+        axum::Router::new()
+            .route("/api/login", post(move |body: Bytes| async move { a.login(body) }))
+            .route("/api/businesses", get(move |h: HeaderMap| async move { d.list_businesses(h) }))
+            .route(
+                "/api/businesses/{id}/twofasettings",
+                get(move |h: HeaderMap, Path(id): Path<String>| async move { b.get_settings(h, id) }).put(
+                    move |h: HeaderMap, Path(id): Path<String>, body: Bytes| async move { c.put_settings(h, id, body) },
+                ),
+            )
     }
 
     fn error_envelope(&self) -> (u16, String) {
         (500, "An error occurred processing the call.".into())
+    }
+
+    fn seed(&self, n: usize) -> Result<String, String> {
+        self.seed_businesses(n);
+        Ok(format!("{n} businesses"))
     }
 
     fn summary(&self) -> J {

@@ -50,6 +50,9 @@ pub const EVERYONE_GROUP_ID: &str = "c5cc67d1-c3e8-43c0-a3ad-3928ae3e5b5e";
 pub const ADMINS_GROUP_ID: &str = "cd84e66b-b803-40fc-99f9-b2969a54a1de";
 /// API key of the administrator, with every permission.
 pub const API_KEY: &str = "sk-demo0docspace0write0key0000000001";
+/// The portal's tenant ID (`Tenant.Id`) and alias, as `GET /api/2.0/portal` answers them.
+pub const TENANT_ID: i64 = 1;
+pub const TENANT_ALIAS: &str = "acme";
 /// API key of the administrator limited to `*:read`.
 pub const READ_ONLY_API_KEY: &str = "sk-demo0docspace0read0key00000000002";
 /// API key of a user who is not an administrator, with every permission.
@@ -623,6 +626,23 @@ impl OnlyofficeEmulator {
         envelope(J::Bool(result))
     }
 
+    /// `GET /api/2.0/portal` (`PortalController.GetPortalInformation`): the tenant as a `TenantDto`
+    /// for those with EditPortalSettings, and only `tenantId` for everyone else.
+    fn portal(&self, h: HeaderMap) -> Response {
+        let c = match self.caller(&h) {
+            Ok(c) => c,
+            Err(r) => return *r,
+        };
+        if self.demand_admin(&c).is_err() {
+            return envelope(json!({"tenantId": TENANT_ID}));
+        }
+        envelope(json!({
+            "tenantId": TENANT_ID, "tenantAlias": TENANT_ALIAS, "name": "Acme", "calls": false,
+            "industry": 0, "language": "en-US", "status": 0, "timeZone": "UTC", "trustedDomainsType": 1,
+            "ownerId": OWNER_ID, "region": null
+        }))
+    }
+
     fn people_self(&self, h: HeaderMap) -> Response {
         match self.caller(&h) {
             Ok(c) => {
@@ -641,7 +661,7 @@ impl EmulatorApp for OnlyofficeEmulator {
     }
 
     fn router(self: Arc<Self>) -> axum::Router {
-        let (a, b, c, d) = (self.clone(), self.clone(), self.clone(), self);
+        let (a, b, c, d, e) = (self.clone(), self.clone(), self.clone(), self.clone(), self);
         axum::Router::new()
             .route(
                 "/api/2.0/authentication",
@@ -653,6 +673,7 @@ impl EmulatorApp for OnlyofficeEmulator {
                     .put(move |h: HeaderMap, body: Bytes| async move { c.put_tfa(h, body) }),
             )
             .route("/api/2.0/people/@self", get(move |h: HeaderMap| async move { d.people_self(h) }))
+            .route("/api/2.0/portal", get(move |h: HeaderMap| async move { e.portal(h) }))
     }
 
     fn error_envelope(&self) -> (u16, String) {

@@ -1,4 +1,4 @@
-//! A stateful emulator of the two Rhombus calls, following the vendor documentation
+//! A stateful emulator of the Rhombus calls the provider makes, following the vendor documentation
 //! (vendor notes §1): every call is a POST with `x-auth-apikey` and `x-auth-scheme`; an unknown
 //! key is 401; a body that does not match the request object is answered
 //! `{"msg":"JSON doesn't match expected object structure"}`; domain failures are HTTP 200 with
@@ -117,6 +117,42 @@ impl RhombusEmulator {
     }
 
     /// Makes the next successful update answer with this `warningMsg`.
+    /// `n` more client organizations of the partner key, for rehearsals: `Client 001`, ….
+    pub fn seed_clients(&self, n: usize) {
+        let mut s = self.state.lock().expect("state");
+        for i in 1..=n {
+            let uuid = format!("SeededClientOrg{i:07}");
+            s.orgs.insert(uuid.clone(), org_object(&uuid, &format!("Client {i:03}")));
+            s.keys.get_mut(PARTNER_API_KEY).expect("partner key").clients.push(uuid);
+        }
+    }
+
+    /// `POST /api/partner/getClientsV2` (Rhombus OpenAPI `getPartnerClientsV2`): a partner key's
+    /// client organizations, all at once (no paging), as `clients[]` of `clientOrgUuid` and
+    /// `clientOrgName`. A key that is no partner's is refused, as the security layer does.
+    fn partner_clients(&self, headers: HeaderMap, body: Bytes) -> Response {
+        if let Err((status, msg)) = self.authenticate(&headers) {
+            return envelope_error(status, msg);
+        }
+        if !parse_json(&body).is_some_and(|v| v.is_object()) {
+            return malformed();
+        }
+        let s = self.state.lock().expect("state");
+        let key = headers.get("x-auth-apikey").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let info = &s.keys[key];
+        if info.scheme != "partner-api-token" {
+            return envelope_error(StatusCode::FORBIDDEN, "Access Denied");
+        }
+        let clients: Vec<J> = info
+            .clients
+            .iter()
+            .map(
+                |c| json!({"clientOrgUuid": c, "clientOrgName": s.orgs[c]["name"], "cameraCount": 0, "sensorCount": 0}),
+            )
+            .collect();
+        Json200(json!({"error": false, "errorMsg": null, "clients": clients, "warningMsg": null})).into_response()
+    }
+
     pub fn warn_next_update(&self, msg: &str) {
         self.state.lock().expect("state").next_warning = Some(msg.to_string());
     }
@@ -240,10 +276,13 @@ impl EmulatorApp for RhombusEmulator {
     }
 
     fn router(self: Arc<Self>) -> axum::Router {
-        let a = self.clone();
-        let b = self;
+        let (a, b, c) = (self.clone(), self.clone(), self);
         axum::Router::new()
             .route("/api/org/getOrgV2", post(move |h: HeaderMap, body: Bytes| async move { a.get_org(h, body) }))
+            .route(
+                "/api/partner/getClientsV2",
+                post(move |h: HeaderMap, body: Bytes| async move { c.partner_clients(h, body) }),
+            )
             .route(
                 "/api/org/updateMFASettings",
                 post(move |h: HeaderMap, body: Bytes| async move { b.update_mfa(h, body) }),
@@ -252,6 +291,13 @@ impl EmulatorApp for RhombusEmulator {
 
     fn error_envelope(&self) -> (u16, String) {
         (200, json!({"error": true, "errorMsg": "Simulated failure: organization settings are locked for maintenance", "org": null, "warningMsg": null}).to_string())
+    }
+
+    fn seed(&self, n: usize) -> Result<String, String> {
+        self.seed_clients(n);
+        Ok(format!(
+            "{n} client organizations of the partner key (RHOMBUS_API_KEY=rhombusPartnerKey00001, RHOMBUS_AUTH_SCHEME=partner-api-token)"
+        ))
     }
 
     fn summary(&self) -> J {

@@ -22,6 +22,7 @@
 
 mod auth;
 mod gateway;
+mod orgs;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -214,6 +215,9 @@ struct EmuState {
     sequence: u64,
     /// A proxy in front rewrites DELETE paths: ZITADEL's gateway never routes them.
     misroute_deletes: bool,
+    /// Organizations whose login policy reads fail (an internal error), for listings that must
+    /// go on past one organization.
+    failing_reads: BTreeSet<String>,
     /// Whether this server's proto knows RECOVERY_CODES and the notification-links flag.
     recovery_codes: bool,
     notification_links: bool,
@@ -304,6 +308,7 @@ impl ZitadelEmulator {
                 },
                 sequence: 100,
                 misroute_deletes: false,
+                failing_reads: BTreeSet::new(),
                 recovery_codes: true,
                 notification_links: true,
                 drops_links_flag_on_create: false,
@@ -439,6 +444,11 @@ impl ZitadelEmulator {
         }
     }
 
+    /// Reads of `org`'s login policy answer an internal error from now on.
+    pub fn fail_reads_of(&self, org: &str) {
+        self.state.lock().expect("state").failing_reads.insert(org.to_string());
+    }
+
     /// Removes a factor the way an administrator would in the console.
     pub fn remove_out_of_band(&self, org: Option<&str>, kind: FactorList, ty: &str) {
         let mut s = self.state.lock().expect("state");
@@ -539,6 +549,9 @@ impl ZitadelEmulator {
             Err(r) => return *r,
         };
         let mut s = self.state.lock().expect("state");
+        if s.failing_reads.contains(&org) {
+            return zitadel_error(13, "Errors.Internal", "QUERY-2m9fs");
+        }
         let rm = s.read();
         let (mut policy, is_default) = match rm.orgs.get(&org) {
             Some(Some(p)) => (p.clone(), false),
@@ -979,6 +992,7 @@ impl EmulatorApp for ZitadelEmulator {
                     Err(r) => *r,
                 })),
             )
+            .route("/v2/organizations/_search", post(with!(e, |h: HeaderMap, b: Bytes| e.search_orgs(h, b))))
             .route(
                 "/_emulator/zitadel/key-file",
                 get(with!(e, || (StatusCode::OK, [("content-type", "application/json")], e.key_file_json())
@@ -1001,6 +1015,11 @@ impl EmulatorApp for ZitadelEmulator {
             json!({"code": 13, "message": "Errors.Internal (EMU-1)", "details": [{"@type": "type.googleapis.com/zitadel.v1.ErrorDetail", "id": "EMU-1", "message": "Errors.Internal"}]})
                 .to_string(),
         )
+    }
+
+    fn seed(&self, n: usize) -> Result<String, String> {
+        self.seed_orgs(n);
+        Ok(format!("{n} organizations (every other one with settings of its own)"))
     }
 
     fn summary(&self) -> J {

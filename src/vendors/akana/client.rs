@@ -386,6 +386,43 @@ impl AkanaClient {
         }
     }
 
+    /// The businesses the administrator can see: `GET /api/businesses` (Akana's API reference,
+    /// m_businesses_getBusinesses: "information about businesses on the platform, as an RSS feed";
+    /// no paging is documented). Akana lists come as an RSS channel (Ref_RSSChannelsOnThePlatform);
+    /// the item fields are not documented in what we could read, so an item's business ID is read
+    /// from `guid` (a string or `{"value": ...}`) or `BusinessID`, its name from `title` or `Name`.
+    pub async fn businesses(&self, cancel: &CancellationToken) -> Result<Vec<(String, String)>, AkanaError> {
+        let path = "/api/businesses";
+        let resp = self.call(reqwest::Method::GET, path, None, cancel).await?;
+        if !resp.status.is_success() {
+            return Err(AkanaError::Status {
+                call: format!("GET {path}"),
+                status: resp.status.as_u16(),
+                message: resp.error_message(&["message"]),
+            });
+        }
+        let body: J = resp.json("Akana", &Call::get(api_url(&self.base, path)))?;
+        let channel = body.get("channel").unwrap_or(&body);
+        let items: Vec<&J> = match channel.get("item").or_else(|| channel.get("items")) {
+            Some(J::Array(a)) => a.iter().collect(),
+            Some(one @ J::Object(_)) => vec![one],
+            _ => vec![],
+        };
+        let text = |v: Option<&J>| match v {
+            Some(J::String(s)) => Some(s.clone()),
+            Some(J::Object(o)) => o.get("value").and_then(J::as_str).map(str::to_string),
+            _ => None,
+        };
+        Ok(items
+            .into_iter()
+            .filter_map(|i| {
+                let id = text(i.get("guid")).or_else(|| text(i.get("BusinessID")))?;
+                let name = text(i.get("title")).or_else(|| text(i.get("Name"))).unwrap_or_else(|| id.clone());
+                Some((id, name))
+            })
+            .collect())
+    }
+
     /// How many logins this process made (for logs and tests).
     pub fn logins(&self) -> u64 {
         self.logins.load(std::sync::atomic::Ordering::Relaxed)

@@ -12,6 +12,7 @@ use crate::http::settings::PathPrefix;
 use crate::http::{HttpSettings, vendor_client};
 use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::list::{DynList, TypedList};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, Typed};
 use crate::plugin::schema::{Attribute, Schema, Validator};
@@ -106,6 +107,10 @@ impl Provider for AkanaProvider {
 
     fn resources(&self) -> Vec<Box<dyn DynResource<AkanaClient>>> {
         vec![Typed::boxed(resource::TwoFaSettings)]
+    }
+
+    fn list_resources(&self) -> Vec<Box<dyn DynList<AkanaClient>>> {
+        vec![TypedList::boxed(resource::TwoFaSettings)]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<AkanaClient>>> {

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use super::client::{AkanaClient, TwoFa, TwoFaObject};
 use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::list::{ListResource, ListSink, NoConfig};
 use crate::plugin::resource::{Ctx, Plan, Read, Resource};
-use crate::plugin::schema::{Attribute, Schema, Validator};
+use crate::plugin::schema::{Attribute, IdentityAttribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
 use crate::vendors::singleton;
@@ -66,6 +67,12 @@ impl TwoFa {
 }
 
 pub struct TwoFaSettings;
+
+/// The business, by its ID.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Identity {
+    pub business_id: Attr<String>,
+}
 
 fn state_from(business: &str, f: &TwoFa, restore: Attr<bool>) -> State {
     State {
@@ -132,9 +139,26 @@ impl Resource for TwoFaSettings {
     type Client = AkanaClient;
     type State = State;
     type Private = Private;
+    type Identity = Identity;
 
     fn type_name(&self) -> &'static str {
         TYPE_NAME
+    }
+
+    fn identity_schema(&self) -> IdentitySchema {
+        IdentitySchema::new(vec![IdentityAttribute::required(
+            "business_id",
+            Type::String,
+            "The business, e.g. `tenantbusiness.acmepaymentscorp` for the tenant's root business.",
+        )])
+    }
+
+    fn identity(&self, state: &State, _: &Private) -> Option<Identity> {
+        Some(Identity { business_id: state.business_id.clone() })
+    }
+
+    fn import_id(&self, identity: &Identity) -> Result<String, String> {
+        identity.business_id.known().cloned().ok_or_else(|| "business_id is required".into())
     }
 
     fn schema(&self) -> Schema {
@@ -320,5 +344,38 @@ impl Resource for TwoFaSettings {
             return None;
         };
         Some((state_from(&business, &current.fields, Attr::Known(false)), Private { adopted: Some(current.fields) }))
+    }
+}
+
+/// `terraform query`: every business the administrator can see, with its 2FA settings.
+#[async_trait]
+impl ListResource for TwoFaSettings {
+    type ListConfig = NoConfig;
+
+    fn list_schema(&self) -> Schema {
+        Schema::new("Lists the 2FA settings of every business the administrator can see.", vec![])
+    }
+
+    async fn list(&self, ctx: &Ctx<AkanaClient>, _: NoConfig, out: &mut ListSink<'_, Self>, diags: &mut Diagnostics) {
+        let businesses = match ctx.client.businesses(&ctx.cancel).await {
+            Ok(b) => b,
+            Err(e) => return diags.report(&e),
+        };
+        for (id, name) in businesses {
+            let settings = match ctx.client.read(&id, &ctx.cancel).await {
+                Ok(Some(o)) => o.fields,
+                Ok(None) => continue,
+                Err(e) => {
+                    if !out.warn(format!("Could not read the 2FA settings of {name} ({id})"), format!("{e}.")).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            let state = state_from(&id, &settings, Attr::Known(false));
+            if !out.found(format!("{name} ({id})"), state, Private { adopted: Some(settings) }).await {
+                return;
+            }
+        }
     }
 }

@@ -343,11 +343,20 @@ pub struct OnlyofficeClient {
     session: Mutex<Option<String>>,
     /// Set once this process made a change that logs out every session of the portal.
     logged_out: std::sync::atomic::AtomicBool,
+    /// The portal's tenant ID, read once per process.
+    tenant: tokio::sync::OnceCell<i64>,
 }
 
 impl OnlyofficeClient {
     pub fn new(http: HttpClient, base: Url, auth: Auth) -> Self {
-        OnlyofficeClient { http, base, auth, session: Mutex::new(None), logged_out: Default::default() }
+        OnlyofficeClient {
+            http,
+            base,
+            auth,
+            session: Mutex::new(None),
+            logged_out: Default::default(),
+            tenant: Default::default(),
+        }
     }
 
     pub fn http(&self) -> &HttpClient {
@@ -459,6 +468,25 @@ impl OnlyofficeClient {
             }
             return Ok(env.response.unwrap_or(J::Null));
         }
+    }
+
+    /// The portal's tenant ID (`GET /api/2.0/portal`, `PortalController.GetPortalInformation`,
+    /// `TenantDto.TenantId`): DocSpace's own, stable name for the portal, which any signed-in user
+    /// may read. Read once per provider process.
+    pub async fn tenant_id(&self, cancel: &CancellationToken) -> Result<i64, OnlyofficeError> {
+        self.tenant
+            .get_or_try_init(|| async {
+                let url = api_url(&self.base, "/api/2.0/portal");
+                let r =
+                    self.call(|| Call::get(url.clone()).header("accept", "application/json"), false, cancel).await?;
+                r.get("tenantId").and_then(J::as_i64).ok_or_else(|| OnlyofficeError::Api {
+                    call: "GET /api/2.0/portal".into(),
+                    status: 200,
+                    message: "the answer has no tenantId".into(),
+                })
+            })
+            .await
+            .copied()
     }
 
     pub async fn read(&self, cancel: &CancellationToken) -> Result<TfaRead, OnlyofficeError> {

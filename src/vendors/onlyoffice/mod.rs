@@ -12,6 +12,7 @@ use crate::http::settings::PathPrefix;
 use crate::http::{HttpSettings, vendor_client};
 use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::list::{DynList, TypedList};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, Typed};
 use crate::plugin::schema::{Attribute, Schema};
@@ -134,6 +135,10 @@ impl Provider for OnlyofficeProvider {
 
     fn resources(&self) -> Vec<Box<dyn DynResource<OnlyofficeClient>>> {
         vec![Typed::boxed(resource::TfaSettingsResource)]
+    }
+
+    fn list_resources(&self) -> Vec<Box<dyn DynList<OnlyofficeClient>>> {
+        vec![TypedList::boxed(resource::TfaSettingsResource)]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<OnlyofficeClient>>> {

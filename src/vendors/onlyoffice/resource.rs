@@ -20,8 +20,9 @@ use serde::{Deserialize, Serialize};
 use super::client::{AuthMethod, OnlyofficeClient, OnlyofficeError, TfaSettings, TfaType};
 use crate::http::Wrote;
 use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::list::{ListResource, ListSink, NoConfig};
 use crate::plugin::resource::{Ctx, Plan, Read, Resource};
-use crate::plugin::schema::{Attribute, Schema, Validator};
+use crate::plugin::schema::{Attribute, IdentityAttribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::{Type, Value};
 use crate::vendors::singleton;
@@ -44,10 +45,23 @@ pub struct State {
     pub restore_on_destroy: Attr<bool>,
 }
 
-/// Settings as found when Terraform adopted the portal.
+/// Settings as found when Terraform adopted the portal, and the portal's tenant ID (its identity).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Private {
     pub adopted: Option<Snapshot>,
+    #[serde(default)]
+    pub tenant_id: Option<i64>,
+}
+
+/// The portal, by DocSpace's own tenant ID: a portal's address can change, its tenant ID does not.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Identity {
+    pub tenant_id: Attr<i64>,
+}
+
+/// The tenant ID for private state, read once per provider process.
+async fn tenant(ctx: &Ctx<OnlyofficeClient>, diags: &mut Diagnostics) -> Option<i64> {
+    ctx.client.tenant_id(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -329,9 +343,27 @@ impl Resource for TfaSettingsResource {
     type Client = OnlyofficeClient;
     type State = State;
     type Private = Private;
+    type Identity = Identity;
 
     fn type_name(&self) -> &'static str {
         TYPE_NAME
+    }
+
+    fn identity_schema(&self) -> IdentitySchema {
+        IdentitySchema::new(vec![IdentityAttribute::required(
+            "tenant_id",
+            Type::Number,
+            "The portal's tenant ID, as DocSpace reports it (`GET /api/2.0/portal`, `tenantId`); it stays the same when the \
+             portal's address changes.",
+        )])
+    }
+
+    fn identity(&self, _: &State, private: &Private) -> Option<Identity> {
+        private.tenant_id.map(|t| Identity { tenant_id: Attr::Known(t) })
+    }
+
+    fn import_id(&self, identity: &Identity) -> Result<String, String> {
+        identity.tenant_id.known().map(i64::to_string).ok_or_else(|| "tenant_id is required".into())
     }
 
     fn schema(&self) -> Schema {
@@ -477,7 +509,7 @@ impl Resource for TfaSettingsResource {
         diags: &mut Diagnostics,
     ) -> Option<(State, Private)> {
         let current = ctx.client.read(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
-        let private = Private { adopted: Some(Snapshot::of(&current.settings)) };
+        let private = Private { adopted: Some(Snapshot::of(&current.settings)), tenant_id: tenant(ctx, diags).await };
         let want = desired(&planned);
         if !equivalent(&want, &current.settings) && !put(ctx, &want, diags).await {
             return None;
@@ -489,10 +521,14 @@ impl Resource for TfaSettingsResource {
         &self,
         ctx: &Ctx<OnlyofficeClient>,
         current: State,
-        private: Private,
+        mut private: Private,
         diags: &mut Diagnostics,
     ) -> Option<Read<State, Private>> {
         let r = ctx.client.read(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
+        // States from before identities existed learn the tenant ID on their next read.
+        if private.tenant_id.is_none() {
+            private.tenant_id = Some(tenant(ctx, diags).await?);
+        }
         Some(Read::Found(state_from(ctx.client.portal_host(), &r.settings, &current), private))
     }
 
@@ -532,13 +568,20 @@ impl Resource for TfaSettingsResource {
 
     async fn import(&self, ctx: &Ctx<OnlyofficeClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
         let host = ctx.client.portal_host();
-        if !id.trim().eq_ignore_ascii_case(&host) {
+        let id = id.trim();
+        let tenant_id = tenant(ctx, diags).await?;
+        // The portal host, or (from an import block's identity) the portal's tenant ID.
+        let names_portal = match id.parse::<i64>() {
+            Ok(t) => t == tenant_id,
+            Err(_) => id.eq_ignore_ascii_case(&host),
+        };
+        if !names_portal {
             diags.error(
                 "Import ID is not the configured portal",
                 format!(
-                    "onlyoffice_tfa_settings is imported by portal host, and the provider is configured for {host:?}, not {id:?}. \
-                     Import it with ID {host:?} (terraform import with the resource's address and {host}, or an import block \
-                     with id = \"{host}\")."
+                    "onlyoffice_tfa_settings is imported by portal host (or its tenant ID), and the provider is configured for \
+                     {host:?} (tenant ID {tenant_id}), not {id:?}. Import it with ID {host:?} (terraform import with the \
+                     resource's address and {host}, or an import block with id = \"{host}\")."
                 ),
             );
             return None;
@@ -552,7 +595,44 @@ impl Resource for TfaSettingsResource {
             mandatory_groups: Attr::Null,
             restore_on_destroy: Attr::Known(false),
         };
-        Some((state_from(host, &r.settings, &reference), Private { adopted: Some(Snapshot::of(&r.settings)) }))
+        let private = Private { adopted: Some(Snapshot::of(&r.settings)), tenant_id: Some(tenant_id) };
+        Some((state_from(host, &r.settings, &reference), private))
+    }
+}
+
+/// `terraform query`: the portal, one object.
+#[async_trait]
+impl ListResource for TfaSettingsResource {
+    type ListConfig = NoConfig;
+
+    fn list_schema(&self) -> Schema {
+        Schema::new("Lists the TFA settings of the provider's portal (there is one).", vec![])
+    }
+
+    async fn list(
+        &self,
+        ctx: &Ctx<OnlyofficeClient>,
+        _: NoConfig,
+        out: &mut ListSink<'_, Self>,
+        diags: &mut Diagnostics,
+    ) {
+        let (Some(tenant_id), Ok(r)) =
+            (tenant(ctx, diags).await, ctx.client.read(&ctx.cancel).await.map_err(|e| diags.report(&e)))
+        else {
+            return;
+        };
+        let reference = State {
+            id: Attr::Null,
+            tfa_type: Attr::Null,
+            trusted_ips: Attr::Null,
+            mandatory_users: Attr::Null,
+            mandatory_groups: Attr::Null,
+            restore_on_destroy: Attr::Known(false),
+        };
+        let host = ctx.client.portal_host();
+        let state = state_from(host.clone(), &r.settings, &reference);
+        let private = Private { adopted: Some(Snapshot::of(&r.settings)), tenant_id: Some(tenant_id) };
+        out.found(format!("{host} (tenant {tenant_id})"), state, private).await;
     }
 }
 

@@ -27,12 +27,11 @@ pub struct Org {
     pub trusted_device_skip_days: Option<i64>,
 }
 
-/// Rhombus's response wrapper: `{error, errorMsg, warningMsg, org, ...}`.
+/// Rhombus's response wrapper: `{error, errorMsg, warningMsg, org, ...}` (errors are read
+/// before it is).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Envelope {
-    error: Option<bool>,
-    error_msg: Option<String>,
     warning_msg: Option<String>,
     org: Option<Org>,
 }
@@ -181,8 +180,25 @@ impl RhombusClient {
         target: &Target,
         cancel: &CancellationToken,
     ) -> Result<Envelope, RhombusError> {
+        let raw = self.post_raw(path, body, target, cancel).await?;
+        serde_json::from_value(raw).map_err(|e| RhombusError::Status {
+            call: format!("POST {path}"),
+            status: 200,
+            message: format!("an answer of an unexpected shape: {e}"),
+        })
+    }
+
+    /// One call, its answer's JSON once it is not an error (Rhombus reports many as HTTP 200
+    /// with `"error": true`).
+    async fn post_raw(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+        target: &Target,
+        cancel: &CancellationToken,
+    ) -> Result<serde_json::Value, RhombusError> {
         let url = api_url(&self.base, path);
-        // Both calls are safe to repeat: a read, and a write of absolute values.
+        // Every call is safe to repeat: reads, and a write of absolute values.
         let mut call = Call::new(reqwest::Method::POST, url)
             .json(&body)
             .header("accept", "application/json")
@@ -196,13 +212,17 @@ impl RhombusClient {
         let status = resp.status.as_u16();
         match status {
             200 => {
-                let env: Envelope = resp.json("Rhombus", &call)?;
-                if env.error == Some(true) {
-                    let message =
-                        env.error_msg.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| "no message given".into());
+                let raw: serde_json::Value = resp.json("Rhombus", &call)?;
+                if raw.get("error").and_then(|e| e.as_bool()) == Some(true) {
+                    let message = raw
+                        .get("errorMsg")
+                        .and_then(|m| m.as_str())
+                        .filter(|m| !m.trim().is_empty())
+                        .unwrap_or("no message given")
+                        .to_string();
                     return Err(RhombusError::Api { call: call.name(), message });
                 }
-                Ok(env)
+                Ok(raw)
             }
             401 | 403 => match target {
                 Target::Client(org) => Err(RhombusError::PartnerDenied {
@@ -219,6 +239,29 @@ impl RhombusClient {
                 message: resp.error_message(&["errorMsg", "msg", "message"]),
             }),
         }
+    }
+
+    /// A partner's client organizations, `(uuid, name)`: `POST /api/partner/getClientsV2` with
+    /// `{}`, no paging (Rhombus OpenAPI `getPartnerClientsV2`: `clients[]` of `clientOrgUuid`,
+    /// `clientOrgName`). rhombus-cli (`cmd/root.go`) reads `partnerClients[]` of `orgUuid` and
+    /// `name` from the same call; both spellings are read.
+    pub async fn partner_clients(&self, cancel: &CancellationToken) -> Result<Vec<(String, String)>, RhombusError> {
+        let env = self.post_raw("/api/partner/getClientsV2", serde_json::json!({}), &Target::Own, cancel).await?;
+        let list = env.get("clients").or_else(|| env.get("partnerClients")).and_then(|v| v.as_array());
+        let field = |c: &serde_json::Value, keys: &[&str]| {
+            keys.iter().find_map(|k| c.get(*k).and_then(|v| v.as_str())).map(str::to_string)
+        };
+        Ok(list
+            .map(|l| {
+                l.iter()
+                    .filter_map(|c| {
+                        let uuid = field(c, &["clientOrgUuid", "orgUuid"])?;
+                        let name = field(c, &["clientOrgName", "name"]).unwrap_or_else(|| uuid.clone());
+                        Some((uuid, name))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 
     /// `POST /api/org/getOrgV2` with `{}`: the organization addressed.

@@ -12,6 +12,7 @@ use crate::http::settings::PathPrefix;
 use crate::http::{HttpSettings, vendor_client};
 use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::list::{DynList, TypedList};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, Typed};
 use crate::plugin::schema::{Attribute, Schema, Validator};
@@ -87,6 +88,10 @@ impl Provider for RhombusProvider {
 
     fn resources(&self) -> Vec<Box<dyn DynResource<RhombusClient>>> {
         vec![Typed::boxed(resource::MfaSettings)]
+    }
+
+    fn list_resources(&self) -> Vec<Box<dyn DynList<RhombusClient>>> {
+        vec![TypedList::boxed(resource::MfaSettings)]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<RhombusClient>>> {

@@ -10,9 +10,11 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::client::{Org, RhombusClient, RhombusError, Target};
+use crate::plugin::diag::ToDiagnostic;
 use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::list::{ListResource, ListSink, NoConfig};
 use crate::plugin::resource::{Ctx, Plan, Read, Resource};
-use crate::plugin::schema::{Attribute, Schema, Validator};
+use crate::plugin::schema::{Attribute, IdentityAttribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
 use crate::vendors::singleton;
@@ -76,6 +78,12 @@ const KIND: singleton::Kind =
 
 pub struct MfaSettings;
 
+/// The organization, by the UUID Rhombus gives it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Identity {
+    pub org_uuid: Attr<String>,
+}
+
 /// A Rhombus organization UUID: 22 characters of URL-safe base64.
 fn check_org_uuid(v: &crate::plugin::value::Value) -> Result<(), String> {
     // Surrounding spaces are [`Validator::Trimmed`]'s to report.
@@ -105,9 +113,26 @@ impl Resource for MfaSettings {
     type Client = RhombusClient;
     type State = State;
     type Private = Private;
+    type Identity = Identity;
 
     fn type_name(&self) -> &'static str {
         TYPE_NAME
+    }
+
+    fn identity_schema(&self) -> IdentitySchema {
+        IdentitySchema::new(vec![IdentityAttribute::required(
+            "org_uuid",
+            Type::String,
+            "The organization's UUID: the API key's own organization, or with a partner key a client organization.",
+        )])
+    }
+
+    fn identity(&self, state: &State, _: &Private) -> Option<Identity> {
+        Some(Identity { org_uuid: state.org_uuid.clone() })
+    }
+
+    fn import_id(&self, identity: &Identity) -> Result<String, String> {
+        identity.org_uuid.known().cloned().ok_or_else(|| "org_uuid is required".into())
     }
 
     fn schema(&self) -> Schema {
@@ -358,6 +383,49 @@ async fn write(
         Err(e) => {
             diags.report(&e);
             None
+        }
+    }
+}
+
+/// `terraform query`: with a partner key every client organization, with an organization key its
+/// own organization.
+#[async_trait]
+impl ListResource for MfaSettings {
+    type ListConfig = NoConfig;
+
+    fn list_schema(&self) -> Schema {
+        Schema::new(
+            "Lists the MFA settings of the API key's organization, or with a partner key of every client organization.",
+            vec![],
+        )
+    }
+
+    async fn list(&self, ctx: &Ctx<RhombusClient>, _: NoConfig, out: &mut ListSink<'_, Self>, diags: &mut Diagnostics) {
+        let targets = if ctx.client.is_partner() {
+            match ctx.client.partner_clients(&ctx.cancel).await {
+                Ok(c) => c.into_iter().map(|(uuid, name)| (Target::Client(uuid), Some(name))).collect(),
+                Err(e) => return diags.report(&e),
+            }
+        } else {
+            vec![(Target::Own, None)]
+        };
+        for (to, name) in targets {
+            let org = match ctx.client.get_org(&to, &ctx.cancel).await {
+                Ok(o) => o,
+                Err(e) => {
+                    let who = name.clone().unwrap_or_else(|| "the API key's organization".into());
+                    if !out.warn(format!("Could not read the MFA settings of {who}"), e.detail()).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            let shown = name.or(org.name.clone()).unwrap_or_default();
+            let display = format!("{shown} ({})", org.uuid.clone().unwrap_or_default());
+            let private = Private { adopted: Some(Adopted::from_org(&org)) };
+            if !out.found(display, state_from(&org, Attr::Known(false)), private).await {
+                return;
+            }
         }
     }
 }

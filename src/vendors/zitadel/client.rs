@@ -297,6 +297,13 @@ impl Policy {
     }
 }
 
+/// An organization as the search lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+}
+
 /// What a removal found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Removed {
@@ -450,6 +457,44 @@ impl ZitadelClient {
 
     pub fn was_forgotten(&self, scope: &Scope, kind: FactorKind, ty: &str) -> bool {
         self.forgotten.lock().expect("forgotten").contains(&(scope.key(), kind, ty.to_string()))
+    }
+
+    /// One page of the instance's organizations, sorted by name (`POST /v2/organizations/_search`,
+    /// `zitadel.org.v2.OrganizationService.ListOrganizations`; `internal/api/grpc/org/v2/query.go`).
+    /// Without a sorting column the order is undefined and offset paging may skip or repeat, so
+    /// one is always sent. ZITADEL counts every organization in `totalResult` but returns only the
+    /// ones the caller may read (`internal/query/org.go`), so a short page is the end only when
+    /// the offset has reached the total.
+    pub async fn organizations(
+        &self,
+        offset: u64,
+        limit: u32,
+        cancel: &CancellationToken,
+    ) -> Result<(Vec<Organization>, u64), ZitadelError> {
+        let body = json!({
+            "query": {"offset": offset.to_string(), "limit": limit, "asc": true},
+            "sortingColumn": "ORGANIZATION_FIELD_NAME_NAME",
+        });
+        // A search changes nothing: safe to repeat.
+        let r =
+            self.api.call(reqwest::Method::POST, "/v2/organizations/_search", None, Some(body), true, cancel).await?;
+        let total =
+            r.pointer("/details/totalResult").and_then(|t| t.as_str().and_then(|s| s.parse().ok()).or(t.as_u64()));
+        let orgs: Vec<Organization> = r
+            .get("result")
+            .and_then(J::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|o| {
+                        Some(Organization {
+                            id: o.get("id")?.as_str()?.to_string(),
+                            name: o.get("name").and_then(J::as_str).unwrap_or_default().to_string(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((orgs, total.unwrap_or(0)))
     }
 
     pub fn http(&self) -> &HttpClient {

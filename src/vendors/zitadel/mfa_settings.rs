@@ -17,10 +17,12 @@ use serde_json::{Value as J, json};
 use super::client::{Policy, Scope, VISIBILITY_BUDGET, ZitadelClient, parse_scope, settings_as_read};
 use super::duration;
 use super::guard::{self, Changes};
+use super::listing::{self, ScopeFilter, filter_schema};
 use super::own_settings::ensure_own_settings;
 use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::list::{ListResource, ListSink};
 use crate::plugin::resource::{Ctx, Plan, Read, Resource};
-use crate::plugin::schema::{Attribute, Schema, Validator};
+use crate::plugin::schema::{Attribute, IdentityAttribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
 use crate::vendors::singleton;
@@ -145,6 +147,12 @@ pub struct Private {
 
 pub struct LoginMfaSettings;
 
+/// The scope as a user names it: the organization, or none for the instance defaults.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Identity {
+    pub org_id: Attr<String>,
+}
+
 /// A state with nothing set yet: what import and tests start from.
 fn blank(restore_on_destroy: Attr<bool>) -> State {
     State {
@@ -264,9 +272,26 @@ impl Resource for LoginMfaSettings {
     type Client = ZitadelClient;
     type State = State;
     type Private = Private;
+    type Identity = Identity;
 
     fn type_name(&self) -> &'static str {
         TYPE_NAME
+    }
+
+    fn identity_schema(&self) -> IdentitySchema {
+        IdentitySchema::new(vec![IdentityAttribute::optional(
+            "org_id",
+            Type::String,
+            "The organization whose own login settings these are; null (left out) for the instance's default login settings.",
+        )])
+    }
+
+    fn identity(&self, state: &State, _: &Private) -> Option<Identity> {
+        Some(Identity { org_id: state.org_id.clone() })
+    }
+
+    fn import_id(&self, identity: &Identity) -> Result<String, String> {
+        Ok(identity.org_id.known().cloned().unwrap_or_else(|| "instance".into()))
     }
 
     fn schema(&self) -> Schema {
@@ -454,6 +479,30 @@ impl Resource for LoginMfaSettings {
         }
         let mfa = Mfa::of(&policy.json);
         Some((state_from(&scope, &mfa, &blank(Attr::Known(false))), Private { adopted: Some(mfa) }))
+    }
+}
+
+#[async_trait]
+impl ListResource for LoginMfaSettings {
+    type ListConfig = ScopeFilter;
+
+    fn list_schema(&self) -> Schema {
+        filter_schema("the MFA settings")
+    }
+
+    async fn list(
+        &self,
+        ctx: &Ctx<ZitadelClient>,
+        filter: ScopeFilter,
+        out: &mut ListSink<'_, Self>,
+        diags: &mut Diagnostics,
+    ) {
+        listing::walk(ctx, &filter, out, diags, |found| {
+            let mfa = Mfa::of(&found.policy.json);
+            let state = state_from(&found.scope, &mfa, &blank(Attr::Known(false)));
+            vec![(found.name.clone(), state, Private { adopted: Some(mfa) })]
+        })
+        .await;
     }
 }
 

@@ -7,6 +7,7 @@ pub mod client;
 pub mod data;
 pub mod duration;
 pub mod guard;
+pub mod listing;
 pub mod mfa_settings;
 pub mod own_settings;
 pub mod resource;
@@ -18,6 +19,7 @@ use crate::http::settings::PathPrefix;
 use crate::http::{HttpSettings, vendor_client};
 use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::list::{DynList, TypedList};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, Typed};
 use crate::plugin::schema::{Attribute, Schema};
@@ -181,5 +183,13 @@ impl Provider for ZitadelProvider {
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<ZitadelClient>>> {
         vec![TypedData::boxed(data::LoginPolicy)]
+    }
+
+    fn list_resources(&self) -> Vec<Box<dyn DynList<ZitadelClient>>> {
+        vec![
+            TypedList::boxed(resource::LoginFactor { kind: FactorKind::Multi }),
+            TypedList::boxed(resource::LoginFactor { kind: FactorKind::Second }),
+            TypedList::boxed(mfa_settings::LoginMfaSettings),
+        ]
     }
 }

@@ -27,11 +27,13 @@ use serde::{Deserialize, Serialize};
 
 use super::client::{FactorKind, Removed, Scope, VISIBILITY_BUDGET, ZitadelClient, ZitadelError, code, parse_scope};
 use super::guard::{self, Changes};
+use super::listing::{self, ScopeFilter, filter_schema};
 use super::own_settings::{Owned, ensure_own_settings};
 use crate::http::{Uncertain, Wrote};
 use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::list::{ListResource, ListSink};
 use crate::plugin::resource::{Ctx, Plan, Read, Resource};
-use crate::plugin::schema::{Attribute, Schema, Validator};
+use crate::plugin::schema::{Attribute, IdentityAttribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
 
@@ -47,6 +49,14 @@ pub struct State {
 
 pub struct LoginFactor {
     pub kind: FactorKind,
+}
+
+/// The factor as a user names it: its type, and the organization (none: the instance defaults).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Identity {
+    pub org_id: Attr<String>,
+    #[serde(rename = "type")]
+    pub factor: Attr<String>,
 }
 
 /// How Terraform came to manage the factor. It lives in state, not in private data: Terraform
@@ -277,9 +287,38 @@ impl Resource for LoginFactor {
     type Client = ZitadelClient;
     type State = State;
     type Private = ();
+    type Identity = Identity;
 
     fn type_name(&self) -> &'static str {
         Self::type_name_of(self.kind)
+    }
+
+    fn identity_schema(&self) -> IdentitySchema {
+        IdentitySchema::new(vec![
+            IdentityAttribute::optional(
+                "org_id",
+                Type::String,
+                "The organization whose own login settings hold the factor; null (left out) for the instance's default \
+                 login settings.",
+            ),
+            IdentityAttribute::required(
+                "type",
+                Type::String,
+                &format!("The {} type, e.g. `{}`.", self.kind.label(), self.kind.allowed()[0]),
+            ),
+        ])
+    }
+
+    fn identity(&self, state: &State, _: &()) -> Option<Identity> {
+        Some(Identity { org_id: state.org_id.clone(), factor: state.factor.clone() })
+    }
+
+    fn import_id(&self, identity: &Identity) -> Result<String, String> {
+        let ty = identity.factor.known().ok_or("type is required")?;
+        Ok(match identity.org_id.known() {
+            Some(org) => format!("{org}/{ty}"),
+            None => format!("instance/{ty}"),
+        })
     }
 
     fn schema(&self) -> Schema {
@@ -604,5 +643,34 @@ impl Resource for LoginFactor {
                 None
             }
         }
+    }
+}
+
+#[async_trait]
+impl ListResource for LoginFactor {
+    type ListConfig = ScopeFilter;
+
+    fn list_schema(&self) -> Schema {
+        filter_schema(&format!("every enabled {}", self.kind.label()))
+    }
+
+    async fn list(
+        &self,
+        ctx: &Ctx<ZitadelClient>,
+        filter: ScopeFilter,
+        out: &mut ListSink<'_, Self>,
+        diags: &mut Diagnostics,
+    ) {
+        listing::walk(ctx, &filter, out, diags, |found| {
+            let factors = found.policy.factors(self.kind).unwrap_or_default();
+            factors
+                .iter()
+                .map(|ty| {
+                    let state = Self::state(&found.scope, ty, Attr::Null, Attr::Known(Origin::Imported));
+                    (format!("{}: {ty}", found.name), state, ())
+                })
+                .collect()
+        })
+        .await;
     }
 }

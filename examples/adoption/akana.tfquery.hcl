@@ -1,0 +1,5 @@
+# The 2FA settings of every business the administrator can see.
+list "akana_twofa_settings" "businesses" {
+  provider = akana
+  limit    = 1000
+}
