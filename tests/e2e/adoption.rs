@@ -47,8 +47,9 @@ fn identities(dir: &Path) -> Vec<(String, J)> {
 fn identity_cli() -> Option<Cli> {
     let cli = harness::cli_where(|c| c.version >= (1, 12));
     if cli.is_none() {
-        eprintln!(
-            "skipped: resource identity needs Terraform or OpenTofu 1.12 or later (set TERRAFORM or TERRAFORM_CURRENT)"
+        harness::skip(
+            "adoption (identity)",
+            "resource identity needs Terraform or OpenTofu 1.12 or later; set TERRAFORM or TERRAFORM_CURRENT",
         );
     }
     cli
@@ -180,8 +181,9 @@ resource "akana_twofa_settings" "root" {{
 #[test]
 fn the_adoption_example_lists_everything_and_its_generated_configuration_imports_with_no_changes() {
     let Some(cli) = harness::cli_where(|c| c.kind == Kind::Terraform && c.version >= (1, 14)) else {
-        eprintln!(
-            "skipped: terraform query needs Terraform 1.14 or later (OpenTofu has no query); set TERRAFORM or TERRAFORM_CURRENT"
+        harness::skip(
+            "adoption::the_adoption_example_lists_everything_and_its_generated_configuration_imports_with_no_changes",
+            "terraform query needs Terraform 1.14 or later (OpenTofu has no query); set TERRAFORM or TERRAFORM_CURRENT",
         );
         return;
     };
@@ -233,7 +235,10 @@ fn the_adoption_example_lists_everything_and_its_generated_configuration_imports
 #[test]
 fn query_honours_limit_and_include_resource_and_goes_on_past_a_failing_organization() {
     let Some(cli) = harness::cli_where(|c| c.kind == Kind::Terraform && c.version >= (1, 14)) else {
-        eprintln!("skipped: terraform query needs Terraform 1.14 or later; set TERRAFORM or TERRAFORM_CURRENT");
+        harness::skip(
+            "adoption::query_honours_limit_and_include_resource_and_goes_on_past_a_failing_organization",
+            "terraform query needs Terraform 1.14 or later; set TERRAFORM or TERRAFORM_CURRENT",
+        );
         return;
     };
     let app = std::sync::Arc::new(ZitadelEmulator::new());

@@ -13,7 +13,10 @@ use crate::harness::{self, Ws, required_providers};
 #[test]
 fn quickstart_under_current_terraform() {
     let Some(tf) = harness::terraform_current() else {
-        eprintln!("skipped: no TERRAFORM_CURRENT (scripts/test sets it when `terraform` on PATH is another version)");
+        harness::skip(
+            "current::quickstart_under_current_terraform",
+            "no TERRAFORM_CURRENT (scripts/test sets it when `terraform` on PATH is another version)",
+        );
         return;
     };
     let sandbox = harness::rt().block_on(Sandbox::start(&Options::default())).unwrap();

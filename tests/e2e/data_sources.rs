@@ -179,7 +179,10 @@ fn every_data_source_reads_under_terraform_1_0() {
 #[test]
 fn every_data_source_reads_under_current_terraform() {
     let Some(tf) = harness::terraform_current() else {
-        eprintln!("skipped: no TERRAFORM_CURRENT");
+        harness::skip(
+            "data_sources::every_data_source_reads_under_current_terraform",
+            "no TERRAFORM_CURRENT (a current Terraform on PATH or in TERRAFORM_CURRENT)",
+        );
         return;
     };
     reads_every_vendor(tf);
@@ -262,7 +265,10 @@ fn compliance_outputs_under_terraform_1_0() {
 #[test]
 fn compliance_checks_warn_under_current_terraform() {
     let Some(tf) = harness::terraform_current() else {
-        eprintln!("skipped: no TERRAFORM_CURRENT");
+        harness::skip(
+            "data_sources::compliance_checks_warn_under_current_terraform",
+            "no TERRAFORM_CURRENT (a current Terraform on PATH or in TERRAFORM_CURRENT)",
+        );
         return;
     };
     let v = Vendors::start();
@@ -288,7 +294,10 @@ fn compliance_checks_warn_under_current_terraform() {
 #[test]
 fn the_checks_variant_refuses_terraform_1_0() {
     if harness::cli_version(&harness::terraform()) >= (1, 5) {
-        eprintln!("skipped: the scenarios' CLI is 1.5 or later, which runs `check` blocks (tested above)");
+        harness::skip(
+            "data_sources::the_checks_variant_refuses_terraform_1_0",
+            "the scenarios' CLI is 1.5 or later, which runs `check` blocks (tested above)",
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();

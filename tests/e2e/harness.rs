@@ -100,9 +100,21 @@ pub fn terraform_supports_destroy_plans() -> bool {
     *YES.get_or_init(|| cli_version(&terraform()) >= (1, 3))
 }
 
+/// Says that a scenario did not run, and why: on stderr, and in `skipped.txt` under Cargo's
+/// test scratch directory, which scripts/test prints after the run (cargo hides the output of
+/// passing tests).
+pub fn skip(scenario: &str, why: &str) {
+    eprintln!("skipped: {why}");
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped.txt");
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        use std::io::Write;
+        let _ = writeln!(f, "{scenario}: {why}");
+    }
+}
+
 /// A newer Terraform for the current-protocol smoke tests (`TERRAFORM_CURRENT`), if any.
 pub fn terraform_current() -> Option<PathBuf> {
-    std::env::var_os("TERRAFORM_CURRENT").map(PathBuf::from)
+    std::env::var_os("TERRAFORM_CURRENT").filter(|v| !v.is_empty()).map(PathBuf::from)
 }
 
 /// The plugin binary Cargo built for these tests.

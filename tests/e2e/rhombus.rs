@@ -199,7 +199,10 @@ fn error_envelope_on_200_and_warnings_reach_the_user() {
 #[test]
 fn lifecycle_under_current_terraform() {
     let Some(tf) = harness::terraform_current() else {
-        eprintln!("skipped: no TERRAFORM_CURRENT (scripts/test sets it when `terraform` on PATH is another version)");
+        harness::skip(
+            "rhombus::lifecycle_under_current_terraform",
+            "no TERRAFORM_CURRENT (scripts/test sets it when `terraform` on PATH is another version)",
+        );
         return;
     };
     let (app, emu) = emulator();
