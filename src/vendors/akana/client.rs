@@ -391,7 +391,9 @@ impl AkanaClient {
     /// no paging is documented). Akana lists come as an RSS channel (Ref_RSSChannelsOnThePlatform);
     /// the item fields are not documented in what we could read, so an item's business ID is read
     /// from `guid` (a string or `{"value": ...}`) or `BusinessID`, its name from `title` or `Name`.
-    pub async fn businesses(&self, cancel: &CancellationToken) -> Result<Vec<(String, String)>, AkanaError> {
+    /// `None` when the answer is not such a channel: the caller says so rather than list nothing
+    /// in silence.
+    pub async fn businesses(&self, cancel: &CancellationToken) -> Result<Option<Vec<(String, String)>>, AkanaError> {
         let path = "/api/businesses";
         let resp = self.call(reqwest::Method::GET, path, None, cancel).await?;
         if !resp.status.is_success() {
@@ -402,25 +404,7 @@ impl AkanaClient {
             });
         }
         let body: J = resp.json("Akana", &Call::get(api_url(&self.base, path)))?;
-        let channel = body.get("channel").unwrap_or(&body);
-        let items: Vec<&J> = match channel.get("item").or_else(|| channel.get("items")) {
-            Some(J::Array(a)) => a.iter().collect(),
-            Some(one @ J::Object(_)) => vec![one],
-            _ => vec![],
-        };
-        let text = |v: Option<&J>| match v {
-            Some(J::String(s)) => Some(s.clone()),
-            Some(J::Object(o)) => o.get("value").and_then(J::as_str).map(str::to_string),
-            _ => None,
-        };
-        Ok(items
-            .into_iter()
-            .filter_map(|i| {
-                let id = text(i.get("guid")).or_else(|| text(i.get("BusinessID")))?;
-                let name = text(i.get("title")).or_else(|| text(i.get("Name"))).unwrap_or_else(|| id.clone());
-                Some((id, name))
-            })
-            .collect())
+        Ok(business_items(&body))
     }
 
     /// How many logins this process made (for logs and tests).
@@ -429,9 +413,54 @@ impl AkanaClient {
     }
 }
 
+/// The (ID, name) pairs of an Akana business feed, `None` when it is not an RSS channel.
+fn business_items(body: &J) -> Option<Vec<(String, String)>> {
+    let channel = body.get("channel").unwrap_or(body);
+    let items: Vec<&J> = match channel.get("item").or_else(|| channel.get("items")) {
+        Some(J::Array(a)) => a.iter().collect(),
+        Some(one @ J::Object(_)) => vec![one],
+        // An empty channel may leave `item` out.
+        None if body.get("channel").is_some_and(J::is_object) => vec![],
+        _ => return None,
+    };
+    let text = |v: Option<&J>| match v {
+        Some(J::String(s)) => Some(s.clone()),
+        Some(J::Object(o)) => o.get("value").and_then(J::as_str).map(str::to_string),
+        _ => None,
+    };
+    Some(
+        items
+            .into_iter()
+            .filter_map(|i| {
+                let id = text(i.get("guid")).or_else(|| text(i.get("BusinessID")))?;
+                let name = text(i.get("title")).or_else(|| text(i.get("Name"))).unwrap_or_else(|| id.clone());
+                Some((id, name))
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_business_feed_is_read_as_a_channel_and_another_shape_is_not_guessed() {
+        let feed = serde_json::json!({"channel": {"item": [
+            {"guid": {"value": "tenantbusiness.acme"}, "title": "Acme"},
+            {"guid": "tenantbusiness.beta"}
+        ]}});
+        assert_eq!(
+            business_items(&feed),
+            Some(vec![
+                ("tenantbusiness.acme".into(), "Acme".into()),
+                ("tenantbusiness.beta".into(), "tenantbusiness.beta".into())
+            ])
+        );
+        assert_eq!(business_items(&serde_json::json!({"channel": {"title": "Businesses"}})), Some(vec![]));
+        assert_eq!(business_items(&serde_json::json!([{"BusinessID": "x"}])), None);
+        assert_eq!(business_items(&serde_json::json!({"businesses": []})), None);
+    }
 
     #[test]
     fn strings_and_native_values_both_read_and_unknown_fields_pass_through() {

@@ -358,7 +358,16 @@ impl ListResource for TwoFaSettings {
 
     async fn list(&self, ctx: &Ctx<AkanaClient>, _: NoConfig, out: &mut ListSink<'_, Self>, diags: &mut Diagnostics) {
         let businesses = match ctx.client.businesses(&ctx.cancel).await {
-            Ok(b) => b,
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                out.warn(
+                    "Akana's business list has a shape this provider does not know",
+                    "GET /api/businesses did not answer with an RSS channel (`channel.item[]`); nothing is listed. \
+                     Import each business by its ID instead (`terraform import akana_twofa_settings.<name> <business ID>`).",
+                )
+                .await;
+                return;
+            }
             Err(e) => return diags.report(&e),
         };
         for (id, name) in businesses {
