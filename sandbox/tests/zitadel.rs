@@ -71,3 +71,85 @@ async fn login_policy_updates_behave_as_zitadel() {
     // No translation in en.yaml for the organization's key: the key itself is the message.
     assert_eq!(err["message"], "Errors.Org.LoginPolicy.NotChanged (Org-5M9vdd)");
 }
+
+async fn call(url: &str, method: reqwest::Method, path: &str, org: Option<&str>, body: Option<J>) -> (u16, J) {
+    let mut req = reqwest::Client::new().request(method, format!("{url}{path}")).bearer_auth(ADMIN_PAT);
+    if let Some(b) = body {
+        req = req.body(b.to_string()).header("content-type", "application/json");
+    }
+    if let Some(o) = org {
+        req = req.header("x-zitadel-orgid", o);
+    }
+    let r = req.send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(J::Null))
+}
+
+/// The lock-out policy as `internal/command/org_policy_lockout.go` and
+/// `instance_policy_password_lockout.go` have it: the instance's write path differs from its
+/// read, answers carry uint64 as strings and leave zeros out, the first instance update is never
+/// "not changed" (it clears `showLockOutFailures`), a repeat is, and an organization's own policy
+/// is added once, reset once.
+#[tokio::test]
+async fn lockout_policy_behaves_as_zitadel() {
+    use reqwest::Method;
+    let app = Arc::new(ZitadelEmulator::new());
+    let emu = start(app.clone(), ServerOptions::default()).await.unwrap();
+    let url = emu.url();
+
+    // A fresh instance never locks: both zero, so both left out.
+    let (status, r) = call(&url, Method::GET, "/admin/v1/policies/lockout", None, None).await;
+    assert_eq!(status, 200);
+    assert!(r["policy"].get("maxPasswordAttempts").is_none() && r["policy"].get("maxOtpAttempts").is_none(), "{r}");
+    assert_eq!(r["policy"]["isDefault"], true);
+
+    let zero = json!({"maxPasswordAttempts": 0, "maxOtpAttempts": 0});
+    let (status, _) = call(&url, Method::PUT, "/admin/v1/policies/password/lockout", None, Some(zero.clone())).await;
+    assert_eq!(status, 200, "the first update flips showLockOutFailures");
+    let (status, e) = call(&url, Method::PUT, "/admin/v1/policies/password/lockout", None, Some(zero)).await;
+    assert_eq!((status, &e["details"][0]["id"]), (400, &json!("INSTANCE-0psjF")));
+    // The read path does not take writes.
+    let (status, _) = call(&url, Method::PUT, "/admin/v1/policies/lockout", None, Some(json!({}))).await;
+    assert_eq!(status, 405);
+
+    // uint32 in, uint64 (a string) out; a string is accepted in, a negative is the gateway's 400.
+    let body = json!({"maxPasswordAttempts": "5", "maxOtpAttempts": 3});
+    let (status, _) = call(&url, Method::PUT, "/admin/v1/policies/password/lockout", None, Some(body)).await;
+    assert_eq!(status, 200);
+    let (_, r) = call(&url, Method::GET, "/admin/v1/policies/lockout", None, None).await;
+    assert_eq!((&r["policy"]["maxPasswordAttempts"], &r["policy"]["maxOtpAttempts"]), (&json!("5"), &json!("3")));
+    let (status, e) =
+        call(&url, Method::PUT, "/admin/v1/policies/password/lockout", None, Some(json!({"maxPasswordAttempts": -1})))
+            .await;
+    assert_eq!(status, 400);
+    assert!(e.get("details").is_none(), "{e}");
+
+    // An inheriting organization reads the instance's, flagged; update needs its own first.
+    let (_, r) = call(&url, Method::GET, "/management/v1/policies/lockout", Some(INHERITING_ORG), None).await;
+    assert_eq!((&r["isDefault"], &r["policy"]["maxOtpAttempts"]), (&json!(true), &json!("3")));
+    let one = json!({"maxPasswordAttempts": 1});
+    let (status, e) =
+        call(&url, Method::PUT, "/management/v1/policies/lockout", Some(INHERITING_ORG), Some(one.clone())).await;
+    assert_eq!((status, &e["details"][0]["id"]), (404, &json!("ORG-ADfs1")));
+    let (status, _) =
+        call(&url, Method::POST, "/management/v1/policies/lockout", Some(INHERITING_ORG), Some(one.clone())).await;
+    assert_eq!(status, 200);
+    let (status, e) =
+        call(&url, Method::POST, "/management/v1/policies/lockout", Some(INHERITING_ORG), Some(one)).await;
+    assert_eq!((status, &e["details"][0]["id"]), (409, &json!("ORG-0olDf")));
+    // An omitted limit is 0 in the organization's own policy: the update replaces it whole.
+    let org = app.org_lockout(INHERITING_ORG).unwrap();
+    assert_eq!((org.max_password_attempts, org.max_otp_attempts), (1, 0));
+    let (status, _) = call(&url, Method::DELETE, "/management/v1/policies/lockout", Some(INHERITING_ORG), None).await;
+    assert_eq!(status, 200);
+    let (status, e) = call(&url, Method::DELETE, "/management/v1/policies/lockout", Some(INHERITING_ORG), None).await;
+    assert_eq!((status, &e["details"][0]["id"]), (404, &json!("ORG-D4zuz")));
+
+    // Before v2.50: the field is unknown, dropped from requests and never shown.
+    app.without_max_otp_attempts();
+    let body = json!({"maxPasswordAttempts": 4, "maxOtpAttempts": 2});
+    let (status, _) = call(&url, Method::PUT, "/admin/v1/policies/password/lockout", None, Some(body)).await;
+    assert_eq!(status, 200);
+    let (_, r) = call(&url, Method::GET, "/admin/v1/policies/lockout", None, None).await;
+    assert!(r["policy"].get("maxOtpAttempts").is_none(), "{r}");
+    assert_eq!(app.instance_lockout().max_otp_attempts, 0);
+}

@@ -17,5 +17,6 @@ mod secrets;
 mod shapes;
 mod stop;
 mod zitadel;
+mod zitadel_lockout;
 mod zitadel_mfa;
 mod zitadel_safety;

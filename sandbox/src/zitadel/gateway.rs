@@ -133,6 +133,21 @@ impl Body {
         }
     }
 
+    /// A `uint32`: a JSON number or a decimal string (protojson `unmarshalUint`); negative, too
+    /// large or fractional is the gateway's 400. Unset is 0.
+    pub fn uint32(&self, field: &str) -> Result<u32, Refused> {
+        let parsed = match self.get(field) {
+            None => return Ok(0),
+            Some(J::Number(n)) => n.as_u64(),
+            Some(J::String(s)) => s.parse::<u64>().ok(),
+            Some(_) => None,
+        };
+        match parsed.and_then(|n| u32::try_from(n).ok()) {
+            Some(n) => Ok(n),
+            None => Err(self.bad(field, self.get(field).expect("set"), "uint32 field")),
+        }
+    }
+
     /// A `google.protobuf.Duration`, rendered back as protojson renders it; unset is `"0s"`.
     pub fn duration(&self, field: &str) -> Result<String, Refused> {
         match self.get(field) {

@@ -10,7 +10,9 @@
 use futures::StreamExt;
 use serde::Deserialize;
 
-use super::client::{Policy, Scope, ZitadelClient};
+use std::future::Future;
+
+use super::client::{Policy, Scope, ZitadelClient, ZitadelError};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::list::ListSink;
 use crate::plugin::resource::{Ctx, Resource};
@@ -54,39 +56,62 @@ pub fn filter_schema(what: &str) -> Schema {
     )
 }
 
-/// One scope with settings of its own: how to show it, and its policy.
-pub struct Found {
+/// One scope with settings of its own: how to show it, and what was read there.
+pub struct Found<T> {
     pub scope: Scope,
     /// `Acme Payments (200000000000000002)`, or `instance defaults`.
     pub name: String,
-    pub policy: Policy,
+    pub value: T,
 }
 
-/// Walks the scopes `filter` selects, turning each into list results with `items`, until `out`
-/// wants no more.
+/// Walks the scopes `filter` selects whose login policy is their own, turning each into list
+/// results with `items`, until `out` wants no more.
 pub async fn walk<R: Resource<Client = ZitadelClient>>(
     ctx: &Ctx<ZitadelClient>,
     filter: &ScopeFilter,
     out: &mut ListSink<'_, R>,
     diags: &mut Diagnostics,
-    items: impl Fn(&Found) -> Vec<(String, R::State, R::Private)>,
+    items: impl Fn(&Found<Policy>) -> Vec<(String, R::State, R::Private)>,
 ) {
+    let read = |scope: Scope| async move {
+        let p = ctx.client.policy(&scope, &ctx.cancel).await?;
+        Ok((!p.inherits).then_some(p))
+    };
+    walk_with(ctx, filter, out, diags, "login settings", read, items).await;
+}
+
+/// Walks the scopes `filter` selects, reading each with `read` (`None`: the scope inherits and
+/// owns nothing) and turning what was read into list results with `items`.
+pub async fn walk_with<R, T, F>(
+    ctx: &Ctx<ZitadelClient>,
+    filter: &ScopeFilter,
+    out: &mut ListSink<'_, R>,
+    diags: &mut Diagnostics,
+    what: &str,
+    read: impl Fn(Scope) -> F,
+    items: impl Fn(&Found<T>) -> Vec<(String, R::State, R::Private)>,
+) where
+    R: Resource<Client = ZitadelClient>,
+    F: Future<Output = Result<Option<T>, ZitadelError>>,
+{
     let only = filter.org_ids.known();
     let with_instance = filter.include_instance.known().copied().unwrap_or(only.is_none());
     if with_instance {
-        match ctx.client.policy(&Scope::Instance, &ctx.cancel).await {
-            Ok(policy) => {
-                let found = Found { scope: Scope::Instance, name: "instance defaults".into(), policy };
+        match read(Scope::Instance).await {
+            Ok(Some(value)) => {
+                let found = Found { scope: Scope::Instance, name: "instance defaults".into(), value };
                 if !send(out, items(&found)).await {
                     return;
                 }
             }
+            Ok(None) => {}
             Err(e) => {
                 diags.report(&e);
                 return;
             }
         }
     }
+    let read = &read;
     let mut offset = 0u64;
     while out.wants_more() {
         let (page, total) = match ctx.client.organizations(offset, PAGE, &ctx.cancel).await {
@@ -101,26 +126,26 @@ pub async fn walk<R: Resource<Client = ZitadelClient>>(
         let mut reads = futures::stream::iter(wanted)
             .map(|org| async move {
                 let scope = Scope::Org(org.id.clone());
-                let read = ctx.client.policy(&scope, &ctx.cancel).await;
-                (org, scope, read)
+                let got = read(scope.clone()).await;
+                (org, scope, got)
             })
             .buffered(READS_AT_ONCE);
-        while let Some((org, scope, read)) = reads.next().await {
+        while let Some((org, scope, got)) = reads.next().await {
             let name = format!("{} ({})", org.name, org.id);
-            let policy = match read {
-                Ok(p) if p.inherits => continue,
-                Ok(p) => p,
+            let value = match got {
+                Ok(Some(v)) => v,
+                Ok(None) => continue,
                 // Deleted between the search and the read.
                 Err(e) if e.is_org_missing() => continue,
                 Err(e) => {
                     let detail = format!("{e}. The listing goes on without this organization.");
-                    if !out.warn(format!("Could not read the login settings of {name}"), detail).await {
+                    if !out.warn(format!("Could not read the {what} of {name}"), detail).await {
                         return;
                     }
                     continue;
                 }
             };
-            if !send(out, items(&Found { scope, name, policy })).await {
+            if !send(out, items(&Found { scope, name, value })).await {
                 return;
             }
         }

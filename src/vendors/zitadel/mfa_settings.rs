@@ -1,5 +1,7 @@
 //! `zitadel_login_mfa_settings`: the switch that makes MFA mandatory — the login policy's
-//! `forceMfa`, `forceMfaLocalOnly` and MFA lifetimes — for the instance defaults or one
+//! `forceMfa`, `forceMfaLocalOnly` and MFA lifetimes — and the login methods that decide whether
+//! passkeys are required (`passwordlessType`, `allowUsernamePassword`, named `passwordless_type`
+//! and `user_login` as the official ZITADEL provider names them), for the instance defaults or one
 //! organization, leaving every other login setting exactly as it is.
 //!
 //! ZITADEL's login-policy updates (`PUT /admin/v1/policies/login`, `PUT
@@ -16,7 +18,7 @@ use serde_json::{Value as J, json};
 
 use super::client::{Policy, Scope, VISIBILITY_BUDGET, ZitadelClient, parse_scope, settings_as_read};
 use super::duration;
-use super::guard::{self, Changes};
+use super::guard::{self, Changes, PASSWORDLESS_ALLOWED, Rule};
 use super::listing::{self, ScopeFilter, filter_schema};
 use super::own_settings::ensure_own_settings;
 use crate::plugin::diag::{AttrPath, Diagnostics};
@@ -38,6 +40,8 @@ pub struct State {
     pub org_id: Attr<String>,
     pub force_mfa: Attr<bool>,
     pub force_mfa_local_only: Attr<bool>,
+    pub passwordless_type: Attr<String>,
+    pub user_login: Attr<bool>,
     pub mfa_init_skip_lifetime: Attr<String>,
     pub second_factor_check_lifetime: Attr<String>,
     pub multi_factor_check_lifetime: Attr<String>,
@@ -52,6 +56,18 @@ pub struct Mfa {
     pub mfa_init_skip_lifetime: u128,
     pub second_factor_check_lifetime: u128,
     pub multi_factor_check_lifetime: u128,
+    /// `passwordlessType` is ALLOWED, and `allowUsernamePassword`. `None` only in what an
+    /// earlier release of the provider recorded at adoption: a restore keeps them as they are.
+    #[serde(default)]
+    pub passwordless: Option<bool>,
+    #[serde(default)]
+    pub user_login: Option<bool>,
+}
+
+const PASSWORDLESS_NOT_ALLOWED: &str = "PASSWORDLESS_TYPE_NOT_ALLOWED";
+
+fn passwordless_name(allowed: bool) -> &'static str {
+    if allowed { PASSWORDLESS_ALLOWED } else { PASSWORDLESS_NOT_ALLOWED }
 }
 
 /// (attribute, policy field) of the three lifetimes.
@@ -72,6 +88,26 @@ impl Mfa {
             mfa_init_skip_lifetime: life("mfaInitSkipLifetime"),
             second_factor_check_lifetime: life("secondFactorCheckLifetime"),
             multi_factor_check_lifetime: life("multiFactorCheckLifetime"),
+            // NOT_ALLOWED is 0: the gateway leaves it out.
+            passwordless: Some(policy.get("passwordlessType").and_then(J::as_str) == Some(PASSWORDLESS_ALLOWED)),
+            user_login: Some(flag("allowUsernamePassword")),
+        }
+    }
+
+    /// Fills what was not recorded from `now`.
+    fn or(mut self, now: &Mfa) -> Mfa {
+        self.passwordless = self.passwordless.or(now.passwordless);
+        self.user_login = self.user_login.or(now.user_login);
+        self
+    }
+
+    /// The guard's view of writing this.
+    fn changes(&self) -> Changes {
+        Changes {
+            force_mfa: Some(self.force_mfa),
+            user_login: self.user_login,
+            passwordless: self.passwordless,
+            ..Default::default()
         }
     }
 
@@ -86,6 +122,12 @@ impl Mfa {
         }
         if let Some(b) = s.force_mfa_local_only.known() {
             self.force_mfa_local_only = *b;
+        }
+        if let Some(t) = s.passwordless_type.known() {
+            self.passwordless = Some(t == PASSWORDLESS_ALLOWED);
+        }
+        if let Some(b) = s.user_login.known() {
+            self.user_login = Some(*b);
         }
         let parse = |a: &Attr<String>| a.known().and_then(|v| duration::parse_go(v));
         if let Some(d) = parse(&s.mfa_init_skip_lifetime) {
@@ -110,6 +152,14 @@ impl Mfa {
         if now.force_mfa && self.force_mfa && self.force_mfa_local_only && !now.force_mfa_local_only {
             out.push("MFA is forced only for password logins (force_mfa_local_only = true)".to_string());
         }
+        if now.user_login == Some(false) && self.user_login == Some(true) {
+            out.push("username and password logins are allowed again (user_login = true)".to_string());
+        }
+        if now.passwordless == Some(true) && self.passwordless == Some(false) {
+            out.push(
+                "passkey logins are no longer allowed (passwordless_type = PASSWORDLESS_TYPE_NOT_ALLOWED)".to_string(),
+            );
+        }
         for ((name, _), (then, was)) in LIFETIMES.iter().zip(self.lifetimes().into_iter().zip(now.lifetimes())) {
             if then > was {
                 out.push(format!("{name} goes up from {} to {}", duration::format_go(was), duration::format_go(then)));
@@ -120,11 +170,18 @@ impl Mfa {
 
     fn describe(&self) -> String {
         let [a, b, c] = self.lifetimes().map(duration::format_go);
-        format!(
+        let mut out = format!(
             "force_mfa = {}, force_mfa_local_only = {}, mfa_init_skip_lifetime = {a}, second_factor_check_lifetime = {b}, \
              multi_factor_check_lifetime = {c}",
             self.force_mfa, self.force_mfa_local_only
-        )
+        );
+        if let Some(p) = self.passwordless {
+            out.push_str(&format!(", passwordless_type = {}", passwordless_name(p)));
+        }
+        if let Some(u) = self.user_login {
+            out.push_str(&format!(", user_login = {u}"));
+        }
+        out
     }
 }
 
@@ -133,6 +190,12 @@ fn update_body(policy: &J, want: &Mfa) -> J {
     let mut body = settings_as_read(policy);
     body.insert("forceMfa".into(), J::Bool(want.force_mfa));
     body.insert("forceMfaLocalOnly".into(), J::Bool(want.force_mfa_local_only));
+    if let Some(p) = want.passwordless {
+        body.insert("passwordlessType".into(), J::String(passwordless_name(p).into()));
+    }
+    if let Some(u) = want.user_login {
+        body.insert("allowUsernamePassword".into(), J::Bool(u));
+    }
     for ((_, field), ns) in LIFETIMES.iter().zip(want.lifetimes()) {
         body.insert((*field).to_string(), json!(duration::to_proto(ns)));
     }
@@ -160,6 +223,8 @@ fn blank(restore_on_destroy: Attr<bool>) -> State {
         org_id: Attr::Null,
         force_mfa: Attr::Null,
         force_mfa_local_only: Attr::Null,
+        passwordless_type: Attr::Null,
+        user_login: Attr::Null,
         mfa_init_skip_lifetime: Attr::Null,
         second_factor_check_lifetime: Attr::Null,
         multi_factor_check_lifetime: Attr::Null,
@@ -188,10 +253,30 @@ fn state_from(scope: &Scope, mfa: &Mfa, reference: &State) -> State {
         },
         force_mfa: Attr::Known(mfa.force_mfa),
         force_mfa_local_only: Attr::Known(mfa.force_mfa_local_only),
+        passwordless_type: mfa.passwordless.map_or(Attr::Null, |p| Attr::Known(passwordless_name(p).to_string())),
+        user_login: mfa.user_login.map_or(Attr::Null, Attr::Known),
         mfa_init_skip_lifetime: keep(&reference.mfa_init_skip_lifetime, mfa.mfa_init_skip_lifetime),
         second_factor_check_lifetime: keep(&reference.second_factor_check_lifetime, mfa.second_factor_check_lifetime),
         multi_factor_check_lifetime: keep(&reference.multi_factor_check_lifetime, mfa.multi_factor_check_lifetime),
         restore_on_destroy: reference.restore_on_destroy.clone(),
+    }
+}
+
+/// What the plan changes in the scope's login, for the guard.
+fn planned_changes(planned: &State) -> Changes {
+    Changes {
+        force_mfa: planned.force_mfa.known().copied(),
+        user_login: planned.user_login.known().copied(),
+        passwordless: planned.passwordless_type.known().map(|t| t == PASSWORDLESS_ALLOWED),
+        ..Default::default()
+    }
+}
+
+/// The attribute a guard verdict points at.
+fn path_of(rule: Rule) -> AttrPath {
+    match rule {
+        Rule::ForcedMfa => AttrPath::attr("force_mfa"),
+        Rule::LoginMethod => AttrPath::attr("user_login"),
     }
 }
 
@@ -200,8 +285,7 @@ fn state_from(scope: &Scope, mfa: &Mfa, reference: &State) -> State {
 /// anything was written (what `restore_on_destroy` puts back).
 async fn write(ctx: &Ctx<ZitadelClient>, planned: &State, diags: &mut Diagnostics) -> Option<(State, Mfa)> {
     let scope = scope_of(planned);
-    let force = Changes { force_mfa: planned.force_mfa.known().copied(), ..Default::default() };
-    let (_serialised, mut policy) = guard::lock_when_safe(ctx, &scope, &force, AttrPath::attr("force_mfa"), diags)
+    let (_serialised, mut policy) = guard::lock_when_safe(ctx, &scope, &planned_changes(planned), path_of, diags)
         .await
         .map_err(|e| diags.report(&e))
         .ok()??;
@@ -333,6 +417,23 @@ impl Resource for LoginMfaSettings {
                     "With `force_mfa`: require it only for users who log in with a password, not through an external identity \
                      provider (`forceMfaLocalOnly`). Unset: the value the settings hold is kept.",
                 ),
+                Attribute::optional_computed(
+                    "passwordless_type",
+                    Type::String,
+                    "Whether users may log in with a passkey instead of a password: `PASSWORDLESS_TYPE_ALLOWED` or \
+                     `PASSWORDLESS_TYPE_NOT_ALLOWED` (`passwordlessType`). A passkey is the multi-factor \
+                     `MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION` (a `zitadel_login_multifactor`). Unset: the value the settings \
+                     hold is kept.",
+                )
+                .validate(Validator::OneOf(&[PASSWORDLESS_ALLOWED, PASSWORDLESS_NOT_ALLOWED])),
+                Attribute::optional_computed(
+                    "user_login",
+                    Type::Bool,
+                    "Whether users may log in with username and password (`allowUsernamePassword`). `false` with passkeys \
+                     allowed makes passkeys required: users without one can no longer log in. The provider refuses `false` \
+                     where it would leave no way in (no passkey login possible and no usable external identity provider). \
+                     Unset: the value the settings hold is kept.",
+                ),
                 lifetime(
                     "mfa_init_skip_lifetime",
                     "How long a user may postpone setting up a second factor (`mfaInitSkipLifetime`; `0s` never asks)",
@@ -355,10 +456,14 @@ impl Resource for LoginMfaSettings {
     async fn plan(&self, ctx: Option<&Ctx<ZitadelClient>>, plan: &mut Plan<State, Private>, diags: &mut Diagnostics) {
         let Some(ctx) = ctx else { return };
         let scope = scope_of(&plan.planned);
-        let force = plan.planned.force_mfa.known().copied();
-        ctx.client.plan_change(&scope, |c| c.force_mfa = force);
-        if force == Some(true) {
-            guard::warn_at_plan(ctx, &scope, AttrPath::attr("force_mfa"), diags).await;
+        let planned = planned_changes(&plan.planned);
+        ctx.client.plan_change(&scope, |c| {
+            c.force_mfa = planned.force_mfa;
+            c.user_login = planned.user_login;
+            c.passwordless = planned.passwordless;
+        });
+        if planned.force_mfa == Some(true) || planned.user_login == Some(false) || planned.passwordless == Some(false) {
+            guard::warn_at_plan(ctx, &scope, path_of, diags).await;
         }
         if plan.planned.restore_on_destroy.known() == Some(&true) {
             let adopted = match plan.private.adopted {
@@ -437,9 +542,8 @@ impl Resource for LoginMfaSettings {
             return true;
         };
         let scope = scope_of(&prior);
-        let force = Changes { force_mfa: Some(adopted.force_mfa), ..Default::default() };
-        let path = AttrPath::attr("restore_on_destroy");
-        let (_serialised, p) = match guard::lock_when_safe(ctx, &scope, &force, path, diags).await {
+        let path = |_| AttrPath::attr("restore_on_destroy");
+        let (_serialised, p) = match guard::lock_when_safe(ctx, &scope, &adopted.changes(), path, diags).await {
             Ok(Some((held, p))) if !p.inherits => (held, p),
             Ok(Some(_)) => return true,
             Ok(None) => return false,
@@ -450,7 +554,7 @@ impl Resource for LoginMfaSettings {
                 return false;
             }
         };
-        apply(ctx, &scope, &p, &adopted, diags).await.is_some()
+        apply(ctx, &scope, &p, &adopted.or(&Mfa::of(&p.json)), diags).await.is_some()
     }
 
     async fn import(&self, ctx: &Ctx<ZitadelClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
@@ -498,7 +602,7 @@ impl ListResource for LoginMfaSettings {
         diags: &mut Diagnostics,
     ) {
         listing::walk(ctx, &filter, out, diags, |found| {
-            let mfa = Mfa::of(&found.policy.json);
+            let mfa = Mfa::of(&found.value.json);
             let state = state_from(&found.scope, &mfa, &blank(Attr::Known(false)));
             vec![(found.name.clone(), state, Private { adopted: Some(mfa) })]
         })

@@ -1,6 +1,6 @@
 //! ZITADEL (identity platform): provider `zitadel`, resources `zitadel_login_multifactor`,
-//! `zitadel_login_second_factor` and `zitadel_login_mfa_settings`, data source
-//! `zitadel_login_policy`. Seed: zitadel-add-multifactor.txt; facts: research/vendor-apis.md §3.
+//! `zitadel_login_second_factor`, `zitadel_login_mfa_settings` and `zitadel_lockout_settings`,
+//! data sources `zitadel_login_policy` and `zitadel_lockout_policy`. Seed: zitadel-add-multifactor.txt; facts: research/vendor-apis.md §3.
 
 pub mod auth;
 pub mod client;
@@ -8,6 +8,7 @@ pub mod data;
 pub mod duration;
 pub mod guard;
 pub mod listing;
+pub mod lockout;
 pub mod mfa_settings;
 pub mod own_settings;
 pub mod resource;
@@ -178,11 +179,12 @@ impl Provider for ZitadelProvider {
             Typed::boxed(resource::LoginFactor { kind: FactorKind::Multi }),
             Typed::boxed(resource::LoginFactor { kind: FactorKind::Second }),
             Typed::boxed(mfa_settings::LoginMfaSettings),
+            Typed::boxed(lockout::LockoutSettings),
         ]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<ZitadelClient>>> {
-        vec![TypedData::boxed(data::LoginPolicy)]
+        vec![TypedData::boxed(data::LoginPolicy), TypedData::boxed(data::LockoutPolicy)]
     }
 
     fn list_resources(&self) -> Vec<Box<dyn DynList<ZitadelClient>>> {
@@ -190,6 +192,7 @@ impl Provider for ZitadelProvider {
             TypedList::boxed(resource::LoginFactor { kind: FactorKind::Multi }),
             TypedList::boxed(resource::LoginFactor { kind: FactorKind::Second }),
             TypedList::boxed(mfa_settings::LoginMfaSettings),
+            TypedList::boxed(lockout::LockoutSettings),
         ]
     }
 }

@@ -412,7 +412,7 @@ impl Resource for LoginFactor {
         ctx.client.plan_change(&scope, |c| {
             c.removes.insert((self.kind, ty.clone()));
         });
-        guard::warn_at_plan(ctx, &scope, AttrPath::attr("type"), diags).await;
+        guard::warn_at_plan(ctx, &scope, |_| AttrPath::attr("type"), diags).await;
     }
 
     fn remote_object(&self, planned: &State) -> Option<String> {
@@ -553,7 +553,7 @@ impl Resource for LoginFactor {
             return true;
         }
         let removal = Changes { removes: [(self.kind, ty.clone())].into(), ..Default::default() };
-        let _serialised = match guard::lock_when_safe(ctx, &scope, &removal, AttrPath::attr("type"), diags).await {
+        let _serialised = match guard::lock_when_safe(ctx, &scope, &removal, |_| AttrPath::attr("type"), diags).await {
             Ok(Some((held, p))) if p.has(self.kind, &ty) => held,
             // Gone already (removed in the console, or the organization inherits again).
             Ok(Some(_)) => return true,
@@ -662,7 +662,7 @@ impl ListResource for LoginFactor {
         diags: &mut Diagnostics,
     ) {
         listing::walk(ctx, &filter, out, diags, |found| {
-            let factors = found.policy.factors(self.kind).unwrap_or_default();
+            let factors = found.value.factors(self.kind).unwrap_or_default();
             factors
                 .iter()
                 .map(|ty| {

@@ -7,6 +7,10 @@
 //! Reads of one scope's login policy share one request while it is in flight, so factors of one
 //! organization refreshed together cost one call; nothing is kept once the answer is delivered.
 
+mod lockout;
+
+pub use lockout::{Limits, Lockout};
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
