@@ -13,3 +13,20 @@ resource "zitadel_login_mfa_settings" "payments" {
   force_mfa            = true
   force_mfa_local_only = true
 }
+
+# Passkeys required: no username-and-password login, passkey login allowed, and the passkey
+# factor enabled in the same organization (the provider refuses user_login = false where it would
+# leave no way in).
+resource "zitadel_login_multifactor" "treasury_passkeys" {
+  org_id = "300000000000000003"
+  type   = "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"
+}
+
+resource "zitadel_login_mfa_settings" "treasury" {
+  org_id            = "300000000000000003"
+  force_mfa         = true
+  passwordless_type = "PASSWORDLESS_TYPE_ALLOWED"
+  user_login        = false
+
+  depends_on = [zitadel_login_multifactor.treasury_passkeys]
+}
