@@ -87,3 +87,66 @@ async fn addresses_match_as_docspace_matches_them() {
     assert_eq!(p.put(trusted(&["2001:db8::1"])).await, 200);
     assert!(token(p.login(STAFF_EMAIL, STAFF_PASSWORD, Some("2001:db8::1")).await));
 }
+
+/// The brute-force settings as `SecurityController.cs`, `LoginSettings.cs` and
+/// `DbSettingsManager.cs` have them, and their enforcement per login name and address
+/// (`BruteForceLoginManager.cs`).
+#[tokio::test]
+async fn login_settings_and_their_block_behave_as_docspace() {
+    let app = Arc::new(OnlyofficeEmulator::new());
+    let emu = start(app.clone(), ServerOptions::default()).await.unwrap();
+    let p = Portal { url: emu.url(), http: reqwest::Client::new() };
+    let path = format!("{}/api/2.0/settings/security/loginSettings", p.url);
+    let call = |m: reqwest::Method, body: Option<J>| {
+        let mut r = p.http.request(m, &path).bearer_auth(API_KEY);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        r
+    };
+
+    // Nothing saved: the defaults, flagged, with DocSpace's own Last-Modified format.
+    let r = call(reqwest::Method::GET, None).send().await.unwrap();
+    let modified = r.headers()["last-modified"].to_str().unwrap().to_string();
+    assert!(modified.len() == 19 && modified.as_bytes()[2] == b'/', "{modified}");
+    let body: J = r.json().await.unwrap();
+    assert_eq!(body["response"], json!({"attemptCount": 5, "blockTime": 60, "checkPeriod": 60, "isDefault": true}));
+    // Only an exact echo of that string is "not modified".
+    let r = call(reqwest::Method::GET, None).header("if-modified-since", &modified).send().await.unwrap();
+    assert_eq!(r.status(), 304);
+
+    // A missing field binds as 0 and fails its range; numbers in strings are read.
+    let r = call(reqwest::Method::PUT, Some(json!({"attemptCount": 3, "blockTime": 900}))).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body: J = r.json().await.unwrap();
+    assert_eq!(body["response"]["errors"]["CheckPeriod"][0], "The field CheckPeriod must be between 1 and 9999.");
+    let r = call(reqwest::Method::PUT, Some(json!({"attemptCount": "2", "blockTime": 900, "checkPeriod": 60})))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.login_settings().0.attempt_count, 2);
+
+    // Two wrong passwords are allowed in the window; the third attempt is blocked, even with the
+    // right password, from that address only.
+    for _ in 0..2 {
+        assert_eq!(p.login(ADMIN_EMAIL, "wrong", None).await.0, 401);
+    }
+    let (status, body) = p.login(ADMIN_EMAIL, ADMIN_PASSWORD, None).await;
+    assert_eq!((status, body["error"]["message"].as_str()), (403, Some("Too many login attempts. Please try again later")));
+    assert_eq!(p.login(ADMIN_EMAIL, ADMIN_PASSWORD, Some("10.0.0.7")).await.0, 200, "another address is not blocked");
+    // Successes do not count.
+    for _ in 0..4 {
+        assert_eq!(p.login(STAFF_EMAIL, STAFF_PASSWORD, None).await.0, 200);
+    }
+
+    // Saving the defaults removes the row; DELETE answers the defaults, not a 204.
+    let r = call(reqwest::Method::PUT, Some(json!({"attemptCount": 5, "blockTime": 60, "checkPeriod": 60})))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(!app.login_settings().1);
+    let body: J = call(reqwest::Method::DELETE, None).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["response"]["isDefault"], true);
+}

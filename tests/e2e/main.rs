@@ -10,6 +10,7 @@ mod faults;
 mod harness;
 mod newer_rpcs;
 mod onlyoffice;
+mod onlyoffice_login;
 mod packaging;
 mod protocol;
 mod rhombus;

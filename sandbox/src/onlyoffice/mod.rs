@@ -18,10 +18,12 @@
 //!   a string compared with `"sms"`/`"app"`), a binding failure answered with the wrapped
 //!   ValidationProblemDetails; the owner rule; `Sms` needing the tariff and a provider; trusted
 //!   IPs stored unvalidated; every `App`/`Sms` write logging out every session of the portal.
+//! - Brute-force login settings and the lock they put on logins: see [`login`].
 //! - Error envelope `{error: {message, type, stack, hresult}, status: 1, statusCode}`
 //!   (`ResponseWrapper.cs`): InvalidOperationException answers 403.
 
 mod ip;
+pub mod login;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -57,8 +59,6 @@ pub const TENANT_ALIAS: &str = "acme";
 pub const READ_ONLY_API_KEY: &str = "sk-demo0docspace0read0key00000000002";
 /// API key of a user who is not an administrator, with every permission.
 pub const STAFF_API_KEY: &str = "sk-demo0docspace0staff0key0000000003";
-/// Failed logins after which DocSpace locks a user out for a while.
-const BRUTE_FORCE_LIMIT: u32 = 5;
 
 #[derive(Clone, Default)]
 struct Entry {
@@ -73,7 +73,6 @@ struct User {
     password: &'static str,
     admin: bool,
     disabled: bool,
-    failed_logins: u32,
 }
 
 struct EmuState {
@@ -98,6 +97,11 @@ struct EmuState {
     api_keys: BTreeMap<&'static str, (&'static str, Vec<&'static str>)>,
     /// SMS codes sent at logins (a code is reused while it is stored).
     sms_sent: u32,
+    /// The saved brute-force settings (`None`: no row, the defaults) and their LastModified.
+    login_settings: Option<login::LoginSettings>,
+    login_settings_modified: Option<String>,
+    login_settings_saves_fail: bool,
+    brute_force: login::BruteForce,
 }
 
 pub struct OnlyofficeEmulator {
@@ -105,10 +109,15 @@ pub struct OnlyofficeEmulator {
 }
 
 fn envelope(response: J) -> Response {
+    envelope_at(response, "/api/2.0/settings/tfaapp", "GET")
+}
+
+/// `SuccessApiResponse`: the result with its count and a link to the request.
+fn envelope_at(response: J, href: &str, action: &str) -> Response {
     let count = response.as_array().map_or(1, Vec::len);
     let body = json!({
         "response": response, "count": count,
-        "links": [{"href": "/api/2.0/settings/tfaapp", "action": "GET"}],
+        "links": [{"href": href, "action": action}],
         "status": 0, "statusCode": 200
     });
     (StatusCode::OK, [("content-type", "application/json")], body.to_string()).into_response()
@@ -146,6 +155,10 @@ struct Caller {
 impl Caller {
     fn may_write(&self) -> bool {
         self.scopes.as_ref().is_none_or(|p| p.is_empty() || p.iter().any(|s| *s == "*" || *s == "*:write"))
+    }
+    /// `*:write` includes reading (`AuthorizationExtension.GetAuthorizePolicy`).
+    fn may_read(&self) -> bool {
+        self.may_write() || self.scopes.as_ref().is_some_and(|p| p.iter().any(|s| *s == "*:read"))
     }
 }
 
@@ -194,7 +207,7 @@ fn guid(s: &str) -> Option<String> {
 
 impl OnlyofficeEmulator {
     pub fn new() -> Self {
-        let user = |email, password, admin| User { email, password, admin, disabled: false, failed_logins: 0 };
+        let user = |email, password, admin| User { email, password, admin, disabled: false };
         let users = BTreeMap::from([
             (OWNER_ID, user("owner@acme.example", "owner-Passw0rd!", true)),
             (ADMIN_ID, user(ADMIN_EMAIL, ADMIN_PASSWORD, true)),
@@ -226,6 +239,10 @@ impl OnlyofficeEmulator {
                 groups,
                 api_keys,
                 sms_sent: 0,
+                login_settings: None,
+                login_settings_modified: None,
+                login_settings_saves_fail: false,
+                brute_force: login::BruteForce::default(),
             }),
         }
     }
@@ -361,6 +378,10 @@ impl OnlyofficeEmulator {
     /// A model-binding failure: ASP.NET Core's ValidationProblemDetails, wrapped by the global
     /// result filter. Before v3.7.1 the wrapper still said status 0 / 200 (bug 81187).
     fn binding_error(&self, field: &str, message: &str) -> Response {
+        self.binding_errors("/api/2.0/settings/tfaapp", "PUT", json!({field: [message]}))
+    }
+
+    fn binding_errors(&self, href: &str, action: &str, errors: J) -> Response {
         let old = self.state.lock().expect("state").pre_3_7_1;
         let (status, status_code) = if old { (0, 200) } else { (1, 400) };
         let body = json!({
@@ -368,11 +389,11 @@ impl OnlyofficeEmulator {
                 "type": "https://tools.ietf.org/html/rfc9110#section-15.5.1",
                 "title": "One or more validation errors occurred.",
                 "status": 400,
-                "errors": {field: [message]},
+                "errors": errors,
                 "traceId": "00-emulator-00"
             },
             "count": 1,
-            "links": [{"href": "/api/2.0/settings/tfaapp", "action": "PUT"}],
+            "links": [{"href": href, "action": action}],
             "status": status,
             "statusCode": status_code
         });
@@ -407,19 +428,20 @@ impl OnlyofficeEmulator {
         }
         let ip = query.get("request-x-real-ip").cloned().unwrap_or_else(|| "127.0.0.1".into());
         let mut s = self.state.lock().expect("state");
-        let Some((&id, _)) = s.users.iter().find(|(_, u)| u.email == name) else {
-            return failed();
-        };
-        let user = s.users.get_mut(id).expect("found");
-        if user.failed_logins >= BRUTE_FORCE_LIMIT {
+        // `BruteForceLoginManager.AttemptAsync` counts before the user is even looked up.
+        let settings = s.login_settings.unwrap_or(login::DEFAULT);
+        if !s.brute_force.attempt(name, &ip, &settings) {
             return error(StatusCode::FORBIDDEN, "Too many login attempts. Please try again later", None);
         }
+        let Some((&id, user)) = s.users.iter().find(|(_, u)| u.email == name) else {
+            return failed();
+        };
         if user.password != pass {
-            user.failed_logins += 1;
             return failed();
         }
-        user.failed_logins = 0;
-        if user.disabled {
+        let disabled = user.disabled;
+        s.brute_force.succeeded(name, &ip);
+        if disabled {
             return error(StatusCode::FORBIDDEN, "User disabled", Some(INVALID_OPERATION));
         }
         let sms_applies = if s.sms_visible && s.sms_tariff { self.tfa_applies(&s, &s.sms, id, &ip) } else { Ok(false) };
@@ -661,7 +683,8 @@ impl EmulatorApp for OnlyofficeEmulator {
     }
 
     fn router(self: Arc<Self>) -> axum::Router {
-        let (a, b, c, d, e) = (self.clone(), self.clone(), self.clone(), self.clone(), self);
+        let (a, b, c, d, e) = (self.clone(), self.clone(), self.clone(), self.clone(), self.clone());
+        let (f, g, i) = (self.clone(), self.clone(), self);
         axum::Router::new()
             .route(
                 "/api/2.0/authentication",
@@ -674,6 +697,12 @@ impl EmulatorApp for OnlyofficeEmulator {
             )
             .route("/api/2.0/people/@self", get(move |h: HeaderMap| async move { d.people_self(h) }))
             .route("/api/2.0/portal", get(move |h: HeaderMap| async move { e.portal(h) }))
+            .route(
+                "/api/2.0/settings/security/loginSettings",
+                get(move |h: HeaderMap| async move { f.get_login_settings(h) })
+                    .put(move |h: HeaderMap, b: Bytes| async move { g.put_login_settings(h, &b) })
+                    .delete(move |h: HeaderMap| async move { i.delete_login_settings(h) }),
+            )
     }
 
     fn error_envelope(&self) -> (u16, String) {
@@ -683,8 +712,11 @@ impl EmulatorApp for OnlyofficeEmulator {
     fn summary(&self) -> J {
         let (ty, ips, users, groups) = self.settings();
         let s = self.state.lock().expect("state");
+        let l = s.login_settings.unwrap_or(login::DEFAULT);
         json!({"type": ty, "trustedIps": ips, "mandatoryUsers": users, "mandatoryGroups": groups,
-               "smsAvailable": s.sms_visible && s.sms_provider, "portalWideLogouts": s.cookie_index - 1})
+               "smsAvailable": s.sms_visible && s.sms_provider, "portalWideLogouts": s.cookie_index - 1,
+               "loginSettings": {"attemptCount": l.attempt_count, "blockTimeSeconds": l.block_time,
+                                 "checkPeriodSeconds": l.check_period}})
     }
 
     fn sandbox_env(&self, base_url: &str) -> Vec<(String, String)> {

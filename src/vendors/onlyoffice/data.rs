@@ -1,11 +1,12 @@
-//! `data "onlyoffice_tfa_settings"`: the portal's TFA settings, read with the resource's client.
+//! `data "onlyoffice_tfa_settings"` and `data "onlyoffice_login_settings"`: the portal's TFA and
+//! brute-force login settings, read with the resources' client.
 
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::client::{OnlyofficeClient, TfaType};
+use super::client::{LoginLimits, OnlyofficeClient, TfaType};
 use crate::plugin::data_source::DataSource;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::resource::Ctx;
@@ -69,6 +70,52 @@ impl DataSource for TfaSettingsData {
             mandatory_users: Attr::Known(s.mandatory_users),
             mandatory_groups: Attr::Known(s.mandatory_groups),
             sms_available: Attr::Known(r.sms_available),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginData {
+    pub id: Attr<String>,
+    pub attempt_count: Attr<i64>,
+    pub block_time_seconds: Attr<i64>,
+    pub check_period_seconds: Attr<i64>,
+    pub is_default: Attr<bool>,
+}
+
+pub struct LoginSettingsData;
+
+#[async_trait]
+impl DataSource for LoginSettingsData {
+    type Client = OnlyofficeClient;
+    type State = LoginData;
+
+    fn type_name(&self) -> &'static str {
+        "onlyoffice_login_settings"
+    }
+
+    fn schema(&self) -> Schema {
+        let computed = |name: &'static str, doc: &str| Attribute::computed(name, Type::Number, doc);
+        Schema::new(
+            "The brute-force login limit of the configured ONLYOFFICE DocSpace portal, read-only.",
+            vec![
+                Attribute::computed("id", Type::String, "The portal host."),
+                computed("attempt_count", "Failed logins allowed per login name and address within the check period."),
+                computed("block_time_seconds", "How long a blocked login stays blocked, in seconds."),
+                computed("check_period_seconds", "The window in which failed logins are counted, in seconds."),
+                Attribute::computed("is_default", Type::Bool, "Whether these are DocSpace's defaults (5, 60, 60)."),
+            ],
+        )
+    }
+
+    async fn read(&self, ctx: &Ctx<OnlyofficeClient>, _: LoginData, diags: &mut Diagnostics) -> Option<LoginData> {
+        let l = ctx.client.login_limits(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
+        Some(LoginData {
+            id: Attr::Known(ctx.client.portal_host()),
+            attempt_count: Attr::Known(l.attempt_count),
+            block_time_seconds: Attr::Known(l.block_time_seconds),
+            check_period_seconds: Attr::Known(l.check_period_seconds),
+            is_default: Attr::Known(l == LoginLimits::DEFAULT),
         })
     }
 }

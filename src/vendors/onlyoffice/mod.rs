@@ -1,8 +1,11 @@
-//! ONLYOFFICE DocSpace: provider `onlyoffice`, resource and data source `onlyoffice_tfa_settings`.
+//! ONLYOFFICE DocSpace: provider `onlyoffice`, resources and data sources `onlyoffice_tfa_settings`
+//! and `onlyoffice_login_settings`.
 //! Seed: onlyoffice-tfa-settings.txt; facts: research/vendor-apis.md §4.
 
 pub mod client;
 pub mod data;
+pub mod login;
+pub mod portal;
 pub mod resource;
 
 use async_trait::async_trait;
@@ -134,14 +137,14 @@ impl Provider for OnlyofficeProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn DynResource<OnlyofficeClient>>> {
-        vec![Typed::boxed(resource::TfaSettingsResource)]
+        vec![Typed::boxed(resource::TfaSettingsResource), Typed::boxed(login::LoginSettingsResource)]
     }
 
     fn list_resources(&self) -> Vec<Box<dyn DynList<OnlyofficeClient>>> {
-        vec![TypedList::boxed(resource::TfaSettingsResource)]
+        vec![TypedList::boxed(resource::TfaSettingsResource), TypedList::boxed(login::LoginSettingsResource)]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<OnlyofficeClient>>> {
-        vec![TypedData::boxed(data::TfaSettingsData)]
+        vec![TypedData::boxed(data::TfaSettingsData), TypedData::boxed(data::LoginSettingsData)]
     }
 }

@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::client::{AuthMethod, OnlyofficeClient, OnlyofficeError, TfaSettings, TfaType};
+use super::portal::{self, tenant};
 use crate::http::Wrote;
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::list::{ListResource, ListSink, NoConfig};
@@ -57,11 +58,6 @@ pub struct Private {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Identity {
     pub tenant_id: Attr<i64>,
-}
-
-/// The tenant ID for private state, read once per provider process.
-async fn tenant(ctx: &Ctx<OnlyofficeClient>, diags: &mut Diagnostics) -> Option<i64> {
-    ctx.client.tenant_id(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -567,25 +563,8 @@ impl Resource for TfaSettingsResource {
     }
 
     async fn import(&self, ctx: &Ctx<OnlyofficeClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
+        let tenant_id = portal::imported(ctx, TYPE_NAME, id, diags).await?;
         let host = ctx.client.portal_host();
-        let id = id.trim();
-        let tenant_id = tenant(ctx, diags).await?;
-        // The portal host, or (from an import block's identity) the portal's tenant ID.
-        let names_portal = match id.parse::<i64>() {
-            Ok(t) => t == tenant_id,
-            Err(_) => id.eq_ignore_ascii_case(&host),
-        };
-        if !names_portal {
-            diags.error(
-                "Import ID is not the configured portal",
-                format!(
-                    "onlyoffice_tfa_settings is imported by portal host (or its tenant ID), and the provider is configured for \
-                     {host:?} (tenant ID {tenant_id}), not {id:?}. Import it with ID {host:?} (terraform import with the \
-                     resource's address and {host}, or an import block with id = \"{host}\")."
-                ),
-            );
-            return None;
-        }
         let r = ctx.client.read(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
         let reference = State {
             id: Attr::Null,

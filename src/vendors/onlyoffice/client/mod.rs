@@ -16,6 +16,10 @@
 //! Authentication: an API key (`Authorization: Bearer sk-…`, recommended), a session token sent as
 //! the `asc_auth_key` cookie, or a user name and password exchanged for such a token.
 
+mod login;
+
+pub use login::LoginLimits;
+
 use std::collections::BTreeSet;
 
 use serde::Deserialize;
@@ -192,13 +196,13 @@ impl OnlyofficeError {
         let login = call.contains("/authentication");
         match (refusal, self.message()) {
             (Refusal::NoBody, _) if *method == AuthMethod::ApiKey && call.starts_with("GET ") => {
-                "Permission denied. Reading TFA settings needs an API key with *:read, *:write or all permissions; keys limited \
-                 to files, rooms or accounts cannot. (An empty 403 also comes while the portal is being transferred or restored.)"
+                "Permission denied. Reading the portal's security settings (TFA, login limits) needs an API key with *:read, \
+                 *:write or all permissions; keys limited to files, rooms or accounts cannot. (An empty 403 also comes while the portal is being transferred or restored.)"
                     .into()
             }
             (Refusal::NoBody, _) if *method == AuthMethod::ApiKey && !login => {
-                "Permission denied. Changing TFA settings needs an API key with all permissions (or *:write) created by a portal \
-                 administrator; a key limited to *:read can only read them. (An empty 403 also comes while the portal is being \
+                "Permission denied. Changing the portal's security settings (TFA, login limits) needs an API key with all \
+                 permissions (or *:write) created by a portal administrator; a key limited to *:read can only read them. (An empty 403 also comes while the portal is being \
                  transferred or restored.)"
                     .into()
             }
@@ -207,7 +211,9 @@ impl OnlyofficeError {
                 .into(),
             (Refusal::Text(_), _) => "The portal's IP restriction does not allow requests from this address.".into(),
             (_, Some("Access denied")) => {
-                "Changing TFA settings needs a portal administrator (an API key acts as the user who created it).".into()
+                "Reading or changing the portal's security settings (TFA, login limits) needs a portal administrator \
+                 (EditPortalSettings; an API key acts as the user who created it)."
+                    .into()
             }
             (_, Some("No permissions to perform this action")) => {
                 "DocSpace (3.7.1 and later) does not let the portal owner be made a mandatory user through its API: remove the \
@@ -285,9 +291,10 @@ impl ToDiagnostic for OnlyofficeError {
             OnlyofficeError::Http(e) => e.detail(),
             OnlyofficeError::Unknown(e) => e.detail(),
             OnlyofficeError::Refused { .. } => format!("{self}. {}", self.refusal_hint()),
-            OnlyofficeError::Binding { .. } => format!(
+            OnlyofficeError::Binding { call, .. } if call.contains("/tfaapp") => format!(
                 "{self}. DocSpace's model binding refused these fields; user and group IDs must be GUIDs in the hyphenated form."
             ),
+            OnlyofficeError::Binding { .. } => format!("{self}. DocSpace's model binding refused these fields."),
             OnlyofficeError::Unauthorized { method: AuthMethod::ApiKey, .. } => format!(
                 "{self}. Check api_key / ONLYOFFICE_API_KEY: the key may be expired, revoked or from another portal."
             ),

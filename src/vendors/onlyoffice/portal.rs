@@ -1,0 +1,36 @@
+//! What every DocSpace resource needs of the portal itself: its tenant ID (the identity of each
+//! resource, since a portal's address can change and its tenant ID cannot), and the check that an
+//! import names the configured portal.
+
+use super::client::OnlyofficeClient;
+use crate::plugin::diag::Diagnostics;
+use crate::plugin::resource::Ctx;
+
+/// The tenant ID for private state, read once per provider process.
+pub async fn tenant(ctx: &Ctx<OnlyofficeClient>, diags: &mut Diagnostics) -> Option<i64> {
+    ctx.client.tenant_id(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()
+}
+
+/// The tenant ID when `id` — the portal host, or (from an import block's identity) the tenant
+/// ID — names the configured portal; otherwise an error that says what to import instead.
+pub async fn imported(ctx: &Ctx<OnlyofficeClient>, resource: &str, id: &str, diags: &mut Diagnostics) -> Option<i64> {
+    let host = ctx.client.portal_host();
+    let id = id.trim();
+    let tenant_id = tenant(ctx, diags).await?;
+    let names_portal = match id.parse::<i64>() {
+        Ok(t) => t == tenant_id,
+        Err(_) => id.eq_ignore_ascii_case(&host),
+    };
+    if !names_portal {
+        diags.error(
+            "Import ID is not the configured portal",
+            format!(
+                "{resource} is imported by portal host (or its tenant ID), and the provider is configured for {host:?} \
+                 (tenant ID {tenant_id}), not {id:?}. Import it with ID {host:?} (terraform import with the resource's \
+                 address and {host}, or an import block with id = \"{host}\")."
+            ),
+        );
+        return None;
+    }
+    Some(tenant_id)
+}
