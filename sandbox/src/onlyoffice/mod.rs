@@ -158,7 +158,7 @@ impl Caller {
     }
     /// `*:write` includes reading (`AuthorizationExtension.GetAuthorizePolicy`).
     fn may_read(&self) -> bool {
-        self.may_write() || self.scopes.as_ref().is_some_and(|p| p.iter().any(|s| *s == "*:read"))
+        self.may_write() || self.scopes.as_ref().is_some_and(|p| p.contains(&"*:read"))
     }
 }
 
