@@ -133,7 +133,10 @@ async fn login_settings_and_their_block_behave_as_docspace() {
         assert_eq!(p.login(ADMIN_EMAIL, "wrong", None).await.0, 401);
     }
     let (status, body) = p.login(ADMIN_EMAIL, ADMIN_PASSWORD, None).await;
-    assert_eq!((status, body["error"]["message"].as_str()), (403, Some("Too many login attempts. Please try again later")));
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (403, Some("Too many login attempts. Please try again later"))
+    );
     assert_eq!(p.login(ADMIN_EMAIL, ADMIN_PASSWORD, Some("10.0.0.7")).await.0, 200, "another address is not blocked");
     // Successes do not count.
     for _ in 0..4 {

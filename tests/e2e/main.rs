@@ -2,6 +2,7 @@
 
 mod adoption;
 mod akana;
+mod akana_login;
 mod chaos;
 mod current;
 mod data_sources;

@@ -11,8 +11,11 @@
 //!   (`m_login_login.htm`): a switch answers that way;
 //! - `GET`/`PUT /api/businesses/{BusinessID}/twofasettings` need the Site Admin role (403); an
 //!   unknown business is 404; values travel as JSON strings ("false", "300");
+//! - `GET`/`PUT /api/businesses/{BusinessID}/loginpolicy`: see [`login_policy`];
 //! - a read shows what the last write stored. The platform says a change "might take up to five
 //!   minutes to take effect" — on logins; nothing documents reads lagging, so none do here.
+
+mod login_policy;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -51,6 +54,13 @@ struct Session {
 struct Business {
     name: String,
     settings: Map<String, J>,
+    login_policy: Map<String, J>,
+}
+
+impl Business {
+    fn new(name: String) -> Business {
+        Business { name, settings: default_settings(), login_policy: login_policy::default_policy() }
+    }
 }
 
 struct EmuState {
@@ -105,8 +115,7 @@ impl AkanaEmulator {
         );
         accounts.insert(DEVELOPER_EMAIL, Account { password: ADMIN_PASSWORD, site_admin: false, pending: &[] });
         let mut businesses = BTreeMap::new();
-        businesses
-            .insert(ROOT_BUSINESS.to_string(), Business { name: "Acme Payments".into(), settings: default_settings() });
+        businesses.insert(ROOT_BUSINESS.to_string(), Business::new("Acme Payments".into()));
         AkanaEmulator {
             state: Mutex::new(EmuState {
                 accounts,
@@ -124,11 +133,7 @@ impl AkanaEmulator {
 
     pub fn add_business(&self, id: &str) {
         let name = format!("Business {id}");
-        self.state
-            .lock()
-            .expect("state")
-            .businesses
-            .insert(id.to_string(), Business { name, settings: default_settings() });
+        self.state.lock().expect("state").businesses.insert(id.to_string(), Business::new(name));
     }
 
     /// `n` more businesses for rehearsals: `Business 001`, … (child business IDs look like
@@ -137,7 +142,7 @@ impl AkanaEmulator {
         let mut s = self.state.lock().expect("state");
         for i in 1..=n {
             let id = format!("00000000-0000-4000-8000-{i:012}.{TENANT}");
-            s.businesses.insert(id, Business { name: format!("Business {i:03}"), settings: default_settings() });
+            s.businesses.insert(id, Business::new(format!("Business {i:03}")));
         }
     }
 
@@ -299,7 +304,7 @@ impl AkanaEmulator {
         if native {
             for (k, v) in m.iter_mut() {
                 if let Some(s) = v.as_str().map(str::to_string) {
-                    if k == "TwoFAEnabled" {
+                    if k == "TwoFAEnabled" || s == "true" || s == "false" {
                         *v = json!(s == "true");
                     } else if let Ok(n) = s.parse::<i64>() {
                         *v = json!(n);
@@ -389,7 +394,7 @@ impl EmulatorApp for AkanaEmulator {
     }
 
     fn router(self: Arc<Self>) -> axum::Router {
-        let (a, b, c, d) = (self.clone(), self.clone(), self.clone(), self);
+        let (a, b, c, d, e, f) = (self.clone(), self.clone(), self.clone(), self.clone(), self.clone(), self);
         axum::Router::new()
             .route("/api/login", post(move |body: Bytes| async move { a.login(body) }))
             .route("/api/businesses", get(move |h: HeaderMap| async move { d.list_businesses(h) }))
@@ -397,6 +402,14 @@ impl EmulatorApp for AkanaEmulator {
                 "/api/businesses/{id}/twofasettings",
                 get(move |h: HeaderMap, Path(id): Path<String>| async move { b.get_settings(h, id) }).put(
                     move |h: HeaderMap, Path(id): Path<String>, body: Bytes| async move { c.put_settings(h, id, body) },
+                ),
+            )
+            .route(
+                "/api/businesses/{id}/loginpolicy",
+                get(move |h: HeaderMap, Path(id): Path<String>| async move { e.get_login_policy(h, id) }).put(
+                    move |h: HeaderMap, Path(id): Path<String>, body: Bytes| async move {
+                        f.put_login_policy(h, id, body)
+                    },
                 ),
             )
     }
@@ -412,7 +425,11 @@ impl EmulatorApp for AkanaEmulator {
 
     fn summary(&self) -> J {
         let s = self.state.lock().expect("state");
-        let list: Vec<J> = s.businesses.iter().map(|(id, b)| json!({"business": id, "settings": b.settings})).collect();
+        let list: Vec<J> = s
+            .businesses
+            .iter()
+            .map(|(id, b)| json!({"business": id, "settings": b.settings, "loginPolicy": b.login_policy}))
+            .collect();
         json!({"tenant": TENANT, "businesses": list})
     }
 

@@ -1,8 +1,11 @@
-//! Akana API Platform (Community Manager): provider `akana`, resource and data source `akana_twofa_settings`.
+//! Akana API Platform (Community Manager): provider `akana`, resources and data sources
+//! `akana_twofa_settings` and `akana_login_settings`.
 //! Seed: akana-twofa-settings.txt; facts: research/vendor-apis.md §2.
 
 pub mod client;
 pub mod data;
+pub mod listing;
+pub mod login_policy;
 pub mod resource;
 
 use async_trait::async_trait;
@@ -106,14 +109,14 @@ impl Provider for AkanaProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn DynResource<AkanaClient>>> {
-        vec![Typed::boxed(resource::TwoFaSettings)]
+        vec![Typed::boxed(resource::TwoFaSettings), Typed::boxed(login_policy::LoginSettings)]
     }
 
     fn list_resources(&self) -> Vec<Box<dyn DynList<AkanaClient>>> {
-        vec![TypedList::boxed(resource::TwoFaSettings)]
+        vec![TypedList::boxed(resource::TwoFaSettings), TypedList::boxed(login_policy::LoginSettings)]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<AkanaClient>>> {
-        vec![TypedData::boxed(data::TwoFaSettingsData)]
+        vec![TypedData::boxed(data::TwoFaSettingsData), TypedData::boxed(data::LoginSettingsData)]
     }
 }

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::client::{AkanaClient, TwoFa, TwoFaObject};
+use super::listing;
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::list::{ListResource, ListSink, NoConfig};
 use crate::plugin::resource::{Ctx, Plan, Read, Resource};
@@ -123,7 +124,7 @@ async fn write(
     ctx.client.write(business, &current.with(want), &ctx.cancel).await.map(|_| ()).map_err(|e| diags.report(&e)).ok()
 }
 
-fn not_found(diags: &mut Diagnostics, business: &str) {
+pub(super) fn not_found(diags: &mut Diagnostics, business: &str) {
     diags.attr_error(
         AttrPath::attr("business_id"),
         "Akana business not found",
@@ -357,34 +358,10 @@ impl ListResource for TwoFaSettings {
     }
 
     async fn list(&self, ctx: &Ctx<AkanaClient>, _: NoConfig, out: &mut ListSink<'_, Self>, diags: &mut Diagnostics) {
-        let businesses = match ctx.client.businesses(&ctx.cancel).await {
-            Ok(Some(b)) => b,
-            Ok(None) => {
-                out.warn(
-                    "Akana's business list has a shape this provider does not know",
-                    "GET /api/businesses did not answer with an RSS channel (`channel.item[]`); nothing is listed. \
-                     Import each business by its ID instead (`terraform import akana_twofa_settings.<name> <business ID>`).",
-                )
-                .await;
-                return;
-            }
-            Err(e) => return diags.report(&e),
-        };
-        for (id, name) in businesses {
-            let settings = match ctx.client.read(&id, &ctx.cancel).await {
-                Ok(Some(o)) => o.fields,
-                Ok(None) => continue,
-                Err(e) => {
-                    if !out.warn(format!("Could not read the 2FA settings of {name} ({id})"), format!("{e}.")).await {
-                        return;
-                    }
-                    continue;
-                }
-            };
-            let state = state_from(&id, &settings, Attr::Known(false));
-            if !out.found(format!("{name} ({id})"), state, Private { adopted: Some(settings) }).await {
-                return;
-            }
-        }
+        let read = |id: String| async move { ctx.client.read(&id, &ctx.cancel).await.map(|o| o.map(|o| o.fields)) };
+        listing::walk(ctx, out, diags, (TYPE_NAME, "2FA settings"), read, |id, settings: TwoFa| {
+            (state_from(id, &settings, Attr::Known(false)), Private { adopted: Some(settings) })
+        })
+        .await;
     }
 }

@@ -9,6 +9,10 @@
 //! provider process, shares the session between all resources, and logs in again once when the
 //! session expires (401).
 
+mod login_policy;
+
+pub use login_policy::{LoginPolicy, PolicyObject};
+
 use serde_json::{Map, Value as J};
 use thiserror::Error;
 use tokio::sync::Mutex;
@@ -167,7 +171,9 @@ impl ToDiagnostic for AkanaError {
             AkanaError::NotFound { .. } => {
                 "Check business_id: the tenant's root business is tenantbusiness.<fed_member_id>, e.g. tenantbusiness.acmepaymentscorp."
             }
-            AkanaError::Status { status: 403, .. } => "Managing 2FA settings needs the Site Admin role.",
+            AkanaError::Status { status: 403, .. } => {
+                "Managing a business's 2FA settings and login policy needs the Site Admin role."
+            }
             AkanaError::Status { .. } => "",
             AkanaError::SessionRejected { .. } => {
                 "The session cookie or the X-Csrf-Token header was refused even after a fresh login. Check fed_member_id and any proxy \
@@ -342,10 +348,15 @@ impl AkanaClient {
     }
 
     fn settings_path(business: &str) -> String {
+        Self::business_path(business, "twofasettings")
+    }
+
+    /// `/api/businesses/{BusinessID}/{object}`, the ID encoded as one path segment.
+    fn business_path(business: &str, object: &str) -> String {
         let enc = percent_encoding::utf8_percent_encode(business, percent_encoding::NON_ALPHANUMERIC).to_string();
         // Dots and dashes are safe in a path segment and read better in logs.
         let enc = enc.replace("%2E", ".").replace("%2D", "-").replace("%5F", "_");
-        format!("/api/businesses/{enc}/twofasettings")
+        format!("/api/businesses/{enc}/{object}")
     }
 
     /// `GET /api/businesses/{id}/twofasettings`; `None` when the business does not exist.
