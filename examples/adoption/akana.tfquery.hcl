@@ -3,3 +3,9 @@ list "akana_twofa_settings" "businesses" {
   provider = akana
   limit    = 1000
 }
+
+# The login policy of every business.
+list "akana_login_settings" "businesses" {
+  provider = akana
+  limit    = 1000
+}

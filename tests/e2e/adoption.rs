@@ -223,8 +223,10 @@ fn the_adoption_example_lists_everything_and_its_generated_configuration_imports
     assert!(!generated.contains("restore_on_destroy"), "defaults are left out:\n{generated}");
     let imports = generated.matches("\nimport {").count();
     // 75 seeded organizations with their own settings (OTP each), the custom one and the instance
-    // (OTP, U2F, passkeys); their MFA settings; 13 businesses; 3 + 5 client organizations; 1 portal.
-    assert_eq!(imports, (75 + 1 + 3) + (75 + 1 + 1) + 13 + 8 + 1, "{generated}");
+    // (OTP, U2F, passkeys); their MFA settings; the instance's lock-out settings (no organization
+    // has its own); 13 businesses, twice (2FA, login policy); 3 + 5 client organizations; the
+    // portal, twice (TFA, login settings).
+    assert_eq!(imports, (75 + 1 + 3) + (75 + 1 + 1) + 1 + 13 * 2 + 8 + 2, "{generated}");
     ws.plan().mentions(&[&format!("{imports} to import, 0 to add, 0 to change, 0 to destroy")]);
     ws.apply().ok();
     ws.assert_no_changes();

@@ -24,9 +24,9 @@ fn quickstart_under_current_terraform() {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let config = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/quickstart/main.tf")).unwrap();
     let ws = Ws::with(tf, &config, &env);
-    ws.apply().ok().mentions(&["6 added"]);
+    ws.apply().ok().mentions(&["9 added"]);
     ws.assert_no_changes();
-    ws.destroy().ok().mentions(&["6 destroyed"]);
+    ws.destroy().ok().mentions(&["9 destroyed"]);
 }
 
 /// The TCP transport (Windows' default) under real Terraform, forced on this OS with

@@ -1,4 +1,4 @@
-//! The four read-only data sources under Terraform 1.0.3 and a current Terraform, the compliance
+//! The read-only data sources under Terraform 1.0.3 and a current Terraform, the compliance
 //! examples (outputs for 1.0, `check` blocks for ≥ 1.5), and data-source errors.
 
 use std::path::PathBuf;
@@ -83,6 +83,16 @@ data "zitadel_login_policy" "labs" {{
 
 data "onlyoffice_tfa_settings" "portal" {{}}
 
+data "zitadel_lockout_policy" "labs" {{
+  org_id = "{INHERITING_ORG}"
+}}
+
+data "onlyoffice_login_settings" "portal" {{}}
+
+data "akana_login_settings" "root" {{
+  business_id = "{ROOT_BUSINESS}"
+}}
+
 output "read" {{
   value = {{
     rhombus    = data.rhombus_mfa_settings.org
@@ -91,6 +101,9 @@ output "read" {{
     payments   = data.zitadel_login_policy.payments
     labs       = data.zitadel_login_policy.labs
     onlyoffice = data.onlyoffice_tfa_settings.portal
+    lockout    = data.zitadel_lockout_policy.labs
+    oo_login   = data.onlyoffice_login_settings.portal
+    ak_login   = data.akana_login_settings.root
   }}
 }}
 "#
@@ -110,6 +123,7 @@ fn reads_every_vendor(tf: PathBuf) {
     v.rhombus.0.set_mfa(DEMO_ORG_UUID, true, 30);
     v.akana.0.set_out_of_band(ROOT_BUSINESS, "TwoFAEnabled", "true");
     v.onlyoffice.0.set_app_out_of_band(&["10.0.0.0/8"]);
+    v.zitadel.0.set_instance_lockout(3, 2);
     let ws = v.ws(tf, &every_data_source());
     ws.apply().ok().mentions(&["0 added, 0 changed, 0 destroyed"]);
     let read = output(&ws, "read");
@@ -129,7 +143,7 @@ fn reads_every_vendor(tf: PathBuf) {
         read["instance"],
         json!({
             "id": "instance", "org_id": null, "inherits": false, "force_mfa": false, "force_mfa_local_only": false,
-            "passwordless_type": "PASSWORDLESS_TYPE_ALLOWED",
+            "passwordless_type": "PASSWORDLESS_TYPE_ALLOWED", "user_login": true, "allow_external_idp": true,
             "multi_factors": ["MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"],
             "second_factors": ["SECOND_FACTOR_TYPE_OTP", "SECOND_FACTOR_TYPE_U2F"],
             "mfa_init_skip_lifetime": "720h", "second_factor_check_lifetime": "18h", "multi_factor_check_lifetime": "12h"
@@ -152,11 +166,26 @@ fn reads_every_vendor(tf: PathBuf) {
         (&json!("app"), &json!(["10.0.0.0/8"]), &json!([]), &json!(false))
     );
 
+    assert_eq!(
+        read["lockout"],
+        json!({"id": INHERITING_ORG, "org_id": INHERITING_ORG, "inherits": true, "max_password_attempts": 3, "max_otp_attempts": 2})
+    );
+    assert_eq!(
+        read["oo_login"],
+        json!({"id": read["oo_login"]["id"], "attempt_count": 5, "block_time_seconds": 60, "check_period_seconds": 60, "is_default": true})
+    );
+    assert_eq!(
+        (&read["ak_login"]["max_failed_attempts"], &read["ak_login"]["persistent_session"]),
+        (&json!(0), &json!(true))
+    );
+
     // Changed at the vendors: the next run reads the new values.
     v.rhombus.0.set_mfa(DEMO_ORG_UUID, false, 0);
     v.zitadel.0.set_instance_policy_field("forceMfa", json!(true));
+    v.onlyoffice.0.set_login_settings(3, 900, 60);
     ws.apply().ok();
     let read = output(&ws, "read");
+    assert_eq!((&read["oo_login"]["attempt_count"], &read["oo_login"]["is_default"]), (&json!(3), &json!(false)));
     assert_eq!(read["rhombus"]["mfa_enabled"], false);
     assert_eq!((&read["instance"]["force_mfa"], &read["labs"]["force_mfa"]), (&json!(true), &json!(true)));
     // Nothing was written anywhere.
@@ -250,14 +279,23 @@ fn compliance_outputs_under_terraform_1_0() {
     ws.apply().ok();
     assert_eq!(output(&ws, "zitadel_orgs_not_forcing_mfa"), json!([INHERITING_ORG]));
     assert_eq!(output(&ws, "akana_businesses_without_2fa"), json!([ROOT_BUSINESS]));
+    assert_eq!(output(&ws, "zitadel_orgs_not_locking_out_guessed_codes"), json!([CUSTOM_ORG, INHERITING_ORG]));
+    assert_eq!(output(&ws, "docspace_attempt_count"), json!(5));
     assert_eq!(output(&ws, "compliant"), json!(false));
 
     // The inheriting organization follows the instance defaults.
     v.zitadel.0.set_instance_policy_field("forceMfa", json!(true));
+    v.zitadel.0.set_instance_lockout(5, 3);
+    v.zitadel.0.set_org_lockout(CUSTOM_ORG, Some((5, 3)));
     v.akana.0.set_out_of_band(ROOT_BUSINESS, "TwoFAEnabled", "true");
     ws.apply().ok();
     assert_eq!(output(&ws, "zitadel_orgs_not_forcing_mfa"), json!([]));
+    assert_eq!(output(&ws, "zitadel_orgs_not_locking_out_guessed_codes"), json!([]));
     assert_eq!(output(&ws, "compliant"), json!(true));
+    // Ten failed DocSpace logins are too many.
+    v.onlyoffice.0.set_login_settings(10, 60, 60);
+    ws.apply().ok();
+    assert_eq!(output(&ws, "compliant"), json!(false));
 }
 
 /// `examples/compliance/checks` (Terraform ≥ 1.5): a failing assertion is a warning naming what
@@ -280,11 +318,15 @@ fn compliance_checks_warn_under_current_terraform() {
         &format!("ZITADEL organizations that do not force MFA: {INHERITING_ORG}."),
         // The custom organization forces MFA but allows no passkeys.
         &format!("ZITADEL organizations without passkeys: {CUSTOM_ORG}."),
+        &format!("ZITADEL organizations whose max_otp_attempts is not between 1 and 5: {CUSTOM_ORG} (0), {INHERITING_ORG} (0)."),
     ]);
+    assert!(!plan.text().contains("DocSpace allows"), "{}", plan.all());
     assert!(!plan.text().contains("Akana businesses without 2FA"), "{}", plan.all());
 
     v.zitadel.0.set_instance_policy_field("forceMfa", json!(true));
     v.zitadel.0.add_out_of_band(CUSTOM_ORG, Multi, "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION");
+    v.zitadel.0.set_instance_lockout(5, 3);
+    v.zitadel.0.set_org_lockout(CUSTOM_ORG, Some((5, 3)));
     let plan = ws.run(&["plan", "-input=false"]);
     plan.ok();
     assert!(!plan.text().contains("Check block assertion failed"), "{}", plan.all());

@@ -82,3 +82,26 @@ fn quickstart_validates() {
     let ws = Ws::new(&read("examples/quickstart/main.tf"));
     ws.run(&["validate"]).ok();
 }
+
+/// The quickstart's whole policy — MFA, passkeys required, lock-out limits — applies in the
+/// sandbox under the scenarios' Terraform and ends with an empty plan.
+#[test]
+fn quickstart_applies_in_the_sandbox_with_its_lockout_policy() {
+    use mfa_sandbox::sandbox::{Options, Sandbox};
+    let sandbox = crate::harness::rt().block_on(Sandbox::start(&Options::default())).unwrap();
+    let env = sandbox.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let ws = Ws::with(crate::harness::terraform(), &read("examples/quickstart/main.tf"), &env);
+    ws.apply().ok().mentions(&[
+        "9 added",
+        "who have not registered a passkey",
+        "The provider's own account can be locked out by this limit",
+    ]);
+    ws.assert_no_changes();
+    let url = env.iter().find(|(k, _)| *k == "ZITADEL_URL").unwrap().1;
+    let state: serde_json::Value = crate::harness::rt()
+        .block_on(async { reqwest::get(format!("{url}/_emulator/state")).await?.json().await })
+        .unwrap();
+    let labs = state["orgs"].as_array().unwrap().iter().find(|o| o["org"] == "300000000000000003").unwrap().clone();
+    assert_eq!(labs["lockout"], serde_json::json!({"maxPasswordAttempts": 5, "maxOtpAttempts": 3}));
+}

@@ -11,6 +11,9 @@ terraform {
     akana = {
       source = "registry.terraform.io/mfa-iac/akana"
     }
+    onlyoffice = {
+      source = "registry.terraform.io/mfa-iac/onlyoffice"
+    }
   }
 }
 
@@ -28,11 +31,20 @@ variable "akana_business_ids" {
 
 provider "zitadel" {}
 provider "akana" {}
+provider "onlyoffice" {}
 
 data "zitadel_login_policy" "org" {
   for_each = var.zitadel_org_ids
   org_id   = each.key
 }
+
+# A second factor is only as strong as the limit on guessing it.
+data "zitadel_lockout_policy" "org" {
+  for_each = var.zitadel_org_ids
+  org_id   = each.key
+}
+
+data "onlyoffice_login_settings" "portal" {}
 
 data "akana_twofa_settings" "business" {
   for_each    = var.akana_business_ids
@@ -47,9 +59,21 @@ output "akana_businesses_without_2fa" {
   value = sort([for id, b in data.akana_twofa_settings.business : id if b.enabled != true])
 }
 
+output "zitadel_orgs_not_locking_out_guessed_codes" {
+  description = "Organizations whose max_otp_attempts is not between 1 and 5."
+  value       = sort([for id, p in data.zitadel_lockout_policy.org : id if p.max_otp_attempts < 1 || p.max_otp_attempts > 5])
+}
+
+output "docspace_attempt_count" {
+  description = "Failed logins DocSpace allows before it blocks; at most 5 complies."
+  value       = data.onlyoffice_login_settings.portal.attempt_count
+}
+
 output "compliant" {
   value = alltrue(concat(
     [for p in data.zitadel_login_policy.org : p.force_mfa],
+    [for p in data.zitadel_lockout_policy.org : p.max_otp_attempts >= 1 && p.max_otp_attempts <= 5],
+    [data.onlyoffice_login_settings.portal.attempt_count <= 5],
     [for b in data.akana_twofa_settings.business : b.enabled == true],
   ))
 }
