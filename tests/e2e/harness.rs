@@ -213,12 +213,19 @@ impl Ws {
     }
 
     pub fn with(tf: PathBuf, config: &str, env: &[(&str, &str)]) -> Ws {
+        Self::prepared(tf, config, env, |_| {})
+    }
+
+    /// Like [`Ws::with`], with `prepare` putting more files (modules, tests) in the directory
+    /// before `terraform init`.
+    pub fn prepared(tf: PathBuf, config: &str, env: &[(&str, &str)], prepare: impl FnOnce(&Path)) -> Ws {
         let ws = Ws {
             dir: tempfile::tempdir().unwrap(),
             tf,
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         };
         ws.write(config);
+        prepare(ws.dir());
         ws.run(&["init", "-input=false"]).ok();
         ws
     }
@@ -311,5 +318,19 @@ impl Ws {
             .find(|r| r["address"] == addr)
             .map(|r| r["values"].clone())
             .unwrap_or_else(|| panic!("{addr} not in state: {s}"))
+    }
+}
+
+/// Copies the directory tree `from` to `to`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
     }
 }

@@ -13,6 +13,7 @@ mod newer_rpcs;
 mod onlyoffice;
 mod onlyoffice_login;
 mod packaging;
+mod policy;
 mod protocol;
 mod rhombus;
 mod secrets;

@@ -1,0 +1,4 @@
+output "unsupported" {
+  description = "The policy attributes ZITADEL cannot enforce, each with the reason: ZITADEL has a setting for every one."
+  value       = {}
+}

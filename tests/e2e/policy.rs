@@ -1,0 +1,108 @@
+//! The policy modules (`modules/policy/<vendor>`) and `examples/policy`, under a current CLI
+//! against the sandbox: `terraform test` applies the example and checks what each vendor holds
+//! through the data sources; then the example applies and a second plan is empty (a test file
+//! cannot assert that). The modules need Terraform 1.3 (optional object attributes), `test` 1.6.
+
+use std::path::{Path, PathBuf};
+
+use mfa_sandbox::sandbox::{Options, Sandbox};
+use mfa_sandbox::zitadel::CUSTOM_ORG;
+
+use crate::harness::{self, Ws, copy_tree, required_providers};
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// A workspace holding `config` beside a copy of `modules/`, and of the example's tests.
+fn workspace(cli: PathBuf, config: &str, env: &[(String, String)], with_tests: bool) -> Ws {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    Ws::prepared(cli, &config.replace("../../modules/", "./modules/"), &env, |dir| {
+        copy_tree(&repo("modules"), &dir.join("modules"));
+        if with_tests {
+            copy_tree(&repo("examples/policy/tests"), &dir.join("tests"));
+        }
+    })
+}
+
+#[test]
+fn the_policy_example_passes_terraform_test_and_then_applies_with_an_empty_second_plan() {
+    let Some(cli) = harness::cli_where(|c| c.version >= (1, 6)) else {
+        harness::skip(
+            "policy::the_policy_example_passes_terraform_test_and_then_applies_with_an_empty_second_plan",
+            "terraform test needs Terraform or OpenTofu 1.6 or later; set TERRAFORM or TERRAFORM_CURRENT",
+        );
+        return;
+    };
+    let sandbox = harness::rt().block_on(Sandbox::start(&Options::default())).unwrap();
+    let config = std::fs::read_to_string(repo("examples/policy/main.tf")).unwrap();
+    let ws = workspace(cli.path.clone(), &config, &sandbox.env(), true);
+    ws.run(&["test"]).ok().mentions(&["2 passed, 0 failed"]);
+    ws.apply().ok();
+    ws.assert_no_changes();
+    let unsupported: serde_json::Value =
+        serde_json::from_str(&ws.run(&["output", "-json", "unsupported"]).ok().text()).unwrap();
+    for vendor in ["rhombus", "onlyoffice", "akana"] {
+        assert!(unsupported[vendor]["passkeys"].is_string(), "{vendor}: {unsupported}");
+    }
+    assert_eq!(unsupported["zitadel"], serde_json::json!({}));
+}
+
+/// An attribute the policy leaves unset leaves the vendor's value as it is: ZITADEL's force_mfa
+/// (true in the custom organization) and Rhombus's mfa_enabled are written back as read, while the
+/// set attribute changes. And a second factor the vendor does not know fails at validate.
+#[test]
+fn unset_policy_attributes_leave_the_vendors_values() {
+    let Some(cli) = harness::cli_where(|c| c.version >= (1, 3)) else {
+        harness::skip(
+            "policy::unset_policy_attributes_leave_the_vendors_values",
+            "the policy modules need Terraform or OpenTofu 1.3 or later; set TERRAFORM or TERRAFORM_CURRENT",
+        );
+        return;
+    };
+    let sandbox = harness::rt().block_on(Sandbox::start(&Options::default())).unwrap();
+    let config = required_providers(&["rhombus", "zitadel"])
+        + &format!(
+            r#"
+provider "rhombus" {{}}
+provider "zitadel" {{}}
+
+module "rhombus" {{
+  source = "../../modules/policy/rhombus"
+  policy = {{ trusted_device_days = 0 }}
+}}
+
+module "zitadel" {{
+  source  = "../../modules/policy/zitadel"
+  policy  = {{ trusted_device_days = 7 }}
+  org_ids = ["{CUSTOM_ORG}"]
+}}
+
+data "zitadel_login_policy" "payments" {{
+  org_id     = "{CUSTOM_ORG}"
+  depends_on = [module.zitadel]
+}}
+
+data "rhombus_mfa_settings" "org" {{
+  depends_on = [module.rhombus]
+}}
+
+output "held" {{
+  value = [data.zitadel_login_policy.payments.force_mfa, data.zitadel_login_policy.payments.second_factor_check_lifetime, data.rhombus_mfa_settings.org.mfa_enabled, data.rhombus_mfa_settings.org.trusted_device_skip_days]
+}}
+"#
+        );
+    let ws = workspace(cli.path.clone(), &config, &sandbox.env(), false);
+    ws.apply().ok();
+    let held: serde_json::Value = serde_json::from_str(&ws.run(&["output", "-json", "held"]).ok().text()).unwrap();
+    // Both as they were: the custom organization forces MFA, the sandbox's Rhombus organization has MFA on.
+    assert_eq!(held, serde_json::json!([true, "168h", true, 0]));
+    ws.assert_no_changes();
+
+    ws.write(
+        &config
+            .replace("../../modules/", "./modules/")
+            .replace("policy  = { trusted_device_days = 7 }", "policy  = { second_factors = [\"yubikey\"] }"),
+    );
+    ws.run(&["validate"]).fails_with(&["policy.second_factors", "security_key"]);
+}
