@@ -239,6 +239,14 @@ fn measure(n: usize) -> Row {
     ws.run(&["apply", "-auto-approve", "-input=false", &par]).ok();
     let apply = t.elapsed();
     let apply_requests = em.requests().len();
+    if let Ok(path) = std::env::var("BENCH_DUMP") {
+        let lines: Vec<String> = em
+            .requests()
+            .iter()
+            .map(|r| format!("{} {} {} {} {}", r.start_us, r.end_us, r.method, r.path, r.status))
+            .collect();
+        std::fs::write(format!("{path}.apply.{n}"), lines.join("\n")).unwrap();
+    }
     em.clear();
     let t = Instant::now();
     let p = ws.run(&["plan", "-input=false", "-detailed-exitcode", &par]);

@@ -373,3 +373,30 @@ fn recovery_codes_are_a_second_factor() {
     ws.destroy().ok();
     assert!(!app.instance_factors(Second).contains(&"SECOND_FACTOR_TYPE_RECOVERY_CODES".to_string()));
 }
+
+/// Four factors of one organization in one apply: the organization's policy is read once before
+/// the first add and once after it; once that read-back showed the add at once, the later adds
+/// are taken at their answer (this server's reads follow its writes). A server whose reads lag
+/// gets every add read back, and the next plan is still empty.
+#[test]
+fn answered_adds_are_read_back_until_reads_are_seen_to_follow_writes() {
+    for lag in [Duration::ZERO, Duration::from_millis(300)] {
+        let (app, emu) = emulator();
+        app.set_projection_lag(lag);
+        let config = pat(&emu.url())
+            + &factor("second_factor", "email", "SECOND_FACTOR_TYPE_OTP_EMAIL", Some(CUSTOM_ORG))
+            + &factor("second_factor", "sms", "SECOND_FACTOR_TYPE_OTP_SMS", Some(CUSTOM_ORG))
+            + &factor("second_factor", "u2f", "SECOND_FACTOR_TYPE_U2F", Some(CUSTOM_ORG))
+            + &factor("multifactor", "pk", PASSKEY, Some(CUSTOM_ORG));
+        let ws = Ws::new(&config);
+        emu.control.clear_requests();
+        ws.run(&["apply", "-auto-approve", "-input=false", "-parallelism=1"]).ok().mentions(&["4 added"]);
+        let reads = emu.control.count("GET", "/management/v1/policies/login");
+        if lag.is_zero() {
+            assert_eq!(reads, 2, "one read before the first add, one after it");
+        } else {
+            assert!(reads >= 1 + 4, "every add read back under lag: {reads} reads");
+        }
+        ws.assert_no_changes();
+    }
+}

@@ -325,7 +325,7 @@ async fn apply(
     let started = tokio::time::Instant::now();
     let mut delay = std::time::Duration::from_millis(100);
     let now = loop {
-        let now = Mfa::of(&ctx.client.policy(scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?.json);
+        let now = Mfa::of(&ctx.client.policy_fresh(scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?.json);
         if now == *want || started.elapsed() + delay > VISIBILITY_BUDGET || ctx.cancel.is_cancelled() {
             break now;
         }

@@ -60,7 +60,7 @@ pub async fn ensure_own_settings(
             "POST /management/v1/policies/login",
             cancel,
             move || client.add_custom_policy(org, body_ref.clone(), cancel),
-            move || async move { Ok(!client.policy(scope_ref, cancel).await?.inherits) },
+            move || async move { Ok(!client.policy_fresh(scope_ref, cancel).await?.inherits) },
         )
         .await;
     match created {

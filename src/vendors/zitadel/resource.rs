@@ -82,6 +82,9 @@ impl Origin {
 }
 
 /// How a create came out.
+/// How long an answered add waits for another create's read to show it before reading itself.
+const HANDOVER: Duration = Duration::from_secs(2);
+
 enum Created {
     Added,
     /// Enabled before this resource existed: adopted.
@@ -159,6 +162,17 @@ impl LoginFactor {
         }
     }
 
+    /// [`Self::wait_until`] for an answered add, noting whether the first read showed it.
+    async fn read_back(&self, ctx: &Ctx<ZitadelClient>, scope: &Scope, ty: &str) -> Result<bool, ZitadelError> {
+        let first = ctx.client.factors(scope, self.kind, &ctx.cancel).await?;
+        if first.is_some_and(|l| l.iter().any(|f| f == ty)) {
+            ctx.client.read_back_took(1);
+            return Ok(true);
+        }
+        ctx.client.read_back_took(2);
+        self.wait_until(ctx, scope, ty, true).await
+    }
+
     /// Polls until the factor is (or is no longer) listed; false if the budget ran out.
     async fn wait_until(
         &self,
@@ -186,8 +200,9 @@ impl LoginFactor {
         }
     }
 
-    /// Adds the factor, never twice blindly: an uncertain add is read back first.
-    async fn add(&self, ctx: &Ctx<ZitadelClient>, scope: &Scope, ty: &str) -> Result<(), ZitadelError> {
+    /// Adds the factor, never twice blindly: an uncertain add is read back first
+    /// ([`Wrote::Confirmed`]).
+    async fn add(&self, ctx: &Ctx<ZitadelClient>, scope: &Scope, ty: &str) -> Result<Wrote<()>, ZitadelError> {
         let (client, cancel, kind) = (&ctx.client, &ctx.cancel, self.kind);
         let call = format!(
             "POST {}/{} (adding {ty} to {})",
@@ -201,29 +216,36 @@ impl LoginFactor {
                 &call,
                 cancel,
                 move || client.add_factor(scope, kind, ty, cancel),
-                move || async move { Ok(client.policy(scope, cancel).await?.has(kind, ty)) },
+                move || async move { Ok(client.policy_fresh(scope, cancel).await?.has(kind, ty)) },
             )
             .await
-            .map(|_: Wrote<()>| ())
     }
 
     /// Adds the factor to a scope that has settings of its own. ZITADEL answering AlreadyExists
     /// for a factor no read shows is either a read lagging behind our own earlier attempt, or a
     /// ghost; the first shows up within the visibility budget, the second is removed and added
     /// again.
+    ///
+    /// `read_first`: whether a read just showed the factor absent. Without that read an
+    /// AlreadyExists that a read then shows means the factor was there already, and an add whose
+    /// answer was lost but that a read shows cannot tell either: both are kept on destroy.
     async fn add_resolving_ghosts(
         &self,
         ctx: &Ctx<ZitadelClient>,
         scope: &Scope,
         ty: &str,
+        read_first: bool,
         diags: &mut Diagnostics,
-    ) -> Result<(), Failure> {
+    ) -> Result<Created, Failure> {
+        let unsure = if read_first { Created::Added } else { Created::Found };
         match self.add(ctx, scope, ty).await {
             Err(e) if e.is(code::ALREADY_EXISTS) => {}
-            other => return Ok(other?),
+            Ok(Wrote::Answered(())) => return Ok(Created::Added),
+            Ok(Wrote::Confirmed) => return Ok(unsure),
+            Err(e) => return Err(e.into()),
         }
         if self.wait_until(ctx, scope, ty, true).await? {
-            return Ok(());
+            return Ok(unsure);
         }
         // The instance has no ghosts: a factor it refuses but never lists is beyond this provider.
         let Scope::Org(org) = scope else {
@@ -241,7 +263,7 @@ impl LoginFactor {
                  invisible factor and added it again; it is now listed and in effect."
             ),
         );
-        Ok(())
+        Ok(Created::Added)
     }
 
     /// Creation in an organization's own settings, giving it settings first if it inherits.
@@ -253,6 +275,11 @@ impl LoginFactor {
         diags: &mut Diagnostics,
     ) -> Result<Created, Failure> {
         let scope = Scope::Org(org.to_string());
+        // Once this process has seen the organization with settings of its own (no write of ours
+        // undoes that), the add's own answer says whether the factor was there: no read first.
+        if ctx.client.has_own_settings(&scope) {
+            return self.add_resolving_ghosts(ctx, &scope, ty, false, diags).await;
+        }
         let current = ctx.client.policy(&scope, &ctx.cancel).await?;
         let inherited = current.effective_factors(self.kind).iter().any(|f| f == ty);
         let policy = match ensure_own_settings(ctx, org, current, Some((self.kind, ty)), diags).await? {
@@ -264,7 +291,7 @@ impl LoginFactor {
         if policy.has(self.kind, ty) {
             return Ok(Created::Found);
         }
-        self.add_resolving_ghosts(ctx, &scope, ty, diags).await.map(|()| Created::Added)
+        self.add_resolving_ghosts(ctx, &scope, ty, true, diags).await
     }
 
     /// Adopting a factor that is already enabled: said, with what destroy will do.
@@ -425,13 +452,14 @@ impl Resource for LoginFactor {
     async fn create(&self, ctx: &Ctx<ZitadelClient>, planned: State, diags: &mut Diagnostics) -> Option<(State, ())> {
         let ty = planned.factor.known()?.clone();
         let scope = Self::scope(&planned);
+        let mut creating = ctx.client.creating(&scope);
         let lock = ctx.client.lock_for(&scope);
-        let _serialised = lock.lock().await;
+        let serialised = lock.lock().await;
         let result = match &scope {
             Scope::Org(org) => self.create_in_org(ctx, org, &ty, diags).await,
             Scope::Instance => match ctx.client.policy(&scope, &ctx.cancel).await {
                 Ok(p) if p.has(self.kind, &ty) => Ok(Created::Found),
-                Ok(_) => self.add_resolving_ghosts(ctx, &scope, &ty, diags).await.map(|()| Created::Added),
+                Ok(_) => self.add_resolving_ghosts(ctx, &scope, &ty, true, diags).await,
                 Err(e) => Err(e.into()),
             },
         };
@@ -472,7 +500,20 @@ impl Resource for LoginFactor {
                 return None;
             }
         }
-        match self.wait_until(ctx, &scope, &ty, true).await {
+        // The add was answered. The next create of this scope may go ahead; the factor is
+        // confirmed by the next read of the scope that shows it — another create's, or the last
+        // one's read-back — and only without one by a read of its own.
+        drop(serialised);
+        let confirmed = match ctx.client.confirmation(&mut creating, self.kind, &ty) {
+            Some(shown) => matches!(tokio::time::timeout(HANDOVER, shown).await, Ok(Ok(()))),
+            None => false,
+        };
+        let visible = if confirmed || ctx.client.reads_follow_writes() {
+            Ok(true)
+        } else {
+            self.read_back(ctx, &scope, &ty).await
+        };
+        match visible {
             Ok(true) => {
                 ctx.client.factor_added(&scope);
                 Some((state(Origin::Added), ()))

@@ -4,18 +4,18 @@
 //! gRPC code together with ZITADEL's error id (ids repeat across codes: `Org-3M9od` is both "multi
 //! factor already exists" and "second factor not existing"), never on the translated message.
 //!
-//! Reads of one scope's login policy share one request while it is in flight, so factors of one
-//! organization refreshed together cost one call; nothing is kept once the answer is delivered.
+//! Reads of one scope's login policy are shared within the provider process until it writes to
+//! that scope ([`reads`]): factors of one organization refreshed together cost one call.
 
 mod lockout;
+mod reads;
 
 pub use lockout::{Limits, Lockout};
+pub use reads::Creating;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use futures::FutureExt;
-use futures::future::{BoxFuture, Shared};
 use serde::Deserialize;
 use serde_json::{Value as J, json};
 use thiserror::Error;
@@ -395,17 +395,11 @@ impl Api {
     }
 }
 
-type SharedRead = Shared<BoxFuture<'static, Result<Policy, ZitadelError>>>;
-
-/// Reads in flight, by scope: `(read number, future)`.
-type InFlight = Arc<Mutex<HashMap<String, (u64, SharedRead)>>>;
-
 pub struct ZitadelClient {
     api: Api,
     /// One lock per scope: resources of one apply change the same login settings one at a time.
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    reads: InFlight,
-    read_numbers: std::sync::atomic::AtomicU64,
+    reads: reads::Reads,
     /// Changes the plans of this process intend per scope (see [`super::guard`]).
     planned: Mutex<super::guard::Planned>,
     /// Bumped when a factor lands in a scope, for a removal waiting to go after it.
@@ -421,7 +415,6 @@ impl ZitadelClient {
             api: Api { http, base, tokens: Arc::new(tokens) },
             locks: Default::default(),
             reads: Default::default(),
-            read_numbers: Default::default(),
             planned: Default::default(),
             additions: Default::default(),
             forgotten: Default::default(),
@@ -510,52 +503,15 @@ impl ZitadelClient {
         self.locks.lock().expect("locks").entry(scope.key()).or_default().clone()
     }
 
-    /// The scope's login policy. A read of the same scope already in flight is joined instead
-    /// of sending another; the shared answer is gone the moment it is delivered.
-    pub async fn policy(&self, scope: &Scope, cancel: &CancellationToken) -> Result<Policy, ZitadelError> {
-        let key = scope.key();
-        let read = {
-            let mut reads = self.reads.lock().expect("reads");
-            match reads.get(&key) {
-                Some((_, shared)) => shared.clone(),
-                None => {
-                    let n = self.read_numbers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let (api, scope, cancel, reads_map, key2) =
-                        (self.api.clone(), scope.clone(), cancel.clone(), self.reads.clone(), key.clone());
-                    // Whoever polls the shared read, its requests draw from the budget of the
-                    // call that started it.
-                    let fut = crate::http::budget::carry(async move {
-                        let r = api.policy(&scope, &cancel).await;
-                        // Forget the read before anyone sees its answer: no reader can join it later.
-                        let mut reads = reads_map.lock().expect("reads");
-                        if reads.get(&key2).is_some_and(|(m, _)| *m == n) {
-                            reads.remove(&key2);
-                        }
-                        r
-                    })
-                    .boxed()
-                    .shared();
-                    reads.insert(key, (n, fut.clone()));
-                    fut
-                }
-            }
-        };
-        read.await
-    }
-
-    /// After a write, later reads must not join one that started before it.
-    fn forget_reads(&self, scope: &Scope) {
-        self.reads.lock().expect("reads").remove(&scope.key());
-    }
-
-    /// The factors set in `scope`; `None` when the organization has no settings of its own.
+    /// The factors set in `scope` as the server shows them now; `None` when the organization has
+    /// no settings of its own.
     pub async fn factors(
         &self,
         scope: &Scope,
         kind: FactorKind,
         cancel: &CancellationToken,
     ) -> Result<Option<Vec<String>>, ZitadelError> {
-        Ok(self.policy(scope, cancel).await?.factors(kind))
+        Ok(self.policy_fresh(scope, cancel).await?.factors(kind))
     }
 
     /// One attempt at adding a factor: not idempotent (a second add fails), so it is never
