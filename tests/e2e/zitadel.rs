@@ -395,7 +395,7 @@ fn answered_adds_are_read_back_until_reads_are_seen_to_follow_writes() {
         if lag.is_zero() {
             assert_eq!(reads, 2, "one read before the first add, one after it");
         } else {
-            assert!(reads >= 1 + 4, "every add read back under lag: {reads} reads");
+            assert!(reads > 4, "every add read back under lag (and one read first): {reads} reads");
         }
         ws.assert_no_changes();
     }
