@@ -20,14 +20,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use mfa_providers::plugin::serve::MAGIC_COOKIE_VALUE;
-use mfa_sandbox::{Fault, FaultKind, RunningEmulator, ServerOptions};
-use mfa_sandbox::{akana, onlyoffice, rhombus, zitadel};
+use mfa_sandbox::{Fault, FaultKind};
 
 #[allow(dead_code)]
 #[path = "../tests/e2e/harness.rs"]
 mod harness;
+#[path = "../tests/e2e/workload.rs"]
+mod workload;
 
-use harness::{Ws, required_providers};
+use harness::Ws;
+use workload::workload;
 
 /// Emulator latency per answer; `BENCH_LATENCY_MS` overrides it (e.g. 0: Terraform's own pace).
 static LATENCY: std::sync::LazyLock<Duration> = std::sync::LazyLock::new(|| {
@@ -111,95 +113,6 @@ impl RssWatch {
     }
 }
 
-struct Emulators {
-    all: Vec<(&'static str, RunningEmulator)>,
-    /// Distinct remote objects the resources live in: one org, one portal, one login policy per
-    /// ZITADEL organization, one settings object per Akana business.
-    objects: usize,
-}
-
-impl Emulators {
-    fn requests(&self) -> Vec<mfa_sandbox::LoggedRequest> {
-        self.all.iter().flat_map(|(_, e)| e.control.requests()).collect()
-    }
-    fn clear(&self) {
-        for (_, e) in &self.all {
-            e.control.clear_requests();
-        }
-    }
-}
-
-/// A configuration of `n` resources: the two singletons once each, the rest split between
-/// ZITADEL factors (five per organization) and Akana businesses.
-fn workload(n: usize, max_retries: u32) -> (String, Emulators) {
-    let opts = || ServerOptions { latency: *LATENCY, ..Default::default() };
-    let (rh, oo) = (n.min(1), usize::from(n >= 2));
-    let rest = n - rh - oo;
-    let (zi, ak) = (rest / 2, rest - rest / 2);
-    let z = Arc::new(zitadel::ZitadelEmulator::new());
-    let a = Arc::new(akana::AkanaEmulator::new());
-    let mut cfg = required_providers(&["rhombus", "zitadel", "onlyoffice", "akana"]);
-    let em = Emulators {
-        all: vec![
-            ("rhombus", harness::start_with(Arc::new(rhombus::RhombusEmulator::new()), opts())),
-            ("zitadel", harness::start_with(z.clone(), opts())),
-            ("onlyoffice", harness::start_with(Arc::new(onlyoffice::OnlyofficeEmulator::new()), opts())),
-            ("akana", harness::start_with(a.clone(), opts())),
-        ],
-        objects: rh + oo + zi.div_ceil(5) + ak,
-    };
-    let url = |t: &str| em.all.iter().find(|(x, _)| *x == t).unwrap().1.url();
-    cfg.push_str(&format!(
-        "provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{}\"\n  max_retries = {max_retries}\n}}\n\
-         provider \"zitadel\" {{\n  url = \"{}\"\n  access_token = \"{}\"\n  max_retries = {max_retries}\n}}\n\
-         provider \"onlyoffice\" {{\n  portal_url = \"{}\"\n  api_key = \"{}\"\n  max_retries = {max_retries}\n}}\n\
-         provider \"akana\" {{\n  base_url = \"{}\"\n  fed_member_id = \"{}\"\n  email = \"{}\"\n  password = \"{}\"\n  max_retries = {max_retries}\n}}\n",
-        url("rhombus"),
-        rhombus::DEMO_API_KEY,
-        url("zitadel"),
-        zitadel::ADMIN_PAT,
-        url("onlyoffice"),
-        onlyoffice::API_KEY,
-        url("akana"),
-        akana::TENANT,
-        akana::ADMIN_EMAIL,
-        akana::ADMIN_PASSWORD
-    ));
-    if rh == 1 {
-        cfg.push_str(
-            "resource \"rhombus_mfa_settings\" \"org\" {\n  mfa_enabled = true\n  trusted_device_skip_days = 30\n}\n",
-        );
-    }
-    if oo == 1 {
-        cfg.push_str("resource \"onlyoffice_tfa_settings\" \"portal\" {\n  type = \"app\"\n}\n");
-    }
-    let factors = [
-        ("multifactor", "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"),
-        ("second_factor", "SECOND_FACTOR_TYPE_OTP"),
-        ("second_factor", "SECOND_FACTOR_TYPE_U2F"),
-        ("second_factor", "SECOND_FACTOR_TYPE_OTP_EMAIL"),
-        ("second_factor", "SECOND_FACTOR_TYPE_OTP_SMS"),
-    ];
-    for i in 0..zi {
-        let org = format!("9{:017}", i / factors.len());
-        if i % factors.len() == 0 {
-            z.add_org(&org, &format!("Bench {}", i / factors.len()), true);
-        }
-        let (kind, ty) = factors[i % factors.len()];
-        cfg.push_str(&format!(
-            "resource \"zitadel_login_{kind}\" \"z{i}\" {{\n  type = \"{ty}\"\n  org_id = \"{org}\"\n}}\n"
-        ));
-    }
-    for i in 0..ak {
-        let b = format!("business.bench{i}");
-        a.add_business(&b);
-        cfg.push_str(&format!(
-            "resource \"akana_twofa_settings\" \"a{i}\" {{\n  business_id = \"{b}\"\n  enabled = true\n}}\n"
-        ));
-    }
-    (cfg, em)
-}
-
 struct Row {
     n: usize,
     apply: Duration,
@@ -231,7 +144,7 @@ fn span(reqs: &[mfa_sandbox::LoggedRequest]) -> Duration {
 }
 
 fn measure(n: usize) -> Row {
-    let (cfg, em) = workload(n, 3);
+    let (cfg, em) = workload(n, 3, *LATENCY);
     let ws = Ws::new(&cfg);
     let par = format!("-parallelism={PARALLELISM}");
     let rss = RssWatch::start();
@@ -284,7 +197,7 @@ fn measure(n: usize) -> Row {
 /// Apply `n` resources with 20% of all requests failing (the chaos scenario's mix, seeded), then
 /// check on a healthy network that nothing is left to do.
 fn measure_chaos(n: usize) -> ChaosRow {
-    let (cfg, em) = workload(n, 10);
+    let (cfg, em) = workload(n, 10, *LATENCY);
     let ws = Ws::new(&cfg);
     for (i, (_, e)) in em.all.iter().enumerate() {
         e.control.push_fault(Fault::new(FaultKind::Mix).probability(0.2).seed(7 + i as u64));

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 pub mod akana;
 pub mod onlyoffice;
+pub mod rate_limit;
 pub mod rhombus;
 pub mod sandbox;
 pub mod server;

@@ -24,6 +24,8 @@ pub struct Options {
     pub env_file: Option<std::path::PathBuf>,
     /// Extra objects per provider type (`--seed zitadel=200`).
     pub seeds: Vec<(String, usize)>,
+    /// Request-rate limits by provider type (`*` for every vendor).
+    pub rate_limits: BTreeMap<String, crate::rate_limit::RateLimit>,
 }
 
 pub const USAGE: &str = "\
@@ -55,6 +57,9 @@ options:
                            --fault '*=mix,p=0.2,seed=1': a bad network day for every vendor)
   --seed TYPE=N            add N objects to list with `terraform query`: ZITADEL organizations,
                            Akana businesses, Rhombus client organizations (of the partner key)
+  --rate-limit TYPE=N/s    limit the vendor's API to N requests per second (a burst of N; or
+                           N/s,burst=B), answering 429 with Retry-After in whole seconds as the
+                           vendor does (TYPE * = each vendor its own bucket)
   --only TYPE[,TYPE...]    start only these provider types
   --tls                    serve HTTPS with self-signed certificates
   --env-file PATH          also write the environment as shell `export` lines to PATH
@@ -110,6 +115,12 @@ impl Options {
                     check_type(t)?;
                     o.seeds.push((t.into(), n.parse().map_err(|_| format!("bad --seed count {n:?}"))?));
                 }
+                "--rate-limit" => {
+                    let v = value("--rate-limit")?;
+                    let (t, spec) = split_kv(&v, "--rate-limit")?;
+                    check_type(t)?;
+                    o.rate_limits.insert(t.into(), crate::rate_limit::RateLimit::parse(spec)?);
+                }
                 "--tls" => o.tls = true,
                 "--env-file" => o.env_file = Some(value("--env-file")?.into()),
                 other => return Err(format!("unknown option {other:?}")),
@@ -145,6 +156,9 @@ impl Sandbox {
                 }
             }
             let running = server::start(app, opts).await?;
+            if let Some(l) = o.rate_limits.get(v.type_name).or(o.rate_limits.get("*")) {
+                running.control.set_rate_limit(Some(*l));
+            }
             for (t, f) in &o.faults {
                 if t == v.type_name || t == "*" {
                     running.control.push_fault(f.clone());

@@ -34,6 +34,15 @@ pub trait EmulatorApp: Send + Sync + 'static {
     fn sandbox_env(&self, base_url: &str) -> Vec<(String, String)>;
     /// What besides method and path tells two requests to different remote objects apart (e.g. an
     /// organization header), so seeded faults stay attached to the same logical calls.
+    /// The answer of the vendor's rate limiter (see [`crate::rate_limit`]): by default `Retry-After`
+    /// and no body.
+    fn too_many_requests(&self, retry_after_s: u64) -> Response<Body> {
+        Response::builder()
+            .status(429)
+            .header("retry-after", retry_after_s.to_string())
+            .body(Body::empty())
+            .expect("static response")
+    }
     fn request_key(&self, _headers: &axum::http::HeaderMap) -> Option<String> {
         None
     }
@@ -253,6 +262,8 @@ pub struct Control {
     /// How many requests of each identity arrived so far (seeded faults draw from it).
     seen: Mutex<std::collections::HashMap<String, u64>>,
     epoch: std::time::Instant,
+    /// The vendor's request-rate limit, if any.
+    rate: Mutex<Option<crate::rate_limit::Bucket>>,
 }
 
 impl Default for Control {
@@ -263,6 +274,7 @@ impl Default for Control {
             latency: Default::default(),
             seen: Default::default(),
             epoch: epoch(),
+            rate: Default::default(),
         }
     }
 }
@@ -279,6 +291,14 @@ impl Control {
     }
     pub fn clear_faults(&self) {
         self.faults.lock().expect("faults").clear();
+    }
+    /// Limits the rate of API requests (`None`: no limit), as the vendor's rate limiter would.
+    pub fn set_rate_limit(&self, limit: Option<crate::rate_limit::RateLimit>) {
+        *self.rate.lock().expect("rate") = limit.map(crate::rate_limit::Bucket::new);
+    }
+    /// Requests the rate limit answered with 429.
+    pub fn rate_limited(&self) -> usize {
+        self.log.lock().expect("log").iter().filter(|r| r.fault.as_deref() == Some("RateLimit")).count()
     }
     pub fn set_latency(&self, d: Duration) {
         *self.latency.lock().expect("latency") = d;
@@ -478,9 +498,18 @@ impl Handler {
             let identity = format!("{method} {path} {}", key.unwrap_or_default());
             (self.control.take_fault(&method, &path, &identity), *self.control.latency.lock().expect("latency"))
         };
+        let limited = if is_control {
+            None
+        } else {
+            self.control.rate.lock().expect("rate").as_mut().and_then(|b| b.take(std::time::Instant::now()).err())
+        };
         if !latency.is_zero() {
             // Measured from arrival, so the answer comes as close after `latency` as the timer allows.
             tokio::time::sleep_until(arrived + latency).await;
+        }
+        if let Some(retry_after) = limited {
+            self.log(method, path, 429, user_agent, Some("RateLimit".into()), start_us);
+            return Ok(self.app.too_many_requests(retry_after));
         }
         let fault_name = fault.as_ref().map(|f| format!("{:?}", f.kind));
         let resp = match fault.as_ref().map(|f| (&f.kind, f)) {
@@ -547,7 +576,22 @@ fn control_router(control: Arc<Control>, app: Arc<dyn EmulatorApp>) -> axum::Rou
     let c1 = control.clone();
     let c2 = control.clone();
     let c3 = control.clone();
+    let c4 = control.clone();
     axum::Router::new()
+        .route(
+            "/_emulator/rate-limit",
+            axum::routing::put(move |body: String| async move {
+                let limit = match body.trim() {
+                    "" | "off" => None,
+                    spec => match crate::rate_limit::RateLimit::parse(spec) {
+                        Ok(l) => Some(l),
+                        Err(e) => return (StatusCode::BAD_REQUEST, e),
+                    },
+                };
+                c4.set_rate_limit(limit);
+                (StatusCode::NO_CONTENT, String::new())
+            }),
+        )
         .route("/_emulator/requests", get(move || async move { axum::Json(c1.requests()) }))
         .route(
             "/_emulator/faults",

@@ -1,11 +1,13 @@
 //! The pace of one host, shared by every request of one provider process to it. A vendor that
 //! limits requests per second answers 429 once its budget is spent; if each request only waited
 //! out its own 429, Terraform's parallel calls would keep hitting the limit. So a 429 slows every
-//! request to the host: all of them wait out its `Retry-After`, and from then on requests are
-//! spaced at the rate the host was seen to accept (what succeeded in the last second, a little
-//! less), which grows again by one request per second each second without a 429 (additive
-//! increase, multiplicative decrease). Waiting for the pace is not an attempt: it never counts
-//! toward `max_retries`.
+//! request to the host: from then on requests are spaced at the rate the host was seen to accept
+//! (what succeeded in the last second, a little less), which grows again by one request per
+//! second every [`PROBE`] without a 429 (additive increase, multiplicative decrease). A
+//! `Retry-After` of a second is a token bucket's rounding (Rhombus: "always at least 1
+//! second"): the limited request waits it out, the others keep to the rate. A longer one is a
+//! pause of the host's: every request waits it out. Waiting for the pace is not an attempt: it
+//! never counts toward `max_retries`.
 //!
 //! The pace lives in one provider process. Provider aliases and parallel workspaces each have
 //! their own, while sharing the vendor's limit.
@@ -18,6 +20,10 @@ use tokio::time::Instant;
 
 /// The window in which accepted requests are counted to estimate the host's rate.
 const WINDOW: Duration = Duration::from_secs(1);
+/// How long without a 429 before the rate is raised by one request per second.
+const PROBE: Duration = Duration::from_secs(2);
+/// The shortest `Retry-After` that pauses every request, not only the one that got it.
+const HOST_PAUSE: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Default)]
 struct State {
@@ -80,7 +86,8 @@ impl Pace {
         }
         let mut s = self.state.lock().expect("pace");
         let now = Instant::now();
-        let until = now + retry_after.unwrap_or(Duration::ZERO);
+        let asked = retry_after.unwrap_or(Duration::ZERO);
+        let until = if asked >= HOST_PAUSE { now + asked } else { now };
         s.not_before = Some(s.not_before.map_or(until, |t| t.max(until)));
         s.forget_old(now);
         // Requests already in flight when the rate was set bring more 429s: lower it at most
@@ -102,13 +109,13 @@ impl Pace {
 }
 
 impl State {
-    /// One more request per second for every second without a 429.
+    /// One more request per second for every [`PROBE`] without a 429.
     fn raise(&mut self, now: Instant) {
         if let (Some(rate), Some(changed)) = (self.rate, self.changed) {
-            let steps = now.saturating_duration_since(changed).as_secs_f64().floor();
+            let steps = (now.saturating_duration_since(changed).as_secs_f64() / PROBE.as_secs_f64()).floor();
             if steps >= 1.0 {
                 self.rate = Some(rate + steps);
-                self.changed = Some(changed + Duration::from_secs_f64(steps));
+                self.changed = Some(changed + PROBE.mul_f64(steps));
             }
         }
     }
@@ -136,9 +143,14 @@ mod tests {
         assert_eq!(Instant::now(), t0, "no wait before the first 429");
         p.limited(Some(Duration::from_secs(1)));
         assert_eq!(p.rate(), Some(18.0), "90% of what was accepted in the last second");
-        // Everyone waits out Retry-After, then goes at the learned rate.
+        // A one-second Retry-After is the bucket's rounding: the others go on at the learned rate.
         p.admit().await;
-        assert_eq!(Instant::now().duration_since(t0), Duration::from_secs(1));
+        assert_eq!(Instant::now(), t0);
+        // More 429s from requests already in flight do not lower it again within the window,
+        // and `Retry-After: 0` (go again at once) is no sign of a limit at all.
+        p.limited(None);
+        p.limited(Some(Duration::ZERO));
+        assert_eq!(p.rate(), Some(18.0));
         let start = Instant::now();
         for _ in 0..18 {
             p.admit().await;
@@ -146,13 +158,18 @@ mod tests {
         }
         let spent = Instant::now().duration_since(start).as_secs_f64();
         assert!((0.9..1.1).contains(&spent), "18 requests at 18/s take about a second: {spent}");
-        // More 429s from requests already in flight do not lower it again within the window,
-        // and `Retry-After: 0` (go again at once) is no sign of a limit at all.
-        p.limited(None);
-        p.limited(Some(Duration::ZERO));
-        assert!(p.rate().unwrap() >= 18.0, "{:?}", p.rate());
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
         p.admit().await;
-        assert!(p.rate().unwrap() >= 20.0, "recovers by one per quiet second: {:?}", p.rate());
+        assert!(p.rate().unwrap() >= 20.0, "recovers by one every two quiet seconds: {:?}", p.rate());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_longer_retry_after_pauses_every_request() {
+        let p = Pace::default();
+        let t0 = Instant::now();
+        p.accepted();
+        p.limited(Some(Duration::from_secs(30)));
+        p.admit().await;
+        assert_eq!(Instant::now().duration_since(t0), Duration::from_secs(30));
     }
 }

@@ -289,6 +289,17 @@ impl EmulatorApp for RhombusEmulator {
             )
     }
 
+    /// Rhombus's documented 429 (api-docs.rhombus.community/rate-limits): plain text, `Retry-After`
+    /// in seconds.
+    fn too_many_requests(&self, retry_after_s: u64) -> axum::response::Response {
+        axum::response::Response::builder()
+            .status(429)
+            .header("retry-after", retry_after_s.to_string())
+            .header("content-type", "text/plain")
+            .body(axum::body::Body::from("Too many api requests. Enhance your calm."))
+            .expect("static response")
+    }
+
     fn error_envelope(&self) -> (u16, String) {
         (200, json!({"error": true, "errorMsg": "Simulated failure: organization settings are locked for maintenance", "org": null, "warningMsg": null}).to_string())
     }
