@@ -453,8 +453,12 @@ impl Resource for LoginFactor {
         let ty = planned.factor.known()?.clone();
         let scope = Self::scope(&planned);
         let mut creating = ctx.client.creating(&scope);
+        // Adds of different factors to a scope with settings of its own are independent in
+        // ZITADEL (one write model per factor, `org_policy_login_factors_model.go`): they need not
+        // queue behind each other. Creating the organization's own settings, and every removal
+        // (which the guard judges), take the scope's lock.
         let lock = ctx.client.lock_for(&scope);
-        let serialised = lock.lock().await;
+        let serialised = if ctx.client.has_own_settings(&scope) { None } else { Some(lock.lock().await) };
         let result = match &scope {
             Scope::Org(org) => self.create_in_org(ctx, org, &ty, diags).await,
             Scope::Instance => match ctx.client.policy(&scope, &ctx.cancel).await {
