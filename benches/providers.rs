@@ -429,9 +429,7 @@ fn main() {
         let (own, noop, shaped) = (own_run.map(|x| x.0), noop_run.map(|x| x.0), shaped_run.map(|x| x.0));
         cpu_floor.push((r.n, own_run.map(|x| x.1), shaped_run.map(|x| x.1)));
         let bound = lower_bound(r.apply_requests);
-        let ratio = |floor: Option<Duration>| {
-            floor.map(|f| r.apply.as_secs_f64() / f.max(bound).as_secs_f64())
-        };
+        let ratio = |floor: Option<Duration>| floor.map(|f| r.apply.as_secs_f64() / f.max(bound).as_secs_f64());
         let show = |d: Option<Duration>, why: &str| d.map_or(why.to_string(), |d| format!("{:.2} s", d.as_secs_f64()));
         let per = r.apply_calls as f64 / r.n as f64;
         let skipped = "skipped (build it: scripts/bench does)";
@@ -510,7 +508,8 @@ fn main() {
             ratio
         );
         if r.n >= 300 {
-            targets.push(format!("{} resources: {per_object:.2} reads per remote object at refresh (target <= 1.0)", r.n));
+            targets
+                .push(format!("{} resources: {per_object:.2} reads per remote object at refresh (target <= 1.0)", r.n));
         }
     }
 
@@ -518,7 +517,10 @@ fn main() {
     if std::env::var("BENCH_CHAOS").as_deref() != Ok("0") {
         let c = measure_chaos(300);
         let healthy = rows.iter().find(|r| r.n == c.n);
-        println!("\n## A bad network day\n\n| {} resources | apply | requests | failed requests |\n|---|---|---|---|", c.n);
+        println!(
+            "\n## A bad network day\n\n| {} resources | apply | requests | failed requests |\n|---|---|---|---|",
+            c.n
+        );
         if let Some(h) = healthy {
             println!("| healthy network | {:.2} s | {} | 0 |", h.apply.as_secs_f64(), h.apply_requests);
         }
@@ -536,7 +538,9 @@ fn main() {
              in whole seconds); latency 0; default max_retries. Terraform runs one provider's resources after the other's \
              (its -parallelism semaphore serves waiting resources in order), so the floor is all requests / 20 per second.\n"
         );
-        println!("| resources | apply | requests | answered 429 | requests / limit | apply / (requests / limit) | busiest vendor / limit |");
+        println!(
+            "| resources | apply | requests | answered 429 | requests / limit | apply / (requests / limit) | busiest vendor / limit |"
+        );
         println!("|---|---|---|---|---|---|---|");
         println!(
             "| {} | {:.2} s | {} | {} ({:.1}%) | {at_limit:.2} s | {:.2}x | {:.2} s |",

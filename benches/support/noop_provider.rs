@@ -121,7 +121,14 @@ impl Resource for NoopThing {
     async fn read(&self, _: &Ctx<()>, current: Thing, _: (), _: &mut Diagnostics) -> Option<Read<Thing, ()>> {
         Some(Read::Found(current, ()))
     }
-    async fn update(&self, _: &Ctx<()>, _: Thing, mut planned: Thing, _: (), _: &mut Diagnostics) -> Option<(Thing, ())> {
+    async fn update(
+        &self,
+        _: &Ctx<()>,
+        _: Thing,
+        mut planned: Thing,
+        _: (),
+        _: &mut Diagnostics,
+    ) -> Option<(Thing, ())> {
         planned.id = planned.value.clone();
         Some((planned, ()))
     }
@@ -233,10 +240,23 @@ impl Resource for NoopSettings {
             "recurrence_mode": "twofa.each.login", "recurrence_interval_minutes": null, "device_cookie_name": null});
         Some((p, Snapshot { adopted: Some(adopted) }))
     }
-    async fn read(&self, _: &Ctx<()>, c: Settings, p: Snapshot, _: &mut Diagnostics) -> Option<Read<Settings, Snapshot>> {
+    async fn read(
+        &self,
+        _: &Ctx<()>,
+        c: Settings,
+        p: Snapshot,
+        _: &mut Diagnostics,
+    ) -> Option<Read<Settings, Snapshot>> {
         Some(Read::Found(c, p))
     }
-    async fn update(&self, _: &Ctx<()>, _: Settings, p: Settings, s: Snapshot, _: &mut Diagnostics) -> Option<(Settings, Snapshot)> {
+    async fn update(
+        &self,
+        _: &Ctx<()>,
+        _: Settings,
+        p: Settings,
+        s: Snapshot,
+        _: &mut Diagnostics,
+    ) -> Option<(Settings, Snapshot)> {
         Some((p, s))
     }
     async fn delete(&self, _: &Ctx<()>, _: Settings, _: Snapshot, _: &mut Diagnostics) -> bool {
