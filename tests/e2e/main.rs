@@ -20,6 +20,8 @@ mod rhombus;
 mod secrets;
 mod shapes;
 mod stop;
+// Shared with the benchmark, which uses all of it.
+#[allow(dead_code)]
 mod workload;
 mod zitadel;
 mod zitadel_lockout;
