@@ -508,14 +508,15 @@ impl Resource for LoginFactor {
         // confirmed by the next read of the scope that shows it — another create's, or the last
         // one's read-back — and only without one by a read of its own.
         drop(serialised);
-        let confirmed = match ctx.client.confirmation(&mut creating, self.kind, &ty) {
-            Some(shown) => matches!(tokio::time::timeout(HANDOVER, shown).await, Ok(Ok(()))),
-            None => false,
-        };
-        let visible = if confirmed || ctx.client.reads_follow_writes() {
+        let visible = if ctx.client.reads_follow_writes() {
+            drop(creating);
             Ok(true)
         } else {
-            self.read_back(ctx, &scope, &ty).await
+            let confirmed = match ctx.client.confirmation(&mut creating, self.kind, &ty) {
+                Some(shown) => matches!(tokio::time::timeout(HANDOVER, shown).await, Ok(Ok(()))),
+                None => false,
+            };
+            if confirmed { Ok(true) } else { self.read_back(ctx, &scope, &ty).await }
         };
         match visible {
             Ok(true) => {

@@ -174,12 +174,18 @@ impl ZitadelClient {
     }
 
     /// A read-back found its write after `reads` reads.
+    /// Once it follows, answered adds waiting for a read are taken at their word too.
     pub fn read_back_took(&self, reads: u32) {
         let mut s = self.reads.lock();
         s.reads_follow_writes = match (s.reads_follow_writes, reads) {
             (Some(false), _) | (_, 2..) => Some(false),
             (_, _) => Some(true),
         };
+        if s.reads_follow_writes == Some(true) {
+            for p in s.pending.drain().flat_map(|(_, list)| list) {
+                let _ = p.done.send(());
+            }
+        }
     }
 
     /// Whether this process has seen the organization with settings of its own.
