@@ -48,7 +48,7 @@ fn a_300_resource_apply_keeps_to_each_vendors_rate_limit() {
             let r = e.control.requests();
             let mut per_s = std::collections::BTreeMap::new();
             for q in &r {
-                *per_s.entry(q.start_us / 1_000_000).or_insert(0) += 1;
+                *per_s.entry((q.start_us / 1_000_000, q.method.clone())).or_insert(0) += 1;
             }
             eprintln!("{name}: {} requests, per second {per_s:?}", r.len());
         }
