@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use super::client::{AkanaClient, LoginPolicy, PolicyObject};
 use super::listing;
-use super::resource::not_found;
+use super::resource::{Identity, not_found};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::list::{ListResource, ListSink, NoConfig};
 use crate::plugin::resource::{Ctx, Plan, Read, Resource};
-use crate::plugin::schema::{Attribute, IdentityAttribute, IdentitySchema, Schema, Validator};
+use crate::plugin::schema::{Attribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
 use crate::vendors::singleton;
@@ -40,12 +40,6 @@ pub struct State {
 pub struct Private {
     /// The policy found when Terraform adopted the business.
     pub adopted: Option<LoginPolicy>,
-}
-
-/// The business, by its ID.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Identity {
-    pub business_id: Attr<String>,
 }
 
 pub struct LoginSettings;
@@ -197,11 +191,7 @@ impl Resource for LoginSettings {
     }
 
     fn identity_schema(&self) -> IdentitySchema {
-        IdentitySchema::new(vec![IdentityAttribute::required(
-            "business_id",
-            Type::String,
-            "The business, e.g. `tenantbusiness.acmepaymentscorp` for the tenant's root business.",
-        )])
+        Identity::schema()
     }
 
     fn identity(&self, state: &State, _: &Private) -> Option<Identity> {

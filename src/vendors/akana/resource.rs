@@ -69,10 +69,20 @@ impl TwoFa {
 
 pub struct TwoFaSettings;
 
-/// The business, by its ID.
+/// The business, by its ID: the identity of every Akana resource, since each lives in one business.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Identity {
     pub business_id: Attr<String>,
+}
+
+impl Identity {
+    pub fn schema() -> IdentitySchema {
+        IdentitySchema::new(vec![IdentityAttribute::required(
+            "business_id",
+            Type::String,
+            "The business, e.g. `tenantbusiness.acmepaymentscorp` for the tenant's root business.",
+        )])
+    }
 }
 
 fn state_from(business: &str, f: &TwoFa, restore: Attr<bool>) -> State {
@@ -147,11 +157,7 @@ impl Resource for TwoFaSettings {
     }
 
     fn identity_schema(&self) -> IdentitySchema {
-        IdentitySchema::new(vec![IdentityAttribute::required(
-            "business_id",
-            Type::String,
-            "The business, e.g. `tenantbusiness.acmepaymentscorp` for the tenant's root business.",
-        )])
+        Identity::schema()
     }
 
     fn identity(&self, state: &State, _: &Private) -> Option<Identity> {
