@@ -615,6 +615,34 @@ mod emulated {
         (app, emu, c)
     }
 
+    /// Adds queued behind another create of their scope wait for a read that shows them; once a
+    /// read-back has shown that this server's reads follow its writes, they are released at once
+    /// (a 50-resource apply spent two seconds in these waits), and a server that needed a second
+    /// read keeps them waiting.
+    #[tokio::test]
+    async fn queued_adds_are_released_once_reads_follow_writes() {
+        let client = || {
+            let http = HttpClient::new("ZITADEL", "zitadel", "", HttpSettings::default()).unwrap();
+            let base = Url::parse("http://127.0.0.1:9").unwrap();
+            ZitadelClient::new(http, base.clone(), TokenSource::new(Credentials::Pat("pat".into()), base))
+        };
+        let scope = Scope::Org("42".into());
+        let wait = std::time::Duration::from_millis(200);
+        for (reads, released) in [(1, true), (2, false)] {
+            let c = client();
+            let (mut first, mut second) = (c.creating(&scope), c.creating(&scope));
+            let shown =
+                c.confirmation(&mut first, FactorKind::Second, "SECOND_FACTOR_TYPE_OTP").expect("one still sending");
+            c.read_back_took(reads);
+            assert_eq!(c.reads_follow_writes(), released);
+            assert_eq!(matches!(tokio::time::timeout(wait, shown).await, Ok(Ok(()))), released, "after {reads} reads");
+            assert!(
+                c.confirmation(&mut second, FactorKind::Second, "SECOND_FACTOR_TYPE_U2F").is_none(),
+                "the last reads back"
+            );
+        }
+    }
+
     #[tokio::test]
     async fn jwt_profile_tokens_are_cached_and_refreshed_once_when_expired() {
         let (app, emu, c) = setup(true).await;
