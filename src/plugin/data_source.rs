@@ -54,17 +54,7 @@ impl<D: DataSource> TypedData<D> {
     }
 
     fn decode(&self, v: &Value, diags: &mut Diagnostics) -> Option<D::State> {
-        match typed::from_value(v) {
-            Ok(s) => Some(s),
-            Err(e) if e.path.is_root() => {
-                diags.error("Invalid configuration", e.message);
-                None
-            }
-            Err(e) => {
-                diags.attr_error(e.path.clone(), "Invalid configuration", e.message);
-                None
-            }
-        }
+        typed::decode(v, "configuration", diags)
     }
 }
 

@@ -138,17 +138,7 @@ impl<L: ListResource> TypedList<L> {
     }
 
     fn decode(&self, config: &Value, diags: &mut Diagnostics) -> Option<L::ListConfig> {
-        match typed::from_value(config) {
-            Ok(c) => Some(c),
-            Err(e) if e.path.is_root() => {
-                diags.error("Invalid list configuration", e.message);
-                None
-            }
-            Err(e) => {
-                diags.attr_error(e.path.clone(), "Invalid list configuration", e.message);
-                None
-            }
-        }
+        typed::decode(config, "list configuration", diags)
     }
 }
 

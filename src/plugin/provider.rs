@@ -310,9 +310,8 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
         if diags.has_errors() {
             return;
         }
-        match typed::from_value::<P::Config>(config) {
-            Ok(c) => self.provider.validate(&c, diags),
-            Err(e) => diags.attr_error(e.path.clone(), "Invalid provider configuration", e.message),
+        if let Some(c) = typed::decode::<P::Config>(config, "provider configuration", diags) {
+            self.provider.validate(&c, diags);
         }
     }
 
@@ -349,12 +348,8 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
             // Resources then plan without a client; apply configures again with known values.
             return;
         }
-        let typed_cfg = match typed::from_value::<P::Config>(&full) {
-            Ok(c) => c,
-            Err(e) => {
-                diags.attr_error(e.path.clone(), "Invalid provider configuration", e.message);
-                return;
-            }
+        let Some(typed_cfg) = typed::decode::<P::Config>(&full, "provider configuration", diags) else {
+            return;
         };
         let req = ConfigureRequest { terraform_version: terraform_version.to_string(), raw: full, cancel };
         if let Some(client) = self.provider.configure(req, typed_cfg, diags).await {

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::diag::{AttrPath, Diagnostics};
 use super::schema::{IdentitySchema, Schema};
-use super::typed::{self, TypedError};
+use super::typed;
 use super::value::{Type, Value};
 
 /// What an operation runs with: the configured vendor client and the token that Terraform's
@@ -236,13 +236,7 @@ impl<R: Resource> Typed<R> {
     }
 
     fn decode(&self, v: &Value, what: &str, diags: &mut Diagnostics) -> Option<R::State> {
-        match typed::from_value(v) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                report_typed(diags, &e, what);
-                None
-            }
-        }
+        typed::decode(v, what, diags)
     }
 
     fn encode(&self, s: &R::State, diags: &mut Diagnostics) -> Option<Value> {
@@ -295,15 +289,6 @@ impl<R: Resource> Typed<R> {
             ),
         );
         false
-    }
-}
-
-fn report_typed(diags: &mut Diagnostics, e: &TypedError, what: &str) {
-    let path = if e.path.is_root() { None } else { Some(e.path.clone()) };
-    let summary = format!("Invalid {what}");
-    match path {
-        Some(p) => diags.attr_error(p, summary, e.message.clone()),
-        None => diags.error(summary, e.message.clone()),
     }
 }
 
@@ -537,13 +522,7 @@ impl<R: Resource> DynResource<R::Client> for Typed<R> {
     }
 
     fn identity_import_id(&self, identity: &Value, diags: &mut Diagnostics) -> Option<String> {
-        let parsed = match typed::from_value::<R::Identity>(identity) {
-            Ok(i) => i,
-            Err(e) => {
-                report_typed(diags, &e, "import identity");
-                return None;
-            }
-        };
+        let parsed: R::Identity = typed::decode(identity, "import identity", diags)?;
         match self.inner.import_id(&parsed) {
             Ok(id) => Some(id),
             Err(why) => {

@@ -11,7 +11,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visit
 use serde::ser::{self, Serialize};
 use serde::{Deserialize, Deserializer, Serializer};
 
-use super::diag::{AttrPath, PathStep};
+use super::diag::{AttrPath, Diagnostics, PathStep};
 use super::value::{Number, Type, Value};
 
 const ATTR_ENUM: &str = "$tfplugin::Attr";
@@ -134,11 +134,27 @@ impl TypedError {
         self.path = self.path.prepend(step);
         self
     }
+
+    /// Reports the problem as "Invalid {what}", on the attribute that did not fit, or on the
+    /// whole object when it is the object.
+    pub fn report(&self, diags: &mut Diagnostics, what: &str) {
+        let summary = format!("Invalid {what}");
+        if self.path.is_root() {
+            diags.error(summary, self.message.clone());
+        } else {
+            diags.attr_error(self.path.clone(), summary, self.message.clone());
+        }
+    }
 }
 
 /// Reads a typed struct out of a value.
 pub fn from_value<T: DeserializeOwned>(v: &Value) -> Result<T, TypedError> {
     T::deserialize(ValueDe(v))
+}
+
+/// Reads a typed struct out of a value, or reports why it does not fit as "Invalid {what}".
+pub fn decode<T: DeserializeOwned>(v: &Value, what: &str, diags: &mut Diagnostics) -> Option<T> {
+    from_value(v).map_err(|e| e.report(diags, what)).ok()
 }
 
 /// Writes a typed struct as a value shaped exactly like `ty` (every attribute present).
