@@ -5,12 +5,24 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::client::AkanaClient;
+use super::resource::not_found;
 use crate::plugin::data_source::DataSource;
-use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::diag::Diagnostics;
 use crate::plugin::resource::Ctx;
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
+
+/// The business both data sources read.
+fn business_id() -> Attribute {
+    Attribute::required(
+        "business_id",
+        Type::String,
+        "The business; the tenant's root business is `tenantbusiness.<fed_member_id>`.",
+    )
+    .validate(Validator::NotEmpty)
+    .validate(Validator::Trimmed)
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TwoFaData {
@@ -42,13 +54,7 @@ impl DataSource for TwoFaSettingsData {
              leaves unset are null.",
             vec![
                 computed("id", Type::String, "Same as `business_id`."),
-                Attribute::required(
-                    "business_id",
-                    Type::String,
-                    "The business; the tenant's root business is `tenantbusiness.<fed_member_id>`.",
-                )
-                .validate(Validator::NotEmpty)
-                .validate(Validator::Trimmed),
+                business_id(),
                 computed("enabled", Type::Bool, "Whether users of the developer portal must pass 2FA."),
                 computed("code_valid_seconds", Type::Number, "How many seconds a verification code stays valid."),
                 computed("max_attempts", Type::Number, "How many times a code may be tried."),
@@ -66,11 +72,7 @@ impl DataSource for TwoFaSettingsData {
     async fn read(&self, ctx: &Ctx<AkanaClient>, config: TwoFaData, diags: &mut Diagnostics) -> Option<TwoFaData> {
         let business = config.business_id.known()?.clone();
         let Some(o) = ctx.client.read(&business, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()? else {
-            diags.attr_error(
-                AttrPath::attr("business_id"),
-                "Akana business not found",
-                format!("Business {business:?} does not exist on this platform (HTTP 404)."),
-            );
+            not_found(diags, &business);
             return None;
         };
         let f = o.fields;
@@ -117,13 +119,7 @@ impl DataSource for LoginSettingsData {
             "The login policy of a business on the Akana API Platform, read-only. Values the platform leaves unset are null.",
             vec![
                 computed("id", Type::String, "Same as `business_id`."),
-                Attribute::required(
-                    "business_id",
-                    Type::String,
-                    "The business; the tenant's root business is `tenantbusiness.<fed_member_id>`.",
-                )
-                .validate(Validator::NotEmpty)
-                .validate(Validator::Trimmed),
+                business_id(),
                 computed(
                     "max_failed_attempts",
                     Type::Number,
@@ -154,11 +150,7 @@ impl DataSource for LoginSettingsData {
     async fn read(&self, ctx: &Ctx<AkanaClient>, config: LoginData, diags: &mut Diagnostics) -> Option<LoginData> {
         let business = config.business_id.known()?.clone();
         let Some(o) = ctx.client.login_policy(&business, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()? else {
-            diags.attr_error(
-                AttrPath::attr("business_id"),
-                "Akana business not found",
-                format!("Business {business:?} does not exist on this platform (HTTP 404)."),
-            );
+            not_found(diags, &business);
             return None;
         };
         let f = o.fields;
