@@ -29,7 +29,7 @@ use tonic::Code;
 use tonic::transport::Channel;
 
 use crate::harness;
-use crate::protocol::{connect, launch, launch_as, provider_config, resource_state};
+use crate::protocol::{configure, connect, launch, launch_as, provider_config, resource_state};
 
 fn client(ch: Channel) -> ProviderClient<Channel> {
     ProviderClient::new(ch)
@@ -113,16 +113,7 @@ fn import_by_identity_returns_the_identity_terraform_requires() {
     let p = launch(None, &[]);
     harness::rt().block_on(async {
         let mut c = client(connect(&p, None).await.unwrap());
-        let conf = c
-            .configure(pb::configure::Request {
-                terraform_version: "1.15.9".into(),
-                config: Some(provider_config(&emu.url())),
-                client_capabilities: None,
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(conf.diagnostics.is_empty(), "{:?}", conf.diagnostics);
+        configure(&mut c, "1.15.9", provider_config(&emu.url())).await;
         let ty = identity_ty("rhombus", "rhombus_mfa_settings");
         let id = Value::Object(BTreeMap::from([("org_uuid".to_string(), Value::String(DEMO_ORG_UUID.into()))]));
         let r = c
@@ -183,16 +174,7 @@ fn listing_streams_identities_within_the_limit_and_reports_problems_as_events() 
             ("url".to_string(), Value::String(emu.url())),
             ("access_token".to_string(), Value::String(ADMIN_PAT.into())),
         ]));
-        let conf = c
-            .configure(pb::configure::Request {
-                terraform_version: "1.15.9".into(),
-                config: Some(dv(&cfg, &ty)),
-                client_capabilities: None,
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(conf.diagnostics.is_empty(), "{:?}", conf.diagnostics);
+        configure(&mut c, "1.15.9", dv(&cfg, &ty)).await;
         let mut events = c.list_resource(list(3, false)).await.unwrap().into_inner();
         let mut got = Vec::new();
         while let Some(e) = events.message().await.unwrap() {
@@ -312,16 +294,7 @@ fn a_process_that_never_got_get_schema_works() {
     let p = launch(None, &[]);
     harness::rt().block_on(async {
         let mut c = client(connect(&p, None).await.unwrap());
-        let conf = c
-            .configure(pb::configure::Request {
-                terraform_version: "1.15.9".into(),
-                config: Some(provider_config(&emu.url())),
-                client_capabilities: None,
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(conf.diagnostics.is_empty(), "{:?}", conf.diagnostics);
+        configure(&mut c, "1.15.9", provider_config(&emu.url())).await;
         let read = c
             .read_resource(pb::read_resource::Request {
                 type_name: "rhombus_mfa_settings".into(),

@@ -365,6 +365,20 @@ fn debug_mode_prints_the_reattach_value() {
     assert!(s.resource_schemas.contains_key("rhombus_mfa_settings"));
 }
 
+/// ConfigureProvider as Terraform `terraform_version` sends it; the provider must accept it.
+pub(crate) async fn configure(c: &mut ProviderClient<Channel>, terraform_version: &str, config: pb::DynamicValue) {
+    let conf = c
+        .configure(pb::configure::Request {
+            terraform_version: terraform_version.into(),
+            config: Some(config),
+            client_capabilities: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(conf.diagnostics.is_empty(), "{:?}", conf.diagnostics);
+}
+
 pub(crate) fn provider_config(endpoint: &str) -> pb::DynamicValue {
     let p = (vendors::find("rhombus").unwrap().provider)();
     let v = Value::Object(BTreeMap::from([
@@ -396,16 +410,7 @@ fn stop_cancels_in_flight_calls_promptly() {
     let (elapsed, diags) = rt.block_on(async {
         let ch = connect(&p, None).await.unwrap();
         let mut c = ProviderClient::new(ch.clone());
-        let conf = c
-            .configure(pb::configure::Request {
-                terraform_version: "1.0.3".into(),
-                config: Some(provider_config(&emu.url())),
-                client_capabilities: None,
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(conf.diagnostics.is_empty(), "{:?}", conf.diagnostics);
+        configure(&mut c, "1.0.3", provider_config(&emu.url())).await;
         let mut reader = ProviderClient::new(ch.clone());
         let read = tokio::spawn(async move {
             let started = Instant::now();
