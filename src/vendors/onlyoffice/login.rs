@@ -12,11 +12,11 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::client::{AuthMethod, LoginLimits, OnlyofficeClient};
-use super::portal::{self, tenant};
+use super::portal::{self, Identity, tenant};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::list::{ListResource, ListSink, NoConfig};
 use crate::plugin::resource::{Ctx, Plan, Read, Resource};
-use crate::plugin::schema::{Attribute, IdentityAttribute, IdentitySchema, Schema, Validator};
+use crate::plugin::schema::{Attribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
 use crate::vendors::singleton;
@@ -41,12 +41,6 @@ pub struct State {
 pub struct Private {
     pub adopted: Option<LoginLimits>,
     pub tenant_id: Option<i64>,
-}
-
-/// The portal, by its tenant ID.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Identity {
-    pub tenant_id: Attr<i64>,
 }
 
 pub struct LoginSettingsResource;
@@ -181,20 +175,15 @@ impl Resource for LoginSettingsResource {
     }
 
     fn identity_schema(&self) -> IdentitySchema {
-        IdentitySchema::new(vec![IdentityAttribute::required(
-            "tenant_id",
-            Type::Number,
-            "The portal's tenant ID, as DocSpace reports it (`GET /api/2.0/portal`, `tenantId`); it stays the same when the \
-             portal's address changes.",
-        )])
+        Identity::schema()
     }
 
     fn identity(&self, _: &State, private: &Private) -> Option<Identity> {
-        private.tenant_id.map(|t| Identity { tenant_id: Attr::Known(t) })
+        private.tenant_id.map(Identity::of)
     }
 
     fn import_id(&self, identity: &Identity) -> Result<String, String> {
-        identity.tenant_id.known().map(i64::to_string).ok_or_else(|| "tenant_id is required".into())
+        identity.import_id()
     }
 
     async fn plan(

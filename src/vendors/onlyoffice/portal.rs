@@ -2,9 +2,39 @@
 //! resource, since a portal's address can change and its tenant ID cannot), and the check that an
 //! import names the configured portal.
 
+use serde::{Deserialize, Serialize};
+
 use super::client::OnlyofficeClient;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::resource::Ctx;
+use crate::plugin::schema::{IdentityAttribute, IdentitySchema};
+use crate::plugin::typed::Attr;
+use crate::plugin::value::Type;
+
+/// The portal, by DocSpace's own tenant ID: a portal's address can change, its tenant ID does not.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Identity {
+    pub tenant_id: Attr<i64>,
+}
+
+impl Identity {
+    pub fn schema() -> IdentitySchema {
+        IdentitySchema::new(vec![IdentityAttribute::required(
+            "tenant_id",
+            Type::Number,
+            "The portal's tenant ID, as DocSpace reports it (`GET /api/2.0/portal`, `tenantId`); it stays the same when the \
+             portal's address changes.",
+        )])
+    }
+
+    pub fn of(tenant_id: i64) -> Self {
+        Identity { tenant_id: Attr::Known(tenant_id) }
+    }
+
+    pub fn import_id(&self) -> Result<String, String> {
+        self.tenant_id.known().map(i64::to_string).ok_or_else(|| "tenant_id is required".into())
+    }
+}
 
 /// The tenant ID for private state, read once per provider process.
 pub async fn tenant(ctx: &Ctx<OnlyofficeClient>, diags: &mut Diagnostics) -> Option<i64> {
