@@ -54,6 +54,15 @@ struct State {
     reads_follow_writes: Option<bool>,
 }
 
+impl State {
+    /// Read `n` of the scope is over: later reads start their own (unless a newer one is in flight).
+    fn end_read(&mut self, key: &str, n: u64) {
+        if self.in_flight.get(key).is_some_and(|(m, _)| *m == n) {
+            self.in_flight.remove(key);
+        }
+    }
+}
+
 #[derive(Clone, Default)]
 pub(super) struct Reads(Arc<Mutex<State>>);
 
@@ -65,9 +74,7 @@ impl Reads {
     /// A read finished: keep it unless a write came after it started, and settle the adds it shows.
     fn finished(&self, key: &str, n: u64, writes_at_start: u64, policy: &Policy) {
         let mut s = self.lock();
-        if s.in_flight.get(key).is_some_and(|(m, _)| *m == n) {
-            s.in_flight.remove(key);
-        }
+        s.end_read(key, n);
         if s.writes.get(key).copied().unwrap_or(0) == writes_at_start {
             s.known.insert(key.to_string(), policy.clone());
         }
@@ -133,12 +140,7 @@ impl ZitadelClient {
                         let r = api.policy(&scope, &cancel).await;
                         match &r {
                             Ok(p) => reads.finished(&key2, n, writes, p),
-                            Err(_) => {
-                                let mut s = reads.lock();
-                                if s.in_flight.get(&key2).is_some_and(|(m, _)| *m == n) {
-                                    s.in_flight.remove(&key2);
-                                }
-                            }
+                            Err(_) => reads.lock().end_read(&key2, n),
                         }
                         r
                     })
