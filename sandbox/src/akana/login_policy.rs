@@ -19,8 +19,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value as J, json};
 
-use super::{AkanaEmulator, text};
-use crate::server::parse_json;
+use super::{AkanaEmulator, json_object, refused, text};
 
 /// A new business's policy as the object page gives the defaults.
 pub fn default_policy() -> Map<String, J> {
@@ -51,7 +50,7 @@ const BOOLS: [&str; 2] = ["PersistentSession", "ConcurrentLogin"];
 impl AkanaEmulator {
     pub(super) fn get_login_policy(&self, h: HeaderMap, id: String) -> Response {
         if let Err(st) = self.session_of(&h, false) {
-            return text(st, if st == StatusCode::FORBIDDEN { "Forbidden" } else { "Unauthorized" });
+            return refused(st);
         }
         let s = self.state.lock().expect("state");
         let native = s.native_types;
@@ -63,14 +62,11 @@ impl AkanaEmulator {
 
     pub(super) fn put_login_policy(&self, h: HeaderMap, id: String, body: Bytes) -> Response {
         if let Err(st) = self.session_of(&h, true) {
-            return text(st, if st == StatusCode::FORBIDDEN { "Forbidden" } else { "Unauthorized" });
+            return refused(st);
         }
-        let ct = h.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        if !(ct.starts_with("application/json") || ct.starts_with("application/vnd.soa.")) {
-            return text(StatusCode::NOT_FOUND, "Not Found");
-        }
-        let Some(J::Object(req)) = parse_json(&body) else {
-            return text(StatusCode::BAD_REQUEST, "Invalid LoginPolicy body");
+        let req = match json_object(&h, &body, "LoginPolicy") {
+            Ok(req) => req,
+            Err((st, why)) => return text(st, &why),
         };
         let mut stored = default_policy();
         for (k, v) in &req {

@@ -99,6 +99,24 @@ fn text(status: StatusCode, msg: &str) -> Response {
     (status, [("content-type", "text/plain")], msg.to_string()).into_response()
 }
 
+/// A write's body as the platform takes it: JSON (or its `vnd.soa` types; any other media type is
+/// answered 404), one object of the named kind.
+fn json_object(h: &HeaderMap, body: &[u8], kind: &str) -> Result<Map<String, J>, (StatusCode, String)> {
+    let ct = h.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !(ct.starts_with("application/json") || ct.starts_with("application/vnd.soa.")) {
+        return Err((StatusCode::NOT_FOUND, "Not Found".into()));
+    }
+    match parse_json(body) {
+        Some(J::Object(req)) => Ok(req),
+        _ => Err((StatusCode::BAD_REQUEST, format!("Invalid {kind} body"))),
+    }
+}
+
+/// The platform's answer to a request its session check refused.
+fn refused(st: StatusCode) -> Response {
+    text(st, if st == StatusCode::FORBIDDEN { "Forbidden" } else { "Unauthorized" })
+}
+
 impl Default for AkanaEmulator {
     fn default() -> Self {
         Self::new()
@@ -153,7 +171,7 @@ impl AkanaEmulator {
     /// item's `guid` and its name the `title`, as RSS has them.
     fn list_businesses(&self, h: HeaderMap) -> Response {
         if let Err(st) = self.session_of(&h, false) {
-            return text(st, if st == StatusCode::FORBIDDEN { "Forbidden" } else { "Unauthorized" });
+            return refused(st);
         }
         let s = self.state.lock().expect("state");
         let items: Vec<J> = s
@@ -220,7 +238,9 @@ impl AkanaEmulator {
         b.settings.insert(key.into(), J::String(value.into()));
     }
 
-    fn session_of(&self, h: &HeaderMap, write: bool) -> Result<&'static str, StatusCode> {
+    /// The session's check: a valid, unexpired session cookie, the CSRF header where the platform
+    /// wants it, and a site administrator; else the status of the platform's refusal ([`refused`]).
+    fn session_of(&self, h: &HeaderMap, write: bool) -> Result<(), StatusCode> {
         let mut s = self.state.lock().expect("state");
         if let Some(n) = s.expire_after.as_mut() {
             if *n == 0 {
@@ -249,11 +269,10 @@ impl AkanaEmulator {
                 return Err(StatusCode::UNAUTHORIZED);
             }
         }
-        let email = session.email;
-        if !s.accounts[email].site_admin {
+        if !s.accounts[session.email].site_admin {
             return Err(StatusCode::FORBIDDEN);
         }
-        Ok(email)
+        Ok(())
     }
 
     fn login(&self, body: Bytes) -> Response {
@@ -317,7 +336,7 @@ impl AkanaEmulator {
 
     fn get_settings(&self, h: HeaderMap, id: String) -> Response {
         if let Err(st) = self.session_of(&h, false) {
-            return text(st, if st == StatusCode::FORBIDDEN { "Forbidden" } else { "Unauthorized" });
+            return refused(st);
         }
         let mut s = self.state.lock().expect("state");
         let native = s.native_types;
@@ -333,15 +352,11 @@ impl AkanaEmulator {
 
     fn put_settings(&self, h: HeaderMap, id: String, body: Bytes) -> Response {
         if let Err(st) = self.session_of(&h, true) {
-            return text(st, if st == StatusCode::FORBIDDEN { "Forbidden" } else { "Unauthorized" });
+            return refused(st);
         }
-        let ct = h.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        if !(ct.starts_with("application/json") || ct.starts_with("application/vnd.soa.")) {
-            // The platform answers an unsupported media type with 404.
-            return text(StatusCode::NOT_FOUND, "Not Found");
-        }
-        let Some(J::Object(req)) = parse_json(&body) else {
-            return text(StatusCode::BAD_REQUEST, "Invalid TwoFASettings body");
+        let req = match json_object(&h, &body, "TwoFASettings") {
+            Ok(req) => req,
+            Err((st, why)) => return text(st, &why),
         };
         let mut stored = Map::new();
         for (k, v) in &req {
