@@ -8,9 +8,7 @@ use mfa_sandbox::akana::{ADMIN_EMAIL, ADMIN_PASSWORD, AkanaEmulator, PENDING_EMA
 use crate::harness::{self, Ws, required_providers};
 
 fn emulator() -> (Arc<AkanaEmulator>, RunningEmulator) {
-    let app = Arc::new(AkanaEmulator::new());
-    let running = harness::start(app.clone());
-    (app, running)
+    harness::started(AkanaEmulator::new())
 }
 
 fn provider(url: &str, email: &str, password: &str) -> String {
@@ -24,7 +22,8 @@ fn resource(name: &str, business: &str, body: &str) -> String {
     format!("\nresource \"akana_twofa_settings\" \"{name}\" {{\n  business_id = \"{business}\"\n{body}\n}}\n")
 }
 
-fn admin(url: &str) -> String {
+/// The akana provider logged in as the emulator's administrator.
+pub(crate) fn admin(url: &str) -> String {
     provider(url, ADMIN_EMAIL, ADMIN_PASSWORD)
 }
 

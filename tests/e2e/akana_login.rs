@@ -7,19 +7,16 @@ use std::sync::Arc;
 use mfa_sandbox::RunningEmulator;
 use mfa_sandbox::akana::{ADMIN_EMAIL, ADMIN_PASSWORD, AkanaEmulator, ROOT_BUSINESS, TENANT};
 
+use crate::akana::admin;
 use crate::harness::{self, Ws, required_providers};
 
 fn emulator() -> (Arc<AkanaEmulator>, RunningEmulator) {
-    let app = Arc::new(AkanaEmulator::new());
-    let running = harness::start(app.clone());
-    (app, running)
+    harness::started(AkanaEmulator::new())
 }
 
 fn config(url: &str, body: &str) -> String {
-    format!(
-        "{}\nprovider \"akana\" {{\n  base_url = \"{url}\"\n  fed_member_id = \"{TENANT}\"\n  email = \"{ADMIN_EMAIL}\"\n  password = \"{ADMIN_PASSWORD}\"\n}}\n\nresource \"akana_login_settings\" \"root\" {{\n  business_id = \"{ROOT_BUSINESS}\"\n{body}\n}}\n",
-        required_providers(&["akana"])
-    )
+    admin(url)
+        + &format!("\nresource \"akana_login_settings\" \"root\" {{\n  business_id = \"{ROOT_BUSINESS}\"\n{body}\n}}\n")
 }
 
 fn policy(app: &AkanaEmulator, key: &str) -> String {

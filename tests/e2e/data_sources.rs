@@ -23,19 +23,13 @@ struct Vendors {
     onlyoffice: (Arc<OnlyofficeEmulator>, RunningEmulator),
 }
 
-fn started<E: EmulatorApp>(app: E) -> (Arc<E>, RunningEmulator) {
-    let app = Arc::new(app);
-    let running = harness::start(app.clone());
-    (app, running)
-}
-
 impl Vendors {
     fn start() -> Vendors {
         Vendors {
-            rhombus: started(RhombusEmulator::new()),
-            akana: started(AkanaEmulator::new()),
-            zitadel: started(ZitadelEmulator::new()),
-            onlyoffice: started(OnlyofficeEmulator::new()),
+            rhombus: harness::started(RhombusEmulator::new()),
+            akana: harness::started(AkanaEmulator::new()),
+            zitadel: harness::started(ZitadelEmulator::new()),
+            onlyoffice: harness::started(OnlyofficeEmulator::new()),
         }
     }
 
@@ -243,7 +237,7 @@ fn data_source_errors_name_the_attribute() {
 /// an organization key reads only its own.
 #[test]
 fn rhombus_data_source_reads_a_client_organization_with_a_partner_key() {
-    let (app, emu) = started(RhombusEmulator::new());
+    let (app, emu) = harness::started(RhombusEmulator::new());
     app.set_mfa(CLIENT_ORG_UUID, true, 7);
     let config = |key: &str, org: &str| {
         let scheme = if key == PARTNER_API_KEY { "partner-api-token" } else { "api-token" };

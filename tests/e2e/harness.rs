@@ -23,6 +23,13 @@ pub fn start<E: EmulatorApp>(app: Arc<E>) -> RunningEmulator {
     start_with(app, ServerOptions::default())
 }
 
+/// Starts `app`, and keeps it at hand for the scenario to set up and inspect.
+pub fn started<E: EmulatorApp>(app: E) -> (Arc<E>, RunningEmulator) {
+    let app = Arc::new(app);
+    let running = start(app.clone());
+    (app, running)
+}
+
 pub fn start_with<E: EmulatorApp>(app: Arc<E>, opts: ServerOptions) -> RunningEmulator {
     rt().block_on(emulator::start(app, opts)).expect("emulator starts")
 }

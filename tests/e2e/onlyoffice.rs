@@ -12,12 +12,11 @@ use mfa_sandbox::{Fault, FaultKind};
 use crate::harness::{self, Ws, required_providers};
 
 fn emulator() -> (Arc<OnlyofficeEmulator>, RunningEmulator) {
-    let app = Arc::new(OnlyofficeEmulator::new());
-    let running = harness::start(app.clone());
-    (app, running)
+    harness::started(OnlyofficeEmulator::new())
 }
 
-fn provider(url: &str, auth: &str) -> String {
+/// The onlyoffice provider for the portal at `url`, authenticated by `auth`.
+pub(crate) fn provider(url: &str, auth: &str) -> String {
     format!(
         "{}\nprovider \"onlyoffice\" {{\n  portal_url = \"{url}\"\n  {auth}\n}}\n",
         required_providers(&["onlyoffice"])

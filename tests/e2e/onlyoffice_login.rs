@@ -7,19 +7,11 @@ use std::sync::Arc;
 use mfa_sandbox::RunningEmulator;
 use mfa_sandbox::onlyoffice::{ADMIN_EMAIL, ADMIN_PASSWORD, API_KEY, OnlyofficeEmulator, READ_ONLY_API_KEY};
 
-use crate::harness::{self, Ws, required_providers};
+use crate::harness::{self, Ws};
+use crate::onlyoffice::provider;
 
 fn emulator() -> (Arc<OnlyofficeEmulator>, RunningEmulator) {
-    let app = Arc::new(OnlyofficeEmulator::new());
-    let running = harness::start(app.clone());
-    (app, running)
-}
-
-fn provider(url: &str, auth: &str) -> String {
-    format!(
-        "{}\nprovider \"onlyoffice\" {{\n  portal_url = \"{url}\"\n  {auth}\n}}\n",
-        required_providers(&["onlyoffice"])
-    )
+    harness::started(OnlyofficeEmulator::new())
 }
 
 fn with_key(url: &str, body: &str) -> String {

@@ -11,9 +11,7 @@ use mfa_sandbox::{Fault, RunningEmulator};
 use crate::harness::{self, Ws, required_providers};
 
 fn emulator() -> (Arc<RhombusEmulator>, RunningEmulator) {
-    let app = Arc::new(RhombusEmulator::new());
-    let running = harness::start(app.clone());
-    (app, running)
+    harness::started(RhombusEmulator::new())
 }
 
 fn config(url: &str, resource_body: &str) -> String {

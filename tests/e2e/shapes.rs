@@ -5,19 +5,13 @@
 
 use std::sync::Arc;
 
+use mfa_sandbox::ServerOptions;
 use mfa_sandbox::akana::{ADMIN_EMAIL, ADMIN_PASSWORD, AkanaEmulator, ROOT_BUSINESS, TENANT};
 use mfa_sandbox::onlyoffice::{API_KEY, OnlyofficeEmulator};
 use mfa_sandbox::rhombus::{DEMO_API_KEY, DEMO_ORG_UUID, RhombusEmulator};
 use mfa_sandbox::zitadel::{ADMIN_PAT, CUSTOM_ORG, ZitadelEmulator};
-use mfa_sandbox::{EmulatorApp, RunningEmulator, ServerOptions};
 
 use crate::harness::{self, Ws, required_providers};
-
-fn started<E: EmulatorApp>(app: E) -> (Arc<E>, RunningEmulator) {
-    let app = Arc::new(app);
-    let running = harness::start(app.clone());
-    (app, running)
-}
 
 fn rhombus(url: &str) -> String {
     format!("\nprovider \"rhombus\" {{\n  endpoint = \"{url}\"\n  api_key = \"{DEMO_API_KEY}\"\n}}\n")
@@ -41,8 +35,8 @@ fn zitadel(url: &str) -> String {
 /// element is checked once known (here: a CIDR block with host bits, refused at apply).
 #[test]
 fn a_set_with_an_element_known_only_after_apply_is_accepted_and_checked_when_known() {
-    let (_r, remu) = started(RhombusEmulator::new());
-    let (d, demu) = started(OnlyofficeEmulator::new());
+    let (_r, remu) = harness::started(RhombusEmulator::new());
+    let (d, demu) = harness::started(OnlyofficeEmulator::new());
     // `length(id) * 0 + 7` is 7, but only once the Rhombus resource exists.
     let config = |ip: &str| {
         required_providers(&["rhombus", "onlyoffice"])
@@ -78,8 +72,8 @@ resource "onlyoffice_tfa_settings" "portal" {{
 /// is sent.
 #[test]
 fn ids_with_surrounding_whitespace_are_refused_with_the_trimmed_value() {
-    let (_z, zemu) = started(ZitadelEmulator::new());
-    let (_a, aemu) = started(AkanaEmulator::new());
+    let (_z, zemu) = harness::started(ZitadelEmulator::new());
+    let (_a, aemu) = harness::started(AkanaEmulator::new());
     let config = required_providers(&["zitadel", "akana"])
         + &zitadel(&zemu.url())
         + &akana(&aemu.url())
@@ -115,7 +109,7 @@ fn base_urls_keep_their_path_and_never_carry_credentials() {
     assert_eq!(app.settings().0, "app");
     ws.assert_no_changes();
 
-    let (_z, zemu) = started(ZitadelEmulator::new());
+    let (_z, zemu) = harness::started(ZitadelEmulator::new());
     let factor =
         "\nresource \"zitadel_login_second_factor\" \"email\" {\n  type = \"SECOND_FACTOR_TYPE_OTP_EMAIL\"\n}\n";
     let ws = Ws::new(&(required_providers(&["zitadel"]) + &zitadel(&format!("{}/zitadel", zemu.url())) + factor));
@@ -139,8 +133,8 @@ fn base_urls_keep_their_path_and_never_carry_credentials() {
 /// `time.Duration` are refused at validate.
 #[test]
 fn numbers_and_durations_beyond_what_the_apis_store_are_refused() {
-    let (_a, aemu) = started(AkanaEmulator::new());
-    let (_z, zemu) = started(ZitadelEmulator::new());
+    let (_a, aemu) = harness::started(AkanaEmulator::new());
+    let (_z, zemu) = harness::started(ZitadelEmulator::new());
     let config = required_providers(&["akana", "zitadel"])
         + &akana(&aemu.url())
         + &zitadel(&zemu.url())
@@ -160,7 +154,7 @@ fn numbers_and_durations_beyond_what_the_apis_store_are_refused() {
 /// refuse anything else; `yes` used to be false silently.
 #[test]
 fn boolean_environment_variables_are_true_false_1_or_0() {
-    let (r, remu) = started(RhombusEmulator::new());
+    let (r, remu) = harness::started(RhombusEmulator::new());
     r.set_mfa(DEMO_ORG_UUID, false, 0);
     let config = required_providers(&["rhombus"])
         + &rhombus(&remu.url())
@@ -184,9 +178,9 @@ fn boolean_environment_variables_are_true_false_1_or_0() {
 /// it on every apply: the later plan fails, naming the object.
 #[test]
 fn two_resources_for_one_settings_object_fail_the_plan() {
-    let (_r, remu) = started(RhombusEmulator::new());
-    let (_d, demu) = started(OnlyofficeEmulator::new());
-    let (_a, aemu) = started(AkanaEmulator::new());
+    let (_r, remu) = harness::started(RhombusEmulator::new());
+    let (_d, demu) = harness::started(OnlyofficeEmulator::new());
+    let (_a, aemu) = harness::started(AkanaEmulator::new());
     let config = required_providers(&["rhombus", "onlyoffice", "akana"])
         + &rhombus(&remu.url())
         + &docspace(&demu.url())
@@ -220,7 +214,7 @@ fn two_resources_for_one_settings_object_fail_the_plan() {
 /// it again), else at apply.
 #[test]
 fn destroy_says_once_what_it_leaves() {
-    let (_r, remu) = started(RhombusEmulator::new());
+    let (_r, remu) = harness::started(RhombusEmulator::new());
     let ws = Ws::new(
         &(required_providers(&["rhombus"])
             + &rhombus(&remu.url())
@@ -236,7 +230,7 @@ fn destroy_says_once_what_it_leaves() {
 /// again when the destroy is planned.
 #[test]
 fn restoring_weaker_settings_is_said_at_plan() {
-    let (r, remu) = started(RhombusEmulator::new());
+    let (r, remu) = harness::started(RhombusEmulator::new());
     r.set_mfa(DEMO_ORG_UUID, false, 0);
     let ws = Ws::new(
         &(required_providers(&["rhombus"])

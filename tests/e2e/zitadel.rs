@@ -13,16 +13,15 @@ use crate::harness::{self, Ws, required_providers};
 const PASSKEY: &str = "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION";
 
 fn emulator() -> (Arc<ZitadelEmulator>, RunningEmulator) {
-    let app = Arc::new(ZitadelEmulator::new());
-    let running = harness::start(app.clone());
-    (app, running)
+    harness::started(ZitadelEmulator::new())
 }
 
 fn provider(url: &str, auth: &str) -> String {
     format!("{}\nprovider \"zitadel\" {{\n  url = \"{url}\"\n  {auth}\n}}\n", required_providers(&["zitadel"]))
 }
 
-fn pat(url: &str) -> String {
+/// The zitadel provider with the emulator's personal access token.
+pub(crate) fn pat(url: &str) -> String {
     provider(url, &format!("access_token = \"{ADMIN_PAT}\""))
 }
 

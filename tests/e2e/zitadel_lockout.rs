@@ -9,24 +9,16 @@ use std::sync::Arc;
 
 use mfa_sandbox::RunningEmulator;
 use mfa_sandbox::zitadel::FactorList::Multi;
-use mfa_sandbox::zitadel::{ADMIN_PAT, CUSTOM_ORG, INHERITING_ORG, ZitadelEmulator};
+use mfa_sandbox::zitadel::{CUSTOM_ORG, INHERITING_ORG, ZitadelEmulator};
 use serde_json::json;
 
-use crate::harness::{self, Ws, required_providers};
+use crate::harness::{self, Ws};
+use crate::zitadel::pat;
 
 const PASSKEY: &str = "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION";
 
 fn emulator() -> (Arc<ZitadelEmulator>, RunningEmulator) {
-    let app = Arc::new(ZitadelEmulator::new());
-    let running = harness::start(app.clone());
-    (app, running)
-}
-
-fn provider(url: &str) -> String {
-    format!(
-        "{}\nprovider \"zitadel\" {{\n  url = \"{url}\"\n  access_token = \"{ADMIN_PAT}\"\n}}\n",
-        required_providers(&["zitadel"])
-    )
+    harness::started(ZitadelEmulator::new())
 }
 
 fn lockout(name: &str, org: Option<&str>, body: &str) -> String {
@@ -53,7 +45,7 @@ fn puts(emu: &RunningEmulator, path: &str) -> usize {
 fn instance_lockout_lifecycle_with_drift_import_and_restore() {
     let (app, emu) = emulator();
     let body = "  max_password_attempts = 5\n  max_otp_attempts = 3\n  restore_on_destroy = true";
-    let config = provider(&emu.url()) + &lockout("instance", None, body);
+    let config = pat(&emu.url()) + &lockout("instance", None, body);
     let ws = Ws::new(&config);
     ws.plan().mentions(&["will weaken", "max_otp_attempts goes from 3 to 0 (never lock)"]);
     ws.apply().ok().mentions(&["1 added"]);
@@ -74,8 +66,7 @@ fn instance_lockout_lifecycle_with_drift_import_and_restore() {
 
     // Import, then destroy without restore: the settings stay.
     app.set_instance_lockout(4, 2);
-    let config =
-        provider(&emu.url()) + &lockout("instance", None, "  max_password_attempts = 4\n  max_otp_attempts = 2");
+    let config = pat(&emu.url()) + &lockout("instance", None, "  max_password_attempts = 4\n  max_otp_attempts = 2");
     ws.write(&config);
     ws.import("zitadel_lockout_settings.instance", "instance").ok();
     ws.assert_no_changes();
@@ -90,8 +81,8 @@ fn instance_lockout_lifecycle_with_drift_import_and_restore() {
 fn an_inheriting_organization_gets_its_own_lockout_settings() {
     let (app, emu) = emulator();
     app.set_instance_lockout(7, 0);
-    let config = provider(&emu.url())
-        + &lockout("labs", Some(INHERITING_ORG), "  max_otp_attempts = 3\n  restore_on_destroy = true");
+    let config =
+        pat(&emu.url()) + &lockout("labs", Some(INHERITING_ORG), "  max_otp_attempts = 3\n  restore_on_destroy = true");
     let ws = Ws::new(&config);
     ws.apply().ok().mentions(&[
         &format!("Organization {INHERITING_ORG} now has lock-out settings of its own"),
@@ -112,11 +103,11 @@ fn an_inheriting_organization_gets_its_own_lockout_settings() {
     assert_eq!(limits(&app, Some(INHERITING_ORG)), None, "it inherits again, as it did");
 
     // An inheriting organization has nothing to import.
-    ws.write(&(provider(&emu.url()) + &lockout("labs", Some(INHERITING_ORG), "  max_otp_attempts = 3")));
+    ws.write(&(pat(&emu.url()) + &lockout("labs", Some(INHERITING_ORG), "  max_otp_attempts = 3")));
     ws.import("zitadel_lockout_settings.labs", INHERITING_ORG).fails_with(&["Nothing to import", "inherits"]);
     // An organization with settings of its own imports by its ID.
     app.set_org_lockout(CUSTOM_ORG, Some((6, 2)));
-    ws.write(&(provider(&emu.url()) + &lockout("payments", Some(CUSTOM_ORG), "  max_otp_attempts = 2")));
+    ws.write(&(pat(&emu.url()) + &lockout("payments", Some(CUSTOM_ORG), "  max_otp_attempts = 2")));
     ws.import("zitadel_lockout_settings.payments", CUSTOM_ORG).ok();
     ws.assert_no_changes();
     assert_eq!(ws.attrs("zitadel_lockout_settings.payments")["max_password_attempts"], json!(6));
@@ -128,9 +119,8 @@ fn an_inheriting_organization_gets_its_own_lockout_settings() {
 fn max_otp_attempts_on_a_zitadel_before_2_50_is_a_clear_error() {
     let (app, emu) = emulator();
     app.without_max_otp_attempts();
-    let ws = Ws::new(
-        &(provider(&emu.url()) + &lockout("instance", None, "  max_password_attempts = 5\n  max_otp_attempts = 3")),
-    );
+    let ws =
+        Ws::new(&(pat(&emu.url()) + &lockout("instance", None, "  max_password_attempts = 5\n  max_otp_attempts = 3")));
     ws.apply().fails_with(&[
         "This ZITADEL does not limit one-time-code attempts",
         "max_otp_attempts",
@@ -138,7 +128,7 @@ fn max_otp_attempts_on_a_zitadel_before_2_50_is_a_clear_error() {
         "CVE-2024-32868",
     ]);
     // Without it, the password limit works and the plan settles.
-    ws.write(&(provider(&emu.url()) + &lockout("instance", None, "  max_password_attempts = 5")));
+    ws.write(&(pat(&emu.url()) + &lockout("instance", None, "  max_password_attempts = 5")));
     ws.apply().ok();
     assert_eq!(limits(&app, None), Some((5, 0)));
     ws.assert_no_changes();
@@ -148,7 +138,7 @@ fn max_otp_attempts_on_a_zitadel_before_2_50_is_a_clear_error() {
 #[test]
 fn lockout_limits_are_checked_at_validate() {
     let (_app, emu) = emulator();
-    let ws = Ws::new(&(provider(&emu.url()) + &lockout("instance", None, "  max_password_attempts = -1")));
+    let ws = Ws::new(&(pat(&emu.url()) + &lockout("instance", None, "  max_password_attempts = -1")));
     ws.run(&["validate"]).fails_with(&["max_password_attempts"]);
     assert!(emu.control.requests().is_empty(), "validate sends nothing");
 }
@@ -159,7 +149,7 @@ fn the_lockout_policy_data_source_reads_effective_values() {
     let (app, emu) = emulator();
     app.set_instance_lockout(5, 3);
     app.set_org_lockout(CUSTOM_ORG, Some((10, 1)));
-    let config = provider(&emu.url())
+    let config = pat(&emu.url())
         + "\ndata \"zitadel_lockout_policy\" \"instance\" {}\n"
         + &format!("\ndata \"zitadel_lockout_policy\" \"labs\" {{\n  org_id = \"{INHERITING_ORG}\"\n}}\n")
         + &format!("\ndata \"zitadel_lockout_policy\" \"payments\" {{\n  org_id = \"{CUSTOM_ORG}\"\n}}\n")
@@ -185,7 +175,7 @@ fn user_login_off_needs_a_way_in_and_passkeys_make_it_required() {
         let org = org.map(|o| format!("  org_id = \"{o}\"\n")).unwrap_or_default();
         format!("\nresource \"zitadel_login_mfa_settings\" \"{name}\" {{\n{org}  force_mfa = false\n{body}\n}}\n")
     };
-    let ws = Ws::new(&(provider(&emu.url()) + &settings("payments", Some(CUSTOM_ORG), "  user_login = false")));
+    let ws = Ws::new(&(pat(&emu.url()) + &settings("payments", Some(CUSTOM_ORG), "  user_login = false")));
     ws.plan().mentions(&["Warning: This change would lock every user out", "user_login"]);
     emu.control.clear_requests();
     ws.apply().fails_with(&[
@@ -203,7 +193,7 @@ fn user_login_off_needs_a_way_in_and_passkeys_make_it_required() {
         "\nresource \"zitadel_login_multifactor\" \"passkey\" {{\n  org_id = \"{CUSTOM_ORG}\"\n  type = \"{PASSKEY}\"\n}}\n"
     );
     let required = "  user_login = false\n  passwordless_type = \"PASSWORDLESS_TYPE_ALLOWED\"";
-    ws.write(&(provider(&emu.url()) + &settings("payments", Some(CUSTOM_ORG), required) + &passkey));
+    ws.write(&(pat(&emu.url()) + &settings("payments", Some(CUSTOM_ORG), required) + &passkey));
     ws.apply().ok().mentions(&["Some users can no longer log in", "who have not registered a passkey"]);
     let p = app.org_policy(CUSTOM_ORG).unwrap();
     assert_eq!(
@@ -219,7 +209,7 @@ fn user_login_off_needs_a_way_in_and_passkeys_make_it_required() {
     ws.apply().ok();
 
     // The passkey factor is the only way in now: its removal is refused.
-    ws.write(&(provider(&emu.url()) + &settings("payments", Some(CUSTOM_ORG), required)));
+    ws.write(&(pat(&emu.url()) + &settings("payments", Some(CUSTOM_ORG), required)));
     ws.apply().fails_with(&["Refused: this change would lock every user out", "COMMAND-Dft32"]);
     assert_eq!(app.org_factors(CUSTOM_ORG, Multi), Some(vec![PASSKEY.to_string()]));
 }
@@ -228,7 +218,7 @@ fn user_login_off_needs_a_way_in_and_passkeys_make_it_required() {
 #[test]
 fn passwordless_type_is_checked_at_validate() {
     let (_app, emu) = emulator();
-    let config = provider(&emu.url())
+    let config = pat(&emu.url())
         + "\nresource \"zitadel_login_mfa_settings\" \"i\" {\n  force_mfa = false\n  passwordless_type = \"ALLOWED\"\n}\n";
     let ws = Ws::new(&config);
     ws.run(&["validate"]).fails_with(&["passwordless_type", "PASSWORDLESS_TYPE_ALLOWED"]);

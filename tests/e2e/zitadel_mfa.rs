@@ -4,23 +4,15 @@
 use std::sync::Arc;
 
 use mfa_sandbox::zitadel::FactorList::Second;
-use mfa_sandbox::zitadel::{ADMIN_PAT, CUSTOM_ORG, INHERITING_ORG, ZitadelEmulator};
+use mfa_sandbox::zitadel::{CUSTOM_ORG, INHERITING_ORG, ZitadelEmulator};
 use mfa_sandbox::{Fault, FaultKind, RunningEmulator};
 use serde_json::{Value as J, json};
 
-use crate::harness::{self, Ws, required_providers};
+use crate::harness::{self, Ws};
+use crate::zitadel::pat;
 
 fn emulator() -> (Arc<ZitadelEmulator>, RunningEmulator) {
-    let app = Arc::new(ZitadelEmulator::new());
-    let running = harness::start(app.clone());
-    (app, running)
-}
-
-fn provider(url: &str) -> String {
-    format!(
-        "{}\nprovider \"zitadel\" {{\n  url = \"{url}\"\n  access_token = \"{ADMIN_PAT}\"\n}}\n",
-        required_providers(&["zitadel"])
-    )
+    harness::started(ZitadelEmulator::new())
 }
 
 fn settings(name: &str, org: Option<&str>, body: &str) -> String {
@@ -48,7 +40,7 @@ fn statuses(emu: &RunningEmulator, method: &str, path: &str) -> Vec<u16> {
 #[test]
 fn force_mfa_on_the_instance_a_custom_and_an_inheriting_org_with_its_factors() {
     let (app, emu) = emulator();
-    let config = provider(&emu.url())
+    let config = pat(&emu.url())
         + &settings(
             "instance",
             None,
@@ -132,7 +124,7 @@ fn every_other_login_setting_survives_an_apply() {
         app.set_org_policy_field(CUSTOM_ORG, field, value.clone());
     }
     let (instance_before, org_before) = (app.instance_policy(), app.org_policy(CUSTOM_ORG).unwrap());
-    let config = provider(&emu.url())
+    let config = pat(&emu.url())
         + &settings(
             "instance",
             None,
@@ -160,7 +152,7 @@ fn every_other_login_setting_survives_an_apply() {
 fn durations_in_another_spelling_are_no_change_and_bad_ones_fail_at_validate() {
     let (app, emu) = emulator();
     let config =
-        provider(&emu.url()) + &settings("instance", None, "  force_mfa = true\n  mfa_init_skip_lifetime = \"720h\"");
+        pat(&emu.url()) + &settings("instance", None, "  force_mfa = true\n  mfa_init_skip_lifetime = \"720h\"");
     let ws = Ws::new(&config);
     ws.apply().ok();
     assert_eq!(app.instance_policy()["mfaInitSkipLifetime"], "2592000s");
@@ -183,7 +175,7 @@ fn durations_in_another_spelling_are_no_change_and_bad_ones_fail_at_validate() {
 fn import_then_restore_on_destroy() {
     let (app, emu) = emulator();
     // The custom organization forces MFA with the default lifetimes.
-    let config = provider(&emu.url())
+    let config = pat(&emu.url())
         + &settings("payments", Some(CUSTOM_ORG), "  force_mfa = true\n  mfa_init_skip_lifetime = \"43200m\"");
     let ws = Ws::new(&config);
     ws.import("zitadel_login_mfa_settings.payments", CUSTOM_ORG).ok();
@@ -204,7 +196,7 @@ fn import_then_restore_on_destroy() {
     assert_eq!((&org["forceMfa"], &org["secondFactorCheckLifetime"]), (&json!(true), &json!("64800s")));
 
     // Import IDs: the instance, and nothing for an organization that inherits.
-    let instance = provider(&emu.url()) + &settings("instance", None, "  force_mfa = false");
+    let instance = pat(&emu.url()) + &settings("instance", None, "  force_mfa = false");
     let ws = Ws::new(&instance);
     ws.import("zitadel_login_mfa_settings.instance", "instance").ok();
     ws.assert_no_changes();
@@ -223,7 +215,7 @@ fn import_then_restore_on_destroy() {
 fn a_lost_answer_then_not_changed_counts_as_applied() {
     let (app, emu) = emulator();
     emu.control.push_fault(Fault::new(FaultKind::Lost).times(1).on_method("PUT").on_path("/admin/v1/policies/login$"));
-    let ws = Ws::new(&(provider(&emu.url()) + &settings("instance", None, "  force_mfa = true")));
+    let ws = Ws::new(&(pat(&emu.url()) + &settings("instance", None, "  force_mfa = true")));
     ws.apply().ok().mentions(&["1 added"]);
     assert_eq!(app.instance_policy()["forceMfa"], true);
     let puts = statuses(&emu, "PUT", "/admin/v1/policies/login");
@@ -233,7 +225,7 @@ fn a_lost_answer_then_not_changed_counts_as_applied() {
 
     // A deleted organization's settings are gone: the plan recreates them, the apply says why it
     // cannot.
-    let ws = Ws::new(&(provider(&emu.url()) + &settings("payments", Some(CUSTOM_ORG), "  force_mfa = true")));
+    let ws = Ws::new(&(pat(&emu.url()) + &settings("payments", Some(CUSTOM_ORG), "  force_mfa = true")));
     ws.apply().ok();
     app.remove_org(CUSTOM_ORG);
     ws.assert_changes().mentions(&["zitadel_login_mfa_settings.payments will be created"]);

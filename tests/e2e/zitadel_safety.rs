@@ -16,9 +16,7 @@ const EMAIL: &str = "SECOND_FACTOR_TYPE_OTP_EMAIL";
 const PASSKEY: &str = "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION";
 
 fn emulator() -> (Arc<ZitadelEmulator>, RunningEmulator) {
-    let app = Arc::new(ZitadelEmulator::new());
-    let running = harness::start(app.clone());
-    (app, running)
+    harness::started(ZitadelEmulator::new())
 }
 
 fn provider(url: &str, alias: Option<&str>, extra: &str) -> String {
