@@ -35,7 +35,7 @@ impl HttpClient {
         C: FnMut() -> CF,
         CF: Future<Output = Result<bool, E>>,
     {
-        let shared = Budget::current().unwrap_or_else(|| Budget::new(self.max_retries()));
+        let shared = Budget::current_or(self.max_retries());
         budget::scoped(shared.clone(), self.verify_loop(call, cancel, &shared, send, took_effect)).await
     }
 
