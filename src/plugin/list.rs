@@ -53,24 +53,31 @@ impl<R: Resource> ListSink<'_, R> {
         if !self.wants_more() {
             return false;
         }
+        let display_name = display_name.into();
         let Some(identity) = self.resource.identity(&state, &private) else { return true };
-        let (Ok(identity), Ok(object)) =
-            (typed::to_value(&identity, self.identity_ty), typed::to_value(&state, self.resource_ty))
-        else {
-            return true;
-        };
-        let (Ok(identity), Ok(object)) = (
-            super::codec::to_msgpack(&identity, self.identity_ty),
-            super::codec::to_msgpack(&object, self.resource_ty),
-        ) else {
-            return true;
+        // The object only when Terraform asked for it: most queries want identities alone.
+        let encoded = encode(&identity, self.identity_ty).and_then(|identity| {
+            let object = match self.include_resource {
+                true => Some(encode(&state, self.resource_ty)?),
+                false => None,
+            };
+            Ok((identity, object))
+        });
+        let (identity, object) = match encoded {
+            Ok(e) => e,
+            Err(why) => {
+                return self
+                    .warn(
+                        format!("Provider bug: {display_name} cannot be listed"),
+                        format!("Encoding it for Terraform failed: {why}. Please report this."),
+                    )
+                    .await;
+            }
         };
         let event = pb::list_resource::Event {
-            identity: Some(pb::ResourceIdentityData {
-                identity_data: Some(pb::DynamicValue { msgpack: identity, json: vec![] }),
-            }),
-            display_name: display_name.into(),
-            resource_object: self.include_resource.then_some(pb::DynamicValue { msgpack: object, json: vec![] }),
+            identity: Some(pb::ResourceIdentityData { identity_data: Some(identity) }),
+            display_name,
+            resource_object: object,
             diagnostic: vec![],
         };
         self.remaining -= 1;
@@ -83,6 +90,13 @@ impl<R: Resource> ListSink<'_, R> {
         d.warning(summary, detail);
         self.tx.send(diagnostics_event(&d)).await.is_ok()
     }
+}
+
+/// A typed value as Terraform takes it over the wire.
+fn encode<T: serde::Serialize>(t: &T, ty: &Type) -> Result<pb::DynamicValue, String> {
+    let v = typed::to_value(t, ty).map_err(|e| e.to_string())?;
+    let msgpack = super::codec::to_msgpack(&v, ty).map_err(|e| e.to_string())?;
+    Ok(pb::DynamicValue { msgpack, json: vec![] })
 }
 
 fn diagnostics_event(d: &Diagnostics) -> pb::list_resource::Event {
