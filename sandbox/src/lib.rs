@@ -4,21 +4,28 @@
 //! provider's clients, with which this crate shares no code.
 //!
 //! Layout: [`server`] is the shared HTTP(S) server (faults, latency, request log, `/_emulator`
-//! controls); one module per vendor; [`sandbox`] starts them all; [`EMULATORS`] lists them.
+//! controls); [`tls`] makes its certificates (self-signed, or from a private test CA);
+//! [`proxy`] is a loopback corporate proxy (HTTP CONNECT, forward HTTP, SOCKS5) for reaching the
+//! emulators under other names; one module per vendor; [`sandbox`] starts them all; [`EMULATORS`]
+//! lists them.
 
 use std::sync::Arc;
 
 pub mod akana;
 pub mod onlyoffice;
+pub mod proxy;
 pub mod rate_limit;
 pub mod rhombus;
 pub mod sandbox;
 pub mod server;
+pub mod tls;
 pub mod zitadel;
 
 /// The web framework emulators are written in, for apps defined outside this crate (tests).
 pub use axum;
+pub use proxy::{ProxyOptions, ProxyProtocol, ProxyRequest, RunningProxy, start_proxy};
 pub use server::{EmulatorApp, Fault, FaultKind, LoggedRequest, Origin, RunningEmulator, ServerOptions, start};
+pub use tls::{Issued, Leaf, TestCa};
 
 /// One emulated vendor, named by the provider type that talks to it.
 pub struct Emulator {

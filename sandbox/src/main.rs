@@ -31,6 +31,9 @@ fn main() -> ExitCode {
         for (t, e) in &sandbox.emulators {
             println!("  {t:<11} {}  (state: {}/_emulator/state)", e.url(), e.url());
         }
+        if let Some(ca) = &opts.client_ca {
+            println!("Client certificates: demanded in every TLS handshake, signed by the CA in {}", ca.display());
+        }
         println!("\nPoint the providers at it with:\n");
         print!("{}", sandbox.env_script());
         if let Some(path) = &opts.env_file

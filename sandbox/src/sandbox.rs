@@ -18,6 +18,8 @@ pub struct Options {
     pub faults: Vec<(String, Fault)>,
     /// Serve HTTPS with self-signed certificates (the CA is printed for `ca_cert_pem`).
     pub tls: bool,
+    /// With `tls`: demand client certificates signed by the CA in this PEM file (mutual TLS).
+    pub client_ca: Option<std::path::PathBuf>,
     /// Start only these provider types.
     pub only: Vec<String>,
     /// Also write the environment as `export` lines to this file.
@@ -50,6 +52,15 @@ options:
                              html=CODE    a reverse proxy's HTML error page
                              malformed    HTTP 200 with truncated JSON
                              envelope     the vendor's own error envelope
+                             endless      HTTP 200 JSON whose body never ends
+                             huge=BYTES   HTTP 200 with a complete JSON body of BYTES bytes
+                             gzip         the normal answer gzip-compressed, asked for or not
+                             redirect=[CODE:]URL
+                                          CODE (302 by default) with Location: URL, no body
+                             body=CODE:TEXT
+                                          CODE with exactly TEXT as its JSON body; TEXT runs to
+                                          the end of SPEC, commas included, so options go first:
+                                          --fault 'zitadel=times=1,body=401:{\"a\":1,\"b\":2}'
                            path matches a substring, or the end of the path when it ends with $;
                            after lets N matching requests through first;
                            p hits each matching request with that chance; seed makes those draws
@@ -62,6 +73,8 @@ options:
                            vendor does (TYPE * = each vendor its own bucket)
   --only TYPE[,TYPE...]    start only these provider types
   --tls                    serve HTTPS with self-signed certificates
+  --client-ca FILE         with --tls: demand in every TLS handshake a client certificate
+                           signed by the CA in FILE (PEM); clients without one are refused
   --env-file PATH          also write the environment as shell `export` lines to PATH
 types: ";
 
@@ -122,9 +135,13 @@ impl Options {
                     o.rate_limits.insert(t.into(), crate::rate_limit::RateLimit::parse(spec)?);
                 }
                 "--tls" => o.tls = true,
+                "--client-ca" => o.client_ca = Some(value("--client-ca")?.into()),
                 "--env-file" => o.env_file = Some(value("--env-file")?.into()),
                 other => return Err(format!("unknown option {other:?}")),
             }
+        }
+        if o.client_ca.is_some() && !o.tls {
+            return Err("--client-ca needs --tls: client certificates are part of the TLS handshake".into());
         }
         Ok(o)
     }
@@ -137,12 +154,19 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub async fn start(o: &Options) -> std::io::Result<Sandbox> {
+        let client_ca_pem = match &o.client_ca {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot read --client-ca {}: {e}", path.display()))
+            })?),
+            None => None,
+        };
         let mut emulators = Vec::new();
         for v in EMULATORS.iter().filter(|v| o.only.is_empty() || o.only.iter().any(|t| t == v.type_name)) {
             let latency = o.latency.get(v.type_name).or(o.latency.get("*")).copied().unwrap_or_default();
             let opts = ServerOptions {
                 port: o.ports.get(v.type_name).copied().unwrap_or(0),
                 tls: o.tls,
+                client_ca_pem: client_ca_pem.clone(),
                 latency,
                 ..Default::default()
             };

@@ -2,9 +2,11 @@
 //! router, with what tests and rehearsals need on top — injected latency, scripted faults
 //! (statuses with `Retry-After`, connections dropped before the request is processed, answers
 //! lost after it was, slow answers, proxy HTML pages, malformed JSON, the vendor's own error
-//! envelope, and a random mix of the network's usual failures), a request log, and
-//! `/_emulator/*` control endpoints. The vendor routers themselves follow the vendor's server code
-//! and documentation; nothing here bends them.
+//! envelope, a random mix of the network's usual failures, endless and huge bodies, forced gzip,
+//! redirects and verbatim error bodies), a request log, and `/_emulator/*` control endpoints.
+//! HTTPS is optional, with a given certificate and with mutual TLS (see [`crate::tls`]). The
+//! vendor routers themselves follow the vendor's server code and documentation; nothing here
+//! bends them.
 //!
 //! Random faults can be seeded: a seeded fault decides from the seed, the request's identity
 //! (method, path and [`EmulatorApp::request_key`]) and how many such requests came before, so a
@@ -73,6 +75,21 @@ pub enum FaultKind {
     Malformed,
     /// HTTP 200 (or the vendor's usual status) carrying the vendor's error envelope.
     Envelope,
+    /// HTTP 200 JSON whose body never ends (`[` then `0,` without end) until the client goes
+    /// away: a client must bound what it reads and how long it waits.
+    Endless,
+    /// HTTP 200 with a complete JSON body of exactly this many bytes and its `Content-Length`:
+    /// what a client with a size limit must refuse before reading it all.
+    Huge(usize),
+    /// The normal answer, gzip-compressed with `content-encoding: gzip` whether or not the
+    /// client asked for it, as a proxy or server with compression forced on sends it.
+    Gzip,
+    /// This status (e.g. 302) with `Location:` this URL and an empty body: a login page or
+    /// another host a client must not follow with its credentials.
+    Redirect(u16, String),
+    /// This status with `content-type: application/json` and exactly this body text, e.g. an
+    /// error answer quoting a token that a client must not echo.
+    Body(u16, String),
 }
 
 /// One injected fault and when it applies.
@@ -142,46 +159,65 @@ impl Fault {
 
     /// Parses the compact form used by `mfa-sandbox --fault` and `POST /_emulator/faults`:
     /// `KIND[,path=TEXT][,method=M][,times=N][,after=N][,p=PROB][,seed=N][,retry_after=SECS]` where KIND is
-    /// `status=CODE`, `drop`, `lost`, `mix`, `delay=MS`, `html=CODE`, `malformed` or `envelope`.
+    /// `status=CODE`, `drop`, `lost`, `mix`, `delay=MS`, `html=CODE`, `malformed`, `envelope`, `endless`,
+    /// `huge=BYTES`, `gzip`, `redirect=[CODE:]URL` (302 by default) or `body=CODE:TEXT`.
+    ///
+    /// The text of `body=` and `redirect=` runs to the end of the spec, commas included (JSON has
+    /// them), so options may also come before the kind: `path=/oauth,times=1,body=400:{"a":1,"b":2}`.
     pub fn parse(spec: &str) -> Result<Fault, FaultParseError> {
         let err = |why: &str| FaultParseError { spec: spec.to_string(), why: why.to_string() };
-        let mut parts = spec.split(',').map(str::trim);
-        let kind_part = parts.next().filter(|s| !s.is_empty()).ok_or_else(|| err("empty"))?;
-        let (k, v) = kind_part.split_once('=').map_or((kind_part, None), |(k, v)| (k, Some(v)));
-        let num = |v: Option<&str>| v.and_then(|x| x.parse::<u64>().ok()).ok_or_else(|| err("needs a number"));
-        let kind = match k {
-            "status" => FaultKind::Status(num(v)? as u16),
-            "drop" => FaultKind::Drop,
-            "lost" => FaultKind::Lost,
-            "mix" => FaultKind::Mix,
-            "delay" => FaultKind::Delay(Duration::from_millis(num(v)?)),
-            "html" => FaultKind::Html(v.map_or(Ok(502), |_| num(v))? as u16),
-            "malformed" => FaultKind::Malformed,
-            "envelope" => FaultKind::Envelope,
-            _ => {
-                return Err(err("unknown kind; use status=, drop, lost, mix, delay=, html=, malformed or envelope"));
+        let (mut kind, mut options) = (None, Vec::new());
+        let mut rest = Some(spec);
+        while let Some(text) = rest {
+            let (part, more) = text.split_once(',').map_or((text, None), |(p, m)| (p, Some(m)));
+            let part = part.trim();
+            let key = part.split_once('=').map_or(part, |(k, _)| k);
+            rest = more;
+            if OPTIONS.contains(&key) {
+                options.push(part);
+                continue;
             }
-        };
-        let mut f = Fault::new(kind);
-        for p in parts {
-            let (k, v) = p.split_once('=').ok_or_else(|| err("options are key=value"))?;
-            match k {
-                "path" => f.path = Some(v.to_string()),
-                "method" => f.method = Some(v.to_ascii_uppercase()),
-                "times" => f.times = Some(v.parse().map_err(|_| err("times needs a number"))?),
-                "p" => {
-                    f.probability = v.parse().map_err(|_| err("p needs a number"))?;
-                    if !(0.0..=1.0).contains(&f.probability) {
-                        return Err(err("p must be between 0 and 1"));
-                    }
-                }
-                "retry_after" => f.retry_after = Some(v.to_string()),
-                "seed" => f.seed = Some(v.parse().map_err(|_| err("seed needs a whole number"))?),
-                "after" => f.after = v.parse().map_err(|_| err("after needs a number"))?,
-                _ => return Err(err("unknown option")),
+            if kind.is_some() {
+                return Err(err(if key.is_empty() {
+                    "empty option"
+                } else {
+                    "one KIND per fault; options are key=value"
+                }));
             }
+            let value = if TEXT_KINDS.contains(&key) {
+                rest = None; // the text is everything after `KIND=`
+                text.split_once('=').map(|(_, v)| v)
+            } else {
+                part.split_once('=').map(|(_, v)| v)
+            };
+            kind = Some(parse_kind(key, value).map_err(|why| err(&why))?);
+        }
+        let mut f = Fault::new(kind.ok_or_else(|| err(if spec.trim().is_empty() { "empty" } else { "no KIND" }))?);
+        for p in options {
+            f.set_option(p).map_err(err)?;
         }
         Ok(f)
+    }
+
+    /// Applies one `key=value` option of the compact form.
+    fn set_option(&mut self, part: &str) -> Result<(), &'static str> {
+        let (k, v) = part.split_once('=').ok_or("options are key=value")?;
+        match k {
+            "path" => self.path = Some(v.to_string()),
+            "method" => self.method = Some(v.to_ascii_uppercase()),
+            "times" => self.times = Some(v.parse().map_err(|_| "times needs a number")?),
+            "p" => {
+                self.probability = v.parse().map_err(|_| "p needs a number")?;
+                if !(0.0..=1.0).contains(&self.probability) {
+                    return Err("p must be between 0 and 1");
+                }
+            }
+            "retry_after" => self.retry_after = Some(v.to_string()),
+            "seed" => self.seed = Some(v.parse().map_err(|_| "seed needs a whole number")?),
+            "after" => self.after = v.parse().map_err(|_| "after needs a number")?,
+            _ => return Err("unknown option"),
+        }
+        Ok(())
     }
 
     fn matches(&self, method: &str, path: &str) -> bool {
@@ -225,6 +261,56 @@ impl Fault {
         }
         Some(hit)
     }
+}
+
+/// The option keys of the compact fault form; anything else is a KIND.
+const OPTIONS: &[&str] = &["path", "method", "times", "after", "p", "seed", "retry_after"];
+/// Kinds whose value is free text that runs to the end of the spec.
+const TEXT_KINDS: &[&str] = &["body", "redirect"];
+
+/// One KIND of the compact fault form, with its value if it has one.
+fn parse_kind(k: &str, v: Option<&str>) -> Result<FaultKind, String> {
+    let num = |v: Option<&str>| v.and_then(|x| x.parse::<u64>().ok()).ok_or_else(|| format!("{k} needs a number"));
+    let code = |v: &str| match v.parse::<u16>() {
+        Ok(c @ 100..=999) => Ok(c),
+        _ => Err(format!("{k} needs an HTTP status code, got {v:?}")),
+    };
+    Ok(match k {
+        "status" => FaultKind::Status(code(v.unwrap_or_default())?),
+        "drop" => FaultKind::Drop,
+        "lost" => FaultKind::Lost,
+        "mix" => FaultKind::Mix,
+        "delay" => FaultKind::Delay(Duration::from_millis(num(v)?)),
+        "html" => FaultKind::Html(v.map_or(Ok(502), code)?),
+        "malformed" => FaultKind::Malformed,
+        "envelope" => FaultKind::Envelope,
+        "endless" => FaultKind::Endless,
+        "huge" => FaultKind::Huge(usize::try_from(num(v)?).map_err(|_| "huge: too many bytes".to_string())?),
+        "gzip" => FaultKind::Gzip,
+        "redirect" => {
+            let v = v.unwrap_or_default();
+            let (status, url) = match v.split_once(':') {
+                Some((c, url)) if c.bytes().all(|b| b.is_ascii_digit()) => (code(c)?, url),
+                _ => (302, v),
+            };
+            if !(300..=399).contains(&status) {
+                return Err(format!("redirect needs a 3xx status, got {status}"));
+            }
+            if url.is_empty() || axum::http::HeaderValue::from_str(url).is_err() {
+                return Err(format!("redirect needs a URL that fits a Location header, got {url:?}"));
+            }
+            FaultKind::Redirect(status, url.to_string())
+        }
+        "body" => {
+            let (c, text) = v.and_then(|v| v.split_once(':')).ok_or("body needs CODE:TEXT")?;
+            FaultKind::Body(code(c)?, text.to_string())
+        }
+        _ => {
+            return Err("unknown kind; use status=, drop, lost, mix, delay=, html=, malformed, envelope, endless, \
+                 huge=, gzip, redirect= or body="
+                .into());
+        }
+    })
 }
 
 /// 64-bit FNV-1a: a stable hash of a request's identity (std's hasher may change between releases).
@@ -349,8 +435,16 @@ impl Control {
 pub struct ServerOptions {
     /// 0 picks a free port.
     pub port: u16,
-    /// Serve HTTPS with a fresh self-signed certificate for `localhost`/`127.0.0.1`.
+    /// Serve HTTPS with a fresh self-signed certificate for `localhost`/`127.0.0.1` (see
+    /// [`crate::tls::self_signed_localhost`]), unless `tls_identity` gives the certificate.
     pub tls: bool,
+    /// Serve HTTPS with this certificate chain and key, both PEM (e.g. from a
+    /// [`crate::tls::TestCa`]), whether or not `tls` is set: a corporate CA's certificate, one for
+    /// another host name, an expired one.
+    pub tls_identity: Option<(String, String)>,
+    /// Demand a client certificate issued by this CA (PEM) in every TLS handshake: a client
+    /// without one, or with one from another CA, fails the handshake. Needs TLS.
+    pub client_ca_pem: Option<String>,
     pub latency: Duration,
     /// Serve the API below this path (`/docspace`), as a reverse proxy in front of the vendor
     /// would: the prefix is stripped before the vendor's routes see the request; anything else
@@ -360,14 +454,23 @@ pub struct ServerOptions {
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        ServerOptions { port: 0, tls: false, latency: Duration::ZERO, path_prefix: None }
+        ServerOptions {
+            port: 0,
+            tls: false,
+            tls_identity: None,
+            client_ca_pem: None,
+            latency: Duration::ZERO,
+            path_prefix: None,
+        }
     }
 }
 
 /// A started emulator. Dropping it stops the server.
 pub struct RunningEmulator {
     pub addr: SocketAddr,
-    /// The self-signed certificate in PEM when serving HTTPS (pass it as `ca_cert_pem`).
+    /// The certificate chain served, in PEM, when serving HTTPS: with plain `tls` the self-signed
+    /// certificate (pass it as `ca_cert_pem`); with `tls_identity` the chain given (trust the CA
+    /// that issued it instead).
     pub tls_cert_pem: Option<String>,
     pub control: Arc<Control>,
     pub app: Arc<dyn EmulatorApp>,
@@ -375,11 +478,25 @@ pub struct RunningEmulator {
 }
 
 impl RunningEmulator {
+    /// The emulator's base URL: `https://localhost:PORT` (the self-signed certificate's name)
+    /// when serving HTTPS, else `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        let scheme = if self.tls_cert_pem.is_some() { "https" } else { "http" };
         let host = if self.tls_cert_pem.is_some() { "localhost".to_string() } else { self.addr.ip().to_string() };
+        self.url_with_host(&host)
+    }
+
+    /// The emulator's scheme and port under another host, e.g. `https://zitadel.corp.test:PORT`
+    /// or `https://[2001:db8::10]:PORT`, for a client that reaches it under that name through a
+    /// proxy mapping the name to it. IPv6 literals are bracketed as URLs need.
+    pub fn url_with_host(&self, host: &str) -> String {
+        let scheme = if self.tls_cert_pem.is_some() { "https" } else { "http" };
+        let host = match host.parse::<std::net::Ipv6Addr>() {
+            Ok(_) => format!("[{host}]"),
+            Err(_) => host.to_string(),
+        };
         format!("{scheme}://{host}:{}", self.addr.port())
     }
+
     pub fn stop(&self) {
         self.shutdown.cancel();
     }
@@ -393,20 +510,16 @@ impl Drop for RunningEmulator {
 
 /// Starts `app` on 127.0.0.1. Must be called inside a Tokio runtime, which then runs the server.
 pub async fn start(app: Arc<dyn EmulatorApp>, opts: ServerOptions) -> std::io::Result<RunningEmulator> {
+    let (acceptor, tls_cert_pem) = tls_setup(&opts)?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await?;
     let addr = listener.local_addr()?;
     let control = Arc::new(Control::default());
     control.set_latency(opts.latency);
-    let (acceptor, tls_cert_pem) = if opts.tls {
-        let (acc, pem) = tls_acceptor().map_err(std::io::Error::other)?;
-        (Some(acc), Some(pem))
-    } else {
-        (None, None)
-    };
     let shutdown = CancellationToken::new();
     let router = app.clone().router().merge(control_router(control.clone(), app.clone()));
     let prefix = opts.path_prefix.map(|p| format!("/{}", p.trim_matches('/')));
-    let handler = Arc::new(Handler { router, control: control.clone(), app: app.clone(), tls: opts.tls, prefix });
+    let tls = acceptor.is_some();
+    let handler = Arc::new(Handler { router, control: control.clone(), app: app.clone(), tls, prefix });
     let stop = shutdown.clone();
     tokio::spawn(async move {
         loop {
@@ -419,6 +532,7 @@ pub async fn start(app: Arc<dyn EmulatorApp>, opts: ServerOptions) -> std::io::R
             let stop = stop.clone();
             tokio::spawn(async move {
                 match acceptor {
+                    // A failed handshake (no client certificate, an untrusted one) just closes.
                     Some(acc) => {
                         if let Ok(tls) = acc.accept(stream).await {
                             serve_conn(tls, handler, stop).await;
@@ -430,6 +544,24 @@ pub async fn start(app: Arc<dyn EmulatorApp>, opts: ServerOptions) -> std::io::R
         }
     });
     Ok(RunningEmulator { addr, tls_cert_pem, control, app, shutdown })
+}
+
+/// The TLS acceptor `opts` ask for and the certificate chain it serves; neither for plain HTTP.
+fn tls_setup(opts: &ServerOptions) -> std::io::Result<(Option<tokio_rustls::TlsAcceptor>, Option<String>)> {
+    let (cert_pem, key_pem) = match &opts.tls_identity {
+        Some((cert, key)) => (cert.clone(), key.clone()),
+        None if opts.tls => {
+            let issued = crate::tls::self_signed_localhost().map_err(std::io::Error::other)?;
+            (issued.cert_pem, issued.key_pem)
+        }
+        None if opts.client_ca_pem.is_some() => {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "client_ca_pem needs TLS"));
+        }
+        None => return Ok((None, None)),
+    };
+    let acceptor = crate::tls::acceptor(&cert_pem, &key_pem, opts.client_ca_pem.as_deref())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    Ok((Some(acceptor), Some(cert_pem)))
 }
 
 struct Handler {
@@ -467,42 +599,35 @@ where
     }
 }
 
+/// What became of a request: an answer to send, or the connection closed without one (logged
+/// with this status: 0 when the request was never processed).
+enum Outcome {
+    Answer(Response<Body>),
+    Unanswered(u16),
+}
+
 impl Handler {
     async fn handle(&self, mut req: Request<Body>) -> Result<Response<Body>, Dropped> {
-        use tower::ServiceExt;
-        if let Some(prefix) = &self.prefix {
-            let Some(rest) =
-                req.uri().path().strip_prefix(prefix.as_str()).filter(|r| r.is_empty() || r.starts_with('/'))
-            else {
-                return Ok(Response::builder().status(404).body(Body::from("no such path")).expect("static response"));
-            };
-            let pq = match req.uri().query() {
-                Some(q) => format!("{rest}?{q}"),
-                None => rest.to_string(),
-            };
-            *req.uri_mut() = pq.parse().unwrap_or_else(|_| "/".parse().expect("static uri"));
+        let origin = self.origin(&req);
+        req.extensions_mut().insert(origin);
+        if !self.strip_prefix(&mut req) {
+            return Ok(Response::builder().status(404).body(Body::from("no such path")).expect("static response"));
         }
-        let host = req.headers().get("host").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-        let scheme = if self.tls { "https" } else { "http" };
-        req.extensions_mut().insert(Origin(format!("{scheme}://{host}")));
-        let arrived = tokio::time::Instant::now();
-        let start_us = self.control.epoch.elapsed().as_micros() as u64;
         let method = req.method().to_string();
         let path = req.uri().path().to_string();
-        let is_control = path.starts_with("/_emulator");
+        if path.starts_with("/_emulator") {
+            // Controls: no faults, latency, rate limit or log entry.
+            return Ok(self.route(req).await);
+        }
+        let arrived = tokio::time::Instant::now();
+        let start_us = self.control.epoch.elapsed().as_micros() as u64;
         let user_agent = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        let (fault, latency) = if is_control {
-            (None, Duration::ZERO)
-        } else {
-            let key = self.app.request_key(req.headers());
-            let identity = format!("{method} {path} {}", key.unwrap_or_default());
-            (self.control.take_fault(&method, &path, &identity), *self.control.latency.lock().expect("latency"))
-        };
-        let limited = if is_control {
-            None
-        } else {
-            self.control.rate.lock().expect("rate").as_mut().and_then(|b| b.take(std::time::Instant::now()).err())
-        };
+        let key = self.app.request_key(req.headers());
+        let identity = format!("{method} {path} {}", key.unwrap_or_default());
+        let fault = self.control.take_fault(&method, &path, &identity);
+        let latency = *self.control.latency.lock().expect("latency");
+        let limited =
+            self.control.rate.lock().expect("rate").as_mut().and_then(|b| b.take(std::time::Instant::now()).err());
         if !latency.is_zero() {
             // Measured from arrival, so the answer comes as close after `latency` as the timer allows.
             tokio::time::sleep_until(arrived + latency).await;
@@ -512,62 +637,217 @@ impl Handler {
             return Ok(self.app.too_many_requests(retry_after));
         }
         let fault_name = fault.as_ref().map(|f| format!("{:?}", f.kind));
-        let resp = match fault.as_ref().map(|f| (&f.kind, f)) {
-            Some((FaultKind::Drop, _)) => {
-                self.log(method, path, 0, user_agent, fault_name, start_us);
-                return Err(Dropped);
+        match self.answer(fault.as_ref(), req).await {
+            Outcome::Answer(resp) => {
+                self.log(method, path, resp.status().as_u16(), user_agent, fault_name, start_us);
+                Ok(resp)
             }
-            Some((FaultKind::Lost, _)) => {
-                // The change is made; only the answer never leaves. The log keeps its status.
-                let done = self.router.clone().oneshot(req).await.unwrap_or_else(|e| match e {});
-                self.log(method, path, done.status().as_u16(), user_agent, fault_name, start_us);
-                return Err(Dropped);
+            Outcome::Unanswered(status) => {
+                self.log(method, path, status, user_agent, fault_name, start_us);
+                Err(Dropped)
             }
-            // Resolved to one kind when the fault struck.
-            Some((FaultKind::Mix, _)) => unreachable!("a mix fault strikes as one of its kinds"),
-            Some((FaultKind::Delay(d), _)) => {
-                tokio::time::sleep(*d).await;
-                self.router.clone().oneshot(req).await.unwrap_or_else(|e| match e {})
-            }
-            Some((FaultKind::Status(code), f)) => {
-                let mut b = Response::builder().status(*code).header("content-type", "application/json");
-                if let Some(ra) = &f.retry_after {
-                    b = b.header("retry-after", ra);
-                }
-                b.body(Body::from("{}")).expect("static response")
-            }
-            Some((FaultKind::Html(code), _)) => Response::builder()
-                .status(*code)
-                .header("content-type", "text/html")
-                .body(Body::from(format!(
-                    "<html><head><title>{code} Bad Gateway</title></head><body><center><h1>{code} Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
-                )))
-                .expect("static response"),
-            Some((FaultKind::Malformed, _)) => Response::builder()
-                .status(200)
-                .header("content-type", "application/json")
-                .body(Body::from("{\"response\": [{\"id\": \"app\", \"enab"))
-                .expect("static response"),
-            Some((FaultKind::Envelope, _)) => {
-                let (status, body) = self.app.error_envelope();
-                Response::builder()
-                    .status(status)
-                    .header("content-type", "application/json")
-                    .body(Body::from(body))
-                    .expect("static response")
-            }
-            None => self.router.clone().oneshot(req).await.unwrap_or_else(|e| match e {}),
-        };
-        if !is_control {
-            self.log(method, path, resp.status().as_u16(), user_agent, fault_name, start_us);
         }
-        Ok(resp)
+    }
+
+    /// The origin the client addressed, which ZITADEL takes as its issuer (the JWT audience): the
+    /// request target's authority when it has one — HTTP/2 carries the host only in
+    /// `:authority`, and an HTTP/1.1 absolute-form target overrides `Host` (RFC 9112 §3.2.2) —
+    /// else the `Host` header.
+    fn origin(&self, req: &Request<Body>) -> Origin {
+        let host = match req.uri().authority() {
+            // Userinfo is not part of an origin.
+            Some(a) => a.as_str().rsplit('@').next().unwrap_or_default().to_string(),
+            None => req.headers().get("host").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string(),
+        };
+        let scheme = if self.tls { "https" } else { "http" };
+        Origin(format!("{scheme}://{host}"))
+    }
+
+    /// Strips the path prefix the server is mounted under; false when the path is outside it.
+    fn strip_prefix(&self, req: &mut Request<Body>) -> bool {
+        let Some(prefix) = &self.prefix else { return true };
+        let Some(rest) = req.uri().path().strip_prefix(prefix.as_str()).filter(|r| r.is_empty() || r.starts_with('/'))
+        else {
+            return false;
+        };
+        let pq = match req.uri().query() {
+            Some(q) => format!("{rest}?{q}"),
+            None => rest.to_string(),
+        };
+        *req.uri_mut() = pq.parse().unwrap_or_else(|_| "/".parse().expect("static uri"));
+        true
+    }
+
+    /// The vendor's (or the controls') own answer.
+    async fn route(&self, req: Request<Body>) -> Response<Body> {
+        use tower::ServiceExt;
+        self.router.clone().oneshot(req).await.unwrap_or_else(|e| match e {})
+    }
+
+    /// The answer to a request that `fault` (if any) hit.
+    async fn answer(&self, fault: Option<&Fault>, req: Request<Body>) -> Outcome {
+        let Some(fault) = fault else { return Outcome::Answer(self.route(req).await) };
+        let resp = match &fault.kind {
+            FaultKind::Drop => return Outcome::Unanswered(0),
+            // The change is made; only the answer never leaves. The log keeps its status.
+            FaultKind::Lost => return Outcome::Unanswered(self.route(req).await.status().as_u16()),
+            // Resolved to one kind when the fault struck.
+            FaultKind::Mix => unreachable!("a mix fault strikes as one of its kinds"),
+            FaultKind::Delay(d) => {
+                tokio::time::sleep(*d).await;
+                self.route(req).await
+            }
+            FaultKind::Gzip => gzipped(self.route(req).await).await,
+            FaultKind::Envelope => {
+                let (status, body) = self.app.error_envelope();
+                canned(status, &[("content-type", "application/json")], Body::from(body))
+            }
+            kind => canned_fault(kind, fault.retry_after.as_deref()),
+        };
+        Outcome::Answer(resp)
     }
 
     fn log(&self, method: String, path: String, status: u16, user_agent: String, fault: Option<String>, start_us: u64) {
         let end_us = self.control.epoch.elapsed().as_micros() as u64;
         let entry = LoggedRequest { method, path, status, user_agent, fault, start_us, end_us };
         self.control.log.lock().expect("log").push(entry);
+    }
+}
+
+/// The answer of a fault that does not involve the vendor's router.
+fn canned_fault(kind: &FaultKind, retry_after: Option<&str>) -> Response<Body> {
+    const JSON: (&str, &str) = ("content-type", "application/json");
+    match kind {
+        FaultKind::Status(code) => {
+            let mut resp = canned(*code, &[JSON], Body::from("{}"));
+            if let Some(value) = retry_after.and_then(|ra| axum::http::HeaderValue::from_str(ra).ok()) {
+                resp.headers_mut().insert("retry-after", value);
+            }
+            resp
+        }
+        FaultKind::Html(code) => canned(
+            *code,
+            &[("content-type", "text/html")],
+            Body::from(format!(
+                "<html><head><title>{code} Bad Gateway</title></head><body><center><h1>{code} Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
+            )),
+        ),
+        FaultKind::Malformed => canned(200, &[JSON], Body::from("{\"response\": [{\"id\": \"app\", \"enab")),
+        FaultKind::Endless => canned(200, &[JSON], Body::new(Filler::endless())),
+        FaultKind::Huge(n) => {
+            let length = n.to_string();
+            canned(200, &[JSON, ("content-length", &length)], Filler::json_of_length(*n))
+        }
+        FaultKind::Redirect(code, url) => canned(*code, &[("location", url)], Body::empty()),
+        FaultKind::Body(code, text) => canned(*code, &[JSON], Body::from(text.clone())),
+        other => unreachable!("{other:?} is answered with the vendor's router"),
+    }
+}
+
+/// A response with this status and these headers; a status or header no response can carry
+/// (a fault built in code, not parsed) becomes a 500 saying so, rather than a panic.
+fn canned(status: u16, headers: &[(&str, &str)], body: Body) -> Response<Body> {
+    let mut b = Response::builder().status(status);
+    for (name, value) in headers {
+        b = b.header(*name, *value);
+    }
+    b.body(body).unwrap_or_else(|e| {
+        Response::builder().status(500).body(Body::from(format!("bad fault: {e}"))).expect("static response")
+    })
+}
+
+/// `resp` gzip-compressed with `content-encoding: gzip`, as a server with compression forced
+/// on sends it whatever the client's `Accept-Encoding` said. Answers that carry no body stay as
+/// they are.
+async fn gzipped(resp: Response<Body>) -> Response<Body> {
+    use std::io::Write;
+    if matches!(resp.status().as_u16(), 100..=199 | 204 | 304) {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(plain) = axum::body::to_bytes(body, usize::MAX).await else {
+        return canned(500, &[], Body::from("the answer to compress could not be read"));
+    };
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let compressed = encoder.write_all(&plain).and_then(|()| encoder.finish()).expect("compressing into memory");
+    parts.headers.insert(axum::http::header::CONTENT_ENCODING, axum::http::HeaderValue::from_static("gzip"));
+    // The length changed; hyper writes the new one from the body.
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(compressed))
+}
+
+/// A generated body: `head`, then `chunk` repeated (`left` bytes of it, or without end), then
+/// `tail`. Generated as it is sent, so a huge or endless answer costs no memory, and hyper
+/// stops asking for more when the client stops reading or goes away.
+struct Filler {
+    head: Option<axum::body::Bytes>,
+    chunk: axum::body::Bytes,
+    left: Option<u64>,
+    tail: Option<axum::body::Bytes>,
+}
+
+impl Filler {
+    const CHUNK: usize = 16 * 1024;
+
+    /// `[0,0,0,...` without end: JSON that never closes.
+    fn endless() -> Filler {
+        let chunk = b"0,".repeat(Self::CHUNK / 2).into();
+        Filler { head: Some(axum::body::Bytes::from_static(b"[")), chunk, left: None, tail: None }
+    }
+
+    /// A complete JSON document of exactly `n` bytes: `{"padding":"xxx..."}`, or for fewer than
+    /// 14 bytes a JSON string (`0` for one byte, nothing for none).
+    fn json_of_length(n: usize) -> Body {
+        const HEAD: &[u8] = b"{\"padding\":\"";
+        const TAIL: &[u8] = b"\"}";
+        match n {
+            0 => Body::empty(),
+            1 => Body::from("0"),
+            n if n < HEAD.len() + TAIL.len() => Body::from(format!("\"{}\"", "x".repeat(n - 2))),
+            n => Body::new(Filler {
+                head: Some(axum::body::Bytes::from_static(HEAD)),
+                chunk: b"x".repeat(Self::CHUNK).into(),
+                left: Some((n - HEAD.len() - TAIL.len()) as u64),
+                tail: Some(axum::body::Bytes::from_static(TAIL)),
+            }),
+        }
+    }
+
+    fn next_chunk(&mut self) -> Option<axum::body::Bytes> {
+        if let Some(head) = self.head.take() {
+            return Some(head);
+        }
+        match &mut self.left {
+            None => Some(self.chunk.clone()),
+            Some(0) => self.tail.take(),
+            Some(left) => {
+                let n = (*left).min(self.chunk.len() as u64);
+                *left -= n;
+                Some(self.chunk.slice(..n as usize))
+            }
+        }
+    }
+}
+
+impl hyper::body::Body for Filler {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(self.get_mut().next_chunk().map(|c| Ok(hyper::body::Frame::data(c))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.head.is_none() && self.left == Some(0) && self.tail.is_none()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        let Some(left) = self.left else { return hyper::body::SizeHint::default() };
+        let fixed = self.head.as_ref().map_or(0, |h| h.len()) + self.tail.as_ref().map_or(0, |t| t.len());
+        hyper::body::SizeHint::with_exact(left + fixed as u64)
     }
 }
 
@@ -612,24 +892,6 @@ fn control_router(control: Arc<Control>, app: Arc<dyn EmulatorApp>) -> axum::Rou
         .route("/_emulator/state", get(move || async move { axum::Json(app.summary()) }))
 }
 
-fn tls_acceptor() -> Result<(tokio_rustls::TlsAcceptor, String), String> {
-    use rcgen::{CertificateParams, KeyPair};
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| e.to_string())?;
-    let params =
-        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).map_err(|e| e.to_string())?;
-    let cert = params.self_signed(&key).map_err(|e| e.to_string())?;
-    let pem = cert.pem();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.der().clone()], rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()))
-        .map_err(|e| e.to_string())?;
-    let mut config = config;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok((tokio_rustls::TlsAcceptor::from(Arc::new(config)), pem))
-}
-
 /// Reads a JSON request body the way the vendors' frameworks do: a body that is not JSON gets the
 /// caller's error answer instead of a panic.
 pub fn parse_json(body: &[u8]) -> Option<serde_json::Value> {
@@ -638,6 +900,9 @@ pub fn parse_json(body: &[u8]) -> Option<serde_json::Value> {
     }
     serde_json::from_slice(body).ok()
 }
+
+#[cfg(test)]
+mod wire_tests;
 
 #[cfg(test)]
 mod tests {

@@ -91,15 +91,89 @@ fn help_documents_every_fault_kind() {
     let out = Command::new(env!("CARGO_BIN_EXE_mfa-sandbox")).arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for kind in
-        ["status=CODE", "drop", "lost", "mix", "delay=MS", "html=CODE", "malformed", "envelope", "seed=N", "p=PROB"]
-    {
+    for kind in [
+        "status=CODE",
+        "drop",
+        "lost",
+        "mix",
+        "delay=MS",
+        "html=CODE",
+        "malformed",
+        "envelope",
+        "endless",
+        "huge=BYTES",
+        "gzip",
+        "redirect=[CODE:]URL",
+        "body=CODE:TEXT",
+        "seed=N",
+        "p=PROB",
+        "--client-ca FILE",
+    ] {
         assert!(help.contains(kind), "--help does not mention {kind}:\n{help}");
     }
     // Every kind the help names parses.
     let ok = Command::new(env!("CARGO_BIN_EXE_mfa-sandbox"))
-        .args(["--fault", "*=mix,p=0.2,seed=1", "--fault", "zitadel=lost,times=1", "--help"])
+        .args([
+            "--fault",
+            "*=mix,p=0.2,seed=1",
+            "--fault",
+            "zitadel=lost,times=1",
+            "--fault",
+            "akana=huge=1000",
+            "--fault",
+            r#"rhombus=times=1,body=401:{"error":"a","b":"c"}"#,
+            "--help",
+        ])
         .output()
         .unwrap();
     assert!(ok.status.success());
+}
+
+/// `--client-ca FILE`: the sandbox says it demands client certificates, and does: a client
+/// without one is refused in the handshake, one with a certificate from that CA gets through.
+#[test]
+fn client_ca_demands_client_certificates() {
+    use mfa_sandbox::tls::{Leaf, TestCa};
+    let out = Command::new(env!("CARGO_BIN_EXE_mfa-sandbox")).args(["--client-ca", "ca.pem"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "--client-ca without --tls");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--client-ca needs --tls"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::new("Corp Root CA");
+    let (ca_file, env_file) = (dir.path().join("ca.pem"), dir.path().join("sandbox.env"));
+    std::fs::write(&ca_file, ca.cert_pem()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mfa-sandbox"))
+        .args(["--tls", "--only", "rhombus", "--client-ca", ca_file.to_str().unwrap()])
+        .args(["--env-file", env_file.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (mut url, mut announced, mut line) = (None, false, String::new());
+    while stdout.read_line(&mut line).unwrap() > 0 && !line.contains("Press Ctrl-C") {
+        announced |= line.contains("Client certificates: demanded") && line.contains(ca_file.to_str().unwrap());
+        url = url.or_else(|| line.split_whitespace().find(|w| w.starts_with("https://")).map(String::from));
+        line.clear();
+    }
+    assert!(announced, "the sandbox does not say it demands client certificates");
+    let env = std::fs::read_to_string(&env_file).unwrap();
+    let server_pem = env.split("export RHOMBUS_CA_CERT_PEM='").nth(1).unwrap().split('\'').next().unwrap();
+    let state = format!("{}/_emulator/state", url.unwrap());
+    let client = |identity: Option<reqwest::Identity>| {
+        let b =
+            reqwest::Client::builder().tls_certs_only([reqwest::Certificate::from_pem(server_pem.as_bytes()).unwrap()]);
+        match identity {
+            Some(id) => b.identity(id).build().unwrap(),
+            None => b.build().unwrap(),
+        }
+    };
+    let runner = ca.issue(&["terraform-runner"], Leaf::client());
+    let identity = reqwest::Identity::from_pem(format!("{}{}", runner.key_pem, runner.cert_pem).as_bytes()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        assert!(client(None).get(&state).send().await.is_err(), "no client certificate, yet answered");
+        assert_eq!(client(Some(identity)).get(&state).send().await.unwrap().status(), 200);
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

@@ -153,3 +153,41 @@ async fn lockout_policy_behaves_as_zitadel() {
     assert!(r["policy"].get("maxOtpAttempts").is_none(), "{r}");
     assert_eq!(app.instance_lockout().max_otp_attempts, 0);
 }
+
+/// A key-file login over HTTP/2, as a client with ALPN gets it against `--tls`: HTTP/2 carries
+/// the host only in `:authority` (no `Host` header), and ZITADEL's issuer — the audience the
+/// assertion must name exactly — is still `https://localhost:PORT`.
+#[tokio::test]
+async fn key_file_login_works_over_http2() {
+    let app = Arc::new(ZitadelEmulator::new());
+    let emu = start(app.clone(), ServerOptions { tls: true, ..Default::default() }).await.unwrap();
+    let url = emu.url();
+    let kf: J = serde_json::from_str(&app.key_file_json()).unwrap();
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(kf["key"].as_str().unwrap().as_bytes()).unwrap();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = kf["keyId"].as_str().map(String::from);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let user = kf["userId"].as_str().unwrap();
+    let claims = json!({"iss": user, "sub": user, "aud": url, "iat": now, "exp": now + 60});
+    let assertion = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+
+    let cert = reqwest::Certificate::from_pem(emu.tls_cert_pem.as_ref().unwrap().as_bytes()).unwrap();
+    let client = reqwest::Client::builder().tls_certs_only([cert]).build().unwrap();
+    let form = format!(
+        "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&scope=openid%20urn%3Azitadel%3Aiam%3Aorg%3Aproject%3Aid%3Azitadel%3Aaud&assertion={assertion}"
+    );
+    let r = client
+        .post(format!("{url}/oauth/v2/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.version(), reqwest::Version::HTTP_2);
+    let status = r.status();
+    let token: J = r.json().await.unwrap();
+    assert_eq!(status, 200, "{token}");
+    let token = token["access_token"].as_str().unwrap();
+    let r = client.get(format!("{url}/admin/v1/policies/login")).bearer_auth(token).send().await.unwrap();
+    assert_eq!((r.version(), r.status().as_u16()), (reqwest::Version::HTTP_2, 200));
+}
