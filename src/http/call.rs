@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use reqwest::Method;
-use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use http::{Method, StatusCode};
 use url::Url;
 
 use super::error::HttpError;
+use super::redact;
 
 /// A request, described once and replayable for retries.
 #[derive(Debug, Clone)]
@@ -50,7 +50,7 @@ impl Call {
     }
     pub fn header(mut self, name: &str, value: &str) -> Self {
         if let (Ok(n), Ok(mut v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            // Marked sensitive so nothing that prints headers (reqwest's Debug) shows the value.
+            // Marked sensitive so nothing that prints headers (their Debug form) shows the value.
             v.set_sensitive(true);
             self.headers.insert(n, v);
         }
@@ -75,36 +75,80 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
-    /// Parses the body as JSON; a proxy's HTML page or truncated JSON becomes a clear error.
+    /// Parses the body as JSON; a proxy's HTML page or truncated JSON becomes a clear error,
+    /// with a redacted excerpt.
     pub fn json<T: serde::de::DeserializeOwned>(&self, vendor: &'static str, call: &Call) -> Result<T, HttpError> {
+        self.parse(vendor, call, true)
+    }
+
+    /// Like [`HttpResponse::json`] for the answer of an authentication call, which may hold a
+    /// fresh token or session: when it cannot be read, the error describes it and quotes nothing.
+    pub fn json_secret<T: serde::de::DeserializeOwned>(
+        &self,
+        vendor: &'static str,
+        call: &Call,
+    ) -> Result<T, HttpError> {
+        self.parse(vendor, call, false)
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(
+        &self,
+        vendor: &'static str,
+        call: &Call,
+        quote: bool,
+    ) -> Result<T, HttpError> {
+        if let Some(title) = self.html_title() {
+            return Err(HttpError::Html { vendor, call: call.name(), status: self.status.as_u16(), title });
+        }
         serde_json::from_slice(&self.body).map_err(|e| HttpError::BadBody {
             vendor,
             call: call.name(),
             status: self.status.as_u16(),
-            what: describe_body(&self.headers, &self.body, &e.to_string()),
+            what: if quote {
+                describe_body(&self.headers, &self.body, &e.to_string())
+            } else {
+                format!(
+                    "{} bytes ({}) that are not the JSON expected ({}); not shown, since an authentication answer may hold a \
+                     token",
+                    self.body.len(),
+                    content_type(&self.headers),
+                    e.classify_name()
+                )
+            },
         })
+    }
+
+    /// `Some(title)` when the body is an HTML page (its `<title>`, if it has one).
+    pub fn html_title(&self) -> Option<Option<String>> {
+        let text = String::from_utf8_lossy(&self.body[..self.body.len().min(64 * 1024)]);
+        let html = content_type(&self.headers).contains("html") || text.trim_start().starts_with('<');
+        html.then(|| page_title(&text))
     }
 
     /// The message of an error answer: the first of `json_keys` (a `/`-separated pointer such
     /// as `error/message`) found in a JSON body, else a description of the body (an HTML page's
-    /// title, a short text excerpt).
+    /// title, a short redacted excerpt).
     pub fn error_message(&self, json_keys: &[&str]) -> String {
-        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&self.body) {
+        if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&self.body) {
+            redact::redact_json(&mut v);
             for k in json_keys {
                 if let Some(m) = v.pointer(&format!("/{k}")).and_then(|m| m.as_str()).filter(|m| !m.trim().is_empty()) {
                     return m.to_string();
                 }
             }
         }
-        let text = String::from_utf8_lossy(&self.body);
-        let t = text.trim();
-        if t.is_empty() {
-            "an empty body".into()
-        } else if t.starts_with('<') || self.header_str("content-type").is_some_and(|c| c.contains("html")) {
-            describe_body(&self.headers, &self.body, "")
-        } else {
-            t.chars().take(300).collect()
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return "an empty body".into();
         }
+        if let Some(title) = self.html_title() {
+            return match title {
+                Some(t) => {
+                    format!("an HTML page titled {t:?} (a proxy or single-sign-on gateway in front of the API?)")
+                }
+                None => "an HTML page (a proxy or single-sign-on gateway in front of the API?)".into(),
+            };
+        }
+        redact::excerpt(&self.body, 300)
     }
 
     pub fn header_str(&self, name: &str) -> Option<&str> {
@@ -117,27 +161,48 @@ impl HttpResponse {
     }
 }
 
-/// A short description of a body that is not the JSON we expected, without dumping it.
+fn content_type(headers: &HeaderMap) -> &str {
+    headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("no content type")
+}
+
+fn page_title(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let start = lower.find("<title")?;
+    let open_end = start + lower[start..].find('>')? + 1;
+    let close = open_end + lower[open_end..].find("</title>")?;
+    let t: String = text[open_end..close].split_whitespace().collect::<Vec<_>>().join(" ");
+    (!t.is_empty()).then(|| t.chars().take(120).collect())
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "malformed JSON",
+            serde_json::error::Category::Data => "missing or mistyped fields",
+            serde_json::error::Category::Io => "unreadable",
+        }
+    }
+}
+
+/// A short description of a body that is not the JSON we expected, without dumping it: an
+/// HTML page by its title, anything else as a redacted excerpt.
 pub fn describe_body(headers: &HeaderMap, body: &[u8], parse_error: &str) -> String {
-    let ct = headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("no content type");
+    let ct = content_type(headers);
     let text = String::from_utf8_lossy(body);
     if ct.contains("html") || text.trim_start().starts_with('<') {
-        let title = text
-            .split_once("<title>")
-            .and_then(|(_, rest)| rest.split_once("</title>"))
-            .map(|(t, _)| t.trim().to_string())
-            .unwrap_or_default();
-        return if title.is_empty() {
-            format!("an HTML page ({ct}) instead of JSON")
-        } else {
-            format!("an HTML page titled {title:?} ({ct}) instead of JSON")
+        return match page_title(&text) {
+            Some(title) => format!("an HTML page titled {title:?} ({ct}) instead of JSON"),
+            None => format!("an HTML page ({ct}) instead of JSON"),
         };
     }
     if body.is_empty() {
         return format!("an empty body ({ct}) instead of JSON");
     }
-    let excerpt: String = text.chars().take(120).collect();
-    format!("malformed JSON ({ct}: {parse_error}); body starts with {excerpt:?}")
+    format!("malformed JSON ({ct}: {parse_error}); body starts with {:?}", redact::excerpt(body, 120))
 }
 
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {

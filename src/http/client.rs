@@ -1,46 +1,69 @@
 //! Sending a call: one connection pool per configured provider, retries within the budget
-//! ([`super::budget`]), the host's shared pace ([`super::pace`]), cancellation by Terraform's Stop.
+//! ([`super::budget`]), the host's shared pace ([`super::pace`]), the provider's own request
+//! rate (`requests_per_second`), cancellation by Terraform's Stop, and answers read up to
+//! [`MAX_BODY`].
 
+use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
-use reqwest::StatusCode;
+use bytes::Bytes;
+use http::StatusCode;
+use http::header::{
+    ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION, USER_AGENT,
+};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio_util::sync::CancellationToken;
 
 use super::budget::Budget;
 use super::call::{Call, HttpResponse};
-use super::error::{HttpError, status_is_transient};
-use super::pace::Pace;
+use super::connect::{Cause, ConnectError, Connector, Phase, describe};
+use super::error::{ConnectFailure, HttpError, ProxyRefusal, TlsFailure, status_is_transient};
+use super::pace::{Pace, Throttle};
+use super::proxy::Proxies;
 use super::settings::{HttpSettings, MAX_RETRY_AFTER};
+use super::tls::{self, TlsOptions};
+
+/// The largest answer read: settings objects and their lists are a few KiB, so anything near
+/// this is not the vendor's API answering (a download, a gateway streaming without end).
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// Past `timeout_seconds`, how long the whole exchange may still take, so that a connection
+/// phase cut short by its own deadline reports which phase it was.
+const GRACE: Duration = Duration::from_millis(250);
 
 /// An attempt's outcome when it did not produce a final answer.
 enum Attempt {
     /// Retryable status; kept so it can be returned as-is once retries are exhausted.
     Status(HttpResponse),
-    Transport {
-        cause: String,
-        connect: bool,
-        timed_out: bool,
-        sent: bool,
-    },
-    /// The TLS handshake failed (certificate, or no TLS on the other side).
-    Tls(String),
+    /// The request went out (or may have) and no usable answer came.
+    Transport { cause: String, timed_out: bool },
+    /// No connection: nothing was sent, so any call may be repeated.
+    Connect { phase: String, cause: String, timed_out: Option<u64>, proxy: Option<String> },
+    /// Asking again would get the same (a proxy's refusal, a certificate, an oversized answer).
+    Final(HttpError),
 }
 
 /// A vendor's HTTP client: one connection pool per configured provider.
 #[derive(Clone)]
 pub struct HttpClient {
-    client: reqwest::Client,
+    client: Client<Connector, Full<Bytes>>,
+    connector: Connector,
+    user_agent: HeaderValue,
     vendor: &'static str,
     settings: HttpSettings,
     /// Shortest backoff step; tests and the sandbox shorten it.
     pub(super) min_backoff: Duration,
     pace: Arc<Pace>,
+    throttle: Option<Arc<Throttle>>,
 }
 
 impl HttpClient {
     /// `provider_type` and `version` form the User-Agent (`terraform-provider-rhombus/0.1.0`).
+    /// `Err` says which setting cannot be used.
     pub fn new(
         vendor: &'static str,
         provider_type: &str,
@@ -51,28 +74,27 @@ impl HttpClient {
         if !terraform_version.is_empty() {
             ua.push_str(&format!(" Terraform/{terraform_version}"));
         }
-        let mut b = reqwest::Client::builder()
-            .user_agent(ua)
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-            // Redirects could carry credentials to another host; vendors' APIs never redirect.
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(30));
-        if let Some(pem) = &settings.ca_cert_pem {
-            let certs =
-                reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| format!("ca_cert_pem: {e}"))?;
-            b = b.tls_certs_merge(certs);
-        }
-        if settings.insecure_skip_verify {
-            b = b.tls_danger_accept_invalid_certs(true);
-        }
-        let client = b.build().map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let client_identity = settings.client_cert_pem.as_deref().zip(settings.client_key_pem.as_deref());
+        let tls = tls::client_config(&TlsOptions {
+            ca_cert_pem: settings.ca_cert_pem.as_deref(),
+            insecure_skip_verify: settings.insecure_skip_verify,
+            client: client_identity,
+        })?;
+        let proxies = Proxies::new(&settings.proxy, |n| std::env::var(n).ok())?;
+        let connector = Connector::new(proxies, tls, settings.timeout, ua.clone());
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .build(connector.clone());
         let min_backoff = std::env::var("MFA_PROVIDER_MIN_BACKOFF_MS")
             .ok()
             .and_then(|s| s.parse().ok())
             .map(Duration::from_millis)
             .unwrap_or(Duration::from_millis(500));
-        Ok(HttpClient { client, vendor, settings, min_backoff, pace: Arc::default() })
+        let throttle = settings.requests_per_second.map(|r| Arc::new(Throttle::new(r)));
+        let user_agent = HeaderValue::from_str(&ua).map_err(|e| format!("User-Agent: {e}"))?;
+        Ok(HttpClient { client, connector, user_agent, vendor, settings, min_backoff, pace: Arc::default(), throttle })
     }
 
     pub fn vendor(&self) -> &'static str {
@@ -125,7 +147,10 @@ impl HttpClient {
         let mut delays = self.backoff();
         let mut attempts = 0;
         loop {
-            // Waiting for the host's pace is not an attempt.
+            // Waiting for the provider's own rate and the host's pace is not an attempt.
+            if let Some(t) = &self.throttle {
+                t.admit().await;
+            }
             self.pace.admit().await;
             attempts += 1;
             let failed = match self.attempt(call, attempts).await {
@@ -146,8 +171,9 @@ impl HttpClient {
                     self.pace.accepted();
                     (call.idempotent, r.retry_after().filter(|d| *d <= MAX_RETRY_AFTER))
                 }
-                Attempt::Transport { connect, .. } => (call.idempotent || *connect, None),
-                Attempt::Tls(_) => (false, None),
+                Attempt::Transport { .. } => (call.idempotent, None),
+                Attempt::Connect { .. } => (true, None),
+                Attempt::Final(_) => (false, None),
             };
             if !retryable || !budget.take() {
                 return self.give_up(call, attempts, failed);
@@ -158,7 +184,8 @@ impl HttpClient {
             let why = match &failed {
                 Attempt::Status(r) => format!("HTTP {}", r.status.as_u16()),
                 Attempt::Transport { cause, .. } => cause.clone(),
-                Attempt::Tls(cause) => cause.clone(),
+                Attempt::Connect { phase, cause, .. } => format!("{phase}: {cause}"),
+                Attempt::Final(e) => e.to_string(),
             };
             log::info!(
                 "{}: {} got {why}; retrying in {} ms ({} repeat(s) left)",
@@ -175,20 +202,21 @@ impl HttpClient {
 
     /// The answer once no repeat is allowed: a gateway status for the vendor to read, or the error.
     fn give_up(&self, call: &Call, attempts: u32, failed: Attempt) -> Result<HttpResponse, HttpError> {
+        let (vendor, env_prefix) = (self.vendor, self.settings.env_prefix.clone());
         match failed {
             Attempt::Status(r) if r.status == StatusCode::TOO_MANY_REQUESTS => {
                 Err(self.rate_limited(call, attempts, r.retry_after()))
             }
             Attempt::Status(r) => Ok(r),
-            Attempt::Tls(cause) => Err(HttpError::Tls {
-                vendor: self.vendor,
+            Attempt::Final(e) => Err(e),
+            Attempt::Connect { phase, cause, timed_out, proxy } => Err(HttpError::Connect {
+                vendor,
                 call: call.name(),
-                host: call.url.host_str().unwrap_or_default().to_string(),
-                cause,
-                env_prefix: self.settings.env_prefix.clone(),
+                attempts,
+                failure: Box::new(ConnectFailure { phase, cause, timed_out, proxy, env_prefix }),
             }),
-            Attempt::Transport { cause, timed_out, sent, .. } => {
-                Err(HttpError::Transport { vendor: self.vendor, call: call.name(), attempts, cause, timed_out, sent })
+            Attempt::Transport { cause, timed_out } => {
+                Err(HttpError::Transport { vendor, call: call.name(), attempts, cause, timed_out, sent: true })
             }
         }
     }
@@ -204,24 +232,35 @@ impl HttpClient {
         }
     }
 
+    fn request(&self, call: &Call) -> http::Request<Full<Bytes>> {
+        let mut req = http::Request::builder().method(call.method.clone()).uri(call.url.as_str());
+        if let Some(h) = req.headers_mut() {
+            h.extend(call.headers.clone());
+            h.insert(USER_AGENT, self.user_agent.clone());
+            h.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+            if let Some(ct) = call.content_type {
+                h.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
+            }
+        }
+        let body = call.body.clone().map(Bytes::from).unwrap_or_default();
+        req.body(Full::new(body)).expect("a URL that parsed and a valid method make a request")
+    }
+
     async fn attempt(&self, call: &Call, n: u32) -> Result<HttpResponse, Attempt> {
         let started = Instant::now();
-        let mut req = self.client.request(call.method.clone(), call.url.clone()).headers(call.headers.clone());
-        if let Some(ct) = call.content_type {
-            req = req.header(reqwest::header::CONTENT_TYPE, ct);
-        }
-        if let Some(body) = &call.body {
-            req = req.body(body.clone());
-        }
-        let resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => return Err(transport(&e, self.settings.timeout)),
+        let limit = self.settings.timeout;
+        let exchange = async {
+            let resp = self.client.request(self.request(call)).await.map_err(|e| self.failed(call, &e))?;
+            let (parts, body) = resp.into_parts();
+            let body = self.read_body(call, &parts.headers, body).await?;
+            Ok::<_, Attempt>((parts.status, parts.headers, body))
         };
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = match resp.bytes().await {
-            Ok(b) => b.to_vec(),
-            Err(e) => return Err(transport(&e, self.settings.timeout)),
+        let (status, headers, body) = match tokio::time::timeout(limit + GRACE, exchange).await {
+            Ok(r) => r?,
+            Err(_) => {
+                let cause = format!("no answer within {} s (timeout_seconds)", limit.as_secs());
+                return Err(Attempt::Transport { cause, timed_out: true });
+            }
         };
         log::debug!(
             "{}: {} -> {} in {} ms (attempt {n})",
@@ -231,57 +270,154 @@ impl HttpClient {
             started.elapsed().as_millis()
         );
         super::sunset::notice(self.vendor, call, &headers);
+        if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+            let location = headers.get(LOCATION).and_then(|l| l.to_str().ok()).map(|l| shown_location(call, l));
+            return Err(Attempt::Final(HttpError::Redirect {
+                vendor: self.vendor,
+                call: call.name(),
+                status: status.as_u16(),
+                location,
+            }));
+        }
         let r = HttpResponse { status, headers, body };
         if status_is_transient(status.as_u16()) { Err(Attempt::Status(r)) } else { Ok(r) }
     }
+
+    /// The body, decompressed, at most [`MAX_BODY`] bytes.
+    async fn read_body(
+        &self,
+        call: &Call,
+        headers: &http::HeaderMap,
+        body: hyper::body::Incoming,
+    ) -> Result<Vec<u8>, Attempt> {
+        let too_large =
+            || Attempt::Final(HttpError::TooLarge { vendor: self.vendor, call: call.name(), limit: MAX_BODY });
+        let announced = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if announced.is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(too_large());
+        }
+        let raw = match Limited::new(body, MAX_BODY).collect().await {
+            Ok(c) => c.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
+            Err(e) => {
+                let cause = format!("the connection broke while the answer was read ({})", innermost(e.as_ref()));
+                return Err(Attempt::Transport { cause, timed_out: false });
+            }
+        };
+        let gzip =
+            headers.get(CONTENT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
+        if !gzip {
+            return Ok(raw.to_vec());
+        }
+        let mut out = Vec::new();
+        let read = flate2::read::GzDecoder::new(&raw[..]).take(MAX_BODY as u64 + 1).read_to_end(&mut out);
+        match read {
+            Ok(n) if n > MAX_BODY => Err(too_large()),
+            Ok(_) => Ok(out),
+            Err(e) => Err(Attempt::Final(HttpError::BadBody {
+                vendor: self.vendor,
+                call: call.name(),
+                status: 0,
+                what: format!("a gzip-compressed body that does not decompress ({e})"),
+            })),
+        }
+    }
+
+    /// What a failed exchange means: which connection phase failed, or that the request was
+    /// sent and no answer came.
+    fn failed(&self, call: &Call, e: &hyper_util::client::legacy::Error) -> Attempt {
+        let connect = std::error::Error::source(e).and_then(|s| s.downcast_ref::<ConnectError>());
+        if let Some(ce) = connect {
+            return self.connect_failed(call, ce);
+        }
+        if let Some(r) = tls::rustls_error(e) {
+            // After the handshake: TLS 1.3 servers refuse a client certificate on the first read.
+            return Attempt::Final(self.tls_error(call, r));
+        }
+        let cause = if e.is_connect() { "connection failed" } else { "connection broken" };
+        let inner = innermost(e);
+        let cause = if inner.is_empty() { cause.to_string() } else { format!("{cause} ({inner})") };
+        if e.is_connect() {
+            let phase = format!("connecting to {}", call.url.host_str().unwrap_or_default());
+            return Attempt::Connect { phase, cause, timed_out: None, proxy: self.connector.proxy_for(&call.url) };
+        }
+        Attempt::Transport { cause, timed_out: false }
+    }
+
+    fn connect_failed(&self, call: &Call, ce: &ConnectError) -> Attempt {
+        let env_prefix = self.settings.env_prefix.clone();
+        let refused = |status| match &ce.phase {
+            Phase::Proxy { proxy, target } => Some(HttpError::Proxy {
+                vendor: self.vendor,
+                call: call.name(),
+                refusal: Box::new(ProxyRefusal {
+                    proxy: proxy.clone(),
+                    target: target.clone(),
+                    why: describe(&ce.cause),
+                    status,
+                    env_prefix: env_prefix.clone(),
+                }),
+            }),
+            _ => None,
+        };
+        let final_error = match &ce.cause {
+            Cause::ProxyRefused { status, .. } => refused(Some(*status)),
+            Cause::Socks(_) => refused(None),
+            Cause::Tls(r) => Some(self.tls_error(call, r)),
+            Cause::TimedOut(_) | Cause::Io(_) => None,
+        };
+        match final_error {
+            Some(e) => Attempt::Final(e),
+            None => Attempt::Connect {
+                phase: ce.phase.to_string(),
+                cause: describe(&ce.cause),
+                timed_out: match ce.cause {
+                    Cause::TimedOut(d) => Some(d.as_secs()),
+                    _ => None,
+                },
+                proxy: self.connector.proxy_for(&call.url),
+            },
+        }
+    }
+
+    fn tls_error(&self, call: &Call, r: &rustls::Error) -> HttpError {
+        let client_cert = self.settings.client_cert_pem.is_some();
+        HttpError::Tls {
+            vendor: self.vendor,
+            call: call.name(),
+            failure: Box::new(TlsFailure {
+                host: call.url.host_str().unwrap_or_default().to_string(),
+                problem: tls::classify(r, client_cert),
+                client_cert,
+                env_prefix: self.settings.env_prefix.clone(),
+            }),
+        }
+    }
 }
 
-/// The TLS problem in an error chain, if the failure was the handshake: a rustls error (a
-/// certificate not trusted, expired, for another name; or a plain-http server answering where
-/// TLS was expected, which rustls sees as a corrupt record).
-fn tls_cause(e: &reqwest::Error) -> Option<String> {
-    /// rustls errors arrive wrapped in one or more `io::Error`s, whose `source` skips them.
-    fn rustls_in<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
-        if let Some(r) = e.downcast_ref::<rustls::Error>() {
-            return Some(r);
-        }
-        let inner = e.downcast_ref::<std::io::Error>()?.get_ref()?;
-        rustls_in(inner)
-    }
-    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+/// The innermost cause in an error chain (refused, reset…); transport errors never carry
+/// headers, so no credential can appear in it.
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut src = e.source();
+    let mut last = None;
     while let Some(s) = src {
-        if let Some(r) = rustls_in(s) {
-            return Some(r.to_string());
-        }
+        last = Some(s.to_string());
         src = s.source();
     }
-    None
+    last.unwrap_or_default()
 }
 
-fn transport(e: &reqwest::Error, timeout: Duration) -> Attempt {
-    if let Some(cause) = tls_cause(e) {
-        return Attempt::Tls(cause);
+/// A redirect's target for messages: scheme, host and path, without credentials or query (a
+/// single-sign-on redirect carries its request in the query).
+fn shown_location(call: &Call, location: &str) -> String {
+    match call.url.join(location) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        }
+        Err(_) => "an unreadable Location".to_string(),
     }
-    let timed_out = e.is_timeout();
-    let connect = e.is_connect() && !timed_out;
-    let mut cause = if timed_out {
-        format!("no answer within {} s", timeout.as_secs())
-    } else if connect {
-        "connection failed".to_string()
-    } else {
-        "connection broken".to_string()
-    };
-    // The innermost source says what actually happened (refused, reset...). reqwest errors never
-    // include headers, so no credential can appear here.
-    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    let mut innermost = None;
-    while let Some(s) = src {
-        innermost = Some(s.to_string());
-        src = s.source();
-    }
-    if let Some(i) = innermost {
-        cause.push_str(&format!(" ({i})"));
-    }
-    // Anything but a failed connect means the request went out: a write may have landed.
-    Attempt::Transport { cause, connect, timed_out, sent: !connect }
 }

@@ -1,7 +1,9 @@
-//! The one HTTP layer every vendor client uses: reqwest over rustls, a User-Agent naming the
-//! provider, per-request timeout, bounded retries with exponential backoff and jitter that honour
-//! `Retry-After`, a per-host pace that slows every request after a rate limit, cancellation by
-//! Terraform's Stop, an optional extra CA, and refusal of plain `http://` to anything but loopback.
+//! The one HTTP layer every vendor client uses: hyper over rustls with a connector of its own
+//! (proxies as Go reads them, client certificates, a timeout and an error per connection phase),
+//! a User-Agent naming the provider, bounded retries with exponential backoff and jitter that
+//! honour `Retry-After`, a per-host pace that slows every request after a rate limit, an optional
+//! cap on the request rate, answers bounded in size and redacted in excerpts, cancellation by
+//! Terraform's Stop, and refusal of plain `http://` to anything but loopback.
 //!
 //! Every request ends within its budget: `max_retries` bounds every repeat, `Retry-After`
 //! included, and a change together with the read-backs that verify it shares one budget
@@ -13,24 +15,33 @@
 //! `terraform apply` finds out by reading.
 //!
 //! - [`settings`]: the common provider settings, base-URL checks, building a vendor's client;
-//! - [`call`]: a request described once, and what came back;
+//! - [`proxy`], [`connect`], [`tls`]: which proxy, opening a connection, trusting and being trusted;
+//! - [`call`], [`redact`]: a request described once, what came back, and excerpts of it that
+//!   never carry a secret;
 //! - [`error`]: what can go wrong before a vendor reads the answer, and whether it may have landed;
 //! - [`client`]: sending with retries; [`verified`]: changes that must not be repeated blindly;
 //! - [`budget`], [`pace`]: the retry budget of one logical call, the shared pace of one host;
+//! - [`login_gate`]: one failed login per provider process;
 //! - [`sunset`]: answers that say their API is deprecated or going away.
 
 pub mod budget;
 pub mod call;
 pub mod client;
+pub mod connect;
 pub mod error;
+pub mod login_gate;
 pub mod pace;
+pub mod proxy;
+pub mod redact;
 pub mod settings;
 pub mod sunset;
+pub mod tls;
 pub mod verified;
 
 pub use call::{Call, HttpResponse, describe_body, retry_after};
 pub use client::HttpClient;
 pub use error::{HttpError, OutcomeUnknown, Uncertain, Wrote, status_is_transient, status_may_have_landed};
+pub use login_gate::LoginGate;
 pub use settings::{HttpSettings, MAX_RETRY_AFTER, api_url, check_base_url, vendor_client};
 
 #[cfg(test)]

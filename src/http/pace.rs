@@ -127,6 +127,33 @@ impl State {
     }
 }
 
+/// One provider process's own cap on its request rate (`requests_per_second`), so that parallel
+/// workspaces or CI shards can split a tenant's rate limit between them (what the Okta
+/// provider's `max_api_capacity` is for). Requests are spaced evenly, without bursts.
+#[derive(Debug)]
+pub struct Throttle {
+    interval: Duration,
+    next: Mutex<Option<Instant>>,
+}
+
+impl Throttle {
+    pub fn new(per_second: f64) -> Self {
+        Throttle { interval: Duration::from_secs_f64(1.0 / per_second.max(0.001)), next: Mutex::new(None) }
+    }
+
+    /// Waits for this request's slot.
+    pub async fn admit(&self) {
+        let at = {
+            let mut next = self.next.lock().expect("throttle");
+            let now = Instant::now();
+            let at = next.map_or(now, |n| n.max(now));
+            *next = Some(at + self.interval);
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +198,16 @@ mod tests {
         p.limited(Some(Duration::from_secs(30)));
         p.admit().await;
         assert_eq!(Instant::now().duration_since(t0), Duration::from_secs(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_throttle_spaces_requests_evenly() {
+        let t = Throttle::new(4.0);
+        let start = Instant::now();
+        for _ in 0..5 {
+            t.admit().await;
+        }
+        // The first goes at once, the other four a quarter of a second apart.
+        assert_eq!(start.elapsed(), Duration::from_millis(1000));
     }
 }

@@ -7,6 +7,8 @@ use std::time::Duration;
 use url::Url;
 
 use super::client::HttpClient;
+use super::proxy::ProxySetting;
+use super::tls;
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::schema::{Attribute, Validator};
 use crate::plugin::value::{Type, Value};
@@ -14,14 +16,19 @@ use crate::plugin::value::{Type, Value};
 /// Longest `Retry-After` we wait for; a longer one (e.g. a daily quota) fails at once, clearly.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
-/// The provider settings every provider type has (issue: timeout_seconds, max_retries,
-/// ca_cert_pem, insecure_skip_verify).
+/// The provider settings every provider type has: timeouts and retries, TLS trust and the
+/// client certificate, the proxy, the request rate.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
     pub timeout: Duration,
     pub max_retries: u32,
     pub ca_cert_pem: Option<String>,
     pub insecure_skip_verify: bool,
+    pub client_cert_pem: Option<String>,
+    pub client_key_pem: Option<String>,
+    pub proxy: ProxySetting,
+    /// The provider process's own cap on its request rate.
+    pub requests_per_second: Option<f64>,
     /// Prefix of the settings' environment variables (`RHOMBUS`), for hints in messages.
     pub env_prefix: String,
 }
@@ -33,8 +40,20 @@ impl Default for HttpSettings {
             max_retries: 3,
             ca_cert_pem: None,
             insecure_skip_verify: false,
+            client_cert_pem: None,
+            client_key_pem: None,
+            proxy: ProxySetting::Environment,
+            requests_per_second: None,
             env_prefix: String::new(),
         }
+    }
+}
+
+/// A request rate above zero.
+fn positive_rate(v: &Value) -> Result<(), String> {
+    match v {
+        Value::Number(n) if n.as_f64() > 0.0 && n.as_f64() <= 10_000.0 => Ok(()),
+        _ => Err("must be more than 0 and at most 10000 requests per second".into()),
     }
 }
 
@@ -42,11 +61,16 @@ impl HttpSettings {
     /// Schema attributes for the common settings, appended to each provider's own.
     /// `env_prefix` names their environment variables, e.g. `RHOMBUS` -> `RHOMBUS_TIMEOUT_SECONDS`.
     pub fn attributes(env_prefix: &str) -> Vec<Attribute> {
-        vec![
-            Attribute::optional("timeout_seconds", Type::Number, "Timeout of each HTTP request, in seconds. Defaults to `30`.")
-                .default_int(30)
-                .env(format!("{env_prefix}_TIMEOUT_SECONDS"))
-                .validate(Validator::IntRange(1, 3600)),
+        let mut attrs = vec![
+            Attribute::optional(
+                "timeout_seconds",
+                Type::Number,
+                "How long one HTTP request may take, in seconds: connecting (through the proxy, if any) and the TLS \
+                 handshake included. Defaults to `30`.",
+            )
+            .default_int(30)
+            .env(format!("{env_prefix}_TIMEOUT_SECONDS"))
+            .validate(Validator::IntRange(1, 3600)),
             Attribute::optional(
                 "max_retries",
                 Type::Number,
@@ -57,8 +81,30 @@ impl HttpSettings {
             .default_int(3)
             .env(format!("{env_prefix}_MAX_RETRIES"))
             .validate(Validator::IntRange(0, 20)),
-            Attribute::optional("ca_cert_pem", Type::String, "Extra PEM-encoded CA certificate(s) to trust, e.g. for a TLS-inspecting proxy or a private CA.")
-                .env(format!("{env_prefix}_CA_CERT_PEM")),
+            Attribute::optional(
+                "requests_per_second",
+                Type::Number,
+                "A cap on this provider's request rate (fractions allowed: `0.5` is one request every two seconds), so that \
+                 parallel workspaces or CI jobs can share one tenant's rate limit by splitting it. Unset: no cap of its own; \
+                 the provider still slows down when the vendor answers 429.",
+            )
+            .env(format!("{env_prefix}_REQUESTS_PER_SECOND"))
+            .validate(Validator::Custom("More than 0, at most 10000.", positive_rate)),
+        ];
+        attrs.extend(Self::network_attributes(env_prefix));
+        attrs
+    }
+
+    /// The attributes of the network path: trust, client certificate, proxy.
+    fn network_attributes(env_prefix: &str) -> Vec<Attribute> {
+        vec![
+            Attribute::optional(
+                "ca_cert_pem",
+                Type::String,
+                "Extra PEM-encoded CA certificate(s) to trust besides the system's (which on Linux include `SSL_CERT_FILE` and \
+                 `SSL_CERT_DIR`), e.g. for a TLS-inspecting proxy or a private CA. `file(\"ca.pem\")` reads a file.",
+            )
+            .env(format!("{env_prefix}_CA_CERT_PEM")),
             Attribute::optional(
                 "insecure_skip_verify",
                 Type::Bool,
@@ -66,11 +112,72 @@ impl HttpSettings {
             )
             .default_bool(false)
             .env(format!("{env_prefix}_INSECURE_SKIP_VERIFY")),
+            Attribute::optional(
+                "client_cert_pem",
+                Type::String,
+                "A PEM client certificate (and any intermediates after it) for gateways that demand mutual TLS; needs \
+                 `client_key_pem`. `file(\"client.pem\")` reads a file.",
+            )
+            .sensitive()
+            .env(format!("{env_prefix}_CLIENT_CERT_PEM")),
+            Attribute::optional(
+                "client_key_pem",
+                Type::String,
+                "The PEM private key of `client_cert_pem` (PKCS#8, RSA or EC); it must belong to that certificate.",
+            )
+            .sensitive()
+            .env(format!("{env_prefix}_CLIENT_KEY_PEM")),
+            Attribute::optional(
+                "proxy_url",
+                Type::String,
+                "The proxy for this provider alone: `http://`, `https://`, `socks5://` or `socks5h://` (names resolved by the \
+                 proxy), with `user:password@` for proxy authentication. `\"\"` turns proxies off for this provider. Unset: \
+                 `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (or their lower-case forms), read as Go providers read them. \
+                 `NO_PROXY` applies to `proxy_url` too, and `localhost` and loopback addresses are never proxied.",
+            )
+            .sensitive()
+            .env(format!("{env_prefix}_PROXY_URL")),
         ]
     }
 
-    /// Reads the common settings from a provider configuration (defaults already applied and
-    /// every value type-checked by the protocol layer).
+    /// The checks that span these settings, at validate time and again at configure with values
+    /// from the environment: a certificate needs its key and the key its certificate, and
+    /// everything must be usable.
+    pub fn check(config: &Value, diags: &mut Diagnostics) {
+        let known = |name: &str| config.attr(name).as_str().filter(|s| !s.trim().is_empty()).map(str::to_string);
+        let unknown = |name: &str| config.attr(name).is_unknown();
+        if let Some(pem) = known("ca_cert_pem")
+            && let Err(e) = tls::ca_certificates(&pem)
+        {
+            diags.attr_error(AttrPath::attr("ca_cert_pem"), "Invalid CA certificate", format!("ca_cert_pem {e}."));
+        }
+        match (known("client_cert_pem"), known("client_key_pem")) {
+            (Some(cert), Some(key)) => {
+                if let Err(e) = tls::client_identity(&cert, &key) {
+                    diags.attr_error(AttrPath::attr(e.attribute()), "Unusable client certificate", format!("{e}."));
+                }
+            }
+            (Some(_), None) if !unknown("client_key_pem") => diags.attr_error(
+                AttrPath::attr("client_key_pem"),
+                "Missing client_key_pem",
+                "client_cert_pem is set without its private key: set client_key_pem too.",
+            ),
+            (None, Some(_)) if !unknown("client_cert_pem") => diags.attr_error(
+                AttrPath::attr("client_cert_pem"),
+                "Missing client_cert_pem",
+                "client_key_pem is set without its certificate: set client_cert_pem too.",
+            ),
+            _ => {}
+        }
+        if let Some(p) = config.attr("proxy_url").as_str().filter(|p| !p.is_empty())
+            && let Err(e) = super::proxy::parse_proxy(p)
+        {
+            diags.attr_error(AttrPath::attr("proxy_url"), "Invalid proxy_url", format!("proxy_url {e}."));
+        }
+    }
+
+    /// Reads the common settings from a provider configuration (defaults already applied, every
+    /// value type-checked by the protocol layer and checked by [`HttpSettings::check`]).
     pub fn from_config(raw: &Value, env_prefix: &str, diags: &mut Diagnostics) -> Option<HttpSettings> {
         let mut s = HttpSettings { env_prefix: env_prefix.to_string(), ..HttpSettings::default() };
         if let Value::Number(n) = raw.attr("timeout_seconds") {
@@ -79,17 +186,18 @@ impl HttpSettings {
         if let Value::Number(n) = raw.attr("max_retries") {
             s.max_retries = n.as_i64().unwrap_or(3).clamp(0, 20) as u32;
         }
-        if let Some(pem) = raw.attr("ca_cert_pem").as_str().filter(|p| !p.trim().is_empty()) {
-            if reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map(|c| c.is_empty()).unwrap_or(true) {
-                diags.attr_error(
-                    AttrPath::attr("ca_cert_pem"),
-                    "Invalid CA certificate",
-                    "ca_cert_pem must contain at least one PEM block starting with -----BEGIN CERTIFICATE-----.",
-                );
-                return None;
-            }
-            s.ca_cert_pem = Some(pem.to_string());
+        if let Value::Number(n) = raw.attr("requests_per_second") {
+            s.requests_per_second = Some(n.as_f64());
         }
+        let text = |name: &str| raw.attr(name).as_str().filter(|p| !p.trim().is_empty()).map(str::to_string);
+        s.ca_cert_pem = text("ca_cert_pem");
+        s.client_cert_pem = text("client_cert_pem");
+        s.client_key_pem = text("client_key_pem");
+        s.proxy = match raw.attr("proxy_url").as_str() {
+            Some("") => ProxySetting::Off,
+            Some(u) => ProxySetting::Url(u.to_string()),
+            None => ProxySetting::Environment,
+        };
         s.insecure_skip_verify = raw.attr("insecure_skip_verify").as_bool().unwrap_or(false);
         if s.insecure_skip_verify {
             diags.attr_warning(
@@ -133,7 +241,7 @@ pub fn vendor_client(
     match HttpClient::new(vendor, provider_type, &req.terraform_version, settings) {
         Ok(h) => Some((h, base)),
         Err(e) => {
-            diags.error("Cannot set up the HTTP client", e);
+            diags.error("Cannot set up the HTTP client", format!("{e}."));
             None
         }
     }
@@ -276,7 +384,7 @@ mod tests {
             ]))
         };
         let mut d = Diagnostics::new();
-        assert!(HttpSettings::from_config(&cfg("not a certificate"), "X", &mut d).is_none());
+        HttpSettings::check(&cfg("not a certificate"), &mut d);
         assert_eq!(d.0[0].path, Some(AttrPath::attr("ca_cert_pem")));
         let (der, _) = crate::plugin::tls::self_signed_localhost().unwrap();
         use base64::Engine;
@@ -290,5 +398,32 @@ mod tests {
         // Turning verification off is allowed, with a warning on the attribute.
         assert_eq!(d.0.len(), 1);
         assert_eq!(d.0[0].path, Some(AttrPath::attr("insecure_skip_verify")));
+    }
+
+    #[test]
+    fn a_client_certificate_needs_its_own_key_and_a_proxy_url_must_be_one() {
+        let pair = || {
+            let key = rcgen::KeyPair::generate().unwrap();
+            let cert = rcgen::CertificateParams::new(vec!["c.test".into()]).unwrap().self_signed(&key).unwrap();
+            (cert.pem(), key.serialize_pem())
+        };
+        let ((cert, key), (_, other)) = (pair(), pair());
+        let cfg = |pairs: &[(&str, &str)]| {
+            Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect())
+        };
+        let errors_on = |c: Value| {
+            let mut d = Diagnostics::new();
+            HttpSettings::check(&c, &mut d);
+            d.0.iter().map(|d| d.path.clone().unwrap()).collect::<Vec<_>>()
+        };
+        assert!(errors_on(cfg(&[("client_cert_pem", &cert), ("client_key_pem", &key)])).is_empty());
+        assert_eq!(
+            errors_on(cfg(&[("client_cert_pem", &cert), ("client_key_pem", &other)])),
+            [AttrPath::attr("client_key_pem")]
+        );
+        assert_eq!(errors_on(cfg(&[("client_cert_pem", &cert)])), [AttrPath::attr("client_key_pem")]);
+        assert_eq!(errors_on(cfg(&[("client_key_pem", &key)])), [AttrPath::attr("client_cert_pem")]);
+        assert_eq!(errors_on(cfg(&[("proxy_url", "ftp://p:1")])), [AttrPath::attr("proxy_url")]);
+        assert!(errors_on(cfg(&[("proxy_url", "")])).is_empty());
     }
 }

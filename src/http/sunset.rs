@@ -3,7 +3,7 @@
 //! HTTP-date) gives one warning per provider process and endpoint, naming both and the dates.
 //! ZITADEL plans to mark its v1 APIs so in v5 (zitadel/zitadel#10899).
 
-use reqwest::header::HeaderMap;
+use http::header::HeaderMap;
 use time::OffsetDateTime;
 
 use super::call::Call;

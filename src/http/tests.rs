@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
-use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+use http::Method;
+use http::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -26,7 +26,7 @@ fn retry_after_accepts_seconds_and_dates() {
 #[test]
 fn html_pages_are_described_not_dumped() {
     let mut h = HeaderMap::new();
-    h.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
     let d = describe_body(&h, b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>", "x");
     assert!(d.contains("\"502 Bad Gateway\""), "{d}");
     assert!(!d.contains("nginx"));

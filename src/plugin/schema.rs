@@ -195,17 +195,28 @@ impl Attribute {
     }
 }
 
+/// A check across attributes (one needs another, two must belong together), run on the whole
+/// configuration once every attribute's own validators passed; like terraform-plugin-framework's
+/// `ConfigValidators`. It reports on the attribute to fix and skips values not known yet.
+pub type CrossCheck = fn(&Value, &mut Diagnostics);
+
 /// The schema of a provider configuration or of one resource type.
 #[derive(Clone)]
 pub struct Schema {
     pub version: i64,
     pub description: String,
     pub attributes: Vec<Attribute>,
+    pub checks: Vec<CrossCheck>,
 }
 
 impl Schema {
     pub fn new(description: &str, attributes: Vec<Attribute>) -> Self {
-        Schema { version: 0, description: description.to_string(), attributes }
+        Schema { version: 0, description: description.to_string(), attributes, checks: Vec::new() }
+    }
+
+    pub fn with_check(mut self, check: CrossCheck) -> Self {
+        self.checks.push(check);
+        self
     }
 
     pub fn with_version(mut self, version: i64) -> Self {
@@ -237,9 +248,19 @@ impl Schema {
         }
     }
 
-    /// Runs every attribute's validators on a configuration value; unknown and null values are
-    /// skipped (they are checked again at plan time once known).
+    /// Runs every attribute's validators on a configuration value, then the cross-attribute
+    /// checks; unknown and null values are skipped (they are checked again at plan time once
+    /// known).
     pub fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
+        self.validate_attributes(config, diags);
+        if !diags.has_errors() {
+            for check in &self.checks {
+                check(config, diags);
+            }
+        }
+    }
+
+    fn validate_attributes(&self, config: &Value, diags: &mut Diagnostics) {
         for a in &self.attributes {
             if a.validators.is_empty() {
                 continue;

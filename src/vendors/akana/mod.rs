@@ -43,9 +43,10 @@ fn tenant_ok(v: &crate::plugin::value::Value) -> Result<(), String> {
     }
 }
 
-/// A required setting, or an error naming the attribute and its environment variable.
+/// A required setting, or an error naming the attribute and its environment variable. Spaces
+/// around it are dropped, except from the password, which is sent exactly as given.
 fn missing(name: &str, env: &str, v: Attr<String>, diags: &mut Diagnostics) -> Option<String> {
-    let v = v.into_known().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let v = v.into_known().map(|s| if name == "password" { s } else { s.trim().to_string() }).filter(|s| !s.is_empty());
     if v.is_none() {
         diags.attr_error(
             AttrPath::attr(name),
@@ -93,7 +94,7 @@ impl Provider for AkanaProvider {
                 .env("AKANA_PASSWORD"),
         ];
         attrs.extend(HttpSettings::attributes("AKANA"));
-        Schema::new("Manages business 2FA settings on the Akana API Platform.", attrs)
+        Schema::new("Manages business 2FA settings on the Akana API Platform.", attrs).with_check(HttpSettings::check)
     }
 
     async fn configure(&self, req: ConfigureRequest, c: Config, diags: &mut Diagnostics) -> Option<AkanaClient> {

@@ -18,7 +18,7 @@ use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::list::{DynList, TypedList};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, Typed};
-use crate::plugin::schema::{Attribute, Schema};
+use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
 
@@ -33,6 +33,19 @@ pub struct Config {
     pub token: Attr<String>,
     pub username: Attr<String>,
     pub password: Attr<String>,
+}
+
+/// An API key (`sk-…`) given as a session token would go out as the `asc_auth_key` cookie,
+/// which DocSpace reads as a session (`CookiesManager`): refused before anything is sent.
+fn not_an_api_key(v: &crate::plugin::value::Value) -> Result<(), String> {
+    if v.as_str().is_some_and(|t| t.trim().starts_with("sk-")) {
+        return Err(
+            "is an API key (sk-…), not a session token: set it as api_key (ONLYOFFICE_API_KEY) and leave token \
+                    unset"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 const AUTH_HELP: &str = "Set one of: api_key (or ONLYOFFICE_API_KEY), recommended; token (or ONLYOFFICE_TOKEN); \
@@ -71,7 +84,8 @@ impl Provider for OnlyofficeProvider {
                  out every session). Can be set with `ONLYOFFICE_TOKEN`.",
             )
             .sensitive()
-            .env("ONLYOFFICE_TOKEN"),
+            .env("ONLYOFFICE_TOKEN")
+            .validate(Validator::Custom("A session token, not an API key (`sk-…`).", not_an_api_key)),
             Attribute::optional(
                 "username",
                 Type::String,
@@ -85,6 +99,7 @@ impl Provider for OnlyofficeProvider {
         ];
         attrs.extend(HttpSettings::attributes("ONLYOFFICE"));
         Schema::new("Manages the two-factor authentication settings of an ONLYOFFICE DocSpace portal.", attrs)
+            .with_check(HttpSettings::check)
     }
 
     async fn configure(&self, req: ConfigureRequest, c: Config, diags: &mut Diagnostics) -> Option<OnlyofficeClient> {
@@ -97,8 +112,9 @@ impl Provider for OnlyofficeProvider {
             return None;
         };
         let known = |a: Attr<String>| a.into_known().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-        let (api_key, token, username, password) =
-            (known(c.api_key), known(c.token), known(c.username), known(c.password));
+        // A password is sent exactly as given: spaces around it may be part of it.
+        let password = c.password.into_known().filter(|p| !p.is_empty());
+        let (api_key, token, username) = (known(c.api_key), known(c.token), known(c.username));
         let auth = match (api_key, token, username, password) {
             (Some(k), None, None, None) => {
                 if !k.starts_with("sk-") {

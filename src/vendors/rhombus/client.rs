@@ -199,7 +199,7 @@ impl RhombusClient {
     ) -> Result<serde_json::Value, RhombusError> {
         let url = api_url(&self.base, path);
         // Every call is safe to repeat: reads, and a write of absolute values.
-        let mut call = Call::new(reqwest::Method::POST, url)
+        let mut call = Call::new(http::Method::POST, url)
             .json(&body)
             .header("accept", "application/json")
             .header("x-auth-apikey", &self.api_key)

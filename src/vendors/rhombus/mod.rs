@@ -67,7 +67,7 @@ impl Provider for RhombusProvider {
             .env("RHOMBUS_ENDPOINT"),
         ];
         attrs.extend(HttpSettings::attributes("RHOMBUS"));
-        Schema::new("Manages MFA settings of a Rhombus organization.", attrs)
+        Schema::new("Manages MFA settings of a Rhombus organization.", attrs).with_check(HttpSettings::check)
     }
 
     async fn configure(&self, req: ConfigureRequest, config: Config, diags: &mut Diagnostics) -> Option<RhombusClient> {

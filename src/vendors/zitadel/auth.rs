@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::client::ZitadelError;
-use crate::http::{Call, HttpClient, api_url};
+use crate::http::{Call, HttpClient, LoginGate, api_url};
 
 /// Scope that gives an access token for ZITADEL's own APIs (what the official Go client requests).
 pub const API_SCOPE: &str = "openid urn:zitadel:iam:org:project:id:zitadel:aud";
@@ -111,11 +111,13 @@ pub struct TokenSource {
     /// `https://acme.zitadel.cloud`: the token endpoint's host and the JWT audience.
     issuer: Url,
     cached: Mutex<Option<Cached>>,
+    /// An exchange ZITADEL refused (a revoked or unknown key) is not tried again by this process.
+    gate: LoginGate<ZitadelError>,
 }
 
 impl TokenSource {
     pub fn new(credentials: Credentials, issuer: Url) -> Self {
-        TokenSource { credentials, issuer, cached: Mutex::new(None) }
+        TokenSource { credentials, issuer, cached: Mutex::new(None), gate: LoginGate::default() }
     }
 
     pub fn refreshable(&self) -> bool {
@@ -134,7 +136,8 @@ impl TokenSource {
         {
             return Ok(c.token.clone());
         }
-        let issued = self.exchange(http, key_file, key, cancel).await?;
+        let refused = |e: &ZitadelError| matches!(e, ZitadelError::Token { refused: true, .. });
+        let issued = self.gate.login(self.exchange(http, key_file, key, cancel), refused).await?;
         let token = issued.access_token.clone();
         let lifetime = Duration::from_secs(issued.expires_in.unwrap_or(3600));
         *cached =
@@ -164,26 +167,33 @@ impl TokenSource {
         header.kid = Some(kf.key_id.clone());
         let assertion = jsonwebtoken::encode(&header, &claims, key).map_err(|e| ZitadelError::Token {
             message: format!("cannot sign the JWT with the key file's key: {e}"),
+            refused: false,
         })?;
         let url = api_url(&self.issuer, "/oauth/v2/token");
         // Exchanging twice is harmless: the first token is simply never used.
-        let call = Call::new(reqwest::Method::POST, url)
+        let call = Call::new(http::Method::POST, url)
             .form(&[("grant_type", JWT_BEARER), ("scope", API_SCOPE), ("assertion", &assertion)])
             .header("accept", "application/json")
             .idempotent(true);
         let resp = http.send(&call, cancel).await?;
         if resp.status.is_success() {
-            return Ok(resp.json("ZITADEL", &call)?);
+            // The answer holds the access token: never quoted, even when it cannot be read.
+            return Ok(resp.json_secret("ZITADEL", &call)?);
         }
         let e: OAuthError =
             serde_json::from_slice(&resp.body).unwrap_or(OAuthError { error: None, error_description: None });
+        // RFC 6749 §5.2: a refused grant is 400 (invalid_grant, invalid_client…) or 401.
+        let refused = matches!(resp.status.as_u16(), 400 | 401 | 403);
+        let describe =
+            |s: Option<String>, none: &str| s.map_or(none.to_string(), |s| crate::http::redact::redact_text(&s));
         Err(ZitadelError::Token {
             message: format!(
                 "the token endpoint answered HTTP {} ({}: {})",
                 resp.status.as_u16(),
-                e.error.unwrap_or_else(|| "no error code".into()),
-                e.error_description.unwrap_or_else(|| "no description".into())
+                describe(e.error, "no error code"),
+                describe(e.error_description, "no description")
             ),
+            refused,
         })
     }
 }

@@ -23,7 +23,7 @@ use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::list::{DynList, TypedList};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, Typed};
-use crate::plugin::schema::{Attribute, Schema};
+use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
 
@@ -43,6 +43,32 @@ pub struct Config {
     pub access_token: Attr<String>,
     pub jwt_profile_json: Attr<String>,
     pub jwt_profile_file: Attr<String>,
+}
+
+/// A key file, or a PEM key, where a personal access token belongs would go out as
+/// `Authorization: Bearer {"key":"-----BEGIN RSA PRIVATE KEY…`: refused before anything is sent.
+fn not_a_key_file(v: &crate::plugin::value::Value) -> Result<(), String> {
+    let t = v.as_str().unwrap_or_default().trim();
+    if t.contains("-----BEGIN") || (t.starts_with('{') && (t.contains("\"keyId\"") || t.contains("\"key\""))) {
+        return Err(
+            "holds a service user's key file (or a PEM key), not a personal access token: give the key file's \
+                    content as jwt_profile_json (ZITADEL_JWT_PROFILE_JSON) or its path as jwt_profile_file \
+                    (ZITADEL_JWT_PROFILE_FILE), and leave access_token unset"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// The key file's content given where its path belongs.
+fn a_path(v: &crate::plugin::value::Value) -> Result<(), String> {
+    let t = v.as_str().unwrap_or_default().trim();
+    if t.starts_with('{') || t.contains("-----BEGIN") {
+        return Err("holds the key file's content, not its path: give the content as jwt_profile_json \
+                    (ZITADEL_JWT_PROFILE_JSON) instead"
+            .into());
+    }
+    Ok(())
 }
 
 const AUTH_HELP: &str = "Set exactly one of: access_token (or ZITADEL_ACCESS_TOKEN), a personal access token of a service user; \
@@ -74,7 +100,8 @@ impl Provider for ZitadelProvider {
                 "A personal access token of a service user, sent as `Authorization: Bearer`. Can be set with `ZITADEL_ACCESS_TOKEN`.",
             )
             .sensitive()
-            .env("ZITADEL_ACCESS_TOKEN"),
+            .env("ZITADEL_ACCESS_TOKEN")
+            .validate(Validator::Custom("A personal access token, not a key file.", not_a_key_file)),
             Attribute::optional(
                 "jwt_profile_json",
                 Type::String,
@@ -88,10 +115,12 @@ impl Provider for ZitadelProvider {
                 Type::String,
                 "Path of a service user's JSON key file, used like `jwt_profile_json`. Can be set with `ZITADEL_JWT_PROFILE_FILE`.",
             )
-            .env("ZITADEL_JWT_PROFILE_FILE"),
+            .env("ZITADEL_JWT_PROFILE_FILE")
+            .validate(Validator::Custom("A file's path, not the key file's content.", a_path)),
         ];
         attrs.extend(HttpSettings::attributes("ZITADEL"));
         Schema::new("Manages login factors and MFA settings of a ZITADEL instance and its organizations.", attrs)
+            .with_check(HttpSettings::check)
     }
 
     fn validate(&self, config: &Config, diags: &mut Diagnostics) {

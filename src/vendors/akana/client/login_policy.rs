@@ -86,7 +86,7 @@ impl AkanaClient {
         cancel: &CancellationToken,
     ) -> Result<Option<PolicyObject>, AkanaError> {
         let path = Self::business_path(business, "loginpolicy");
-        let resp = self.call(reqwest::Method::GET, &path, None, cancel).await?;
+        let resp = self.call(http::Method::GET, &path, None, cancel).await?;
         match resp.status.as_u16() {
             200 => Ok(Some(PolicyObject::parse(resp.json("Akana", &Call::get(api_url(&self.base, &path)))?))),
             404 => Ok(None),
@@ -106,7 +106,7 @@ impl AkanaClient {
         cancel: &CancellationToken,
     ) -> Result<(), AkanaError> {
         let path = Self::business_path(business, "loginpolicy");
-        let resp = self.call(reqwest::Method::PUT, &path, Some(object), cancel).await?;
+        let resp = self.call(http::Method::PUT, &path, Some(object), cancel).await?;
         match resp.status.as_u16() {
             200 | 204 => Ok(()),
             404 => Err(AkanaError::NotFound { business: business.to_string() }),

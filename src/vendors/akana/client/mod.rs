@@ -20,7 +20,8 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::http::{
-    Call, HttpClient, HttpError, HttpResponse, Uncertain, api_url, status_is_transient, status_may_have_landed,
+    Call, HttpClient, HttpError, HttpResponse, LoginGate, Uncertain, api_url, status_is_transient,
+    status_may_have_landed,
 };
 use crate::plugin::diag::ToDiagnostic;
 
@@ -118,7 +119,7 @@ impl TwoFaObject {
     }
 }
 
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum AkanaError {
     #[error(transparent)]
     Http(#[from] HttpError),
@@ -218,6 +219,8 @@ pub struct AkanaClient {
     password: String,
     session: Mutex<Option<Session>>,
     logins: std::sync::atomic::AtomicU64,
+    /// A refused login is not tried again by this process.
+    gate: LoginGate<AkanaError>,
 }
 
 /// The value of cookie `name` among the response's `Set-Cookie` headers, byte for byte.
@@ -242,12 +245,22 @@ fn cookie_names(resp: &HttpResponse) -> String {
 
 impl AkanaClient {
     pub fn new(http: HttpClient, base: Url, tenant: String, email: String, password: String) -> Self {
-        AkanaClient { http, base, tenant, email, password, session: Mutex::new(None), logins: Default::default() }
+        AkanaClient {
+            http,
+            base,
+            tenant,
+            email,
+            password,
+            session: Mutex::new(None),
+            logins: Default::default(),
+            gate: LoginGate::default(),
+        }
     }
 
-    /// `POST /api/login`.
+    /// `POST /api/login`. A refusal is not tried again by this process ([`LoginGate`]): the
+    /// platform locks an account after a number of failed logins.
     async fn login(&self, cancel: &CancellationToken) -> Result<Session, AkanaError> {
-        let call = Call::new(reqwest::Method::POST, api_url(&self.base, "/api/login"))
+        let call = Call::new(http::Method::POST, api_url(&self.base, "/api/login"))
             .json(&serde_json::json!({"email": self.email, "password": self.password}))
             .header("accept", "application/json")
             // Logging in changes nothing but the session: safe to repeat.
@@ -262,6 +275,15 @@ impl AkanaClient {
                 status: resp.status.as_u16(),
                 message: resp.error_message(&["message"]),
             });
+        }
+        // A single-sign-on gateway's login page answers 200 too: say so, not "no session".
+        if let Some(title) = resp.html_title() {
+            return Err(AkanaError::Http(HttpError::Html {
+                vendor: "Akana",
+                call: call.name(),
+                status: resp.status.as_u16(),
+                title,
+            }));
         }
         let body: J = serde_json::from_slice(&resp.body).unwrap_or(J::Null);
         let tasks: Vec<&str> = body
@@ -309,14 +331,16 @@ impl AkanaClient {
         {
             return Ok(cur.clone());
         }
-        let fresh = self.login(cancel).await?;
+        let refused =
+            |e: &AkanaError| matches!(e, AkanaError::LoginRejected { .. } | AkanaError::Http(HttpError::Html { .. }));
+        let fresh = self.gate.login(self.login(cancel), refused).await?;
         *s = Some(fresh.clone());
         Ok(fresh)
     }
 
     async fn call(
         &self,
-        method: reqwest::Method,
+        method: http::Method,
         path: &str,
         body: Option<&J>,
         cancel: &CancellationToken,
@@ -362,7 +386,7 @@ impl AkanaClient {
     /// `GET /api/businesses/{id}/twofasettings`; `None` when the business does not exist.
     pub async fn read(&self, business: &str, cancel: &CancellationToken) -> Result<Option<TwoFaObject>, AkanaError> {
         let path = Self::settings_path(business);
-        let resp = self.call(reqwest::Method::GET, &path, None, cancel).await?;
+        let resp = self.call(http::Method::GET, &path, None, cancel).await?;
         match resp.status.as_u16() {
             200 => {
                 let call = Call::get(api_url(&self.base, &path));
@@ -385,7 +409,7 @@ impl AkanaClient {
         cancel: &CancellationToken,
     ) -> Result<TwoFaObject, AkanaError> {
         let path = Self::settings_path(business);
-        let resp = self.call(reqwest::Method::PUT, &path, Some(object), cancel).await?;
+        let resp = self.call(http::Method::PUT, &path, Some(object), cancel).await?;
         match resp.status.as_u16() {
             200 => Ok(TwoFaObject::parse(serde_json::from_slice(&resp.body).unwrap_or(J::Null))),
             404 => Err(AkanaError::NotFound { business: business.to_string() }),
@@ -406,7 +430,7 @@ impl AkanaClient {
     /// in silence.
     pub async fn businesses(&self, cancel: &CancellationToken) -> Result<Option<Vec<(String, String)>>, AkanaError> {
         let path = "/api/businesses";
-        let resp = self.call(reqwest::Method::GET, path, None, cancel).await?;
+        let resp = self.call(http::Method::GET, path, None, cancel).await?;
         if !resp.status.is_success() {
             return Err(AkanaError::Status {
                 call: format!("GET {path}"),

@@ -66,17 +66,14 @@ impl OnlyofficeClient {
     pub async fn set_login_limits(&self, l: &LoginLimits, cancel: &CancellationToken) -> Result<(), OnlyofficeError> {
         let url = api_url(&self.base, PATH);
         if *l == LoginLimits::DEFAULT {
-            let make = || Call::new(reqwest::Method::DELETE, url.clone()).header("accept", "application/json");
+            let make = || Call::new(http::Method::DELETE, url.clone()).header("accept", "application/json");
             return self.call(make, false, cancel).await.map(|_| ());
         }
         let body = json!({
             "attemptCount": l.attempt_count, "blockTime": l.block_time_seconds, "checkPeriod": l.check_period_seconds
         });
         let make = || {
-            Call::new(reqwest::Method::PUT, url.clone())
-                .json(&body)
-                .header("accept", "application/json")
-                .idempotent(true)
+            Call::new(http::Method::PUT, url.clone()).json(&body).header("accept", "application/json").idempotent(true)
         };
         self.call(make, false, cancel).await.map(|_| ())
     }

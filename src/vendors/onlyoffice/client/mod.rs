@@ -30,7 +30,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::http::{
-    Call, HttpClient, HttpError, HttpResponse, OutcomeUnknown, Uncertain, api_url, status_is_transient,
+    Call, HttpClient, HttpError, HttpResponse, LoginGate, OutcomeUnknown, Uncertain, api_url, status_is_transient,
     status_may_have_landed,
 };
 use crate::plugin::diag::{AttrPath, ToDiagnostic};
@@ -352,6 +352,8 @@ pub struct OnlyofficeClient {
     logged_out: std::sync::atomic::AtomicBool,
     /// The portal's tenant ID, read once per process.
     tenant: tokio::sync::OnceCell<i64>,
+    /// A refused login is not tried again by this process.
+    gate: LoginGate<OnlyofficeError>,
 }
 
 impl OnlyofficeClient {
@@ -363,6 +365,7 @@ impl OnlyofficeClient {
             session: Mutex::new(None),
             logged_out: Default::default(),
             tenant: Default::default(),
+            gate: LoginGate::default(),
         }
     }
 
@@ -397,7 +400,7 @@ impl OnlyofficeClient {
                 let token = match s.as_ref() {
                     Some(t) => t.clone(),
                     None => {
-                        let t = self.login(cancel).await?;
+                        let t = self.gate.login(self.login(cancel), |e| !e.is_transient()).await?;
                         *s = Some(t.clone());
                         t
                     }
@@ -409,10 +412,11 @@ impl OnlyofficeClient {
 
     /// `POST /api/2.0/authentication`: a token, or why DocSpace would not give one. Repeated
     /// only when no answer came (within `max_retries`), never after DocSpace answered — a login
-    /// it refused, or one that needs a second factor, is not tried again.
+    /// it refused, or one that needs a second factor, is not tried again by this process
+    /// ([`LoginGate`]): DocSpace's brute-force limit counts every failed login.
     async fn login(&self, cancel: &CancellationToken) -> Result<String, OnlyofficeError> {
         let Auth::Password { username, password } = &self.auth else { unreachable!("login only for password auth") };
-        let call = Call::new(reqwest::Method::POST, api_url(&self.base, "/api/2.0/authentication"))
+        let call = Call::new(http::Method::POST, api_url(&self.base, "/api/2.0/authentication"))
             .json(&json!({"userName": username, "password": password}))
             .header("accept", "application/json")
             .idempotent(true);
@@ -428,7 +432,8 @@ impl OnlyofficeClient {
             s if !resp.status.is_success() => return Err(error_from(&call, s, &resp, self.auth.method(), false)),
             _ => {}
         }
-        let env: Envelope = resp.json("DocSpace", &call)?;
+        // The answer holds the session token: never quoted, even when it cannot be read.
+        let env: Envelope = resp.json_secret("DocSpace", &call)?;
         let r = env.response.unwrap_or(J::Null);
         if let Some(t) = r.get("token").and_then(J::as_str).filter(|t| !t.is_empty()) {
             return Ok(t.to_string());
@@ -515,10 +520,7 @@ impl OnlyofficeClient {
         });
         let url = api_url(&self.base, "/api/2.0/settings/tfaapp");
         let make = || {
-            Call::new(reqwest::Method::PUT, url.clone())
-                .json(&body)
-                .header("accept", "application/json")
-                .idempotent(false)
+            Call::new(http::Method::PUT, url.clone()).json(&body).header("accept", "application/json").idempotent(false)
         };
         let r = self.call(make, ty == TfaType::Sms, cancel).await?;
         let enabled = r == J::Bool(true);
@@ -655,7 +657,7 @@ mod emulated {
             app.use_old_spelling(old);
             let (emu, c) = client(app, API_KEY).await;
             let url = api_url(&c.base, "/api/2.0/settings/tfaapp");
-            let call = Call::new(reqwest::Method::PUT, url)
+            let call = Call::new(http::Method::PUT, url)
                 .json(&json!({"type": "app", "mandatoryUsers": ["{75a5f745-f697-4418-b38d-0fe0d277e258}"]}))
                 .idempotent(false);
             let e = c.call(|| call.clone(), false, &CancellationToken::new()).await.unwrap_err();

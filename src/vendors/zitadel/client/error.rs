@@ -36,7 +36,11 @@ pub enum ZitadelError {
         org: Option<String>,
     },
     #[error("ZITADEL token exchange failed: {message}")]
-    Token { message: String },
+    Token {
+        message: String,
+        /// ZITADEL refused the key (not a network failure): not tried again by this process.
+        refused: bool,
+    },
     #[error(transparent)]
     Unknown(#[from] OutcomeUnknown),
 }

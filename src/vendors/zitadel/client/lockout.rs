@@ -60,7 +60,7 @@ impl ZitadelClient {
             Scope::Instance => "/admin/v1/policies/lockout",
             Scope::Org(_) => "/management/v1/policies/lockout",
         };
-        let r = self.api.call(reqwest::Method::GET, path, scope.org(), None, true, cancel).await?;
+        let r = self.api.call(http::Method::GET, path, scope.org(), None, true, cancel).await?;
         let policy = r.get("policy").cloned().unwrap_or(json!({}));
         let inherits = scope.org().is_some()
             && (r.get("isDefault").and_then(J::as_bool).unwrap_or(false)
@@ -84,14 +84,14 @@ impl ZitadelClient {
             Scope::Instance => "/admin/v1/policies/password/lockout",
             Scope::Org(_) => "/management/v1/policies/lockout",
         };
-        self.api.call(reqwest::Method::PUT, path, scope.org(), Some(body(l)), true, cancel).await.map(|_| ())
+        self.api.call(http::Method::PUT, path, scope.org(), Some(body(l)), true, cancel).await.map(|_| ())
     }
 
     /// `POST /management/v1/policies/lockout`: the organization's own policy. Not idempotent (a
     /// second one answers AlreadyExists).
     pub async fn add_org_lockout(&self, org: &str, l: Limits, cancel: &CancellationToken) -> Result<(), ZitadelError> {
         self.api
-            .call(reqwest::Method::POST, "/management/v1/policies/lockout", Some(org), Some(body(l)), false, cancel)
+            .call(http::Method::POST, "/management/v1/policies/lockout", Some(org), Some(body(l)), false, cancel)
             .await
             .map(|_| ())
     }
@@ -101,7 +101,7 @@ impl ZitadelClient {
     pub async fn reset_org_lockout(&self, org: &str, cancel: &CancellationToken) -> Result<(), ZitadelError> {
         match self
             .api
-            .call(reqwest::Method::DELETE, "/management/v1/policies/lockout", Some(org), None, true, cancel)
+            .call(http::Method::DELETE, "/management/v1/policies/lockout", Some(org), None, true, cancel)
             .await
         {
             Ok(_) => Ok(()),

@@ -185,7 +185,7 @@ struct Api {
 impl Api {
     async fn call(
         &self,
-        method: reqwest::Method,
+        method: http::Method,
         path: &str,
         org: Option<&str>,
         body: Option<J>,
@@ -243,7 +243,7 @@ impl Api {
             Scope::Instance => "/admin/v1/policies/login",
             Scope::Org(_) => "/management/v1/policies/login",
         };
-        let r = self.call(reqwest::Method::GET, api, scope.org(), None, true, cancel).await?;
+        let r = self.call(http::Method::GET, api, scope.org(), None, true, cancel).await?;
         let inherits = scope.org().is_some()
             && (r.get("isDefault").and_then(J::as_bool).unwrap_or(false)
                 || r.pointer("/policy/isDefault").and_then(J::as_bool).unwrap_or(false));
@@ -329,8 +329,7 @@ impl ZitadelClient {
             "sortingColumn": "ORGANIZATION_FIELD_NAME_NAME",
         });
         // A search changes nothing: safe to repeat.
-        let r =
-            self.api.call(reqwest::Method::POST, "/v2/organizations/_search", None, Some(body), true, cancel).await?;
+        let r = self.api.call(http::Method::POST, "/v2/organizations/_search", None, Some(body), true, cancel).await?;
         let total =
             r.pointer("/details/totalResult").and_then(|t| t.as_str().and_then(|s| s.parse().ok()).or(t.as_u64()));
         let orgs: Vec<Organization> = r
@@ -381,8 +380,7 @@ impl ZitadelClient {
     ) -> Result<(), ZitadelError> {
         self.forget_reads(scope);
         let path = format!("{}/{}", Self::factors_path(scope), kind.path());
-        let r =
-            self.api.call(reqwest::Method::POST, &path, scope.org(), Some(json!({ "type": ty })), false, cancel).await;
+        let r = self.api.call(http::Method::POST, &path, scope.org(), Some(json!({ "type": ty })), false, cancel).await;
         self.forget_reads(scope);
         r.map(|_| ())
     }
@@ -401,7 +399,7 @@ impl ZitadelClient {
         debug_assert!(ty.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
         let path = format!("{}/{}/{ty}", Self::factors_path(scope), kind.path());
         self.forget_reads(scope);
-        let r = self.api.call(reqwest::Method::DELETE, &path, scope.org(), None, true, cancel).await;
+        let r = self.api.call(http::Method::DELETE, &path, scope.org(), None, true, cancel).await;
         self.forget_reads(scope);
         match r {
             Ok(_) => Ok(Removed::Now),
@@ -418,7 +416,7 @@ impl ZitadelClient {
         self.forget_reads(&scope);
         let r = self
             .api
-            .call(reqwest::Method::POST, "/management/v1/policies/login", Some(org), Some(body), false, cancel)
+            .call(http::Method::POST, "/management/v1/policies/login", Some(org), Some(body), false, cancel)
             .await;
         self.forget_reads(&scope);
         r.map(|_| ())
@@ -432,7 +430,7 @@ impl ZitadelClient {
             Scope::Org(_) => "/management/v1/policies/login",
         };
         self.forget_reads(scope);
-        let r = self.api.call(reqwest::Method::PUT, path, scope.org(), Some(body), true, cancel).await;
+        let r = self.api.call(http::Method::PUT, path, scope.org(), Some(body), true, cancel).await;
         self.forget_reads(scope);
         r.map(|_| ())
     }
