@@ -1,6 +1,7 @@
 //! Terraform Registry documentation, generated like tfplugindocs does: hand-written pages under
 //! `templates/` with `{{example}}`, `{{schema}}` and `{{import}}` placeholders, filled from the
-//! live schemas and the files under `examples/`. The result is committed under `docs/`; a test
+//! live schemas and the files under `examples/`, and `{{network}}` on each provider page, filled
+//! from `templates/network.md` (what every provider does behind a corporate network). The result is committed under `docs/`; a test
 //! fails when it differs, so the docs cannot drift from the code. Regenerate with
 //! `UPDATE_DOCS=1 cargo test --lib docs`.
 
@@ -165,7 +166,8 @@ pub fn render_all(root: &Path) -> Result<Vec<Page>, String> {
     for v in VENDORS {
         let p = (v.provider)();
         let t = v.type_name;
-        let tpl = read(root, &format!("templates/{t}/index.md"))?;
+        let network = read(root, "templates/network.md")?.replace("PREFIX", &t.to_ascii_uppercase());
+        let tpl = read(root, &format!("templates/{t}/index.md"))?.replace("{{network}}", network.trim_end());
         let example = read(root, &format!("examples/provider/{t}.tf"))?;
         pages.push(Page {
             path: PathBuf::from(format!("docs/{t}/index.md")),
@@ -201,7 +203,9 @@ pub fn render_all(root: &Path) -> Result<Vec<Page>, String> {
     }
     pages.push(index(&pages));
     for page in &pages {
-        if let Some(ph) = ["{{example}}", "{{schema}}", "{{import}}"].iter().find(|ph| page.content.contains(**ph)) {
+        if let Some(ph) =
+            ["{{example}}", "{{schema}}", "{{import}}", "{{network}}"].iter().find(|ph| page.content.contains(**ph))
+        {
             return Err(format!("{}: placeholder {ph} left unfilled", page.path.display()));
         }
     }

@@ -25,7 +25,7 @@ use super::error::{ConnectFailure, HttpError, ProxyRefusal, TlsFailure, status_i
 use super::pace::{Pace, Throttle};
 use super::proxy::Proxies;
 use super::settings::{HttpSettings, MAX_RETRY_AFTER};
-use super::tls::{self, TlsOptions};
+use super::tls::{self, TlsOptions, TlsProblem};
 
 /// The largest answer read: settings objects and their lists are a few KiB, so anything near
 /// this is not the vendor's API answering (a download, a gateway streaming without end).
@@ -215,6 +215,17 @@ impl HttpClient {
                 attempts,
                 failure: Box::new(ConnectFailure { phase, cause, timed_out, proxy, env_prefix }),
             }),
+            // The server asked for a client certificate and then broke the connection: in TLS 1.3
+            // its refusal can arrive after the request was written, as a broken pipe.
+            Attempt::Transport { timed_out: false, .. } if self.connector.asked_for_certificate(&call.url) => {
+                let configured = self.settings.client_cert_pem.is_some();
+                let problem = if configured {
+                    TlsProblem::ClientCertificateRefused("it closed the connection after the handshake".into())
+                } else {
+                    TlsProblem::ClientCertificateWanted
+                };
+                Err(self.tls_failure(call, problem))
+            }
             Attempt::Transport { cause, timed_out } => {
                 Err(HttpError::Transport { vendor, call: call.name(), attempts, cause, timed_out, sent: true })
             }
@@ -332,7 +343,7 @@ impl HttpClient {
         }
         if let Some(r) = tls::rustls_error(e) {
             // After the handshake: TLS 1.3 servers refuse a client certificate on the first read.
-            return Attempt::Final(self.tls_error(call, r));
+            return Attempt::Final(self.tls_error(call, &r));
         }
         let cause = if e.is_connect() { "connection failed" } else { "connection broken" };
         let inner = innermost(e);
@@ -381,14 +392,17 @@ impl HttpClient {
     }
 
     fn tls_error(&self, call: &Call, r: &rustls::Error) -> HttpError {
-        let client_cert = self.settings.client_cert_pem.is_some();
+        self.tls_failure(call, tls::classify(r, self.settings.client_cert_pem.is_some()))
+    }
+
+    fn tls_failure(&self, call: &Call, problem: TlsProblem) -> HttpError {
         HttpError::Tls {
             vendor: self.vendor,
             call: call.name(),
             failure: Box::new(TlsFailure {
                 host: call.url.host_str().unwrap_or_default().to_string(),
-                problem: tls::classify(r, client_cert),
-                client_cert,
+                problem,
+                client_cert: self.settings.client_cert_pem.is_some(),
                 env_prefix: self.settings.env_prefix.clone(),
             }),
         }

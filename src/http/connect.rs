@@ -25,6 +25,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::proxy::Proxies;
+use super::tls::NoteRequest;
 
 /// Any byte stream a connection can run over (TCP, a tunnel, TLS over either).
 pub trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
@@ -96,13 +97,27 @@ pub struct Connector {
     proxy_tls: Arc<ClientConfig>,
     timeout: Duration,
     user_agent: String,
+    /// `host:port`s whose server asked for a client certificate in a handshake.
+    asked_for_certificate: Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
 }
 
 impl Connector {
     pub fn new(proxies: Proxies, tls: Arc<ClientConfig>, timeout: Duration, user_agent: String) -> Self {
         let mut proxy_tls = (*tls).clone();
         proxy_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Connector { proxies: Arc::new(proxies), tls, proxy_tls: Arc::new(proxy_tls), timeout, user_agent }
+        Connector {
+            proxies: Arc::new(proxies),
+            tls,
+            proxy_tls: Arc::new(proxy_tls),
+            timeout,
+            user_agent,
+            asked_for_certificate: Arc::default(),
+        }
+    }
+
+    /// Whether a server at `url` asked for a client certificate in a handshake.
+    pub fn asked_for_certificate(&self, url: &Url) -> bool {
+        self.asked_for_certificate.lock().expect("asked").contains(&target_of(url))
     }
 
     /// The proxy a request to `url` goes through (without its credentials, for messages).
@@ -137,8 +152,16 @@ impl Connector {
         }
         let phase = Phase::Tls(host.clone());
         let name = server_name(&host, &phase)?;
-        let tls = tokio_rustls::TlsConnector::from(self.tls.clone()).connect(name, io);
-        let tls = within(deadline, self.timeout, &phase, tls).await?;
+        let asked = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut config = (*self.tls).clone();
+        config.client_auth_cert_resolver =
+            Arc::new(NoteRequest { inner: self.tls.client_auth_cert_resolver.clone(), asked: asked.clone() });
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, io);
+        let tls = within(deadline, self.timeout, &phase, tls).await;
+        if asked.load(std::sync::atomic::Ordering::Relaxed) {
+            self.asked_for_certificate.lock().expect("asked").insert(target_of(&url));
+        }
+        let tls = tls?;
         let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
         Ok(Conn { io: TokioIo::new(Box::new(tls)), h2 })
     }
@@ -286,6 +309,10 @@ async fn socks5(
         None => Socks5Stream::connect_with_socket(tcp, target).await,
     };
     Ok(Box::new(stream.map_err(refused)?))
+}
+
+fn target_of(url: &Url) -> String {
+    format!("{}:{}", url.host_str().unwrap_or_default(), url.port_or_known_default().unwrap_or(443))
 }
 
 /// A host as sockets and TLS want it: an IPv6 literal without its brackets.

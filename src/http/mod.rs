@@ -45,4 +45,6 @@ pub use login_gate::LoginGate;
 pub use settings::{HttpSettings, MAX_RETRY_AFTER, api_url, check_base_url, vendor_client};
 
 #[cfg(test)]
+mod network_tests;
+#[cfg(test)]
 mod tests;

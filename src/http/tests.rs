@@ -33,7 +33,7 @@ fn html_pages_are_described_not_dumped() {
 }
 
 /// A tiny API for exercising the client: `GET /ok` and `POST /write` answer `{"ok":true}`.
-struct Echo;
+pub(super) struct Echo;
 
 impl mfa_sandbox::EmulatorApp for Echo {
     fn vendor(&self) -> &'static str {

@@ -103,6 +103,26 @@ pub fn client_config(o: &TlsOptions<'_>) -> Result<Arc<ClientConfig>, String> {
     Ok(Arc::new(config))
 }
 
+/// Notes that the server asked for a client certificate (a TLS `CertificateRequest`), and
+/// answers with the configured one, if any. A TLS 1.3 server that demands one refuses only after
+/// the handshake, and the client may see just a broken connection when it writes before the
+/// alert arrives: knowing the server asked is what lets that failure be named.
+#[derive(Debug)]
+pub struct NoteRequest {
+    pub inner: Arc<dyn rustls::client::ResolvesClientCert>,
+    pub asked: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl rustls::client::ResolvesClientCert for NoteRequest {
+    fn resolve(&self, hints: &[&[u8]], schemes: &[SignatureScheme]) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        self.asked.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.inner.resolve(hints, schemes)
+    }
+    fn has_certs(&self) -> bool {
+        self.inner.has_certs()
+    }
+}
+
 /// `insecure_skip_verify = true`: any certificate, any name (signatures are still checked, so
 /// the handshake itself stays sound).
 #[derive(Debug)]
@@ -200,14 +220,22 @@ pub fn classify(e: &Error, client_cert: bool) -> TlsProblem {
     }
 }
 
-/// The rustls error in an error chain, if any (they arrive wrapped in one or more `io::Error`s,
-/// whose `source` skips them).
-pub fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a Error> {
-    fn inside<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a Error> {
+/// The rustls error in an error chain, if any. They arrive wrapped in one or more `io::Error`s
+/// (whose `source` skips them) — or, on an HTTP/2 connection, flattened to an `io::Error` of
+/// kind `InvalidData` and rustls's message, since h2 keeps only the kind and text of I/O errors
+/// (`h2::proto::Error::Io`): a TLS 1.3 server's alert after the handshake (a refused client
+/// certificate) comes that way, and is read back from rustls's wording.
+pub fn rustls_error(e: &(dyn std::error::Error + 'static)) -> Option<Error> {
+    fn inside(e: &(dyn std::error::Error + 'static)) -> Option<Error> {
         if let Some(r) = e.downcast_ref::<Error>() {
-            return Some(r);
+            return Some(r.clone());
         }
-        inside(e.downcast_ref::<std::io::Error>()?.get_ref()?)
+        let io = e.downcast_ref::<std::io::Error>()?;
+        match io.get_ref() {
+            Some(inner) => inside(inner),
+            None => None,
+        }
+        .or_else(|| alert_from_text(io))
     }
     let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = src {
@@ -217,6 +245,29 @@ pub fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a 
         src = s.source();
     }
     None
+}
+
+/// `received fatal alert: CertificateRequired`, rustls's text for `Error::AlertReceived`.
+fn alert_from_text(io: &std::io::Error) -> Option<Error> {
+    use AlertDescription as A;
+    if io.kind() != std::io::ErrorKind::InvalidData {
+        return None;
+    }
+    let text = io.to_string();
+    let name = text.strip_prefix("received fatal alert: ")?;
+    let known = [
+        A::CertificateRequired,
+        A::BadCertificate,
+        A::UnknownCA,
+        A::CertificateExpired,
+        A::CertificateRevoked,
+        A::CertificateUnknown,
+        A::UnsupportedCertificate,
+        A::AccessDenied,
+        A::HandshakeFailure,
+        A::ProtocolVersion,
+    ];
+    known.into_iter().find(|a| format!("{a:?}") == name).map(Error::AlertReceived)
 }
 
 #[cfg(test)]

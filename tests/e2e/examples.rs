@@ -45,22 +45,8 @@ fn every_resource_and_data_source_example_applies_in_the_sandbox() {
     let env = sandbox.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let types: Vec<&str> = VENDORS.iter().map(|v| v.type_name).collect();
-    let mut resources = crate::harness::required_providers(&types);
-    let mut data = resources.clone();
-    for v in VENDORS {
-        let provider = format!("\nprovider \"{}\" {{}}\n", v.type_name);
-        resources.push_str(&provider);
-        data.push_str(&provider);
-        let p = (v.provider)();
-        for r in p.resource_types() {
-            resources.push('\n');
-            resources.push_str(&read(&format!("examples/resources/{r}/resource.tf")));
-        }
-        for d in p.data_source_types() {
-            data.push('\n');
-            data.push_str(&read(&format!("examples/data-sources/{d}/data-source.tf")));
-        }
-    }
+    let resources = crate::fixtures::examples_config(&types, crate::fixtures::Examples::Resources);
+    let data = crate::fixtures::examples_config(&types, crate::fixtures::Examples::DataSources);
     for config in [resources, data] {
         let ws = Ws::with(crate::harness::terraform(), &config, &env);
         ws.apply().ok();

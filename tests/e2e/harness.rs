@@ -30,6 +30,13 @@ pub fn started<E: EmulatorApp>(app: E) -> (Arc<E>, RunningEmulator) {
     (app, running)
 }
 
+/// [`started`] with server options (TLS, a client CA, a path prefix).
+pub fn started_with<E: EmulatorApp>(app: E, opts: ServerOptions) -> (Arc<E>, RunningEmulator) {
+    let app = Arc::new(app);
+    let running = start_with(app.clone(), opts);
+    (app, running)
+}
+
 pub fn start_with<E: EmulatorApp>(app: Arc<E>, opts: ServerOptions) -> RunningEmulator {
     rt().block_on(emulator::start(app, opts)).expect("emulator starts")
 }

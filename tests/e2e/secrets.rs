@@ -120,3 +120,61 @@ fn akana_password_and_cookies_never_printed() {
     assert!(secrets.len() > 1);
     assert_absent(&out, &secrets);
 }
+
+/// Answers that carry tokens — an error that echoes the session it was sent, an authentication
+/// answer that cannot be read — never reach a message or a log: excerpts go through one
+/// redaction, and authentication answers are never quoted at all.
+#[test]
+fn token_shaped_strings_in_answers_never_reach_the_output() {
+    use mfa_sandbox::{Fault, FaultKind};
+    let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiI1MDAwMDAwMDAwMDAwMDAwMDUifQ.c2lnbmF0dXJlLWJ5dGVz";
+    let key = "sk-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    let session = "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2Rl";
+    let secrets: Vec<String> = [jwt, key, session].iter().map(|s| s.to_string()).collect();
+    let traced = |config: &str| {
+        let ws = Ws::with(harness::terraform(), config, &[("TF_LOG", "TRACE")]);
+        let run = ws.plan();
+        assert_ne!(run.code, 0, "{}", run.all());
+        // Terraform wraps diagnostics at 80 columns: words joined back for matching.
+        run.all().split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+
+    let emu = harness::start(Arc::new(rhombus::RhombusEmulator::new()));
+    let echoing = format!(r#"{{"error":true,"errorMsg":"invalid session {jwt} for key {key}","session":"{session}"}}"#);
+    emu.control.push_fault(Fault::new(FaultKind::Body(500, echoing)));
+    let cfg = format!(
+        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{}\"\n  max_retries = 0\n}}\ndata \"rhombus_mfa_settings\" \"x\" {{}}\n",
+        required_providers(&["rhombus"]),
+        emu.url(),
+        rhombus::DEMO_API_KEY
+    );
+    let out = traced(&cfg);
+    assert!(out.contains("invalid session (redacted)"), "the message stays readable:\n{out}");
+    assert_absent(&out, &secrets);
+
+    let app = Arc::new(zitadel::ZitadelEmulator::new());
+    let emu = harness::start(app.clone());
+    let unreadable = format!(r#"{{"access_token":"{jwt}","token_type":"Bearer","expires_in":"#);
+    emu.control.push_fault(Fault::new(FaultKind::Body(200, unreadable)).on_path("/oauth/v2/token"));
+    let cfg = format!(
+        "{}provider \"zitadel\" {{\n  url = \"{}\"\n  jwt_profile_json = {:?}\n}}\ndata \"zitadel_login_policy\" \"x\" {{}}\n",
+        required_providers(&["zitadel"]),
+        emu.url(),
+        app.key_file_json()
+    );
+    let out = traced(&cfg);
+    assert!(out.contains("not shown, since an authentication answer may hold a token"), "{out}");
+    assert_absent(&out, &secrets);
+
+    let emu = harness::start(Arc::new(onlyoffice::OnlyofficeEmulator::new()));
+    let unreadable = format!(r#"{{"response":{{"token":"{session}","expires":"#);
+    emu.control.push_fault(Fault::new(FaultKind::Body(200, unreadable)).on_path("/api/2.0/authentication"));
+    let cfg = format!(
+        "{}provider \"onlyoffice\" {{\n  portal_url = \"{}\"\n  username = \"{}\"\n  password = \"{}\"\n}}\ndata \"onlyoffice_tfa_settings\" \"x\" {{}}\n",
+        required_providers(&["onlyoffice"]),
+        emu.url(),
+        onlyoffice::ADMIN_EMAIL,
+        onlyoffice::ADMIN_PASSWORD
+    );
+    assert_absent(&traced(&cfg), &secrets);
+}
