@@ -2,9 +2,11 @@
 //!
 //! - [`value`], [`codec`]: cty types and values, msgpack/JSON DynamicValue codec.
 //! - [`schema`], [`diag`], [`typed`]: schemas with validators, diagnostics, typed state via serde.
-//! - [`resource`], [`data_source`], [`list`], [`provider`]: the traits vendors implement and the planning rules.
+//! - [`resource`], [`data_source`], [`list`], [`provider`]: the traits vendors implement and the planning rules;
+//!   [`claims`]: one remote object, one resource.
 //! - [`service`], [`go_plugin`], [`serve`], [`transport`], [`tls`], [`logging`]: gRPC and the go-plugin process contract.
 
+pub mod claims;
 pub mod codec;
 pub mod data_source;
 pub mod diag;

@@ -2,12 +2,13 @@
 //! service can serve any provider through one [`DynProvider`] object.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
+use super::claims::{self, Claims, Taken};
 use super::data_source::DynDataSource;
 use super::diag::{AttrPath, Diagnostics};
 use super::list::{DynList, ListRequest};
@@ -146,20 +147,8 @@ pub struct ProviderHost<P: Provider> {
     data_sources: BTreeMap<&'static str, Box<dyn DynDataSource<P::Client>>>,
     lists: BTreeMap<&'static str, Box<dyn DynList<P::Client>>>,
     client: RwLock<Option<Arc<P::Client>>>,
-    /// Remote objects planned by a resource in this provider process. Each walk starts its own
-    /// provider process (and configures it), and plans each resource instance once — except a
-    /// replacement, which Terraform plans a second time as a create of the same configuration.
-    /// Any other second claim is a second resource.
-    claims: Mutex<BTreeMap<String, Claim>>,
-}
-
-/// Who planned a remote object.
-struct Claim {
-    type_name: &'static str,
-    /// The configuration planned, to recognise a replacement's second plan.
-    config: String,
-    /// The plan asked for a replacement: its create plan is still to come.
-    replacing: bool,
+    /// Remote objects planned by a resource in this provider process ([`super::claims`]).
+    claims: Claims,
 }
 
 impl<P: Provider> ProviderHost<P> {
@@ -175,7 +164,7 @@ impl<P: Provider> ProviderHost<P> {
             data_sources,
             lists,
             client: RwLock::new(None),
-            claims: Mutex::default(),
+            claims: Claims::default(),
         }
     }
 
@@ -323,7 +312,7 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
         diags: &mut Diagnostics,
     ) {
         // A new walk (a reattached provider serves many) plans every resource afresh.
-        self.claims.lock().expect("claims").clear();
+        self.claims.clear();
         let full = self.with_fallbacks(config, diags);
         if diags.has_errors() {
             return;
@@ -375,30 +364,21 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
     ) -> Option<Planned> {
         let r = self.resource(type_name, diags)?;
         let ctx = self.ctx(cancel);
-        let planned = r.plan(ctx.as_ref(), prior, proposed, config, prior_private, diags).await?;
-        if let Some(object) = r.remote_object(&planned.state) {
-            let config = format!("{config:?}");
-            let mut claims = self.claims.lock().expect("claims");
-            match claims.get_mut(object.as_str()) {
-                // The create half of a replacement planned a moment ago.
-                Some(c) if c.replacing && prior.is_null() && c.type_name == type_name && c.config == config => {
-                    c.replacing = false;
-                }
-                Some(other) => {
-                    diags.error(
-                        "Two resources manage one remote object",
-                        format!(
-                            "This {type_name} and another {} of the configuration both manage {object}: each apply would \
-                             undo the other's change. Keep one of them, or point them at different objects.",
-                            other.type_name
-                        ),
-                    );
-                    return None;
-                }
-                None => {
-                    let replacing = !prior.is_null() && !planned.requires_replace.is_empty();
-                    claims.insert(object, Claim { type_name: r.type_name(), config, replacing });
-                }
+        let (token, prior_private) = claims::split(prior_private);
+        let mut planned = r.plan(ctx.as_ref(), prior, proposed, config, prior_private, diags).await?;
+        let Some(object) = r.remote_object(&planned.state) else { return Some(planned) };
+        match self.claims.claim(object.clone(), r.type_name(), prior.is_null(), token) {
+            Ok(Some(t)) => planned.private = claims::mark(t, &planned.private),
+            Ok(None) => {}
+            Err(Taken(other)) => {
+                diags.error(
+                    "Two resources manage one remote object",
+                    format!(
+                        "This {type_name} and another {other} of the configuration both manage {object}: each apply would \
+                         undo the other's change. Keep one of them, or point them at different objects."
+                    ),
+                );
+                return None;
             }
         }
         Some(planned)
@@ -413,10 +393,23 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
         cancel: CancellationToken,
         diags: &mut Diagnostics,
     ) -> Stored {
-        match self.prepared(type_name, cancel, diags) {
-            Some((r, ctx)) => r.apply(&ctx, prior, planned, planned_private, diags).await,
-            None => Stored { state: prior.clone(), private: planned_private.to_vec(), identity: None },
+        // A claim token is for plans only: never stored.
+        let (_, planned_private) = claims::split(planned_private);
+        let Some((r, ctx)) = self.prepared(type_name, cancel, diags) else {
+            return Stored { state: prior.clone(), private: planned_private.to_vec(), identity: None };
+        };
+        if planned.is_null() && r.remote_object(prior).is_some_and(|o| self.claims.taken_over(&o)) {
+            log::info!("{type_name}: its remote object is managed by the create of this apply; forgotten only");
+            return Stored { state: Value::Null, private: Vec::new(), identity: None };
         }
+        let stored = r.apply(&ctx, prior, planned, planned_private, diags).await;
+        if prior.is_null()
+            && !stored.state.is_null()
+            && let Some(o) = r.remote_object(&stored.state)
+        {
+            self.claims.created(o);
+        }
+        stored
     }
 
     async fn read(
@@ -427,6 +420,7 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
         cancel: CancellationToken,
         diags: &mut Diagnostics,
     ) -> Stored {
+        let (_, private) = claims::split(private);
         match self.prepared(type_name, cancel, diags) {
             Some((r, ctx)) => r.read(&ctx, current, private, diags).await,
             None => Stored { state: current.clone(), private: private.to_vec(), identity: None },

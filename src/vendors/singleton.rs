@@ -73,6 +73,16 @@ pub fn plan_destroy<A>(
     }
 }
 
+/// Whether a plan sets `restore_on_destroy = true` anew — on create, or turning it on — and so
+/// should say whether that will weaken the settings at destroy. A plan that keeps it on says
+/// nothing: the warning is news once, and again at the plan that destroys.
+pub fn restore_is_news(
+    prior: Option<&crate::plugin::typed::Attr<bool>>,
+    planned: &crate::plugin::typed::Attr<bool>,
+) -> bool {
+    planned.known() == Some(&true) && prior.and_then(|p| p.known()) != Some(&true)
+}
+
 /// `restore_on_destroy = true` in a create or update plan whose adopted settings are weaker than
 /// what is planned: a warning on the attribute, long before anyone destroys.
 pub fn warn_restore_weakens(diags: &mut Diagnostics, kind: &Kind, weaker: Vec<String>) {

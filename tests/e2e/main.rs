@@ -19,6 +19,7 @@ mod packaging;
 mod policy;
 mod protocol;
 mod rate_limit;
+mod replace;
 mod rhombus;
 mod secrets;
 mod shapes;

@@ -242,6 +242,21 @@ fn restoring_weaker_settings_is_said_at_plan() {
         "MFA is switched off (mfa_enabled = false)",
     ]);
     ws.apply().ok();
+    // Said once: a plan that keeps restore_on_destroy on has nothing new to say.
+    let quiet = ws.plan();
+    assert_eq!(quiet.code, 0, "{}", quiet.all());
+    assert!(!quiet.all().contains("will weaken"), "no warning on a plan without changes:\n{}", quiet.all());
+    // Turned off and on again: news again.
+    let config = |restore: bool| {
+        required_providers(&["rhombus"])
+            + &rhombus(&remu.url())
+            + &format!("\nresource \"rhombus_mfa_settings\" \"org\" {{\n  mfa_enabled = true\n  trusted_device_skip_days = 0\n  restore_on_destroy = {restore}\n}}\n")
+    };
+    ws.write(&config(false));
+    ws.apply().ok();
+    ws.write(&config(true));
+    ws.plan().mentions(&["Warning: Destroying rhombus_mfa_settings will weaken the organization's settings"]);
+    ws.apply().ok();
     ws.destroy().ok().mentions(&["weakens the organization's settings", "MFA is switched off"]);
     assert_eq!(r.mfa(DEMO_ORG_UUID), (Some(false), Some(0)));
 }

@@ -296,7 +296,10 @@ impl Resource for LoginSettings {
                 ),
             );
         }
-        if plan.planned.restore_on_destroy.known() != Some(&true) {
+        if !singleton::restore_is_news(
+            plan.prior.as_ref().map(|p| &p.restore_on_destroy),
+            &plan.planned.restore_on_destroy,
+        ) {
             return;
         }
         let adopted = match (&plan.private.adopted, ctx, plan.planned.business_id.known()) {

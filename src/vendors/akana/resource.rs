@@ -235,7 +235,10 @@ impl Resource for TwoFaSettings {
 
     /// `restore_on_destroy` that would put weaker settings back is said at plan, not at destroy.
     async fn plan(&self, ctx: Option<&Ctx<AkanaClient>>, plan: &mut Plan<State, Private>, diags: &mut Diagnostics) {
-        if plan.planned.restore_on_destroy.known() != Some(&true) {
+        if !singleton::restore_is_news(
+            plan.prior.as_ref().map(|p| &p.restore_on_destroy),
+            &plan.planned.restore_on_destroy,
+        ) {
             return;
         }
         let adopted = match (&plan.private.adopted, ctx, plan.planned.business_id.known()) {

@@ -221,7 +221,10 @@ impl Resource for LoginSettingsResource {
                 ),
             );
         }
-        if plan.planned.restore_on_destroy.known() == Some(&true) {
+        if singleton::restore_is_news(
+            plan.prior.as_ref().map(|p| &p.restore_on_destroy),
+            &plan.planned.restore_on_destroy,
+        ) {
             let adopted = match plan.private.adopted {
                 Some(a) => Some(a),
                 None if plan.prior.is_none() => ctx.client.login_limits(&ctx.cancel).await.ok(),

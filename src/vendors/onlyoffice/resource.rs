@@ -442,7 +442,10 @@ impl Resource for TfaSettingsResource {
             ),
             _ => {}
         }
-        if plan.planned.restore_on_destroy.known() == Some(&true) {
+        if singleton::restore_is_news(
+            plan.prior.as_ref().map(|p| &p.restore_on_destroy),
+            &plan.planned.restore_on_destroy,
+        ) {
             let adopted = match &plan.private.adopted {
                 Some(a) => Some(a.clone()),
                 None if plan.prior.is_none() => {

@@ -169,7 +169,10 @@ impl Resource for MfaSettings {
     /// An organization API key can only manage its own organization: say so at plan time. And
     /// `restore_on_destroy` that would put weaker settings back is said now, not at destroy.
     async fn plan(&self, ctx: Option<&Ctx<RhombusClient>>, plan: &mut Plan<State, Private>, diags: &mut Diagnostics) {
-        if plan.planned.restore_on_destroy.known() == Some(&true) {
+        if singleton::restore_is_news(
+            plan.prior.as_ref().map(|p| &p.restore_on_destroy),
+            &plan.planned.restore_on_destroy,
+        ) {
             let adopted = match (&plan.private.adopted, ctx, plan.prior.is_none()) {
                 (Some(a), _, _) => Some(a.clone()),
                 // Creating: what would be adopted is what the organization holds now.

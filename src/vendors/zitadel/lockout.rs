@@ -301,7 +301,10 @@ impl Resource for LockoutSettings {
     }
 
     async fn plan(&self, ctx: Option<&Ctx<ZitadelClient>>, plan: &mut Plan<State, Private>, diags: &mut Diagnostics) {
-        if plan.planned.restore_on_destroy.known() != Some(&true) {
+        if !singleton::restore_is_news(
+            plan.prior.as_ref().map(|p| &p.restore_on_destroy),
+            &plan.planned.restore_on_destroy,
+        ) {
             return;
         }
         let adopted = match (plan.private.adopted, ctx) {

@@ -465,7 +465,10 @@ impl Resource for LoginMfaSettings {
         if planned.force_mfa == Some(true) || planned.user_login == Some(false) || planned.passwordless == Some(false) {
             guard::warn_at_plan(ctx, &scope, path_of, diags).await;
         }
-        if plan.planned.restore_on_destroy.known() == Some(&true) {
+        if singleton::restore_is_news(
+            plan.prior.as_ref().map(|p| &p.restore_on_destroy),
+            &plan.planned.restore_on_destroy,
+        ) {
             let adopted = match plan.private.adopted {
                 Some(a) => Some(a),
                 None if plan.prior.is_none() => {
