@@ -108,7 +108,7 @@ mod tests {
         assert!(matches!(c.claim("org A".into(), "x_settings", true, back), Ok(None)));
         // Another resource: no token, or another type.
         assert!(matches!(c.claim("org A".into(), "x_settings", true, None), Err(Taken("x_settings"))));
-        assert!(matches!(c.claim("org A".into(), "y_settings", true, back), Err(_)));
+        assert!(c.claim("org A".into(), "y_settings", true, back).is_err());
         // A create claims without a mark; unmarked bytes pass through.
         assert!(matches!(c.claim("org B".into(), "x_settings", true, None), Ok(None)));
         assert_eq!(split(b"{}"), (None, &b"{}"[..]));
