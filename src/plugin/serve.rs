@@ -134,6 +134,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         });
     } else {
         ignore_interrupts();
+        watch_parent(shutdown.clone());
     }
 
     let incoming = accept_loop(listener.clone(), tls.as_ref().map(|t| t.config.clone()), shutdown.clone());
@@ -245,6 +246,31 @@ fn ignore_interrupts() {
     if let Err(e) = signals {
         log::warn!("cannot install the interrupt handler: {e}");
     }
+}
+
+/// A Terraform that dies without calling Shutdown (`kill -9`, the OOM killer, a CI runner killing
+/// its job) leaves its plugins running: go-plugin gives a plugin no sign of its parent's death
+/// (`server.go` `Serve` waits for the Shutdown RPC only, and the plugin inherits Terraform's own
+/// stdin, which does not close). The kernel re-parents an orphan, so a changed parent process ID
+/// means Terraform is gone: stop serving, which removes the socket, within about a second.
+fn watch_parent(shutdown: CancellationToken) {
+    #[cfg(unix)]
+    {
+        let parent = std::os::unix::process::parent_id();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(500));
+            loop {
+                tick.tick().await;
+                if std::os::unix::process::parent_id() != parent {
+                    log::warn!("Terraform (process {parent}) is gone without shutting this provider down; stopping");
+                    shutdown.cancel();
+                    return;
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = shutdown;
 }
 
 /// Accepts connections, completing the TLS handshake (with client-certificate check) off the

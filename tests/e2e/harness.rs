@@ -122,7 +122,9 @@ pub fn skip(scenario: &str, why: &str) {
     let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped.txt");
     if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
         use std::io::Write;
-        let _ = writeln!(f, "{scenario}: {why}");
+        // One write of the whole line: scenarios skip in parallel, and an append of one small
+        // buffer is not interleaved with another's (separate writes of its parts were).
+        let _ = f.write_all(format!("{scenario}: {why}\n").as_bytes());
     }
 }
 

@@ -308,3 +308,62 @@ fn a_process_that_never_got_get_schema_works() {
         assert!(read.new_state.is_some());
     });
 }
+
+/// A listing whose answer has a shape the provider does not know says so in a warning event,
+/// for every vendor with a list to read, instead of listing nothing as if there were nothing.
+#[test]
+fn a_listing_of_an_unexpected_shape_warns_for_every_vendor() {
+    use mfa_sandbox::{EmulatorApp, Fault, FaultKind, akana, rhombus};
+    let cases: Vec<(&str, &str, Arc<dyn EmulatorApp>, &str, Vec<(&str, String)>)> = vec![
+        (
+            "zitadel",
+            "zitadel_login_mfa_settings",
+            Arc::new(ZitadelEmulator::new()),
+            "/v2/organizations/_search",
+            vec![],
+        ),
+        (
+            "rhombus",
+            "rhombus_mfa_settings",
+            Arc::new(RhombusEmulator::new()),
+            "/api/partner/getClientsV2",
+            vec![("api_key", rhombus::PARTNER_API_KEY.into()), ("auth_scheme", "partner-api-token".into())],
+        ),
+        ("akana", "akana_twofa_settings", Arc::new(akana::AkanaEmulator::new()), "/api/businesses$", vec![]),
+    ];
+    for (provider, list_type, app, path, settings) in cases {
+        let emu = harness::rt().block_on(mfa_sandbox::start(app.clone(), Default::default())).unwrap();
+        emu.control.push_fault(Fault::new(FaultKind::Body(200, r#"{"unexpected":[]}"#.into())).on_path(path));
+        let p = launch_as(provider, None, &[]);
+        harness::rt().block_on(async {
+            let mut c = client(connect(&p, None).await.unwrap());
+            let prov = (vendors::find(provider).unwrap().provider)();
+            let mut cfg: BTreeMap<String, Value> = app
+                .sandbox_env(&emu.url())
+                .into_iter()
+                .filter_map(|(k, v)| {
+                    let name = prov.schema().attributes.iter().find(|a| a.env.as_deref() == Some(k.as_str()))?.name;
+                    Some((name.to_string(), Value::String(v)))
+                })
+                .collect();
+            cfg.extend(settings.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))));
+            configure(&mut c, "1.15.9", dv(&Value::Object(cfg), &prov.schema().ty())).await;
+            let (_, list_ty) = prov.list_schema(list_type).unwrap();
+            let request = pb::list_resource::Request {
+                type_name: list_type.into(),
+                config: Some(dv(&Value::Object(BTreeMap::new()), list_ty)),
+                include_resource_object: false,
+                limit: 100,
+            };
+            let mut events = c.list_resource(request).await.unwrap().into_inner();
+            let mut warnings = Vec::new();
+            while let Some(e) = events.message().await.unwrap() {
+                warnings.extend(e.diagnostic.into_iter().map(|d| d.summary));
+            }
+            assert!(
+                warnings.iter().any(|w| w.contains("has a shape this provider does not know")),
+                "{provider}: {warnings:?}"
+            );
+        });
+    }
+}

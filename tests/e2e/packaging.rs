@@ -188,3 +188,24 @@ fn packages_are_signed_checksummed_and_install_from_a_packed_mirror() {
 fn ws_lock(ws: &Ws) -> std::path::PathBuf {
     ws.dir().join(".terraform.lock.hcl")
 }
+
+/// With `CARGO_TARGET_DIR` set, `scripts/install-local` installs the binary Cargo built there
+/// (it looked in `./target` and installed nothing): every provider type lands in the mirror.
+#[test]
+fn install_local_honours_cargo_target_dir() {
+    let target = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(target.path().join("release")).unwrap();
+    std::fs::copy(harness::plugin_binary(), target.path().join("release/terraform-provider-mfa")).unwrap();
+    let mirror = tempfile::tempdir().unwrap();
+    let out = Command::new(root().join("scripts/install-local"))
+        .arg(mirror.path())
+        .env("CARGO_TARGET_DIR", target.path())
+        .output()
+        .unwrap();
+    succeeded("scripts/install-local", &out);
+    for v in mfa_providers::vendors::VENDORS {
+        let dir =
+            mirror.path().join(format!("registry.terraform.io/{}/{}", mfa_providers::SOURCE_NAMESPACE, v.type_name));
+        assert!(dir.exists(), "{} not installed into the mirror", v.type_name);
+    }
+}

@@ -250,7 +250,9 @@ fn restoring_weaker_settings_is_said_at_plan() {
     let config = |restore: bool| {
         required_providers(&["rhombus"])
             + &rhombus(&remu.url())
-            + &format!("\nresource \"rhombus_mfa_settings\" \"org\" {{\n  mfa_enabled = true\n  trusted_device_skip_days = 0\n  restore_on_destroy = {restore}\n}}\n")
+            + &format!(
+                "\nresource \"rhombus_mfa_settings\" \"org\" {{\n  mfa_enabled = true\n  trusted_device_skip_days = 0\n  restore_on_destroy = {restore}\n}}\n"
+            )
     };
     ws.write(&config(false));
     ws.apply().ok();

@@ -74,3 +74,78 @@ fn ctrl_c_during_apply_cancels_promptly() {
     let s = ws.state();
     assert!(s["values"]["root_module"]["resources"].as_array().is_none_or(|a| a.is_empty()), "{s}");
 }
+
+/// `kill -9` of Terraform mid-apply (a CI runner killing its job): Terraform never calls
+/// Shutdown, and the provider, re-parented, notices and exits within seconds, removing its socket.
+#[test]
+fn a_provider_whose_terraform_was_killed_exits_and_cleans_its_socket() {
+    let app = Arc::new(RhombusEmulator::new());
+    app.set_mfa(DEMO_ORG_UUID, false, 0);
+    let emu = harness::start(app.clone());
+    emu.control.push_fault(Fault::parse("delay=30000,path=updateMFASettings").unwrap());
+    let ws = Ws::new(&format!(
+        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{DEMO_API_KEY}\"\n  timeout_seconds = 60\n}}\nresource \"rhombus_mfa_settings\" \"x\" {{\n  mfa_enabled = true\n}}\n",
+        required_providers(&["rhombus"]),
+        emu.url()
+    ));
+    let sockets = tempfile::tempdir().unwrap();
+    let mut child = ws
+        .command(&["apply", "-auto-approve", "-input=false"])
+        .env("TMPDIR", sockets.path())
+        .process_group(0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pgid = child.id();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap() > 0 && !line.contains("Creating...") {
+        line.clear();
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    let plugin_sockets = || {
+        std::fs::read_dir(sockets.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with("plugin"))
+            .count()
+    };
+    assert!(plugin_sockets() > 0, "the provider's socket is in TMPDIR while it runs");
+    // Terraform alone, not its group: the provider is orphaned as after a runner's kill. (Before
+    // 1.1, Terraform runs as two processes, panicwrap's monitor and the real CLI: kill both.)
+    for (pid, comm, _) in group(pgid) {
+        if comm == "terraform" {
+            // SAFETY: a plain kill of a process of the group this test created.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
+    child.wait().unwrap();
+    let killed = Instant::now();
+    // Zombies do not count: nothing here reaps an orphan that exited.
+    while group(pgid).iter().any(|(_, _, state)| *state != 'Z') {
+        assert!(
+            killed.elapsed() < Duration::from_secs(10),
+            "a provider process still runs 10 s after Terraform was killed: {:?}",
+            group(pgid)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(plugin_sockets(), 0, "the socket was removed");
+}
+
+/// The processes of a process group, from `/proc`: (pid, command name, state).
+fn group(pgid: u32) -> Vec<(libc::pid_t, String, char)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().filter_map(Result::ok) {
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else { continue };
+        // pid (comm) state ppid pgrp …; comm may hold spaces, so split at the last ')'.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+        if fields.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(pgid) {
+            let pid = stat[..open].trim().parse().unwrap_or(0);
+            out.push((pid, stat[open + 1..close].to_string(), fields[0].chars().next().unwrap_or('?')));
+        }
+    }
+    out
+}

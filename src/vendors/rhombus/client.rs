@@ -245,23 +245,27 @@ impl RhombusClient {
     /// `{}`, no paging (Rhombus OpenAPI `getPartnerClientsV2`: `clients[]` of `clientOrgUuid`,
     /// `clientOrgName`). rhombus-cli (`cmd/root.go`) reads `partnerClients[]` of `orgUuid` and
     /// `name` from the same call; both spellings are read.
-    pub async fn partner_clients(&self, cancel: &CancellationToken) -> Result<Vec<(String, String)>, RhombusError> {
+    /// The partner's client organizations (`POST /api/partner/getClientsV2`), as (UUID, name);
+    /// `None` when the answer holds no list of clients with a UUID each.
+    pub async fn partner_clients(
+        &self,
+        cancel: &CancellationToken,
+    ) -> Result<Option<Vec<(String, String)>>, RhombusError> {
         let env = self.post_raw("/api/partner/getClientsV2", serde_json::json!({}), &Target::Own, cancel).await?;
-        let list = env.get("clients").or_else(|| env.get("partnerClients")).and_then(|v| v.as_array());
+        let Some(list) = env.get("clients").or_else(|| env.get("partnerClients")).and_then(|v| v.as_array()) else {
+            return Ok(None);
+        };
         let field = |c: &serde_json::Value, keys: &[&str]| {
             keys.iter().find_map(|k| c.get(*k).and_then(|v| v.as_str())).map(str::to_string)
         };
         Ok(list
-            .map(|l| {
-                l.iter()
-                    .filter_map(|c| {
-                        let uuid = field(c, &["clientOrgUuid", "orgUuid"])?;
-                        let name = field(c, &["clientOrgName", "name"]).unwrap_or_else(|| uuid.clone());
-                        Some((uuid, name))
-                    })
-                    .collect()
+            .iter()
+            .map(|c| {
+                let uuid = field(c, &["clientOrgUuid", "orgUuid"])?;
+                let name = field(c, &["clientOrgName", "name"]).unwrap_or_else(|| uuid.clone());
+                Some((uuid, name))
             })
-            .unwrap_or_default())
+            .collect())
     }
 
     /// `POST /api/org/getOrgV2` with `{}`: the organization addressed.

@@ -406,7 +406,17 @@ impl ListResource for MfaSettings {
     async fn list(&self, ctx: &Ctx<RhombusClient>, _: NoConfig, out: &mut ListSink<'_, Self>, diags: &mut Diagnostics) {
         let targets = if ctx.client.is_partner() {
             match ctx.client.partner_clients(&ctx.cancel).await {
-                Ok(c) => c.into_iter().map(|(uuid, name)| (Target::Client(uuid), Some(name))).collect(),
+                Ok(Some(c)) => c.into_iter().map(|(uuid, name)| (Target::Client(uuid), Some(name))).collect(),
+                Ok(None) => {
+                    out.warn(
+                        "Rhombus's client list has a shape this provider does not know",
+                        "POST /api/partner/getClientsV2 did not answer with a list of clients (`clients` or \
+                         `partnerClients`, each with `clientOrgUuid`); no client organization is listed. Import each by its \
+                         UUID instead (terraform import rhombus_mfa_settings.<name> <organization UUID>).",
+                    )
+                    .await;
+                    return;
+                }
                 Err(e) => return diags.report(&e),
             }
         } else {

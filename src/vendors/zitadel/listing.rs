@@ -115,7 +115,19 @@ pub async fn walk_with<R, T, F>(
     let mut offset = 0u64;
     while out.wants_more() {
         let (page, total) = match ctx.client.organizations(offset, PAGE, &ctx.cancel).await {
-            Ok(p) => p,
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                out.warn(
+                    "ZITADEL's organization search has a shape this provider does not know",
+                    format!(
+                        "POST /v2/organizations/_search did not answer with details.totalResult and a result list of \
+                         organizations with an id; no organization is listed from offset {offset} on. Import each \
+                         organization's settings by its ID instead (terraform import <address> <organization ID>)."
+                    ),
+                )
+                .await;
+                return;
+            }
             Err(e) => {
                 diags.report(&e);
                 return;

@@ -164,6 +164,31 @@ pub struct Organization {
     pub name: String,
 }
 
+/// A page of the organization search: the organizations and `details.totalResult`. `None`
+/// when the answer is not of that shape (no `details`, a `result` that is not a list of objects
+/// with an `id`, or no `result` while the total says there are some): the listing then says so
+/// instead of listing nothing as if there were nothing. An empty page may leave `result` out, as
+/// protobuf's JSON does with an empty list.
+fn parse_organizations(r: &J) -> Option<(Vec<Organization>, u64)> {
+    let total =
+        r.pointer("/details/totalResult").and_then(|t| t.as_str().and_then(|s| s.parse().ok()).or(t.as_u64()))?;
+    let orgs = match r.get("result") {
+        None if total == 0 => Vec::new(),
+        None => return None,
+        Some(list) => list
+            .as_array()?
+            .iter()
+            .map(|o| {
+                Some(Organization {
+                    id: o.get("id")?.as_str()?.to_string(),
+                    name: o.get("name").and_then(J::as_str).unwrap_or_default().to_string(),
+                })
+            })
+            .collect::<Option<Vec<_>>>()?,
+    };
+    Some((orgs, total))
+}
+
 /// What a removal found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Removed {
@@ -323,30 +348,14 @@ impl ZitadelClient {
         offset: u64,
         limit: u32,
         cancel: &CancellationToken,
-    ) -> Result<(Vec<Organization>, u64), ZitadelError> {
+    ) -> Result<Option<(Vec<Organization>, u64)>, ZitadelError> {
         let body = json!({
             "query": {"offset": offset.to_string(), "limit": limit, "asc": true},
             "sortingColumn": "ORGANIZATION_FIELD_NAME_NAME",
         });
         // A search changes nothing: safe to repeat.
         let r = self.api.call(http::Method::POST, "/v2/organizations/_search", None, Some(body), true, cancel).await?;
-        let total =
-            r.pointer("/details/totalResult").and_then(|t| t.as_str().and_then(|s| s.parse().ok()).or(t.as_u64()));
-        let orgs: Vec<Organization> = r
-            .get("result")
-            .and_then(J::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|o| {
-                        Some(Organization {
-                            id: o.get("id")?.as_str()?.to_string(),
-                            name: o.get("name").and_then(J::as_str).unwrap_or_default().to_string(),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok((orgs, total.unwrap_or(0)))
+        Ok(parse_organizations(&r))
     }
 
     pub fn http(&self) -> &HttpClient {
