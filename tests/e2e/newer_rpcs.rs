@@ -314,7 +314,9 @@ fn a_process_that_never_got_get_schema_works() {
 #[test]
 fn a_listing_of_an_unexpected_shape_warns_for_every_vendor() {
     use mfa_sandbox::{EmulatorApp, Fault, FaultKind, akana, rhombus};
-    let cases: Vec<(&str, &str, Arc<dyn EmulatorApp>, &str, Vec<(&str, String)>)> = vec![
+    /// Provider, list type, emulator, the listing's path, settings beyond the emulator's own.
+    type Case = (&'static str, &'static str, Arc<dyn EmulatorApp>, &'static str, Vec<(&'static str, String)>);
+    let cases: Vec<Case> = vec![
         (
             "zitadel",
             "zitadel_login_mfa_settings",
