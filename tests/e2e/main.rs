@@ -24,6 +24,7 @@ mod rhombus;
 mod secrets;
 mod shapes;
 mod stop;
+mod upgrade;
 // Shared with the benchmark, which uses all of it.
 #[allow(dead_code)]
 mod workload;

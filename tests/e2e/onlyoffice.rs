@@ -383,3 +383,30 @@ fn outcome_unknown_then_a_plain_apply_recovers() {
         ws.assert_no_changes();
     }
 }
+
+/// The provider pointed at another portal (another environment, a wrong alias): the resources'
+/// state pins their portal by tenant ID, so the plan fails naming both portals instead of showing
+/// drift that apply would "fix" by writing one portal's policy into the other.
+#[test]
+fn another_portal_behind_the_url_is_an_error_never_a_write() {
+    let (_, first) = emulator();
+    let (other, second) = emulator();
+    other.set_tenant(7, "staging");
+    let body = "  type = \"app\"\n  trusted_ips = [\"10.0.0.0/8\"]\n}\nresource \"onlyoffice_login_settings\" \"portal\" {\n  attempt_count = 3";
+    let ws = Ws::new(&with_key(&first.url(), body));
+    ws.apply().ok();
+    ws.write(&with_key(&second.url(), body));
+    for run in [ws.plan(), ws.apply()] {
+        run.fails_with(&[
+            "The provider points at another DocSpace portal",
+            "manages the portal with tenant ID 1, but",
+            "is the portal with tenant ID 7",
+            "terraform state rm",
+        ]);
+    }
+    let writes = second.control.requests().into_iter().filter(|r| r.method != "GET").count();
+    assert_eq!(writes, 0, "nothing is written to the other portal");
+    // Back at the right portal: nothing to do.
+    ws.write(&with_key(&first.url(), body));
+    ws.assert_no_changes();
+}

@@ -297,3 +297,21 @@ fn an_organization_key_manages_only_its_own_organization() {
     ws.write(&config(&emu.url(), "  mfa_enabled = true"));
     ws.assert_no_changes();
 }
+
+/// A key of another organization behind the same provider block (another environment's key in
+/// the pipeline's variable): the state pins the organization by UUID, so the plan fails naming
+/// both, and nothing is written.
+#[test]
+fn a_key_of_another_organization_is_an_error_never_a_write() {
+    let (app, emu) = emulator();
+    app.add_org_with_key("StagingSecurityOrg0009", "Acme Staging", "rhombusStagingKey00009");
+    let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true"));
+    ws.apply().ok();
+    let writes = || emu.control.count("POST", "updateMFASettings");
+    let before = writes();
+    ws.write(&config(&emu.url(), "  mfa_enabled = true").replace(DEMO_API_KEY, "rhombusStagingKey00009"));
+    for run in [ws.plan(), ws.apply()] {
+        run.fails_with(&["API key belongs to another Rhombus organization", DEMO_ORG_UUID, "StagingSecurityOrg0009"]);
+    }
+    assert_eq!(writes(), before, "nothing is written to the other organization");
+}

@@ -102,6 +102,8 @@ struct EmuState {
     login_settings_modified: Option<String>,
     login_settings_saves_fail: bool,
     brute_force: login::BruteForce,
+    /// The portal's tenant: every portal of a DocSpace installation (or of the cloud) has its own.
+    tenant: (i64, &'static str),
 }
 
 pub struct OnlyofficeEmulator {
@@ -243,8 +245,14 @@ impl OnlyofficeEmulator {
                 login_settings_modified: None,
                 login_settings_saves_fail: false,
                 brute_force: login::BruteForce::default(),
+                tenant: (TENANT_ID, TENANT_ALIAS),
             }),
         }
+    }
+
+    /// Another portal: its tenant ID and alias (`TenantDto.TenantId`, `TenantAlias`).
+    pub fn set_tenant(&self, id: i64, alias: &'static str) {
+        self.state.lock().expect("state").tenant = (id, alias);
     }
 
     /// Whether an SMS provider is enabled (SMS TFA is available only then).
@@ -655,11 +663,12 @@ impl OnlyofficeEmulator {
             Ok(c) => c,
             Err(r) => return *r,
         };
+        let (id, alias) = self.state.lock().expect("state").tenant;
         if self.demand_admin(&c).is_err() {
-            return envelope(json!({"tenantId": TENANT_ID}));
+            return envelope(json!({"tenantId": id}));
         }
         envelope(json!({
-            "tenantId": TENANT_ID, "tenantAlias": TENANT_ALIAS, "name": "Acme", "calls": false,
+            "tenantId": id, "tenantAlias": alias, "name": "Acme", "calls": false,
             "industry": 0, "language": "en-US", "status": 0, "timeZone": "UTC", "trustedDomainsType": 1,
             "ownerId": OWNER_ID, "region": null
         }))

@@ -116,7 +116,6 @@ impl RhombusEmulator {
         o["v3AuthNumDaysSkip2FAForTrustedDevices"] = days.into();
     }
 
-    /// Makes the next successful update answer with this `warningMsg`.
     /// `n` more client organizations of the partner key, for rehearsals: `Client 001`, ….
     pub fn seed_clients(&self, n: usize) {
         let mut s = self.state.lock().expect("state");
@@ -153,6 +152,15 @@ impl RhombusEmulator {
         Json200(json!({"error": false, "errorMsg": null, "clients": clients, "warningMsg": null})).into_response()
     }
 
+    /// Another customer's organization with an API key of its own (another tenant, or another
+    /// environment's key in the wrong pipeline variable).
+    pub fn add_org_with_key(&self, uuid: &str, name: &str, key: &str) {
+        let mut s = self.state.lock().expect("state");
+        s.orgs.insert(uuid.to_string(), org_object(uuid, name));
+        s.keys.insert(key.to_string(), KeyInfo { org: uuid.into(), scheme: "api-token", clients: vec![] });
+    }
+
+    /// Makes the next successful update answer with this `warningMsg`.
     pub fn warn_next_update(&self, msg: &str) {
         self.state.lock().expect("state").next_warning = Some(msg.to_string());
     }

@@ -273,10 +273,9 @@ impl Resource for LoginSettingsResource {
         mut private: Private,
         diags: &mut Diagnostics,
     ) -> Option<Read<State, Private>> {
+        // States from before identities existed learn the tenant ID here.
+        private.tenant_id = Some(portal::pinned(ctx, TYPE_NAME, private.tenant_id, diags).await?);
         let l = ctx.client.login_limits(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
-        if private.tenant_id.is_none() {
-            private.tenant_id = Some(tenant(ctx, diags).await?);
-        }
         Some(Read::Found(State::of(ctx.client.portal_host(), &l, current.restore_on_destroy), private))
     }
 
@@ -288,6 +287,7 @@ impl Resource for LoginSettingsResource {
         private: Private,
         diags: &mut Diagnostics,
     ) -> Option<(State, Private)> {
+        portal::pinned(ctx, TYPE_NAME, private.tenant_id, diags).await?;
         // Prior is what the refresh just read: the portal's settings.
         let current = prior.over(LoginLimits::DEFAULT);
         let want = planned.over(current);
@@ -307,6 +307,10 @@ impl Resource for LoginSettingsResource {
         let (true, Some(adopted)) = (prior.restore_on_destroy.known() == Some(&true), private.adopted) else {
             return true;
         };
+        // Writing back: only to the portal this resource manages.
+        if portal::pinned(ctx, TYPE_NAME, private.tenant_id, diags).await.is_none() {
+            return false;
+        }
         put(ctx, &prior.over(LoginLimits::DEFAULT), &adopted, diags).await
     }
 

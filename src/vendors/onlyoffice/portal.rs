@@ -41,6 +41,38 @@ pub async fn tenant(ctx: &Ctx<OnlyofficeClient>, diags: &mut Diagnostics) -> Opt
     ctx.client.tenant_id(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()
 }
 
+/// The portal behind the configured URL, checked against the one a resource's state pins
+/// (`recorded`): another portal (another environment, a wrong alias, a URL now pointing
+/// elsewhere) is an error naming both, before anything is read into state or written — never
+/// drift, which `apply` would "fix" by writing one portal's policy into another. States that
+/// recorded no tenant learn it now. Every read, update and delete of a DocSpace resource passes
+/// through here.
+pub async fn pinned(
+    ctx: &Ctx<OnlyofficeClient>,
+    resource: &str,
+    recorded: Option<i64>,
+    diags: &mut Diagnostics,
+) -> Option<i64> {
+    let now = tenant(ctx, diags).await?;
+    match recorded {
+        Some(was) if was != now => {
+            let host = ctx.client.portal_host();
+            diags.error(
+                "The provider points at another DocSpace portal",
+                format!(
+                    "This {resource} manages the portal with tenant ID {was}, but {host} is the portal with tenant ID {now}: \
+                     the provider block (portal_url or ONLYOFFICE_PORTAL_URL) points at another portal. Nothing was read into \
+                     state or written. Point portal_url back at the portal with tenant ID {was}; or, if this resource is to \
+                     manage {host} from now on, remove it from state (terraform state rm <address>) and import it there \
+                     (terraform import <address> {host})."
+                ),
+            );
+            None
+        }
+        _ => Some(now),
+    }
+}
+
 /// The tenant ID when `id` — the portal host, or (from an import block's identity) the tenant
 /// ID — names the configured portal; otherwise an error that says what to import instead.
 pub async fn imported(ctx: &Ctx<OnlyofficeClient>, resource: &str, id: &str, diags: &mut Diagnostics) -> Option<i64> {

@@ -512,11 +512,9 @@ impl Resource for TfaSettingsResource {
         mut private: Private,
         diags: &mut Diagnostics,
     ) -> Option<Read<State, Private>> {
+        // States from before identities existed learn the tenant ID here.
+        private.tenant_id = Some(portal::pinned(ctx, TYPE_NAME, private.tenant_id, diags).await?);
         let r = ctx.client.read(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
-        // States from before identities existed learn the tenant ID on their next read.
-        if private.tenant_id.is_none() {
-            private.tenant_id = Some(tenant(ctx, diags).await?);
-        }
         Some(Read::Found(state_from(ctx.client.portal_host(), &r.settings, &current), private))
     }
 
@@ -528,6 +526,7 @@ impl Resource for TfaSettingsResource {
         private: Private,
         diags: &mut Diagnostics,
     ) -> Option<(State, Private)> {
+        portal::pinned(ctx, TYPE_NAME, private.tenant_id, diags).await?;
         let want = desired(&planned);
         // Only restore_on_destroy changed: a PUT would log the whole portal out for nothing.
         if !equivalent(&want, &desired(&prior)) && !put(ctx, &want, diags).await {
@@ -547,6 +546,10 @@ impl Resource for TfaSettingsResource {
         let (true, Some(adopted)) = (prior.restore_on_destroy.known() == Some(&true), private.adopted) else {
             return true;
         };
+        // Writing back: only to the portal this resource manages.
+        if portal::pinned(ctx, TYPE_NAME, private.tenant_id, diags).await.is_none() {
+            return false;
+        }
         let want = adopted.settings();
         if equivalent(&want, &desired(&prior)) {
             return true;

@@ -241,18 +241,18 @@ impl Resource for MfaSettings {
     ) -> Option<Read<State, Private>> {
         // State from before org_uuid existed manages the key's own organization.
         let to = target(ctx, &current, diags).await?;
-        let org = ctx.client.get_org(&to, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
+        let org = match ctx.client.get_org(&to, &ctx.cancel).await {
+            Ok(o) => o,
+            Err(RhombusError::NotKeysOrg { asked, own }) => return pinned_elsewhere(diags, &asked, &own),
+            Err(e) => {
+                diags.report(&e);
+                return None;
+            }
+        };
         if let (Some(was), Some(now)) = (current.id.known(), org.uuid.as_ref())
             && was != now
         {
-            diags.error(
-                "API key belongs to another Rhombus organization",
-                format!(
-                    "This resource manages organization {was}, but the configured API key belongs to {now}. \
-                     Use a key of organization {was} (or a partner key with org_uuid = \"{was}\")."
-                ),
-            );
-            return None;
+            return pinned_elsewhere(diags, was, now);
         }
         Some(Read::Found(state_from(&org, current.restore_on_destroy), private))
     }
@@ -334,6 +334,22 @@ impl Resource for MfaSettings {
         };
         Some((state_from(&org, Attr::Known(false)), Private { adopted: Some(Adopted::from_org(&org)) }))
     }
+}
+
+/// The state pins organization `was`, and the configured key belongs to `now`: an error naming
+/// both, before anything is read into state or written — never drift, which apply would "fix" in
+/// the wrong organization.
+fn pinned_elsewhere<T>(diags: &mut Diagnostics, was: &str, now: &str) -> Option<T> {
+    diags.error(
+        "API key belongs to another Rhombus organization",
+        format!(
+            "This resource manages organization {was}, but the configured API key belongs to organization {now}. Nothing \
+             was read into state or written. Use a key of organization {was} (api_key or RHOMBUS_API_KEY), or a partner key \
+             with org_uuid = \"{was}\"; or, if this resource is to manage {now} from now on, remove it from state \
+             (terraform state rm <address>) and import it with ID {now}."
+        ),
+    );
+    None
 }
 
 /// Sends what the plan asks for, skipping the call when the org already matches.

@@ -61,8 +61,9 @@ pub struct Identity {
 
 /// How Terraform came to manage the factor. It lives in state, not in private data: Terraform
 /// hands a replacement's destroy the private data of the new object's plan, but the old object's
-/// state. States written before it existed have none: their destroy removes the factor, as it
-/// always did.
+/// state. States written before it existed (releases before 0.1.0) have none: whether Terraform
+/// added the factor is not known, so their destroy keeps it unless `remove_on_destroy = true`, as
+/// for a factor Terraform found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
@@ -152,7 +153,11 @@ impl LoginFactor {
             (_, Some(Origin::Unconfirmed)) => Err("whether adding it took effect was never confirmed"),
             (Some(true), _) => Ok(()),
             (Some(false), _) => Err("remove_on_destroy = false"),
-            (None, None | Some(Origin::Added)) => Ok(()),
+            (None, Some(Origin::Added)) => Ok(()),
+            (None, None) => Err(
+                "whether Terraform added it is not known: the resource was created or imported by a provider release that \
+                 did not record that (remove_on_destroy is unset)",
+            ),
             (None, Some(Origin::Found)) => {
                 Err("Terraform found it already enabled and adopted it (remove_on_destroy is unset)")
             }
@@ -391,7 +396,8 @@ impl Resource for LoginFactor {
                     "How Terraform came to manage the factor: `added` (Terraform enabled it), `found` (it was enabled already \
                      and Terraform adopted it), `imported`, or `unconfirmed` (whether adding it took effect was never confirmed: \
                      the next apply replaces the resource, without removing the factor, and adopts it if it landed). Null for \
-                     resources created by provider versions before it existed; their destroy removes the factor, as it did then.",
+                     resources created by provider versions before it existed: whether Terraform added the factor is not known, so \
+                     their destroy keeps it unless `remove_on_destroy = true`.",
                 ),
             ],
         )
