@@ -14,7 +14,7 @@
 //! When even reading back cannot tell, the error says the outcome is unknown, and the next
 //! `terraform apply` finds out by reading.
 //!
-//! - [`settings`]: the common provider settings, base-URL checks, building a vendor's client;
+//! - [`settings`], [`base_url`]: what a vendor client is built with, and its base URL's checks;
 //! - [`proxy`], [`connect`], [`tls`]: which proxy, opening a connection, trusting and being trusted;
 //! - [`call`], [`redact`]: a request described once, what came back, and excerpts of it that
 //!   never carry a secret;
@@ -24,6 +24,7 @@
 //! - [`login_gate`]: one failed login per provider process;
 //! - [`sunset`]: answers that say their API is deprecated or going away.
 
+pub mod base_url;
 pub mod budget;
 pub mod call;
 pub mod client;
@@ -38,11 +39,12 @@ pub mod sunset;
 pub mod tls;
 pub mod verified;
 
+pub use base_url::{PathPrefix, api_url, check_base_url};
 pub use call::{Call, HttpResponse, describe_body, retry_after};
 pub use client::HttpClient;
 pub use error::{HttpError, OutcomeUnknown, Uncertain, Wrote, status_is_transient, status_may_have_landed};
 pub use login_gate::LoginGate;
-pub use settings::{HttpSettings, MAX_RETRY_AFTER, api_url, check_base_url, vendor_client};
+pub use settings::{HttpSettings, MAX_RETRY_AFTER};
 
 #[cfg(test)]
 mod network_tests;

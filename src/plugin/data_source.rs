@@ -98,23 +98,28 @@ impl<D: DataSource> DynDataSource<D::Client> for TypedData<D> {
                 return None;
             }
         };
-        // Configured values come back exactly as written (Terraform compares them).
-        let mut v = reconcile(config, v);
-        if let Value::Object(m) = &mut v {
-            for a in &self.schema.attributes {
-                let c = config.attr(a.name);
-                if !c.is_null() {
-                    m.insert(a.name.to_string(), c.clone());
-                }
+        finish(self.type_name(), &self.schema, config, v, diags)
+    }
+}
+
+/// A data source's result as Terraform must get it: configured values exactly as written
+/// (Terraform compares them), everything known.
+pub fn finish(type_name: &str, schema: &Schema, config: &Value, v: Value, diags: &mut Diagnostics) -> Option<Value> {
+    let mut v = reconcile(config, v);
+    if let Value::Object(m) = &mut v {
+        for a in &schema.attributes {
+            let c = config.attr(a.name);
+            if !c.is_null() || !a.computed {
+                m.insert(a.name.to_string(), c.clone());
             }
         }
-        if !v.is_wholly_known() {
-            diags.error(
-                "Provider bug: data source result contains unknown values",
-                format!("{} returned values that are still unknown. Please report this.", self.type_name()),
-            );
-            return None;
-        }
-        Some(v)
     }
+    if !v.is_wholly_known() {
+        diags.error(
+            "Provider bug: data source result contains unknown values",
+            format!("{type_name} returned values that are still unknown. Please report this."),
+        );
+        return None;
+    }
+    Some(v)
 }

@@ -170,6 +170,17 @@ impl Diagnostics {
     }
 }
 
+/// "Report and continue": the value of a result, or `None` with its error recorded.
+pub trait Reported<T> {
+    fn reported(self, diags: &mut Diagnostics) -> Option<T>;
+}
+
+impl<T, E: ToDiagnostic> Reported<T> for Result<T, E> {
+    fn reported(self, diags: &mut Diagnostics) -> Option<T> {
+        self.map_err(|e| diags.report(&e)).ok()
+    }
+}
+
 /// Warnings that come from below a resource operation (an HTTP answer saying its API is
 /// deprecated), each shown once per provider process: whichever RPC is answering next carries them.
 static NOTICES: std::sync::Mutex<(Vec<String>, Vec<Diagnostic>)> = std::sync::Mutex::new((Vec::new(), Vec::new()));

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use crate::plugin::provider::{DynProvider, ProviderHost};
 
 pub mod akana;
+pub mod common;
 pub mod onlyoffice;
 pub mod rhombus;
-pub mod singleton;
 pub mod zitadel;
 
 /// One provider type: its name and how to build its provider.

@@ -373,7 +373,8 @@ fn outcome_unknown_then_a_plain_apply_recovers() {
         );
         let kind = if landed { FaultKind::Lost } else { FaultKind::Drop };
         emu.control.push_fault(Fault::new(kind).on_method("PUT").times(1));
-        emu.control.push_fault(Fault::status(503).on_method("GET").times(1));
+        // The read-back of the settings fails too (the portal's tenant check before the write is not it).
+        emu.control.push_fault(Fault::status(503).on_method("GET").on_path("/api/2.0/settings/tfaapp").times(1));
         ws.run(&["apply", "-auto-approve", "-input=false", "-refresh=false"])
             .fails_with(&["Outcome of PUT /api/2.0/settings/tfaapp is unknown", "Run terraform apply again"]);
         assert_eq!(app.settings().1.len(), usize::from(landed));

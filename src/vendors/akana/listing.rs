@@ -1,28 +1,23 @@
 //! What `terraform query` finds on an Akana platform: every business the administrator can see
-//! (`GET /api/businesses`), each read with the resource's own call. A failure on one business is a
+//! (`GET /api/businesses`), each read with its resource's own read. A failure on one business is a
 //! warning on that business; the rest of the listing goes on.
 
-use std::future::Future;
-
-use super::client::{AkanaClient, AkanaError};
+use super::client::AkanaClient;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::list::ListSink;
-use crate::plugin::resource::{Ctx, Resource};
+use crate::plugin::resource::Ctx;
+use crate::vendors::common::settings::{NoPin, Settings, SettingsResource, listed};
 
-/// Walks the businesses, reading each with `read` (`None`: gone meanwhile) and sending what
-/// `item` makes of it, until `out` wants no more. `what` names the settings in messages,
-/// `resource` the resource type in the import hint.
-pub async fn walk<R, T, F>(
+/// Walks the businesses, sending each one's settings, until `out` wants no more.
+pub async fn walk<S>(
+    s: &S,
     ctx: &Ctx<AkanaClient>,
-    out: &mut ListSink<'_, R>,
+    out: &mut ListSink<'_, SettingsResource<S>>,
     diags: &mut Diagnostics,
-    (resource, what): (&str, &str),
-    read: impl Fn(String) -> F,
-    item: impl Fn(&str, T) -> (R::State, R::Private),
 ) where
-    R: Resource<Client = AkanaClient>,
-    F: Future<Output = Result<Option<T>, AkanaError>>,
+    S: Settings<Client = AkanaClient, Key = String, Pin = NoPin>,
 {
+    let names = s.names();
     let businesses = match ctx.client.businesses(&ctx.cancel).await {
         Ok(Some(b)) => b,
         Ok(None) => {
@@ -30,7 +25,8 @@ pub async fn walk<R, T, F>(
                 "Akana's business list has a shape this provider does not know",
                 format!(
                     "GET /api/businesses did not answer with an RSS channel (`channel.item[]`); nothing is listed. Import each \
-                     business by its ID instead (`terraform import {resource}.<name> <business ID>`)."
+                     business by its ID instead (`terraform import {}.<name> <business ID>`).",
+                    names.resource
                 ),
             )
             .await;
@@ -39,17 +35,20 @@ pub async fn walk<R, T, F>(
         Err(e) => return diags.report(&e),
     };
     for (id, name) in businesses {
-        let value = match read(id.clone()).await {
-            Ok(Some(v)) => v,
-            Ok(None) => continue,
-            Err(e) => {
-                if !out.warn(format!("Could not read the {what} of {name} ({id})"), format!("{e}.")).await {
+        let mut failed = Diagnostics::new();
+        let remote = match s.read(ctx, &id, &mut failed).await {
+            Some(Some(r)) => r,
+            // Gone since the list was read.
+            Some(None) => continue,
+            None => {
+                let why: Vec<String> = failed.0.iter().map(|d| d.detail.clone()).collect();
+                if !out.warn(format!("Could not read the {} of {name} ({id})", names.what), why.join(" ")).await {
                     return;
                 }
                 continue;
             }
         };
-        let (state, private) = item(&id, value);
+        let (state, private) = listed(s, &id, &remote, NoPin {});
         if !out.found(format!("{name} ({id})"), state, private).await {
             return;
         }

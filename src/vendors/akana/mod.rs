@@ -1,26 +1,27 @@
 //! Akana API Platform (Community Manager): provider `akana`, resources and data sources
 //! `akana_twofa_settings` and `akana_login_settings`.
-//! Seed: akana-twofa-settings.txt; facts: research/vendor-apis.md §2.
 
+pub mod business;
 pub mod client;
-pub mod data;
 pub mod listing;
-pub mod login_policy;
-pub mod resource;
+pub mod login_settings;
+pub mod twofa_settings;
 
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::http::settings::PathPrefix;
-use crate::http::{HttpSettings, vendor_client};
-use crate::plugin::data_source::{DynDataSource, TypedData};
+use crate::http::PathPrefix;
+use crate::plugin::data_source::DynDataSource;
 use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::list::{DynList, TypedList};
+use crate::plugin::list::DynList;
 use crate::plugin::provider::{ConfigureRequest, Provider};
-use crate::plugin::resource::{DynResource, Typed};
+use crate::plugin::resource::DynResource;
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
+use crate::vendors::common::data::SettingsData;
+use crate::vendors::common::provider_settings::{self, vendor_client};
+use crate::vendors::common::settings::SettingsResource;
 
 use client::AkanaClient;
 
@@ -67,7 +68,7 @@ impl Provider for AkanaProvider {
     }
 
     fn schema(&self) -> Schema {
-        let mut attrs = vec![
+        let attrs = vec![
             Attribute::optional(
                 "base_url",
                 Type::String,
@@ -93,8 +94,7 @@ impl Provider for AkanaProvider {
                 .sensitive()
                 .env("AKANA_PASSWORD"),
         ];
-        attrs.extend(HttpSettings::attributes("AKANA"));
-        Schema::new("Manages business 2FA settings on the Akana API Platform.", attrs).with_check(HttpSettings::check)
+        provider_settings::schema("Manages business 2FA settings on the Akana API Platform.", attrs, "AKANA")
     }
 
     async fn configure(&self, req: ConfigureRequest, c: Config, diags: &mut Diagnostics) -> Option<AkanaClient> {
@@ -110,14 +110,20 @@ impl Provider for AkanaProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn DynResource<AkanaClient>>> {
-        vec![Typed::boxed(resource::TwoFaSettings), Typed::boxed(login_policy::LoginSettings)]
+        vec![
+            SettingsResource::boxed(twofa_settings::TwoFaSettings),
+            SettingsResource::boxed(login_settings::LoginSettings),
+        ]
     }
 
     fn list_resources(&self) -> Vec<Box<dyn DynList<AkanaClient>>> {
-        vec![TypedList::boxed(resource::TwoFaSettings), TypedList::boxed(login_policy::LoginSettings)]
+        vec![
+            SettingsResource::list_boxed(twofa_settings::TwoFaSettings),
+            SettingsResource::list_boxed(login_settings::LoginSettings),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<AkanaClient>>> {
-        vec![TypedData::boxed(data::TwoFaSettingsData), TypedData::boxed(data::LoginSettingsData)]
+        vec![SettingsData::boxed(twofa_settings::TwoFaSettings), SettingsData::boxed(login_settings::LoginSettings)]
     }
 }

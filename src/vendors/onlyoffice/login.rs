@@ -19,11 +19,12 @@ use crate::plugin::resource::{Ctx, Plan, Read, Resource};
 use crate::plugin::schema::{Attribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
-use crate::vendors::singleton;
+use crate::vendors::common::restore as singleton;
 
 pub const TYPE_NAME: &str = "onlyoffice_login_settings";
 
-const KIND: singleton::Kind = singleton::Kind { what: "DocSpace login settings", resource: TYPE_NAME, owner: "portal" };
+const KIND: singleton::Names =
+    singleton::Names { what: "DocSpace login settings", resource: TYPE_NAME, owner: "portal" };
 
 /// `LoginSettingsRequestDto`: `[Range(1, 9999)]` on each.
 const RANGE: Validator = Validator::IntRange(1, 9999);

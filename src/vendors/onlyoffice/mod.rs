@@ -11,8 +11,7 @@ pub mod resource;
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::http::settings::PathPrefix;
-use crate::http::{HttpSettings, vendor_client};
+use crate::http::PathPrefix;
 use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::list::{DynList, TypedList};
@@ -21,6 +20,7 @@ use crate::plugin::resource::{DynResource, Typed};
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
+use crate::vendors::common::provider_settings::{self, vendor_client};
 
 use client::{Auth, OnlyofficeClient};
 
@@ -61,7 +61,7 @@ impl Provider for OnlyofficeProvider {
     }
 
     fn schema(&self) -> Schema {
-        let mut attrs = vec![
+        let attrs = vec![
             Attribute::optional(
                 "portal_url",
                 Type::String,
@@ -97,9 +97,11 @@ impl Provider for OnlyofficeProvider {
                 .sensitive()
                 .env("ONLYOFFICE_PASSWORD"),
         ];
-        attrs.extend(HttpSettings::attributes("ONLYOFFICE"));
-        Schema::new("Manages the two-factor authentication settings of an ONLYOFFICE DocSpace portal.", attrs)
-            .with_check(HttpSettings::check)
+        provider_settings::schema(
+            "Manages the two-factor authentication settings of an ONLYOFFICE DocSpace portal.",
+            attrs,
+            "ONLYOFFICE",
+        )
     }
 
     async fn configure(&self, req: ConfigureRequest, c: Config, diags: &mut Diagnostics) -> Option<OnlyofficeClient> {

@@ -26,12 +26,12 @@ use crate::plugin::resource::{Ctx, Plan, Read, Resource};
 use crate::plugin::schema::{Attribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::{Type, Value};
-use crate::vendors::singleton;
+use crate::vendors::common::restore as singleton;
 use std::net::IpAddr;
 
 pub const TYPE_NAME: &str = "onlyoffice_tfa_settings";
 
-const KIND: singleton::Kind = singleton::Kind { what: "DocSpace TFA settings", resource: TYPE_NAME, owner: "portal" };
+const KIND: singleton::Names = singleton::Names { what: "DocSpace TFA settings", resource: TYPE_NAME, owner: "portal" };
 
 type StrSet = BTreeSet<String>;
 

@@ -1,23 +1,23 @@
 //! Rhombus (video security platform): provider `rhombus`, resource and data source `rhombus_mfa_settings`.
-//! Seed: rhombus-update-mfa-settings.txt; facts: research/vendor-apis.md §1.
 
 pub mod client;
-pub mod data;
-pub mod resource;
+pub mod mfa_settings;
 
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::http::settings::PathPrefix;
-use crate::http::{HttpSettings, vendor_client};
-use crate::plugin::data_source::{DynDataSource, TypedData};
+use crate::http::PathPrefix;
+use crate::plugin::data_source::DynDataSource;
 use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::list::{DynList, TypedList};
+use crate::plugin::list::DynList;
 use crate::plugin::provider::{ConfigureRequest, Provider};
-use crate::plugin::resource::{DynResource, Typed};
+use crate::plugin::resource::DynResource;
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::{Type, Value};
+use crate::vendors::common::data::SettingsData;
+use crate::vendors::common::provider_settings::{self, vendor_client};
+use crate::vendors::common::settings::SettingsResource;
 
 use client::RhombusClient;
 
@@ -42,7 +42,7 @@ impl Provider for RhombusProvider {
     }
 
     fn schema(&self) -> Schema {
-        let mut attrs = vec![
+        let attrs = vec![
             Attribute::optional(
                 "api_key",
                 Type::String,
@@ -66,8 +66,7 @@ impl Provider for RhombusProvider {
             .default(Value::String(DEFAULT_ENDPOINT.into()))
             .env("RHOMBUS_ENDPOINT"),
         ];
-        attrs.extend(HttpSettings::attributes("RHOMBUS"));
-        Schema::new("Manages MFA settings of a Rhombus organization.", attrs).with_check(HttpSettings::check)
+        provider_settings::schema("Manages MFA settings of a Rhombus organization.", attrs, "RHOMBUS")
     }
 
     async fn configure(&self, req: ConfigureRequest, config: Config, diags: &mut Diagnostics) -> Option<RhombusClient> {
@@ -87,14 +86,14 @@ impl Provider for RhombusProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn DynResource<RhombusClient>>> {
-        vec![Typed::boxed(resource::MfaSettings)]
+        vec![SettingsResource::boxed(mfa_settings::MfaSettings)]
     }
 
     fn list_resources(&self) -> Vec<Box<dyn DynList<RhombusClient>>> {
-        vec![TypedList::boxed(resource::MfaSettings)]
+        vec![SettingsResource::list_boxed(mfa_settings::MfaSettings)]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<RhombusClient>>> {
-        vec![TypedData::boxed(data::MfaSettingsData)]
+        vec![SettingsData::boxed(mfa_settings::MfaSettings)]
     }
 }

@@ -31,15 +31,15 @@ use crate::plugin::resource::{Ctx, Plan, Read, Resource};
 use crate::plugin::schema::{Attribute, IdentityAttribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
-use crate::vendors::singleton;
+use crate::vendors::common::restore as singleton;
 
 pub const TYPE_NAME: &str = "zitadel_lockout_settings";
 
 /// The first ZITADEL release with `maxOtpAttempts`.
 pub const OTP_SINCE: &str = "v2.50";
 
-const KIND: singleton::Kind =
-    singleton::Kind { what: "ZITADEL lock-out settings", resource: TYPE_NAME, owner: "instance or organization" };
+const KIND: singleton::Names =
+    singleton::Names { what: "ZITADEL lock-out settings", resource: TYPE_NAME, owner: "instance or organization" };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct State {

@@ -27,12 +27,12 @@ use crate::plugin::resource::{Ctx, Plan, Read, Resource};
 use crate::plugin::schema::{Attribute, IdentityAttribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
-use crate::vendors::singleton;
+use crate::vendors::common::restore as singleton;
 
 pub const TYPE_NAME: &str = "zitadel_login_mfa_settings";
 
-const KIND: singleton::Kind =
-    singleton::Kind { what: "ZITADEL MFA settings", resource: TYPE_NAME, owner: "instance or organization" };
+const KIND: singleton::Names =
+    singleton::Names { what: "ZITADEL MFA settings", resource: TYPE_NAME, owner: "instance or organization" };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct State {

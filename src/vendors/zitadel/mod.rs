@@ -16,8 +16,7 @@ pub mod resource;
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::http::settings::PathPrefix;
-use crate::http::{HttpSettings, vendor_client};
+use crate::http::PathPrefix;
 use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::list::{DynList, TypedList};
@@ -26,6 +25,7 @@ use crate::plugin::resource::{DynResource, Typed};
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
+use crate::vendors::common::provider_settings::{self, vendor_client};
 
 use auth::{Credentials, KeyFile, TokenSource};
 use client::{FactorKind, ZitadelClient};
@@ -85,7 +85,7 @@ impl Provider for ZitadelProvider {
     }
 
     fn schema(&self) -> Schema {
-        let mut attrs = vec![
+        let attrs = vec![
             Attribute::optional(
                 "url",
                 Type::String,
@@ -118,9 +118,11 @@ impl Provider for ZitadelProvider {
             .env("ZITADEL_JWT_PROFILE_FILE")
             .validate(Validator::Custom("A file's path, not the key file's content.", a_path)),
         ];
-        attrs.extend(HttpSettings::attributes("ZITADEL"));
-        Schema::new("Manages login factors and MFA settings of a ZITADEL instance and its organizations.", attrs)
-            .with_check(HttpSettings::check)
+        provider_settings::schema(
+            "Manages login factors and MFA settings of a ZITADEL instance and its organizations.",
+            attrs,
+            "ZITADEL",
+        )
     }
 
     fn validate(&self, config: &Config, diags: &mut Diagnostics) {

@@ -1,15 +1,15 @@
-//! Settings objects that always exist — an organization's MFA settings, a portal's or a
-//! business's 2FA settings, lock-out policies — are adopted on create, and destroying the resource
-//! never weakens them unless the user asked for it: destroy forgets them, or with
-//! `restore_on_destroy` writes back what was found at adoption, and then the plan says so when
-//! that is weaker. The one destroy rule, and its wording, shared by every such resource.
+//! What destroying a settings resource does, said once for every such resource: settings objects
+//! that always exist — an organization's MFA settings, a portal's or a business's 2FA settings,
+//! lock-out policies — are adopted on create, and destroying the resource never weakens them
+//! unless the user asked for it: destroy forgets them, or with `restore_on_destroy` writes back
+//! what was found at adoption, and then the plan says so when that is weaker.
 
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::schema::Attribute;
 use crate::plugin::value::Type;
 
 /// How a settings resource is named in messages.
-pub struct Kind {
+pub struct Names {
     /// `Rhombus MFA settings`: plural, as in "… will be left as they are".
     pub what: &'static str,
     /// `rhombus_mfa_settings`.
@@ -36,12 +36,12 @@ pub fn restore_on_destroy_attribute(owner: &str) -> Attribute {
 /// delete at apply. `weakens` lists what writing `adopted` back would weaken (empty: nothing).
 pub fn plan_destroy<A>(
     diags: &mut Diagnostics,
-    kind: &Kind,
+    kind: &Names,
     restore: bool,
     adopted: Option<&A>,
     weakens: impl FnOnce(&A) -> Vec<String>,
 ) {
-    let Kind { what, resource, owner } = kind;
+    let Names { what, resource, owner } = kind;
     match (restore, adopted) {
         (false, _) => diags.warning(
             format!("{what} will be left as they are"),
@@ -85,7 +85,7 @@ pub fn restore_is_news(
 
 /// `restore_on_destroy = true` in a create or update plan whose adopted settings are weaker than
 /// what is planned: a warning on the attribute, long before anyone destroys.
-pub fn warn_restore_weakens(diags: &mut Diagnostics, kind: &Kind, weaker: Vec<String>) {
+pub fn warn_restore_weakens(diags: &mut Diagnostics, kind: &Names, weaker: Vec<String>) {
     if weaker.is_empty() {
         return;
     }

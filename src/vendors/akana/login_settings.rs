@@ -1,26 +1,27 @@
 //! `akana_login_settings`: a business's login policy on the Akana API Platform — how many failed
 //! logins in a row disable an account, over which period they count, how long the suspension
 //! lasts, and the session timeouts (see [`super::client::LoginPolicy`] for what the documentation
-//! says about the calls). A singleton per business, adopted on create, read-modify-written like
+//! says about the calls). A settings object on the shared lifecycle, read-modify-written like
 //! `akana_twofa_settings`, and read back after every write.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use super::business::{self, Identity};
 use super::client::{AkanaClient, LoginPolicy, PolicyObject};
 use super::listing;
-use super::resource::{Identity, not_found};
-use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::list::{ListResource, ListSink, NoConfig};
-use crate::plugin::resource::{Ctx, Plan, Read, Resource};
+use crate::plugin::diag::{AttrPath, Diagnostics, Reported};
+use crate::plugin::list::{ListSink, NoConfig};
+use crate::plugin::resource::{Ctx, Plan};
 use crate::plugin::schema::{Attribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
-use crate::vendors::singleton;
+use crate::vendors::common::restore::Names;
+use crate::vendors::common::settings::{Adoption, Applied, NoPin, Settings, SettingsResource};
 
 pub const TYPE_NAME: &str = "akana_login_settings";
 
-const KIND: singleton::Kind = singleton::Kind { what: "Akana login settings", resource: TYPE_NAME, owner: "business" };
+const NAMES: Names = Names { what: "Akana login settings", resource: TYPE_NAME, owner: "business" };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct State {
@@ -34,12 +35,6 @@ pub struct State {
     pub persistent_session: Attr<bool>,
     pub concurrent_login: Attr<bool>,
     pub restore_on_destroy: Attr<bool>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Private {
-    /// The policy found when Terraform adopted the business.
-    pub adopted: Option<LoginPolicy>,
 }
 
 pub struct LoginSettings;
@@ -133,37 +128,31 @@ fn timeouts_conflict(p: &LoginPolicy) -> Option<String> {
     }
 }
 
-async fn read_or_report(
-    ctx: &Ctx<AkanaClient>,
-    business: &str,
-    diags: &mut Diagnostics,
-) -> Option<Option<PolicyObject>> {
-    ctx.client.login_policy(business, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()
-}
-
-/// Writes `want` over the object as read, unless it holds it already, and reads back.
+/// Writes `want` over the object as read (it differs), and reads it back.
 async fn write(
     ctx: &Ctx<AkanaClient>,
     business: &str,
-    current: &PolicyObject,
+    current: PolicyObject,
     want: &LoginPolicy,
     diags: &mut Diagnostics,
-) -> Option<()> {
-    if *want == current.fields {
-        return Some(());
-    }
+) -> Applied<LoginPolicy, PolicyObject> {
     if let Some(why) = timeouts_conflict(want) {
         diags.attr_error(
             AttrPath::attr("inactive_session_timeout_minutes"),
             "Inactive timeout longer than the active one",
             why,
         );
-        return None;
+        return Applied::Failed;
     }
-    ctx.client.set_login_policy(business, &current.with(want), &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
-    let Some(now) = read_or_report(ctx, business, diags).await? else {
-        not_found(diags, business);
-        return None;
+    if let Err(e) = ctx.client.set_login_policy(business, &current.with(want), &ctx.cancel).await {
+        return Applied::failed(&e, current, diags);
+    }
+    let Some(read) = ctx.client.login_policy(business, &ctx.cancel).await.reported(diags) else {
+        return Applied::Failed;
+    };
+    let Some(now) = read else {
+        business::not_found(diags, business);
+        return Applied::Failed;
     };
     if now.fields != *want {
         diags.error(
@@ -174,32 +163,25 @@ async fn write(
                 now.fields
             ),
         );
-        return None;
+        return Applied::Failed;
     }
-    Some(())
+    Applied::Done { before: current.fields, now }
 }
 
 #[async_trait]
-impl Resource for LoginSettings {
+impl Settings for LoginSettings {
     type Client = AkanaClient;
     type State = State;
-    type Private = Private;
+    type Values = LoginPolicy;
+    type Remote = PolicyObject;
+    /// The business ID.
+    type Key = String;
+    type Pin = NoPin;
     type Identity = Identity;
+    type ListConfig = NoConfig;
 
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn identity_schema(&self) -> IdentitySchema {
-        Identity::schema()
-    }
-
-    fn identity(&self, state: &State, _: &Private) -> Option<Identity> {
-        Some(Identity { business_id: state.business_id.clone() })
-    }
-
-    fn import_id(&self, identity: &Identity) -> Result<String, String> {
-        identity.business_id.known().cloned().ok_or_else(|| "business_id is required".into())
+    fn names(&self) -> &'static Names {
+        &NAMES
     }
 
     fn schema(&self) -> Schema {
@@ -217,21 +199,20 @@ impl Resource for LoginSettings {
              adopts it; destroying it leaves it as it is unless `restore_on_destroy` is set.",
             vec![
                 Attribute::computed("id", Type::String, "Same as `business_id`."),
-                Attribute::required(
-                    "business_id",
-                    Type::String,
-                    "The business whose login policy this is; the tenant's root business is `tenantbusiness.<fed_member_id>`.",
-                )
-                .force_new()
-                .validate(Validator::NotEmpty)
-                .validate(Validator::Trimmed),
+                business::attribute(),
                 minutes(
                     "max_failed_attempts",
                     "Failed logins in a row after which the account is suspended (`MaxSequentialFailureAttemptsAllowed`); `0` \
                      turns the limit off, as Akana ships it.",
                 ),
-                minutes("attempts_period_minutes", "The period, in minutes, over which failed logins count (`AttemptsPeriod`)."),
-                minutes("suspension_minutes", "How many minutes a suspended account stays locked (`SuspensionMinutes`)."),
+                minutes(
+                    "attempts_period_minutes",
+                    "The period, in minutes, over which failed logins count (`AttemptsPeriod`).",
+                ),
+                minutes(
+                    "suspension_minutes",
+                    "How many minutes a suspended account stays locked (`SuspensionMinutes`).",
+                ),
                 minutes(
                     "active_session_timeout_minutes",
                     "Minutes after which a session ends even while in use (`ActiveSessionTimeout`; `0`: none). The only timeout \
@@ -254,9 +235,105 @@ impl Resource for LoginSettings {
                     "Whether a user may have more than one session at a time (`ConcurrentLogin`, platform 2020.1.2 and later). \
                      Unset: the value the business holds is kept.",
                 ),
-                singleton::restore_on_destroy_attribute("business"),
             ],
         )
+    }
+
+    fn key_attributes(&self) -> &'static [&'static str] {
+        &["business_id"]
+    }
+
+    fn key(&self, s: &State) -> Option<String> {
+        s.business_id.known().cloned()
+    }
+
+    fn blank(&self, restore_on_destroy: Attr<bool>) -> State {
+        let mut s = state_from("", &LoginPolicy::default(), restore_on_destroy);
+        (s.id, s.business_id) = (Attr::Null, Attr::Null);
+        s
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<AkanaClient>,
+        business: &String,
+        diags: &mut Diagnostics,
+    ) -> Option<Option<PolicyObject>> {
+        ctx.client.login_policy(business, &ctx.cancel).await.reported(diags)
+    }
+
+    fn values(&self, o: &PolicyObject) -> LoginPolicy {
+        o.fields.clone()
+    }
+
+    fn state(&self, business: &String, o: &PolicyObject, reference: &State) -> State {
+        state_from(business, &o.fields, reference.restore_on_destroy.clone())
+    }
+
+    /// Read-modify-write from the platform's object, unless it holds the plan already.
+    async fn apply(
+        &self,
+        ctx: &Ctx<AkanaClient>,
+        business: &String,
+        planned: &State,
+        diags: &mut Diagnostics,
+    ) -> Applied<LoginPolicy, PolicyObject> {
+        let Some(read) = self.read(ctx, business, diags).await else { return Applied::Failed };
+        let Some(current) = read else {
+            business::not_found(diags, business);
+            return Applied::Failed;
+        };
+        let want = merged(&current.fields, planned);
+        if want == current.fields {
+            return Applied::Done { before: current.fields.clone(), now: current };
+        }
+        write(ctx, business, current, &want, diags).await
+    }
+
+    async fn restore(
+        &self,
+        ctx: &Ctx<AkanaClient>,
+        business: &String,
+        adopted: &LoginPolicy,
+        _: &State,
+        diags: &mut Diagnostics,
+    ) -> bool {
+        let Some(read) = self.read(ctx, business, diags).await else { return false };
+        let Some(current) = read else { return true };
+        let want = merged(&current.fields, &state_from(business, adopted, Attr::Null));
+        want == current.fields || matches!(write(ctx, business, current, &want, diags).await, Applied::Done { .. })
+    }
+
+    fn weakens(&self, then: &LoginPolicy, now: &State) -> Vec<String> {
+        weakens(then, now)
+    }
+
+    fn missing(&self, business: &String, diags: &mut Diagnostics) {
+        business::not_found(diags, business);
+    }
+
+    fn remote_object(&self, planned: &State) -> Option<String> {
+        planned.business_id.known().map(|b| format!("the login policy of Akana business {b}"))
+    }
+
+    fn identity_schema(&self) -> IdentitySchema {
+        Identity::schema()
+    }
+
+    fn identity(&self, state: &State, _: &NoPin) -> Option<Identity> {
+        Some(Identity::of(&state.business_id))
+    }
+
+    fn import_id(&self, identity: &Identity) -> Result<String, String> {
+        identity.import_id()
+    }
+
+    async fn import_key(&self, _: &Ctx<AkanaClient>, id: &str, diags: &mut Diagnostics) -> Option<(String, NoPin)> {
+        business::import_key(id, diags).map(|b| (b, NoPin {}))
+    }
+
+    fn nothing_to_import(&self, business: &String, diags: &mut Diagnostics) {
+        business::nothing_to_import(diags, business);
     }
 
     fn validate(&self, c: &State, diags: &mut Diagnostics) {
@@ -274,159 +351,53 @@ impl Resource for LoginSettings {
         }
     }
 
-    async fn plan(&self, ctx: Option<&Ctx<AkanaClient>>, plan: &mut Plan<State, Private>, diags: &mut Diagnostics) {
+    /// The provider logs in with a password: a new failure limit can lock its own account.
+    async fn plan_notes(
+        &self,
+        _: Option<&Ctx<AkanaClient>>,
+        plan: &mut Plan<State, Adoption<LoginPolicy, NoPin>>,
+        diags: &mut Diagnostics,
+    ) {
         let p = &plan.planned;
         let limit_changes = p.max_failed_attempts.known().is_some_and(|n| *n > 0)
             && plan
                 .prior
                 .as_ref()
                 .is_none_or(|prior| prior.max_failed_attempts.known() != p.max_failed_attempts.known());
-        if limit_changes {
-            let n = p.max_failed_attempts.known().copied().unwrap_or_default();
-            let suspension =
-                p.suspension_minutes.known().map_or("the suspension time".to_string(), |m| format!("{m} minutes"));
-            diags.attr_warning(
-                AttrPath::attr("max_failed_attempts"),
-                "The provider's own account can be locked out by this limit",
-                format!(
-                    "The provider logs in to Akana with an e-mail and password (email / AKANA_EMAIL). If that account falls under \
-                     this business's policy, {n} wrong passwords in a row — a rotated password not yet updated in CI, say — \
-                     suspend it for {suspension}, and every run fails until then. Give the provider an account of its own and keep \
-                     its password where CI reads it."
-                ),
-            );
-        }
-        if !singleton::restore_is_news(
-            plan.prior.as_ref().map(|p| &p.restore_on_destroy),
-            &plan.planned.restore_on_destroy,
-        ) {
+        if !limit_changes {
             return;
         }
-        let adopted = match (&plan.private.adopted, ctx, plan.planned.business_id.known()) {
-            (Some(a), _, _) => Some(a.clone()),
-            (None, Some(ctx), Some(b)) if plan.prior.is_none() => {
-                ctx.client.login_policy(b, &ctx.cancel).await.ok().flatten().map(|o| o.fields)
-            }
-            _ => None,
-        };
-        if let Some(a) = adopted {
-            singleton::warn_restore_weakens(diags, &KIND, weakens(&a, &plan.planned));
-        }
+        let n = p.max_failed_attempts.known().copied().unwrap_or_default();
+        let suspension =
+            p.suspension_minutes.known().map_or("the suspension time".to_string(), |m| format!("{m} minutes"));
+        diags.attr_warning(
+            AttrPath::attr("max_failed_attempts"),
+            "The provider's own account can be locked out by this limit",
+            format!(
+                "The provider logs in to Akana with an e-mail and password (email / AKANA_EMAIL). If that account falls under \
+                 this business's policy, {n} wrong passwords in a row — a rotated password not yet updated in CI, say — \
+                 suspend it for {suspension}, and every run fails until then. Give the provider an account of its own and keep \
+                 its password where CI reads it."
+            ),
+        );
     }
-
-    async fn plan_destroy(
-        &self,
-        _: Option<&Ctx<AkanaClient>>,
-        prior: &State,
-        private: &Private,
-        diags: &mut Diagnostics,
-    ) {
-        let restore = prior.restore_on_destroy.known() == Some(&true);
-        singleton::plan_destroy(diags, &KIND, restore, private.adopted.as_ref(), |a| weakens(a, prior));
-    }
-
-    fn remote_object(&self, planned: &State) -> Option<String> {
-        planned.business_id.known().map(|b| format!("the login policy of Akana business {b}"))
-    }
-
-    async fn create(
-        &self,
-        ctx: &Ctx<AkanaClient>,
-        planned: State,
-        diags: &mut Diagnostics,
-    ) -> Option<(State, Private)> {
-        let business = planned.business_id.known()?.clone();
-        let Some(current) = read_or_report(ctx, &business, diags).await? else {
-            not_found(diags, &business);
-            return None;
-        };
-        let want = merged(&current.fields, &planned);
-        write(ctx, &business, &current, &want, diags).await?;
-        Some((state_from(&business, &want, planned.restore_on_destroy), Private { adopted: Some(current.fields) }))
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx<AkanaClient>,
-        current: State,
-        private: Private,
-        diags: &mut Diagnostics,
-    ) -> Option<Read<State, Private>> {
-        let business = current.business_id.known()?.clone();
-        let Some(server) = read_or_report(ctx, &business, diags).await? else {
-            return Some(Read::Gone);
-        };
-        Some(Read::Found(state_from(&business, &server.fields, current.restore_on_destroy), private))
-    }
-
-    async fn update(
-        &self,
-        ctx: &Ctx<AkanaClient>,
-        _: State,
-        planned: State,
-        private: Private,
-        diags: &mut Diagnostics,
-    ) -> Option<(State, Private)> {
-        let business = planned.business_id.known()?.clone();
-        let Some(current) = read_or_report(ctx, &business, diags).await? else {
-            not_found(diags, &business);
-            return None;
-        };
-        let want = merged(&current.fields, &planned);
-        write(ctx, &business, &current, &want, diags).await?;
-        Some((state_from(&business, &want, planned.restore_on_destroy), private))
-    }
-
-    async fn delete(&self, ctx: &Ctx<AkanaClient>, prior: State, private: Private, diags: &mut Diagnostics) -> bool {
-        let (true, Some(adopted)) = (prior.restore_on_destroy.known() == Some(&true), private.adopted) else {
-            return true;
-        };
-        let Some(business) = prior.business_id.known().cloned() else { return true };
-        let Some(read) = read_or_report(ctx, &business, diags).await else { return false };
-        let Some(current) = read else { return true };
-        write(ctx, &business, &current, &merged(&current.fields, &state_from(&business, &adopted, Attr::Null)), diags)
-            .await
-            .is_some()
-    }
-
-    async fn import(&self, ctx: &Ctx<AkanaClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
-        let business = id.trim().to_string();
-        if business.is_empty() {
-            diags.error(
-                "Invalid import ID",
-                "The import ID is the business ID, e.g. tenantbusiness.acmepaymentscorp for the tenant's root business; it is empty.",
-            );
-            return None;
-        }
-        let Some(current) = read_or_report(ctx, &business, diags).await? else {
-            diags.error(
-                "Akana business not found",
-                format!(
-                    "Business {business:?} does not exist on this platform (HTTP 404), so there is nothing to import."
-                ),
-            );
-            return None;
-        };
-        Some((state_from(&business, &current.fields, Attr::Known(false)), Private { adopted: Some(current.fields) }))
-    }
-}
-
-/// `terraform query`: every business the administrator can see, with its login policy.
-#[async_trait]
-impl ListResource for LoginSettings {
-    type ListConfig = NoConfig;
 
     fn list_schema(&self) -> Schema {
         Schema::new("Lists the login policy of every business the administrator can see.", vec![])
     }
 
-    async fn list(&self, ctx: &Ctx<AkanaClient>, _: NoConfig, out: &mut ListSink<'_, Self>, diags: &mut Diagnostics) {
-        let read =
-            |id: String| async move { ctx.client.login_policy(&id, &ctx.cancel).await.map(|o| o.map(|o| o.fields)) };
-        listing::walk(ctx, out, diags, (TYPE_NAME, "login policy"), read, |id, policy: LoginPolicy| {
-            (state_from(id, &policy, Attr::Known(false)), Private { adopted: Some(policy) })
-        })
-        .await;
+    async fn list(
+        &self,
+        ctx: &Ctx<AkanaClient>,
+        _: NoConfig,
+        out: &mut ListSink<'_, SettingsResource<Self>>,
+        diags: &mut Diagnostics,
+    ) {
+        listing::walk(self, ctx, out, diags).await;
+    }
+
+    fn data_description(&self) -> &'static str {
+        "The login policy of a business on the Akana API Platform, read-only. Values the platform leaves unset are null."
     }
 }
 

@@ -1,0 +1,8 @@
+//! What every vendor's resources share, once: the settings lifecycle ([`settings`]) and the data
+//! source derived from it ([`data`]), the destroy rule and its wording ([`restore`]), and the
+//! provider settings every provider type has ([`provider_settings`]).
+
+pub mod data;
+pub mod provider_settings;
+pub mod restore;
+pub mod settings;
