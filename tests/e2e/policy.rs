@@ -106,3 +106,47 @@ output "held" {{
     );
     ws.run(&["validate"]).fails_with(&["policy.second_factors", "security_key"]);
 }
+
+/// A portal adopted into the DocSpace policy module — by import, or by `moved` from a resource of
+/// its own — plans no changes: the module writes the portal's lists back as `[]` when they are
+/// empty, and an empty list is one value whether it was null or `[]`.
+#[test]
+fn a_docspace_portal_moved_or_imported_into_the_policy_module_plans_no_changes() {
+    use mfa_sandbox::EmulatorApp;
+    use mfa_sandbox::onlyoffice::OnlyofficeEmulator;
+    let Some(cli) = harness::cli_where(|c| c.version >= (1, 3)) else {
+        harness::skip(
+            "policy::a_docspace_portal_moved_or_imported_into_the_policy_module_plans_no_changes",
+            "the policy modules need Terraform 1.3 or later; set TERRAFORM or TERRAFORM_CURRENT",
+        );
+        return;
+    };
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
+    app.set_app_out_of_band(&[]);
+    let env = app.sandbox_env(&emu.url());
+    let module = format!(
+        "{}provider \"onlyoffice\" {{}}\nmodule \"docspace\" {{\n  source = \"./modules/policy/onlyoffice\"\n  policy = {{ require_mfa = true }}\n}}\n",
+        required_providers(&["onlyoffice"])
+    );
+    let imported = workspace(cli.path.clone(), &module, &env, false);
+    let host = format!("127.0.0.1:{}", emu.addr.port());
+    imported.run(&["import", "-input=false", "module.docspace.onlyoffice_tfa_settings.this[0]", &host]).ok();
+    imported.assert_no_changes();
+
+    let own = format!(
+        "{}provider \"onlyoffice\" {{}}\nresource \"onlyoffice_tfa_settings\" \"portal\" {{\n  type = \"app\"\n}}\n",
+        required_providers(&["onlyoffice"])
+    );
+    let moved = workspace(cli.path.clone(), &own, &env, false);
+    moved.apply().ok();
+    moved.write(&format!(
+        "{module}moved {{\n  from = onlyoffice_tfa_settings.portal\n  to   = module.docspace.onlyoffice_tfa_settings.this[0]\n}}\n"
+    ));
+    moved.run(&["init", "-input=false"]).ok();
+    let plan = moved.plan();
+    assert_eq!(plan.code, 2, "the move itself is the only change:\n{}", plan.all());
+    plan.mentions(&[
+        "has moved to module.docspace.onlyoffice_tfa_settings.this[0]",
+        "0 to add, 0 to change, 0 to destroy",
+    ]);
+}

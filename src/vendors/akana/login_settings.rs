@@ -275,6 +275,7 @@ impl Settings for LoginSettings {
         &self,
         ctx: &Ctx<AkanaClient>,
         business: &String,
+        _: Option<&State>,
         planned: &State,
         diags: &mut Diagnostics,
     ) -> Applied<LoginPolicy, PolicyObject> {

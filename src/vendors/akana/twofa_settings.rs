@@ -172,6 +172,7 @@ impl Settings for TwoFaSettings {
         &self,
         ctx: &Ctx<AkanaClient>,
         business: &String,
+        _: Option<&State>,
         planned: &State,
         diags: &mut Diagnostics,
     ) -> Applied<TwoFa, TwoFaObject> {

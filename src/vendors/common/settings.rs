@@ -95,6 +95,7 @@ pub trait Settings: Send + Sync + Sized + 'static {
     fn names(&self) -> &'static Names;
     /// The resource's description and attributes; `restore_on_destroy` is added to them.
     fn schema(&self) -> Schema;
+
     /// The attributes that name the object: arguments of the derived data source too.
     fn key_attributes(&self) -> &'static [&'static str];
     fn key(&self, state: &Self::State) -> Option<Self::Key>;
@@ -114,11 +115,13 @@ pub trait Settings: Send + Sync + Sized + 'static {
     /// The state for `remote`, keeping `reference`'s `restore_on_destroy` and its spelling of
     /// values that mean the same.
     fn state(&self, key: &Self::Key, remote: &Self::Remote, reference: &Self::State) -> Self::State;
-    /// Applies the plan's values to the object and verifies them.
+    /// Applies the plan's values to the object and verifies them. `prior` (on update) is what
+    /// the refresh just read, which a vendor may take for the object's current values.
     async fn apply(
         &self,
         ctx: &Ctx<Self::Client>,
         key: &Self::Key,
+        prior: Option<&Self::State>,
         planned: &Self::State,
         diags: &mut Diagnostics,
     ) -> Applied<Self::Values, Self::Remote>;
@@ -366,7 +369,7 @@ impl<S: Settings> Resource for SettingsResource<S> {
         let key = self.settings.key(&planned)?;
         let pin = self.settings.pin(ctx, &planned, &S::Pin::default(), diags).await?;
         let handed_over = self.take_handed_over(&planned);
-        match self.settings.apply(ctx, &key, &planned, diags).await {
+        match self.settings.apply(ctx, &key, None, &planned, diags).await {
             Applied::Done { before, now } => {
                 let adopted = Some(handed_over.unwrap_or(before));
                 Some((self.settings.state(&key, &now, &planned), Adoption { adopted, pin, unconfirmed: false }))
@@ -410,7 +413,7 @@ impl<S: Settings> Resource for SettingsResource<S> {
         }
         let key = self.settings.key(&planned)?;
         private.pin = self.settings.pin(ctx, &prior, &private.pin, diags).await?;
-        match self.settings.apply(ctx, &key, &planned, diags).await {
+        match self.settings.apply(ctx, &key, Some(&prior), &planned, diags).await {
             Applied::Done { now, .. } => Some((self.settings.state(&key, &now, &planned), private)),
             Applied::Failed | Applied::Unconfirmed { .. } => None,
         }

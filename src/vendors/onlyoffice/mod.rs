@@ -1,26 +1,26 @@
 //! ONLYOFFICE DocSpace: provider `onlyoffice`, resources and data sources `onlyoffice_tfa_settings`
 //! and `onlyoffice_login_settings`.
-//! Seed: onlyoffice-tfa-settings.txt; facts: research/vendor-apis.md §4.
 
 pub mod client;
-pub mod data;
-pub mod login;
+pub mod login_settings;
 pub mod portal;
-pub mod resource;
+pub mod tfa_settings;
 
 use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::http::PathPrefix;
-use crate::plugin::data_source::{DynDataSource, TypedData};
+use crate::plugin::data_source::DynDataSource;
 use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::list::{DynList, TypedList};
+use crate::plugin::list::DynList;
 use crate::plugin::provider::{ConfigureRequest, Provider};
-use crate::plugin::resource::{DynResource, Typed};
+use crate::plugin::resource::DynResource;
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
+use crate::vendors::common::data::SettingsData;
 use crate::vendors::common::provider_settings::{self, vendor_client};
+use crate::vendors::common::settings::SettingsResource;
 
 use client::{Auth, OnlyofficeClient};
 
@@ -155,14 +155,23 @@ impl Provider for OnlyofficeProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn DynResource<OnlyofficeClient>>> {
-        vec![Typed::boxed(resource::TfaSettingsResource), Typed::boxed(login::LoginSettingsResource)]
+        vec![
+            SettingsResource::boxed(tfa_settings::TfaSettingsResource),
+            SettingsResource::boxed(login_settings::LoginSettingsResource),
+        ]
     }
 
     fn list_resources(&self) -> Vec<Box<dyn DynList<OnlyofficeClient>>> {
-        vec![TypedList::boxed(resource::TfaSettingsResource), TypedList::boxed(login::LoginSettingsResource)]
+        vec![
+            SettingsResource::list_boxed(tfa_settings::TfaSettingsResource),
+            SettingsResource::list_boxed(login_settings::LoginSettingsResource),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<OnlyofficeClient>>> {
-        vec![TypedData::boxed(data::TfaSettingsData), TypedData::boxed(data::LoginSettingsData)]
+        vec![
+            SettingsData::boxed(tfa_settings::TfaSettingsResource),
+            SettingsData::boxed(login_settings::LoginSettingsResource),
+        ]
     }
 }

@@ -1,11 +1,12 @@
 //! What every DocSpace resource needs of the portal itself: its tenant ID (the identity of each
-//! resource, since a portal's address can change and its tenant ID cannot), and the check that an
-//! import names the configured portal.
+//! resource, since a portal's address can change and its tenant ID cannot, and the tenant each
+//! state is pinned to), the check that an import names the configured portal, and what a read
+//! of the portal's settings carries (the host, which is each resource's ID).
 
 use serde::{Deserialize, Serialize};
 
 use super::client::OnlyofficeClient;
-use crate::plugin::diag::Diagnostics;
+use crate::plugin::diag::{Diagnostics, Reported};
 use crate::plugin::resource::Ctx;
 use crate::plugin::schema::{IdentityAttribute, IdentitySchema};
 use crate::plugin::typed::Attr;
@@ -36,9 +37,29 @@ impl Identity {
     }
 }
 
+/// What a state is pinned to: the portal's tenant ID, in private state (`tenant_id`; states of
+/// releases before identities existed have none, and learn it on their next read).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct Tenant {
+    #[serde(default)]
+    pub tenant_id: Option<i64>,
+}
+
+/// One of the portal's settings objects as read, with the portal's host (the resources' ID).
+pub struct AtPortal<T> {
+    pub host: String,
+    pub read: T,
+}
+
+impl<T> AtPortal<T> {
+    pub fn of(ctx: &Ctx<OnlyofficeClient>, read: T) -> Self {
+        AtPortal { host: ctx.client.portal_host(), read }
+    }
+}
+
 /// The tenant ID for private state, read once per provider process.
 pub async fn tenant(ctx: &Ctx<OnlyofficeClient>, diags: &mut Diagnostics) -> Option<i64> {
-    ctx.client.tenant_id(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()
+    ctx.client.tenant_id(&ctx.cancel).await.reported(diags)
 }
 
 /// The portal behind the configured URL, checked against the one a resource's state pins
@@ -50,11 +71,11 @@ pub async fn tenant(ctx: &Ctx<OnlyofficeClient>, diags: &mut Diagnostics) -> Opt
 pub async fn pinned(
     ctx: &Ctx<OnlyofficeClient>,
     resource: &str,
-    recorded: Option<i64>,
+    recorded: &Tenant,
     diags: &mut Diagnostics,
-) -> Option<i64> {
+) -> Option<Tenant> {
     let now = tenant(ctx, diags).await?;
-    match recorded {
+    match recorded.tenant_id {
         Some(was) if was != now => {
             let host = ctx.client.portal_host();
             diags.error(
@@ -69,13 +90,18 @@ pub async fn pinned(
             );
             None
         }
-        _ => Some(now),
+        _ => Some(Tenant { tenant_id: Some(now) }),
     }
 }
 
 /// The tenant ID when `id` — the portal host, or (from an import block's identity) the tenant
 /// ID — names the configured portal; otherwise an error that says what to import instead.
-pub async fn imported(ctx: &Ctx<OnlyofficeClient>, resource: &str, id: &str, diags: &mut Diagnostics) -> Option<i64> {
+pub async fn imported(
+    ctx: &Ctx<OnlyofficeClient>,
+    resource: &str,
+    id: &str,
+    diags: &mut Diagnostics,
+) -> Option<Tenant> {
     let host = ctx.client.portal_host();
     let id = id.trim();
     let tenant_id = tenant(ctx, diags).await?;
@@ -94,5 +120,5 @@ pub async fn imported(ctx: &Ctx<OnlyofficeClient>, resource: &str, id: &str, dia
         );
         return None;
     }
-    Some(tenant_id)
+    Some(Tenant { tenant_id: Some(tenant_id) })
 }

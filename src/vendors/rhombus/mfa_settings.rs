@@ -242,6 +242,7 @@ impl Settings for MfaSettings {
         &self,
         ctx: &Ctx<RhombusClient>,
         key: &Option<String>,
+        _: Option<&State>,
         planned: &State,
         diags: &mut Diagnostics,
     ) -> Applied<Mfa, Org> {

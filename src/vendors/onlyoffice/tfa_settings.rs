@@ -1,11 +1,13 @@
 //! `onlyoffice_tfa_settings`: the portal's two-factor authentication type, trusted IPs and the
 //! users and groups that must always use TFA.
 //!
-//! A singleton per portal. Writes are sent only for a real change, because each enabling write
+//! A settings object on the shared lifecycle ([`crate::vendors::common::settings`]), one per
+//! portal, pinned to its tenant ([`super::portal`]). Writes are sent only for a real change, because each enabling write
 //! logs out every session of the portal; an uncertain write is read back before anything else, so
 //! at most one enabling write lands per change; and a write counts as done only when reading back
-//! shows the portal holds it. Lists are sets: server order and "omitted" versus "empty" never show
-//! as a change.
+//! shows the portal holds it. Lists are sets that default to empty: server order, and null versus
+//! empty (DocSpace makes no difference), never show as a change — an import, or a configuration
+//! that writes `[]`, plans nothing; a state of an earlier release that held null reads as `[]`.
 //!
 //! Values are checked against what DocSpace's server code does with them
 //! (`common/ASC.Core.Common/Core/IPAddressRange.cs`, System.Text.Json's Guid binding): a trusted IP
@@ -17,21 +19,23 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::client::{AuthMethod, OnlyofficeClient, OnlyofficeError, TfaSettings, TfaType};
-use super::portal::{self, Identity, tenant};
+use std::net::IpAddr;
+
+use super::client::{AuthMethod, OnlyofficeClient, OnlyofficeError, TfaRead, TfaSettings, TfaType};
+use super::portal::{self, AtPortal, Identity, Tenant};
 use crate::http::Wrote;
-use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::list::{ListResource, ListSink, NoConfig};
-use crate::plugin::resource::{Ctx, Plan, Read, Resource};
+use crate::plugin::diag::{AttrPath, Diagnostics, Reported};
+use crate::plugin::list::{ListSink, NoConfig};
+use crate::plugin::resource::{Ctx, Plan};
 use crate::plugin::schema::{Attribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::{Type, Value};
-use crate::vendors::common::restore as singleton;
-use std::net::IpAddr;
+use crate::vendors::common::restore::{self, Names};
+use crate::vendors::common::settings::{Adoption, Applied, Settings, SettingsResource, listed};
 
 pub const TYPE_NAME: &str = "onlyoffice_tfa_settings";
 
-const KIND: singleton::Names = singleton::Names { what: "DocSpace TFA settings", resource: TYPE_NAME, owner: "portal" };
+const NAMES: Names = Names { what: "DocSpace TFA settings", resource: TYPE_NAME, owner: "portal" };
 
 type StrSet = BTreeSet<String>;
 
@@ -46,15 +50,8 @@ pub struct State {
     pub restore_on_destroy: Attr<bool>,
 }
 
-/// Settings as found when Terraform adopted the portal, and the portal's tenant ID (its identity).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Private {
-    pub adopted: Option<Snapshot>,
-    #[serde(default)]
-    pub tenant_id: Option<i64>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The settings as adoption records them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub tfa_type: String,
     pub trusted_ips: StrSet,
@@ -80,13 +77,13 @@ impl Snapshot {
             out.push("TFA is switched off (type = \"none\")".to_string());
         }
         if then.tfa_type != Some(TfaType::None) {
-            out.extend(singleton::grows("trusted_ips", &canon(&now.trusted_ips), &canon(&then.trusted_ips)));
-            out.extend(singleton::shrinks(
+            out.extend(restore::grows("trusted_ips", &canon(&now.trusted_ips), &canon(&then.trusted_ips)));
+            out.extend(restore::shrinks(
                 "mandatory_users",
                 &canon(&now.mandatory_users),
                 &canon(&then.mandatory_users),
             ));
-            out.extend(singleton::shrinks(
+            out.extend(restore::shrinks(
                 "mandatory_groups",
                 &canon(&now.mandatory_groups),
                 &canon(&then.mandatory_groups),
@@ -200,14 +197,10 @@ fn canon(set: &StrSet) -> StrSet {
 }
 
 /// The state's view of a list the API returned: the reference's exact spelling when equivalent
-/// (order, case, empty-versus-null), the API's otherwise.
+/// (order, case), the API's otherwise; an empty list is `[]` (the attribute's default).
 fn as_state_set(api: &StrSet, reference: &Attr<StrSet>) -> Attr<StrSet> {
     match reference {
         Attr::Known(r) if canon(r) == canon(api) => Attr::Known(r.clone()),
-        _ if api.is_empty() => match reference {
-            Attr::Known(r) if r.is_empty() => Attr::Known(StrSet::new()),
-            _ => Attr::Null,
-        },
         _ => Attr::Known(api.clone()),
     }
 }
@@ -247,9 +240,18 @@ fn cannot_read_after_logout(client: &OnlyofficeClient, e: &OnlyofficeError) -> b
         && (e.is_session_rejected() || matches!(e, OnlyofficeError::LoginBlocked { .. }))
 }
 
+/// How a write of the settings came out.
+#[derive(PartialEq)]
+enum Put {
+    Done,
+    Failed,
+    /// Reading back could not tell whether it landed.
+    Unknown,
+}
+
 /// Writes `want` and reads it back. An uncertain write is read back before anything else and
 /// resent only if the portal does not hold it, so at most one enabling write lands per change.
-async fn put(ctx: &Ctx<OnlyofficeClient>, want: &TfaSettings, diags: &mut Diagnostics) -> bool {
+async fn put(ctx: &Ctx<OnlyofficeClient>, want: &TfaSettings, diags: &mut Diagnostics) -> Put {
     let (client, cancel) = (&ctx.client, &ctx.cancel);
     let enabling = want.tfa_type != Some(TfaType::None);
     let outcome = client
@@ -273,7 +275,7 @@ async fn put(ctx: &Ctx<OnlyofficeClient>, want: &TfaSettings, diags: &mut Diagno
         Ok(Wrote::Answered(_) | Wrote::Confirmed) => {}
         Err(e) => {
             diags.report(&e);
-            return false;
+            return if matches!(e, OnlyofficeError::Unknown(_)) { Put::Unknown } else { Put::Failed };
         }
     }
     // Done only when the portal holds what was asked.
@@ -291,12 +293,12 @@ async fn put(ctx: &Ctx<OnlyofficeClient>, want: &TfaSettings, diags: &mut Diagno
                     want.describe()
                 ),
             );
-            return false;
+            return Put::Failed;
         }
         Err(e) if enabling && cannot_read_after_logout(client, &e) => verified = false,
         Err(e) => {
             diags.report(&e);
-            return false;
+            return Put::Failed;
         }
     }
     if enabling {
@@ -325,33 +327,36 @@ async fn put(ctx: &Ctx<OnlyofficeClient>, want: &TfaSettings, diags: &mut Diagno
             ),
         }
     }
-    true
+    Put::Done
 }
 
 #[async_trait]
-impl Resource for TfaSettingsResource {
+impl Settings for TfaSettingsResource {
     type Client = OnlyofficeClient;
     type State = State;
-    type Private = Private;
+    type Values = Snapshot;
+    type Remote = AtPortal<TfaRead>;
+    /// The portal, one per provider configuration.
+    type Key = ();
+    type Pin = Tenant;
     type Identity = Identity;
+    type ListConfig = NoConfig;
 
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn identity_schema(&self) -> IdentitySchema {
-        Identity::schema()
-    }
-
-    fn identity(&self, _: &State, private: &Private) -> Option<Identity> {
-        private.tenant_id.map(Identity::of)
-    }
-
-    fn import_id(&self, identity: &Identity) -> Result<String, String> {
-        identity.import_id()
+    fn names(&self) -> &'static Names {
+        &NAMES
     }
 
     fn schema(&self) -> Schema {
+        let list = |name: &'static str, doc: &str| {
+            Attribute::optional_computed(name, Type::set(Type::String), &format!("{doc} Defaults to none (`[]`)."))
+                .default(Value::Set(Vec::new()))
+        };
+        let guid = || {
+            Validator::Custom(
+                "Each a GUID in the hyphenated form (`75a5f745-f697-4418-b38d-0fe0d277e258`).",
+                check_uuid,
+            )
+        };
         Schema::new(
             "Manages the two-factor authentication settings of an ONLYOFFICE DocSpace portal. The settings always exist, so \
              creating this resource adopts them; destroying it leaves them as they are unless `restore_on_destroy` is set.",
@@ -363,9 +368,8 @@ impl Resource for TfaSettingsResource {
                     "`app` (authenticator app), `sms` (codes by text message; needs an SMS provider on the portal) or `none`.",
                 )
                 .validate(Validator::OneOf(&["none", "sms", "app"])),
-                Attribute::optional(
+                list(
                     "trusted_ips",
-                    Type::set(Type::String),
                     "Addresses from which users skip the second factor (except mandatory users and members of mandatory groups): \
                      single addresses (`203.0.113.7`, `2001:db8::7`), IPv4 CIDR blocks (`10.0.0.0/8`) and ranges \
                      (`10.0.0.1-10.0.0.9`, `2001:db8::-2001:db8::ffff`). See the forms DocSpace accepts below.",
@@ -374,23 +378,131 @@ impl Resource for TfaSettingsResource {
                     "Each a single address as DocSpace writes it, an IPv4 CIDR block without host bits, or a range; no IPv6 blocks.",
                     check_ip,
                 )),
-                Attribute::optional(
+                list(
                     "mandatory_users",
-                    Type::set(Type::String),
                     "IDs of users who must always use the second factor, even from trusted IPs. DocSpace 3.7.1 and later refuse the \
                      portal owner here.",
                 )
-                .validate(Validator::Custom("Each a GUID in the hyphenated form (`75a5f745-f697-4418-b38d-0fe0d277e258`).", check_uuid)),
-                Attribute::optional(
-                    "mandatory_groups",
-                    Type::set(Type::String),
-                    "IDs of groups whose members must always use the second factor.",
-                )
-                .validate(Validator::Custom("Each a GUID in the hyphenated form (`75a5f745-f697-4418-b38d-0fe0d277e258`).", check_uuid)),
-                singleton::restore_on_destroy_attribute("portal"),
+                .validate(guid()),
+                list("mandatory_groups", "IDs of groups whose members must always use the second factor.").validate(guid()),
             ],
         )
     }
+
+    fn key_attributes(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn key(&self, _: &State) -> Option<()> {
+        Some(())
+    }
+
+    fn blank(&self, restore_on_destroy: Attr<bool>) -> State {
+        State {
+            id: Attr::Null,
+            tfa_type: Attr::Null,
+            trusted_ips: Attr::Null,
+            mandatory_users: Attr::Null,
+            mandatory_groups: Attr::Null,
+            restore_on_destroy,
+        }
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<OnlyofficeClient>,
+        _: &(),
+        diags: &mut Diagnostics,
+    ) -> Option<Option<AtPortal<TfaRead>>> {
+        let r = ctx.client.read(&ctx.cancel).await.reported(diags)?;
+        Some(Some(AtPortal::of(ctx, r)))
+    }
+
+    fn values(&self, r: &AtPortal<TfaRead>) -> Snapshot {
+        Snapshot::of(&r.read.settings)
+    }
+
+    fn state(&self, _: &(), r: &AtPortal<TfaRead>, reference: &State) -> State {
+        state_from(r.host.clone(), &r.read.settings, reference)
+    }
+
+    async fn apply(
+        &self,
+        ctx: &Ctx<OnlyofficeClient>,
+        _: &(),
+        prior: Option<&State>,
+        planned: &State,
+        diags: &mut Diagnostics,
+    ) -> Applied<Snapshot, AtPortal<TfaRead>> {
+        // On update the refresh has just read the portal: no second read before the write.
+        let current = match prior {
+            Some(p) => TfaRead { settings: desired(p), ..Default::default() },
+            None => match ctx.client.read(&ctx.cancel).await.reported(diags) {
+                Some(r) => r,
+                None => return Applied::Failed,
+            },
+        };
+        let want = desired(planned);
+        let outcome = if equivalent(&want, &current.settings) { Put::Done } else { put(ctx, &want, diags).await };
+        let before = Snapshot::of(&current.settings);
+        match outcome {
+            Put::Done => Applied::Done { before, now: AtPortal::of(ctx, TfaRead { settings: want, ..current }) },
+            Put::Failed => Applied::Failed,
+            Put::Unknown => Applied::Unconfirmed { before: AtPortal::of(ctx, current) },
+        }
+    }
+
+    async fn restore(
+        &self,
+        ctx: &Ctx<OnlyofficeClient>,
+        _: &(),
+        adopted: &Snapshot,
+        prior: &State,
+        diags: &mut Diagnostics,
+    ) -> bool {
+        let want = adopted.settings();
+        equivalent(&want, &desired(prior)) || put(ctx, &want, diags).await == Put::Done
+    }
+
+    fn weakens(&self, adopted: &Snapshot, now: &State) -> Vec<String> {
+        adopted.weakens(now)
+    }
+
+    /// The portal always exists.
+    fn missing(&self, _: &(), _: &mut Diagnostics) {}
+
+    /// One portal per provider configuration.
+    fn remote_object(&self, _: &State) -> Option<String> {
+        Some("the TFA settings of the provider's DocSpace portal".into())
+    }
+
+    async fn pin(
+        &self,
+        ctx: &Ctx<OnlyofficeClient>,
+        _: &State,
+        recorded: &Tenant,
+        diags: &mut Diagnostics,
+    ) -> Option<Tenant> {
+        portal::pinned(ctx, TYPE_NAME, recorded, diags).await
+    }
+
+    fn identity_schema(&self) -> IdentitySchema {
+        Identity::schema()
+    }
+
+    fn identity(&self, _: &State, pin: &Tenant) -> Option<Identity> {
+        pin.tenant_id.map(Identity::of)
+    }
+
+    fn import_id(&self, identity: &Identity) -> Result<String, String> {
+        identity.import_id()
+    }
+
+    async fn import_key(&self, ctx: &Ctx<OnlyofficeClient>, id: &str, diags: &mut Diagnostics) -> Option<((), Tenant)> {
+        portal::imported(ctx, TYPE_NAME, id, diags).await.map(|t| ((), t))
+    }
+
+    fn nothing_to_import(&self, _: &(), _: &mut Diagnostics) {}
 
     fn validate(&self, config: &State, diags: &mut Diagnostics) {
         if config.tfa_type.known().map(String::as_str) != Some("none") {
@@ -411,10 +523,10 @@ impl Resource for TfaSettingsResource {
         }
     }
 
-    async fn plan(
+    async fn plan_notes(
         &self,
         ctx: Option<&Ctx<OnlyofficeClient>>,
-        plan: &mut Plan<State, Private>,
+        plan: &mut Plan<State, Adoption<Snapshot, Tenant>>,
         diags: &mut Diagnostics,
     ) {
         let Some(ctx) = ctx else { return };
@@ -423,39 +535,8 @@ impl Resource for TfaSettingsResource {
         }
         let enabling = plan.planned.tfa_type.known().is_some_and(|t| t != "none")
             && plan.prior.as_ref().is_none_or(|p| p.tfa_type.known() != plan.planned.tfa_type.known());
-        match ctx.client.auth_method() {
-            AuthMethod::Password if enabling => diags.attr_warning(
-                AttrPath::attr("type"),
-                "The provider's own login will need a second factor",
-                "This provider logs in with username and password. Once TFA is on, DocSpace asks that user for a second factor \
-                 at the next login (unless its address is in trusted_ips and it is in neither mandatory list), and a provider \
-                 cannot enter one: the next terraform run fails to log in. Use an API key instead (api_key / \
-                 ONLYOFFICE_API_KEY), which TFA does not affect. To forget this resource later without logging in, run \
-                 terraform destroy -refresh=false.",
-            ),
-            AuthMethod::Token if enabling => diags.attr_warning(
-                AttrPath::attr("type"),
-                "The session token stops working with this change",
-                "Enabling or changing TFA makes DocSpace log out every session of the portal, including the token this provider \
-                 uses: the next terraform run needs a new token. Use an API key (api_key / ONLYOFFICE_API_KEY), which is not \
-                 affected.",
-            ),
-            _ => {}
-        }
-        if singleton::restore_is_news(
-            plan.prior.as_ref().map(|p| &p.restore_on_destroy),
-            &plan.planned.restore_on_destroy,
-        ) {
-            let adopted = match &plan.private.adopted {
-                Some(a) => Some(a.clone()),
-                None if plan.prior.is_none() => {
-                    ctx.client.read(&ctx.cancel).await.ok().map(|r| Snapshot::of(&r.settings))
-                }
-                None => None,
-            };
-            if let Some(a) = adopted {
-                singleton::warn_restore_weakens(diags, &KIND, a.weakens(&plan.planned));
-            }
+        if enabling {
+            warn_about_own_session(ctx.client.auth_method(), diags);
         }
         // SMS needs an SMS provider on the portal: say so now rather than half-way through apply.
         let wants_sms = plan.planned.tfa_type.known().map(String::as_str) == Some("sms");
@@ -474,139 +555,66 @@ impl Resource for TfaSettingsResource {
         }
     }
 
-    async fn plan_destroy(
-        &self,
-        _: Option<&Ctx<OnlyofficeClient>>,
-        prior: &State,
-        private: &Private,
-        diags: &mut Diagnostics,
-    ) {
-        let restore = prior.restore_on_destroy.known() == Some(&true);
-        singleton::plan_destroy(diags, &KIND, restore, private.adopted.as_ref(), |a| a.weakens(prior));
-    }
-
-    /// One portal per provider configuration.
-    fn remote_object(&self, _: &State) -> Option<String> {
-        Some("the TFA settings of the provider's DocSpace portal".into())
-    }
-
-    async fn create(
-        &self,
-        ctx: &Ctx<OnlyofficeClient>,
-        planned: State,
-        diags: &mut Diagnostics,
-    ) -> Option<(State, Private)> {
-        let current = ctx.client.read(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
-        let private = Private { adopted: Some(Snapshot::of(&current.settings)), tenant_id: tenant(ctx, diags).await };
-        let want = desired(&planned);
-        if !equivalent(&want, &current.settings) && !put(ctx, &want, diags).await {
-            return None;
-        }
-        Some((state_from(ctx.client.portal_host(), &want, &planned), private))
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx<OnlyofficeClient>,
-        current: State,
-        mut private: Private,
-        diags: &mut Diagnostics,
-    ) -> Option<Read<State, Private>> {
-        // States from before identities existed learn the tenant ID here.
-        private.tenant_id = Some(portal::pinned(ctx, TYPE_NAME, private.tenant_id, diags).await?);
-        let r = ctx.client.read(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
-        Some(Read::Found(state_from(ctx.client.portal_host(), &r.settings, &current), private))
-    }
-
-    async fn update(
-        &self,
-        ctx: &Ctx<OnlyofficeClient>,
-        prior: State,
-        planned: State,
-        private: Private,
-        diags: &mut Diagnostics,
-    ) -> Option<(State, Private)> {
-        portal::pinned(ctx, TYPE_NAME, private.tenant_id, diags).await?;
-        let want = desired(&planned);
-        // Only restore_on_destroy changed: a PUT would log the whole portal out for nothing.
-        if !equivalent(&want, &desired(&prior)) && !put(ctx, &want, diags).await {
-            return None;
-        }
-        Some((state_from(ctx.client.portal_host(), &want, &planned), private))
-    }
-
-    async fn delete(
-        &self,
-        ctx: &Ctx<OnlyofficeClient>,
-        prior: State,
-        private: Private,
-        diags: &mut Diagnostics,
-    ) -> bool {
-        // Forget only (the plan said so), or nothing recorded to restore: no call, no login.
-        let (true, Some(adopted)) = (prior.restore_on_destroy.known() == Some(&true), private.adopted) else {
-            return true;
-        };
-        // Writing back: only to the portal this resource manages.
-        if portal::pinned(ctx, TYPE_NAME, private.tenant_id, diags).await.is_none() {
-            return false;
-        }
-        let want = adopted.settings();
-        if equivalent(&want, &desired(&prior)) {
-            return true;
-        }
-        put(ctx, &want, diags).await
-    }
-
-    async fn import(&self, ctx: &Ctx<OnlyofficeClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
-        let tenant_id = portal::imported(ctx, TYPE_NAME, id, diags).await?;
-        let host = ctx.client.portal_host();
-        let r = ctx.client.read(&ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
-        let reference = State {
-            id: Attr::Null,
-            tfa_type: Attr::Null,
-            trusted_ips: Attr::Null,
-            mandatory_users: Attr::Null,
-            mandatory_groups: Attr::Null,
-            restore_on_destroy: Attr::Known(false),
-        };
-        let private = Private { adopted: Some(Snapshot::of(&r.settings)), tenant_id: Some(tenant_id) };
-        Some((state_from(host, &r.settings, &reference), private))
-    }
-}
-
-/// `terraform query`: the portal, one object.
-#[async_trait]
-impl ListResource for TfaSettingsResource {
-    type ListConfig = NoConfig;
-
     fn list_schema(&self) -> Schema {
         Schema::new("Lists the TFA settings of the provider's portal (there is one).", vec![])
     }
 
+    /// The portal, one object.
     async fn list(
         &self,
         ctx: &Ctx<OnlyofficeClient>,
         _: NoConfig,
-        out: &mut ListSink<'_, Self>,
+        out: &mut ListSink<'_, SettingsResource<Self>>,
         diags: &mut Diagnostics,
     ) {
-        let (Some(tenant_id), Ok(r)) =
-            (tenant(ctx, diags).await, ctx.client.read(&ctx.cancel).await.map_err(|e| diags.report(&e)))
+        let (Some(tenant_id), Some(Some(r))) = (portal::tenant(ctx, diags).await, self.read(ctx, &(), diags).await)
         else {
             return;
         };
-        let reference = State {
-            id: Attr::Null,
-            tfa_type: Attr::Null,
-            trusted_ips: Attr::Null,
-            mandatory_users: Attr::Null,
-            mandatory_groups: Attr::Null,
-            restore_on_destroy: Attr::Known(false),
-        };
-        let host = ctx.client.portal_host();
-        let state = state_from(host.clone(), &r.settings, &reference);
-        let private = Private { adopted: Some(Snapshot::of(&r.settings)), tenant_id: Some(tenant_id) };
-        out.found(format!("{host} (tenant {tenant_id})"), state, private).await;
+        let display = format!("{} (tenant {tenant_id})", r.host);
+        let (state, private) = listed(self, &(), &r, Tenant { tenant_id: Some(tenant_id) });
+        out.found(display, state, private).await;
+    }
+
+    fn data_description(&self) -> &'static str {
+        "The two-factor authentication settings of the configured ONLYOFFICE DocSpace portal, read-only."
+    }
+
+    fn data_extras(&self) -> Vec<Attribute> {
+        vec![Attribute::computed(
+            "sms_available",
+            Type::Bool,
+            "Whether the portal offers SMS codes (an SMS provider is enabled). The tariff, which DocSpace checks only when \
+             SMS is switched on, is not part of it.",
+        )]
+    }
+
+    fn data_extra_values(&self, r: &AtPortal<TfaRead>) -> Vec<(&'static str, Value)> {
+        vec![("sms_available", Value::Bool(r.read.sms_available))]
+    }
+}
+
+/// Enabling TFA logs out the provider's own session (token), or asks its user for a second factor
+/// at the next login (password): said at plan, on `type`.
+fn warn_about_own_session(method: AuthMethod, diags: &mut Diagnostics) {
+    match method {
+        AuthMethod::Password => diags.attr_warning(
+            AttrPath::attr("type"),
+            "The provider's own login will need a second factor",
+            "This provider logs in with username and password. Once TFA is on, DocSpace asks that user for a second factor \
+             at the next login (unless its address is in trusted_ips and it is in neither mandatory list), and a provider \
+             cannot enter one: the next terraform run fails to log in. Use an API key instead (api_key / \
+             ONLYOFFICE_API_KEY), which TFA does not affect. To forget this resource later without logging in, run \
+             terraform destroy -refresh=false.",
+        ),
+        AuthMethod::Token => diags.attr_warning(
+            AttrPath::attr("type"),
+            "The session token stops working with this change",
+            "Enabling or changing TFA makes DocSpace log out every session of the portal, including the token this provider \
+             uses: the next terraform run needs a new token. Use an API key (api_key / ONLYOFFICE_API_KEY), which is not \
+             affected.",
+        ),
+        AuthMethod::ApiKey => {}
     }
 }
 
@@ -666,7 +674,7 @@ mod tests {
         let reference = Attr::Known(StrSet::from(["75A5F745-F697-4418-B38D-0FE0D277E258".to_string()]));
         let api = StrSet::from(["75a5f745-f697-4418-b38d-0fe0d277e258".to_string()]);
         assert_eq!(as_state_set(&api, &reference), reference);
-        assert_eq!(as_state_set(&StrSet::new(), &Attr::Null), Attr::Null);
+        assert_eq!(as_state_set(&StrSet::new(), &Attr::Null), Attr::Known(StrSet::new()));
         assert_eq!(as_state_set(&StrSet::new(), &Attr::Known(StrSet::new())), Attr::Known(StrSet::new()));
         assert_eq!(as_state_set(&api, &Attr::Null), Attr::Known(api.clone()));
     }
