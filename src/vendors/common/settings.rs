@@ -187,9 +187,11 @@ pub trait Settings: Send + Sync + Sized + 'static {
         diags: &mut Diagnostics,
     );
 
-    /// The derived data source's description, and attributes it has beyond the resource's
-    /// (computed from a read of the object).
-    fn data_description(&self) -> &'static str;
+    /// The derived data source's description (for resources that have one), and attributes it
+    /// has beyond the resource's (computed from a read of the object).
+    fn data_description(&self) -> &'static str {
+        ""
+    }
     fn data_extras(&self) -> Vec<Attribute> {
         Vec::new()
     }

@@ -10,8 +10,8 @@ use serde_json::Value as J;
 
 use super::client::{FactorKind, Scope, ZitadelClient};
 use super::duration;
-use super::lockout::OTP_SINCE;
-use super::mfa_settings::Mfa;
+use super::lockout_settings::OTP_SINCE;
+use super::login_mfa_settings::Mfa;
 use crate::plugin::data_source::DataSource;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::resource::Ctx;

@@ -1,17 +1,18 @@
 //! ZITADEL (identity platform): provider `zitadel`, resources `zitadel_login_multifactor`,
 //! `zitadel_login_second_factor`, `zitadel_login_mfa_settings` and `zitadel_lockout_settings`,
-//! data sources `zitadel_login_policy` and `zitadel_lockout_policy`. Seed: zitadel-add-multifactor.txt; facts: research/vendor-apis.md §3.
+//! data sources `zitadel_login_policy` and `zitadel_lockout_policy`.
 
 pub mod auth;
 pub mod client;
 pub mod data;
 pub mod duration;
+pub mod factor;
 pub mod guard;
 pub mod listing;
-pub mod lockout;
-pub mod mfa_settings;
+pub mod lockout_settings;
+pub mod login_mfa_settings;
 pub mod own_settings;
-pub mod resource;
+pub mod scope;
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -26,6 +27,7 @@ use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
 use crate::vendors::common::provider_settings::{self, vendor_client};
+use crate::vendors::common::settings::SettingsResource;
 
 use auth::{Credentials, KeyFile, TokenSource};
 use client::{FactorKind, ZitadelClient};
@@ -207,10 +209,10 @@ impl Provider for ZitadelProvider {
 
     fn resources(&self) -> Vec<Box<dyn DynResource<ZitadelClient>>> {
         vec![
-            Typed::boxed(resource::LoginFactor { kind: FactorKind::Multi }),
-            Typed::boxed(resource::LoginFactor { kind: FactorKind::Second }),
-            Typed::boxed(mfa_settings::LoginMfaSettings),
-            Typed::boxed(lockout::LockoutSettings),
+            Typed::boxed(factor::LoginFactor { kind: FactorKind::Multi }),
+            Typed::boxed(factor::LoginFactor { kind: FactorKind::Second }),
+            SettingsResource::boxed(login_mfa_settings::LoginMfaSettings),
+            SettingsResource::boxed(lockout_settings::LockoutSettings),
         ]
     }
 
@@ -220,10 +222,10 @@ impl Provider for ZitadelProvider {
 
     fn list_resources(&self) -> Vec<Box<dyn DynList<ZitadelClient>>> {
         vec![
-            TypedList::boxed(resource::LoginFactor { kind: FactorKind::Multi }),
-            TypedList::boxed(resource::LoginFactor { kind: FactorKind::Second }),
-            TypedList::boxed(mfa_settings::LoginMfaSettings),
-            TypedList::boxed(lockout::LockoutSettings),
+            TypedList::boxed(factor::LoginFactor { kind: FactorKind::Multi }),
+            TypedList::boxed(factor::LoginFactor { kind: FactorKind::Second }),
+            SettingsResource::list_boxed(login_mfa_settings::LoginMfaSettings),
+            SettingsResource::list_boxed(lockout_settings::LockoutSettings),
         ]
     }
 }

@@ -92,9 +92,6 @@ impl FactorKind {
 }
 
 /// Instance default login settings, or one organization's own.
-/// How long a read may lag behind a write (ZITADEL reads from projections).
-pub const VISIBILITY_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
-
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
     Instance,

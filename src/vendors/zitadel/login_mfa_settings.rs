@@ -16,23 +16,24 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as J, json};
 
-use super::client::{Policy, Scope, VISIBILITY_BUDGET, ZitadelClient, parse_scope, settings_as_read};
+use super::client::{Policy, Scope, ZitadelClient, settings_as_read};
 use super::duration;
 use super::guard::{self, Changes, PASSWORDLESS_ALLOWED, Rule};
 use super::listing::{self, ScopeFilter, filter_schema};
 use super::own_settings::ensure_own_settings;
-use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::list::{ListResource, ListSink};
-use crate::plugin::resource::{Ctx, Plan, Read, Resource};
-use crate::plugin::schema::{Attribute, IdentityAttribute, IdentitySchema, Schema, Validator};
+use super::scope::{self, Identity, VISIBILITY_BUDGET};
+use crate::plugin::diag::{AttrPath, Diagnostics, Reported};
+use crate::plugin::list::ListSink;
+use crate::plugin::resource::{Ctx, Plan};
+use crate::plugin::schema::{Attribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
-use crate::vendors::common::restore as singleton;
+use crate::vendors::common::restore::Names;
+use crate::vendors::common::settings::{Adoption, Applied, NoPin, Settings, SettingsResource, listed};
 
 pub const TYPE_NAME: &str = "zitadel_login_mfa_settings";
 
-const KIND: singleton::Names =
-    singleton::Names { what: "ZITADEL MFA settings", resource: TYPE_NAME, owner: "instance or organization" };
+const NAMES: Names = Names { what: "ZITADEL MFA settings", resource: TYPE_NAME, owner: "instance or organization" };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct State {
@@ -202,19 +203,7 @@ fn update_body(policy: &J, want: &Mfa) -> J {
     J::Object(body)
 }
 
-/// Settings at adoption, for `restore_on_destroy`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Private {
-    pub adopted: Option<Mfa>,
-}
-
 pub struct LoginMfaSettings;
-
-/// The scope as a user names it: the organization, or none for the instance defaults.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Identity {
-    pub org_id: Attr<String>,
-}
 
 /// A state with nothing set yet: what import and tests start from.
 fn blank(restore_on_destroy: Attr<bool>) -> State {
@@ -232,10 +221,6 @@ fn blank(restore_on_destroy: Attr<bool>) -> State {
     }
 }
 
-fn scope_of(s: &State) -> Scope {
-    s.org_id.known().map_or(Scope::Instance, |o| Scope::Org(o.clone()))
-}
-
 /// The state for `mfa`, keeping `reference`'s spelling of every lifetime that means the same.
 fn state_from(scope: &Scope, mfa: &Mfa, reference: &State) -> State {
     let keep = |r: &Attr<String>, ns: u128| match r.known() {
@@ -243,14 +228,8 @@ fn state_from(scope: &Scope, mfa: &Mfa, reference: &State) -> State {
         _ => Attr::Known(duration::format_go(ns)),
     };
     State {
-        id: Attr::Known(match scope {
-            Scope::Instance => "instance".into(),
-            Scope::Org(o) => o.clone(),
-        }),
-        org_id: match scope {
-            Scope::Instance => Attr::Null,
-            Scope::Org(o) => Attr::Known(o.clone()),
-        },
+        id: Attr::Known(scope::id(scope)),
+        org_id: scope::org_id(scope),
         force_mfa: Attr::Known(mfa.force_mfa),
         force_mfa_local_only: Attr::Known(mfa.force_mfa_local_only),
         passwordless_type: mfa.passwordless.map_or(Attr::Null, |p| Attr::Known(passwordless_name(p).to_string())),
@@ -281,24 +260,26 @@ fn path_of(rule: Rule) -> AttrPath {
 }
 
 /// Applies the plan's MFA settings to its scope under the scope's lock, giving an inheriting
-/// organization settings of its own first. Returns the new state and the MFA part as it was before
-/// anything was written (what `restore_on_destroy` puts back).
-async fn write(ctx: &Ctx<ZitadelClient>, planned: &State, diags: &mut Diagnostics) -> Option<(State, Mfa)> {
-    let scope = scope_of(planned);
-    let (_serialised, mut policy) = guard::lock_when_safe(ctx, &scope, &planned_changes(planned), path_of, diags)
-        .await
-        .map_err(|e| diags.report(&e))
-        .ok()??;
+/// organization settings of its own first; what the scope held before anything was written is
+/// what `restore_on_destroy` puts back.
+async fn write(ctx: &Ctx<ZitadelClient>, scope: &Scope, planned: &State, diags: &mut Diagnostics) -> Applied<Mfa, Mfa> {
+    let guarded = guard::lock_when_safe(ctx, scope, &planned_changes(planned), path_of, diags).await;
+    let Some(Some((_serialised, mut policy))) = guarded.reported(diags) else { return Applied::Failed };
     let before = Mfa::of(&policy.json);
-    if let Scope::Org(org) = &scope
+    if let Scope::Org(org) = scope
         && policy.inherits
     {
-        ensure_own_settings(ctx, org, policy, None, diags).await.map_err(|e| diags.report(&e)).ok()?;
-        policy = ctx.client.policy(&scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
+        if ensure_own_settings(ctx, org, policy, None, diags).await.reported(diags).is_none() {
+            return Applied::Failed;
+        }
+        let Some(own) = ctx.client.policy(scope, &ctx.cancel).await.reported(diags) else { return Applied::Failed };
+        policy = own;
     }
     let want = Mfa::of(&policy.json).with(planned);
-    let now = apply(ctx, &scope, &policy, &want, diags).await?;
-    Some((state_from(&scope, &now, planned), before))
+    match apply(ctx, scope, &policy, &want, diags).await {
+        Some(now) => Applied::Done { before, now },
+        None => Applied::Failed,
+    }
 }
 
 /// Writes `want` over `policy` unless it already holds it, then reads back until the read side
@@ -322,19 +303,8 @@ async fn apply(
             }
         }
     }
-    let started = tokio::time::Instant::now();
-    let mut delay = std::time::Duration::from_millis(100);
-    let now = loop {
-        let now = Mfa::of(&ctx.client.policy_fresh(scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?.json);
-        if now == *want || started.elapsed() + delay > VISIBILITY_BUDGET || ctx.cancel.is_cancelled() {
-            break now;
-        }
-        tokio::select! {
-            _ = ctx.cancel.cancelled() => {}
-            _ = tokio::time::sleep(delay) => {}
-        }
-        delay = (delay * 2).min(std::time::Duration::from_secs(2));
-    };
+    let read = || async { Ok(Mfa::of(&ctx.client.policy_fresh(scope, &ctx.cancel).await?.json)) };
+    let now = scope::until_visible(&ctx.cancel, read, |now| now == want).await.reported(diags)?;
     if now != *want {
         diags.error(
             "ZITADEL did not apply the MFA settings",
@@ -352,30 +322,18 @@ async fn apply(
 }
 
 #[async_trait]
-impl Resource for LoginMfaSettings {
+impl Settings for LoginMfaSettings {
     type Client = ZitadelClient;
     type State = State;
-    type Private = Private;
+    type Values = Mfa;
+    type Remote = Mfa;
+    type Key = Scope;
+    type Pin = NoPin;
     type Identity = Identity;
+    type ListConfig = ScopeFilter;
 
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn identity_schema(&self) -> IdentitySchema {
-        IdentitySchema::new(vec![IdentityAttribute::optional(
-            "org_id",
-            Type::String,
-            "The organization whose own login settings these are; null (left out) for the instance's default login settings.",
-        )])
-    }
-
-    fn identity(&self, state: &State, _: &Private) -> Option<Identity> {
-        Some(Identity { org_id: state.org_id.clone() })
-    }
-
-    fn import_id(&self, identity: &Identity) -> Result<String, String> {
-        Ok(identity.org_id.known().cloned().unwrap_or_else(|| "instance".into()))
+    fn names(&self) -> &'static Names {
+        &NAMES
     }
 
     fn schema(&self) -> Schema {
@@ -446,80 +404,27 @@ impl Resource for LoginMfaSettings {
                     "multi_factor_check_lifetime",
                     "How long a passwordless (passkey) check stays valid (`multiFactorCheckLifetime`)",
                 ),
-                singleton::restore_on_destroy_attribute("instance or organization"),
             ],
         )
     }
 
-    /// Forcing MFA where no factor is allowed is said now (and refused at apply); so is
-    /// `restore_on_destroy` that would put weaker settings back.
-    async fn plan(&self, ctx: Option<&Ctx<ZitadelClient>>, plan: &mut Plan<State, Private>, diags: &mut Diagnostics) {
-        let Some(ctx) = ctx else { return };
-        let scope = scope_of(&plan.planned);
-        let planned = planned_changes(&plan.planned);
-        ctx.client.plan_change(&scope, |c| {
-            c.force_mfa = planned.force_mfa;
-            c.user_login = planned.user_login;
-            c.passwordless = planned.passwordless;
-        });
-        if planned.force_mfa == Some(true) || planned.user_login == Some(false) || planned.passwordless == Some(false) {
-            guard::warn_at_plan(ctx, &scope, path_of, diags).await;
-        }
-        if singleton::restore_is_news(
-            plan.prior.as_ref().map(|p| &p.restore_on_destroy),
-            &plan.planned.restore_on_destroy,
-        ) {
-            let adopted = match plan.private.adopted {
-                Some(a) => Some(a),
-                None if plan.prior.is_none() => {
-                    ctx.client.policy(&scope, &ctx.cancel).await.ok().map(|p| Mfa::of(&p.json))
-                }
-                None => None,
-            };
-            if let Some(a) = adopted {
-                singleton::warn_restore_weakens(diags, &KIND, a.weakens(&plan.planned));
-            }
-        }
+    fn key_attributes(&self) -> &'static [&'static str] {
+        &["org_id"]
     }
 
-    async fn plan_destroy(
-        &self,
-        _: Option<&Ctx<ZitadelClient>>,
-        prior: &State,
-        private: &Private,
-        diags: &mut Diagnostics,
-    ) {
-        let restore = prior.restore_on_destroy.known() == Some(&true);
-        singleton::plan_destroy(diags, &KIND, restore, private.adopted.as_ref(), |a| a.weakens(prior));
+    fn key(&self, s: &State) -> Option<Scope> {
+        (!s.org_id.is_unknown()).then(|| scope::of(&s.org_id))
     }
 
-    fn remote_object(&self, planned: &State) -> Option<String> {
-        Some(format!("the MFA settings (force_mfa and lifetimes) of {}", scope_of(planned).describe()))
+    fn blank(&self, restore_on_destroy: Attr<bool>) -> State {
+        blank(restore_on_destroy)
     }
 
-    async fn create(
-        &self,
-        ctx: &Ctx<ZitadelClient>,
-        planned: State,
-        diags: &mut Diagnostics,
-    ) -> Option<(State, Private)> {
-        let (state, before) = write(ctx, &planned, diags).await?;
-        Some((state, Private { adopted: Some(before) }))
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx<ZitadelClient>,
-        current: State,
-        private: Private,
-        diags: &mut Diagnostics,
-    ) -> Option<Read<State, Private>> {
-        let scope = scope_of(&current);
-        match ctx.client.policy(&scope, &ctx.cancel).await {
-            // Back to inheriting (reset in the console): the organization's own settings are gone.
-            Ok(p) if p.inherits => Some(Read::Gone),
-            Ok(p) => Some(Read::Found(state_from(&scope, &Mfa::of(&p.json), &current), private)),
-            Err(e) if e.is_org_missing() => Some(Read::Gone),
+    /// An organization back to inheriting (reset in the console) has no settings of its own.
+    async fn read(&self, ctx: &Ctx<ZitadelClient>, scope: &Scope, diags: &mut Diagnostics) -> Option<Option<Mfa>> {
+        match ctx.client.policy(scope, &ctx.cancel).await {
+            Ok(p) => Some((!p.inherits).then(|| Mfa::of(&p.json))),
+            Err(e) if e.is_org_missing() => Some(None),
             Err(e) => {
                 diags.report(&e);
                 None
@@ -527,26 +432,36 @@ impl Resource for LoginMfaSettings {
         }
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx<ZitadelClient>,
-        _prior: State,
-        planned: State,
-        private: Private,
-        diags: &mut Diagnostics,
-    ) -> Option<(State, Private)> {
-        let (state, _) = write(ctx, &planned, diags).await?;
-        Some((state, private))
+    fn values(&self, mfa: &Mfa) -> Mfa {
+        *mfa
     }
 
-    async fn delete(&self, ctx: &Ctx<ZitadelClient>, prior: State, private: Private, diags: &mut Diagnostics) -> bool {
-        // Forget only (the plan said so), or nothing recorded to restore.
-        let (true, Some(adopted)) = (prior.restore_on_destroy.known() == Some(&true), private.adopted) else {
-            return true;
-        };
-        let scope = scope_of(&prior);
+    fn state(&self, scope: &Scope, mfa: &Mfa, reference: &State) -> State {
+        state_from(scope, mfa, reference)
+    }
+
+    async fn apply(
+        &self,
+        ctx: &Ctx<ZitadelClient>,
+        scope: &Scope,
+        _: Option<&State>,
+        planned: &State,
+        diags: &mut Diagnostics,
+    ) -> Applied<Mfa, Mfa> {
+        write(ctx, scope, planned, diags).await
+    }
+
+    /// Puts the adopted MFA settings back, through the guard like any other change.
+    async fn restore(
+        &self,
+        ctx: &Ctx<ZitadelClient>,
+        scope: &Scope,
+        adopted: &Mfa,
+        _: &State,
+        diags: &mut Diagnostics,
+    ) -> bool {
         let path = |_| AttrPath::attr("restore_on_destroy");
-        let (_serialised, p) = match guard::lock_when_safe(ctx, &scope, &adopted.changes(), path, diags).await {
+        let (_serialised, p) = match guard::lock_when_safe(ctx, scope, &adopted.changes(), path, diags).await {
             Ok(Some((held, p))) if !p.inherits => (held, p),
             Ok(Some(_)) => return true,
             Ok(None) => return false,
@@ -557,41 +472,59 @@ impl Resource for LoginMfaSettings {
                 return false;
             }
         };
-        apply(ctx, &scope, &p, &adopted.or(&Mfa::of(&p.json)), diags).await.is_some()
+        apply(ctx, scope, &p, &adopted.or(&Mfa::of(&p.json)), diags).await.is_some()
     }
 
-    async fn import(&self, ctx: &Ctx<ZitadelClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
-        let id = id.trim();
-        let scope = match parse_scope(id) {
-            Ok(s) => s,
-            Err(why) => {
-                let hint = match id.split_once('/') {
-                    Some((scope, _)) => format!(" It is the scope alone, e.g. {scope:?}, without a factor type."),
-                    None => String::new(),
-                };
-                diags.error("Invalid import ID", format!("Expected \"instance\" or an organization ID: {why}.{hint}"));
-                return None;
-            }
-        };
-        let policy = ctx.client.policy(&scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
-        if policy.inherits {
-            diags.error(
-                "Nothing to import",
-                format!(
-                    "Organization {id} has no login settings of its own (it inherits the instance defaults). Create the resource \
-                     instead; the provider will give the organization its own settings."
-                ),
-            );
-            return None;
+    fn weakens(&self, adopted: &Mfa, now: &State) -> Vec<String> {
+        adopted.weakens(now)
+    }
+
+    /// `apply` gives an inheriting organization settings of its own: nothing is ever missing.
+    fn missing(&self, _: &Scope, _: &mut Diagnostics) {}
+
+    fn remote_object(&self, planned: &State) -> Option<String> {
+        Some(format!("the MFA settings (force_mfa and lifetimes) of {}", scope::of(&planned.org_id).describe()))
+    }
+
+    fn identity_schema(&self) -> IdentitySchema {
+        Identity::schema("login settings")
+    }
+
+    fn identity(&self, state: &State, _: &NoPin) -> Option<Identity> {
+        Some(Identity { org_id: state.org_id.clone() })
+    }
+
+    fn import_id(&self, identity: &Identity) -> Result<String, String> {
+        identity.import_id()
+    }
+
+    async fn import_key(&self, _: &Ctx<ZitadelClient>, id: &str, diags: &mut Diagnostics) -> Option<(Scope, NoPin)> {
+        scope::import_scope(id, diags).map(|s| (s, NoPin {}))
+    }
+
+    fn nothing_to_import(&self, scope: &Scope, diags: &mut Diagnostics) {
+        scope::nothing_of_its_own(scope, "login settings", "the instance defaults", diags);
+    }
+
+    /// Forcing MFA where no factor is allowed is said now (and refused at apply).
+    async fn plan_notes(
+        &self,
+        ctx: Option<&Ctx<ZitadelClient>>,
+        plan: &mut Plan<State, Adoption<Mfa, NoPin>>,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(ctx) = ctx else { return };
+        let scope = scope::of(&plan.planned.org_id);
+        let planned = planned_changes(&plan.planned);
+        ctx.client.plan_change(&scope, |c| {
+            c.force_mfa = planned.force_mfa;
+            c.user_login = planned.user_login;
+            c.passwordless = planned.passwordless;
+        });
+        if planned.force_mfa == Some(true) || planned.user_login == Some(false) || planned.passwordless == Some(false) {
+            guard::warn_at_plan(ctx, &scope, path_of, diags).await;
         }
-        let mfa = Mfa::of(&policy.json);
-        Some((state_from(&scope, &mfa, &blank(Attr::Known(false))), Private { adopted: Some(mfa) }))
     }
-}
-
-#[async_trait]
-impl ListResource for LoginMfaSettings {
-    type ListConfig = ScopeFilter;
 
     fn list_schema(&self) -> Schema {
         filter_schema("the MFA settings")
@@ -601,13 +534,12 @@ impl ListResource for LoginMfaSettings {
         &self,
         ctx: &Ctx<ZitadelClient>,
         filter: ScopeFilter,
-        out: &mut ListSink<'_, Self>,
+        out: &mut ListSink<'_, SettingsResource<Self>>,
         diags: &mut Diagnostics,
     ) {
         listing::walk(ctx, &filter, out, diags, |found| {
-            let mfa = Mfa::of(&found.value.json);
-            let state = state_from(&found.scope, &mfa, &blank(Attr::Known(false)));
-            vec![(found.name.clone(), state, Private { adopted: Some(mfa) })]
+            let (state, private) = listed(self, &found.scope, &Mfa::of(&found.value.json), NoPin {});
+            vec![(found.name.clone(), state, private)]
         })
         .await;
     }

@@ -25,10 +25,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::client::{FactorKind, Removed, Scope, VISIBILITY_BUDGET, ZitadelClient, ZitadelError, code, parse_scope};
+use super::client::{FactorKind, Removed, Scope, ZitadelClient, ZitadelError, code, parse_scope};
 use super::guard::{self, Changes};
 use super::listing::{self, ScopeFilter, filter_schema};
 use super::own_settings::{Owned, ensure_own_settings};
+use super::scope::{self, VISIBILITY_BUDGET};
 use crate::http::{Uncertain, Wrote};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::list::{ListResource, ListSink};
@@ -186,23 +187,10 @@ impl LoginFactor {
         ty: &str,
         present: bool,
     ) -> Result<bool, ZitadelError> {
-        let started = tokio::time::Instant::now();
-        let mut delay = Duration::from_millis(100);
-        loop {
-            let listed = ctx.client.factors(scope, self.kind, &ctx.cancel).await?;
-            let is_present = listed.is_some_and(|l| l.iter().any(|f| f == ty));
-            if is_present == present {
-                return Ok(true);
-            }
-            if started.elapsed() + delay > VISIBILITY_BUDGET {
-                return Ok(false);
-            }
-            tokio::select! {
-                _ = ctx.cancel.cancelled() => return Ok(false),
-                _ = tokio::time::sleep(delay) => {}
-            }
-            delay = (delay * 2).min(Duration::from_secs(2));
-        }
+        let listed = |l: &Option<Vec<String>>| l.as_ref().is_some_and(|l| l.iter().any(|f| f == ty));
+        let read = || ctx.client.factors(scope, self.kind, &ctx.cancel);
+        let last = scope::until_visible(&ctx.cancel, read, |l| listed(l) == present).await?;
+        Ok(listed(&last) == present)
     }
 
     /// Adds the factor, never twice blindly: an uncertain add is read back first

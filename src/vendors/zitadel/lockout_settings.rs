@@ -22,24 +22,26 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::client::{Limits, Lockout, Scope, VISIBILITY_BUDGET, ZitadelClient, parse_scope};
+use super::client::{Limits, Lockout, Scope, ZitadelClient};
 use super::listing::{self, ScopeFilter, filter_schema};
+use super::scope::{self, Identity, VISIBILITY_BUDGET};
 use crate::http::Wrote;
-use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::list::{ListResource, ListSink};
-use crate::plugin::resource::{Ctx, Plan, Read, Resource};
-use crate::plugin::schema::{Attribute, IdentityAttribute, IdentitySchema, Schema, Validator};
+use crate::plugin::diag::{AttrPath, Diagnostics, Reported};
+use crate::plugin::list::ListSink;
+use crate::plugin::resource::Ctx;
+use crate::plugin::schema::{Attribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
-use crate::vendors::common::restore as singleton;
+use crate::vendors::common::restore::Names;
+use crate::vendors::common::settings::{Applied, NoPin, Settings, SettingsResource, listed};
 
 pub const TYPE_NAME: &str = "zitadel_lockout_settings";
 
 /// The first ZITADEL release with `maxOtpAttempts`.
 pub const OTP_SINCE: &str = "v2.50";
 
-const KIND: singleton::Names =
-    singleton::Names { what: "ZITADEL lock-out settings", resource: TYPE_NAME, owner: "instance or organization" };
+const NAMES: Names =
+    Names { what: "ZITADEL lock-out settings", resource: TYPE_NAME, owner: "instance or organization" };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct State {
@@ -52,38 +54,16 @@ pub struct State {
 
 /// What was found at adoption, for `restore_on_destroy`: the limits, and whether the
 /// organization inherited them (restoring then means inheriting again).
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Adopted {
     pub limits: Limits,
     pub inherited: bool,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Private {
-    pub adopted: Option<Adopted>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Identity {
-    pub org_id: Attr<String>,
-}
-
-pub struct LockoutSettings;
-
-fn scope_of(s: &State) -> Scope {
-    s.org_id.known().map_or(Scope::Instance, |o| Scope::Org(o.clone()))
-}
-
 fn state_from(scope: &Scope, l: &Limits, restore_on_destroy: Attr<bool>) -> State {
     State {
-        id: Attr::Known(match scope {
-            Scope::Instance => "instance".into(),
-            Scope::Org(o) => o.clone(),
-        }),
-        org_id: match scope {
-            Scope::Instance => Attr::Null,
-            Scope::Org(o) => Attr::Known(o.clone()),
-        },
+        id: Attr::Known(scope::id(scope)),
+        org_id: scope::org_id(scope),
         max_password_attempts: Attr::Known(l.max_password_attempts),
         max_otp_attempts: Attr::Known(l.max_otp_attempts),
         restore_on_destroy,
@@ -130,17 +110,21 @@ impl Adopted {
     }
 }
 
-/// Applies the plan's limits to its scope under the scope's lock; returns the new state and what
-/// the scope held before.
-async fn write(ctx: &Ctx<ZitadelClient>, planned: &State, diags: &mut Diagnostics) -> Option<(State, Adopted)> {
-    let scope = scope_of(planned);
-    let lock = ctx.client.lock_for(&scope);
+/// Applies the plan's limits to its scope under the scope's lock, giving an inheriting
+/// organization settings of its own first.
+async fn write(
+    ctx: &Ctx<ZitadelClient>,
+    scope: &Scope,
+    planned: &State,
+    diags: &mut Diagnostics,
+) -> Applied<Adopted, Lockout> {
+    let lock = ctx.client.lock_for(scope);
     let _serialised = lock.lock().await;
-    let current = ctx.client.lockout(&scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
+    let Some(current) = ctx.client.lockout(scope, &ctx.cancel).await.reported(diags) else { return Applied::Failed };
     let before = Adopted { limits: current.limits, inherited: current.inherits };
     let want = current.limits.with(planned);
-    if let (Scope::Org(org), true) = (&scope, current.inherits) {
-        let (client, cancel, scope_ref) = (&ctx.client, &ctx.cancel, &scope);
+    if let (Scope::Org(org), true) = (scope, current.inherits) {
+        let (client, cancel, scope_ref) = (&ctx.client, &ctx.cancel, scope);
         let created = client
             .http()
             .write_verified(
@@ -154,17 +138,13 @@ async fn write(ctx: &Ctx<ZitadelClient>, planned: &State, diags: &mut Diagnostic
             Ok(Wrote::Answered(()) | Wrote::Confirmed) => {}
             // Someone gave it settings of its own meanwhile: change those.
             Err(e) if e.is_lockout_exists() => {
-                if let Err(e) = ctx.client.update_lockout(&scope, want, &ctx.cancel).await
+                if let Err(e) = ctx.client.update_lockout(scope, want, &ctx.cancel).await
                     && !e.is_lockout_not_changed()
                 {
-                    diags.report(&e);
-                    return None;
+                    return Applied::failed(&e, current, diags);
                 }
             }
-            Err(e) => {
-                diags.report(&e);
-                return None;
-            }
+            Err(e) => return Applied::failed(&e, current, diags),
         }
         diags.warning(
             format!("Organization {org} now has lock-out settings of its own"),
@@ -176,35 +156,23 @@ async fn write(ctx: &Ctx<ZitadelClient>, planned: &State, diags: &mut Diagnostic
             ),
         );
     } else if want != current.limits {
-        match ctx.client.update_lockout(&scope, want, &ctx.cancel).await {
+        match ctx.client.update_lockout(scope, want, &ctx.cancel).await {
             Ok(()) => {}
             // A repeat of an update whose answer was lost, or the same change made meanwhile.
             Err(e) if e.is_lockout_not_changed() => {}
-            Err(e) => {
-                diags.report(&e);
-                return None;
-            }
+            Err(e) => return Applied::failed(&e, current, diags),
         }
     }
-    let now = read_back(ctx, &scope, &want, diags).await?;
-    Some((state_from(&scope, &now, planned.restore_on_destroy.clone()), before))
+    match read_back(ctx, scope, &want, diags).await {
+        Some(now) => Applied::Done { before, now: Lockout { limits: now, inherits: false } },
+        None => Applied::Failed,
+    }
 }
 
 /// Reads until the read side shows `want` (reads come from projections that may lag).
 async fn read_back(ctx: &Ctx<ZitadelClient>, scope: &Scope, want: &Limits, diags: &mut Diagnostics) -> Option<Limits> {
-    let started = tokio::time::Instant::now();
-    let mut delay = std::time::Duration::from_millis(100);
-    let now = loop {
-        let now = ctx.client.lockout(scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?.limits;
-        if now == *want || started.elapsed() + delay > VISIBILITY_BUDGET || ctx.cancel.is_cancelled() {
-            break now;
-        }
-        tokio::select! {
-            _ = ctx.cancel.cancelled() => {}
-            _ = tokio::time::sleep(delay) => {}
-        }
-        delay = (delay * 2).min(std::time::Duration::from_secs(2));
-    };
+    let read = || async { Ok(ctx.client.lockout(scope, &ctx.cancel).await?.limits) };
+    let now = scope::until_visible(&ctx.cancel, read, |now| now == want).await.reported(diags)?;
     if now == *want {
         return Some(now);
     }
@@ -236,15 +204,21 @@ async fn read_back(ctx: &Ctx<ZitadelClient>, scope: &Scope, want: &Limits, diags
     None
 }
 
+pub struct LockoutSettings;
+
 #[async_trait]
-impl Resource for LockoutSettings {
+impl Settings for LockoutSettings {
     type Client = ZitadelClient;
     type State = State;
-    type Private = Private;
+    type Values = Adopted;
+    type Remote = Lockout;
+    type Key = Scope;
+    type Pin = NoPin;
     type Identity = Identity;
+    type ListConfig = ScopeFilter;
 
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
+    fn names(&self) -> &'static Names {
+        &NAMES
     }
 
     fn schema(&self) -> Schema {
@@ -279,89 +253,33 @@ impl Resource for LockoutSettings {
                     "Wrong one-time codes of one kind (TOTP, SMS, e-mail, recovery codes) in a row (`maxOtpAttempts`, ZITADEL \
                      v2.50 and later: the fix for CVE-2024-32868)",
                 ),
-                singleton::restore_on_destroy_attribute("instance or organization"),
             ],
         )
     }
 
-    fn identity_schema(&self) -> IdentitySchema {
-        IdentitySchema::new(vec![IdentityAttribute::optional(
-            "org_id",
-            Type::String,
-            "The organization whose own lock-out settings these are; null (left out) for the instance's defaults.",
-        )])
+    fn key_attributes(&self) -> &'static [&'static str] {
+        &["org_id"]
     }
 
-    fn identity(&self, state: &State, _: &Private) -> Option<Identity> {
-        Some(Identity { org_id: state.org_id.clone() })
+    fn key(&self, s: &State) -> Option<Scope> {
+        (!s.org_id.is_unknown()).then(|| scope::of(&s.org_id))
     }
 
-    fn import_id(&self, identity: &Identity) -> Result<String, String> {
-        Ok(identity.org_id.known().cloned().unwrap_or_else(|| "instance".into()))
-    }
-
-    async fn plan(&self, ctx: Option<&Ctx<ZitadelClient>>, plan: &mut Plan<State, Private>, diags: &mut Diagnostics) {
-        if !singleton::restore_is_news(
-            plan.prior.as_ref().map(|p| &p.restore_on_destroy),
-            &plan.planned.restore_on_destroy,
-        ) {
-            return;
-        }
-        let adopted = match (plan.private.adopted, ctx) {
-            (Some(a), _) => Some(a),
-            (None, Some(ctx)) if plan.prior.is_none() => {
-                let scope = scope_of(&plan.planned);
-                ctx.client
-                    .lockout(&scope, &ctx.cancel)
-                    .await
-                    .ok()
-                    .map(|l| Adopted { limits: l.limits, inherited: l.inherits })
-            }
-            _ => None,
-        };
-        if let Some(a) = adopted {
-            singleton::warn_restore_weakens(diags, &KIND, a.weakens(&plan.planned));
+    fn blank(&self, restore_on_destroy: Attr<bool>) -> State {
+        State {
+            id: Attr::Null,
+            org_id: Attr::Null,
+            max_password_attempts: Attr::Null,
+            max_otp_attempts: Attr::Null,
+            restore_on_destroy,
         }
     }
 
-    async fn plan_destroy(
-        &self,
-        _: Option<&Ctx<ZitadelClient>>,
-        prior: &State,
-        private: &Private,
-        diags: &mut Diagnostics,
-    ) {
-        let restore = prior.restore_on_destroy.known() == Some(&true);
-        singleton::plan_destroy(diags, &KIND, restore, private.adopted.as_ref(), |a| a.weakens(prior));
-    }
-
-    fn remote_object(&self, planned: &State) -> Option<String> {
-        (!planned.org_id.is_unknown()).then(|| format!("the lock-out settings of {}", scope_of(planned).describe()))
-    }
-
-    async fn create(
-        &self,
-        ctx: &Ctx<ZitadelClient>,
-        planned: State,
-        diags: &mut Diagnostics,
-    ) -> Option<(State, Private)> {
-        let (state, before) = write(ctx, &planned, diags).await?;
-        Some((state, Private { adopted: Some(before) }))
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx<ZitadelClient>,
-        current: State,
-        private: Private,
-        diags: &mut Diagnostics,
-    ) -> Option<Read<State, Private>> {
-        let scope = scope_of(&current);
-        match ctx.client.lockout(&scope, &ctx.cancel).await {
-            // Back to inheriting (reset in the console): the organization's own settings are gone.
-            Ok(l) if l.inherits => Some(Read::Gone),
-            Ok(l) => Some(Read::Found(state_from(&scope, &l.limits, current.restore_on_destroy), private)),
-            Err(e) if e.is_org_missing() => Some(Read::Gone),
+    /// An organization back to inheriting (reset in the console) has no settings of its own.
+    async fn read(&self, ctx: &Ctx<ZitadelClient>, scope: &Scope, diags: &mut Diagnostics) -> Option<Option<Lockout>> {
+        match ctx.client.lockout(scope, &ctx.cancel).await {
+            Ok(l) => Some((!l.inherits).then_some(l)),
+            Err(e) if e.is_org_missing() => Some(None),
             Err(e) => {
                 diags.report(&e);
                 None
@@ -369,29 +287,39 @@ impl Resource for LockoutSettings {
         }
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx<ZitadelClient>,
-        _: State,
-        planned: State,
-        private: Private,
-        diags: &mut Diagnostics,
-    ) -> Option<(State, Private)> {
-        let (state, _) = write(ctx, &planned, diags).await?;
-        Some((state, private))
+    fn values(&self, l: &Lockout) -> Adopted {
+        Adopted { limits: l.limits, inherited: l.inherits }
     }
 
-    async fn delete(&self, ctx: &Ctx<ZitadelClient>, prior: State, private: Private, diags: &mut Diagnostics) -> bool {
-        let (true, Some(adopted)) = (prior.restore_on_destroy.known() == Some(&true), private.adopted) else {
-            return true;
-        };
-        let scope = scope_of(&prior);
-        let lock = ctx.client.lock_for(&scope);
+    fn state(&self, scope: &Scope, l: &Lockout, reference: &State) -> State {
+        state_from(scope, &l.limits, reference.restore_on_destroy.clone())
+    }
+
+    async fn apply(
+        &self,
+        ctx: &Ctx<ZitadelClient>,
+        scope: &Scope,
+        _: Option<&State>,
+        planned: &State,
+        diags: &mut Diagnostics,
+    ) -> Applied<Adopted, Lockout> {
+        write(ctx, scope, planned, diags).await
+    }
+
+    async fn restore(
+        &self,
+        ctx: &Ctx<ZitadelClient>,
+        scope: &Scope,
+        adopted: &Adopted,
+        _: &State,
+        diags: &mut Diagnostics,
+    ) -> bool {
+        let lock = ctx.client.lock_for(scope);
         let _serialised = lock.lock().await;
-        let result = match &scope {
+        let result = match scope {
             // It inherited when adopted: inheriting again is what it had.
             Scope::Org(org) if adopted.inherited => ctx.client.reset_org_lockout(org, &ctx.cancel).await,
-            _ => match ctx.client.update_lockout(&scope, adopted.limits, &ctx.cancel).await {
+            _ => match ctx.client.update_lockout(scope, adopted.limits, &ctx.cancel).await {
                 Err(e) if e.is_lockout_not_changed() => Ok(()),
                 other => other,
             },
@@ -406,34 +334,37 @@ impl Resource for LockoutSettings {
         }
     }
 
-    async fn import(&self, ctx: &Ctx<ZitadelClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, Private)> {
-        let id = id.trim();
-        let scope = match parse_scope(id) {
-            Ok(s) => s,
-            Err(why) => {
-                diags.error("Invalid import ID", format!("Expected \"instance\" or an organization ID: {why}."));
-                return None;
-            }
-        };
-        let l: Lockout = ctx.client.lockout(&scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
-        if l.inherits {
-            diags.error(
-                "Nothing to import",
-                format!(
-                    "Organization {id} has no lock-out settings of its own (it inherits the instance's). Create the resource \
-                     instead; the provider will give the organization settings of its own."
-                ),
-            );
-            return None;
-        }
-        let adopted = Adopted { limits: l.limits, inherited: false };
-        Some((state_from(&scope, &l.limits, Attr::Known(false)), Private { adopted: Some(adopted) }))
+    fn weakens(&self, adopted: &Adopted, now: &State) -> Vec<String> {
+        adopted.weakens(now)
     }
-}
 
-#[async_trait]
-impl ListResource for LockoutSettings {
-    type ListConfig = ScopeFilter;
+    /// `apply` gives an inheriting organization settings of its own: nothing is ever missing.
+    fn missing(&self, _: &Scope, _: &mut Diagnostics) {}
+
+    fn remote_object(&self, planned: &State) -> Option<String> {
+        (!planned.org_id.is_unknown())
+            .then(|| format!("the lock-out settings of {}", scope::of(&planned.org_id).describe()))
+    }
+
+    fn identity_schema(&self) -> IdentitySchema {
+        Identity::schema("lock-out settings")
+    }
+
+    fn identity(&self, state: &State, _: &NoPin) -> Option<Identity> {
+        Some(Identity { org_id: state.org_id.clone() })
+    }
+
+    fn import_id(&self, identity: &Identity) -> Result<String, String> {
+        identity.import_id()
+    }
+
+    async fn import_key(&self, _: &Ctx<ZitadelClient>, id: &str, diags: &mut Diagnostics) -> Option<(Scope, NoPin)> {
+        scope::import_scope(id, diags).map(|s| (s, NoPin {}))
+    }
+
+    fn nothing_to_import(&self, scope: &Scope, diags: &mut Diagnostics) {
+        scope::nothing_of_its_own(scope, "lock-out settings", "the instance's", diags);
+    }
 
     fn list_schema(&self) -> Schema {
         filter_schema("the lock-out settings")
@@ -443,7 +374,7 @@ impl ListResource for LockoutSettings {
         &self,
         ctx: &Ctx<ZitadelClient>,
         filter: ScopeFilter,
-        out: &mut ListSink<'_, Self>,
+        out: &mut ListSink<'_, SettingsResource<Self>>,
         diags: &mut Diagnostics,
     ) {
         let read = |scope: Scope| async move {
@@ -451,13 +382,8 @@ impl ListResource for LockoutSettings {
             Ok((!l.inherits).then_some(l))
         };
         listing::walk_with(ctx, &filter, out, diags, "lock-out settings", read, |found: &listing::Found<Lockout>| {
-            let l = &found.value;
-            let adopted = Adopted { limits: l.limits, inherited: false };
-            vec![(
-                found.name.clone(),
-                state_from(&found.scope, &l.limits, Attr::Known(false)),
-                Private { adopted: Some(adopted) },
-            )]
+            let (state, private) = listed(self, &found.scope, &found.value, NoPin {});
+            vec![(found.name.clone(), state, private)]
         })
         .await;
     }
