@@ -1,4 +1,4 @@
-//! ZITADEL credentials (vendor notes §3.2): a personal access token sent as Bearer, or a service
+//! ZITADEL credentials: a personal access token sent as Bearer, or a service
 //! user's JWT-profile key, from which the provider signs a JWT (RS256, `kid` = key ID,
 //! `iss` = `sub` = user ID, `aud` = the instance URL) and exchanges it at `/oauth/v2/token` with the
 //! JWT-bearer grant. Exchanged tokens are cached until shortly before they expire, shared by all
@@ -11,7 +11,7 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use super::client::ZitadelError;
+use super::error::ZitadelError;
 use crate::http::{Call, HttpClient, LoginGate, api_url};
 
 /// Scope that gives an access token for ZITADEL's own APIs (what the official Go client requests).

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as J;
 
-use super::client::{FactorKind, Scope, ZitadelClient};
+use super::client::{FactorKind, Scope};
+use super::context::Zitadel;
 use super::duration;
 use super::lockout_settings::OTP_SINCE;
 use super::login_mfa_settings::Mfa;
@@ -40,7 +41,7 @@ pub struct LoginPolicy;
 
 #[async_trait]
 impl DataSource for LoginPolicy {
-    type Client = ZitadelClient;
+    type Client = Zitadel;
     type State = PolicyData;
 
     fn type_name(&self) -> &'static str {
@@ -109,7 +110,7 @@ impl DataSource for LoginPolicy {
         )
     }
 
-    async fn read(&self, ctx: &Ctx<ZitadelClient>, config: PolicyData, diags: &mut Diagnostics) -> Option<PolicyData> {
+    async fn read(&self, ctx: &Ctx<Zitadel>, config: PolicyData, diags: &mut Diagnostics) -> Option<PolicyData> {
         let scope = config.org_id.known().map_or(Scope::Instance, |o| Scope::Org(o.clone()));
         let policy = ctx.client.policy(&scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
         let p = &policy.json;
@@ -151,7 +152,7 @@ pub struct LockoutPolicy;
 
 #[async_trait]
 impl DataSource for LockoutPolicy {
-    type Client = ZitadelClient;
+    type Client = Zitadel;
     type State = LockoutData;
 
     fn type_name(&self) -> &'static str {
@@ -194,12 +195,7 @@ impl DataSource for LockoutPolicy {
         )
     }
 
-    async fn read(
-        &self,
-        ctx: &Ctx<ZitadelClient>,
-        config: LockoutData,
-        diags: &mut Diagnostics,
-    ) -> Option<LockoutData> {
+    async fn read(&self, ctx: &Ctx<Zitadel>, config: LockoutData, diags: &mut Diagnostics) -> Option<LockoutData> {
         let scope = config.org_id.known().map_or(Scope::Instance, |o| Scope::Org(o.clone()));
         let l = ctx.client.lockout(&scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
         Some(LockoutData {

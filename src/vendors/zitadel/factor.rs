@@ -26,6 +26,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::client::{FactorKind, Removed, Scope, ZitadelClient, ZitadelError, code, parse_scope};
+use super::context::Zitadel;
 use super::guard::{self, Changes};
 use super::listing::{self, ScopeFilter, filter_schema};
 use super::own_settings::{Owned, ensure_own_settings};
@@ -169,7 +170,7 @@ impl LoginFactor {
     }
 
     /// [`Self::wait_until`] for an answered add, noting whether the first read showed it.
-    async fn read_back(&self, ctx: &Ctx<ZitadelClient>, scope: &Scope, ty: &str) -> Result<bool, ZitadelError> {
+    async fn read_back(&self, ctx: &Ctx<Zitadel>, scope: &Scope, ty: &str) -> Result<bool, ZitadelError> {
         let first = ctx.client.factors(scope, self.kind, &ctx.cancel).await?;
         if first.is_some_and(|l| l.iter().any(|f| f == ty)) {
             ctx.client.read_back_took(1);
@@ -182,7 +183,7 @@ impl LoginFactor {
     /// Polls until the factor is (or is no longer) listed; false if the budget ran out.
     async fn wait_until(
         &self,
-        ctx: &Ctx<ZitadelClient>,
+        ctx: &Ctx<Zitadel>,
         scope: &Scope,
         ty: &str,
         present: bool,
@@ -195,7 +196,7 @@ impl LoginFactor {
 
     /// Adds the factor, never twice blindly: an uncertain add is read back first
     /// ([`Wrote::Confirmed`]).
-    async fn add(&self, ctx: &Ctx<ZitadelClient>, scope: &Scope, ty: &str) -> Result<Wrote<()>, ZitadelError> {
+    async fn add(&self, ctx: &Ctx<Zitadel>, scope: &Scope, ty: &str) -> Result<Wrote<()>, ZitadelError> {
         let (client, cancel, kind) = (&ctx.client, &ctx.cancel, self.kind);
         let call = format!(
             "POST {}/{} (adding {ty} to {})",
@@ -224,7 +225,7 @@ impl LoginFactor {
     /// answer was lost but that a read shows cannot tell either: both are kept on destroy.
     async fn add_resolving_ghosts(
         &self,
-        ctx: &Ctx<ZitadelClient>,
+        ctx: &Ctx<Zitadel>,
         scope: &Scope,
         ty: &str,
         read_first: bool,
@@ -262,7 +263,7 @@ impl LoginFactor {
     /// Creation in an organization's own settings, giving it settings first if it inherits.
     async fn create_in_org(
         &self,
-        ctx: &Ctx<ZitadelClient>,
+        ctx: &Ctx<Zitadel>,
         org: &str,
         ty: &str,
         diags: &mut Diagnostics,
@@ -304,7 +305,7 @@ impl LoginFactor {
 
 #[async_trait]
 impl Resource for LoginFactor {
-    type Client = ZitadelClient;
+    type Client = Zitadel;
     type State = State;
     type Private = ();
     type Identity = Identity;
@@ -392,19 +393,19 @@ impl Resource for LoginFactor {
     }
 
     /// Additions planned in this process count when a removal planned beside them is judged.
-    async fn plan(&self, ctx: Option<&Ctx<ZitadelClient>>, plan: &mut Plan<State, ()>, _: &mut Diagnostics) {
+    async fn plan(&self, ctx: Option<&Ctx<Zitadel>>, plan: &mut Plan<State, ()>, _: &mut Diagnostics) {
         let (Some(ctx), Some(ty), false) = (ctx, plan.planned.factor.known(), plan.planned.org_id.is_unknown()) else {
             return;
         };
         let scope = Self::scope(&plan.planned);
         if plan.prior.as_ref().is_none_or(|p| p.factor.known() != Some(ty) || Self::scope(p) != scope) {
-            ctx.client.plan_change(&scope, |c| {
+            ctx.client.plans.plan_change(&scope, |c| {
                 c.adds.insert((self.kind, ty.clone()));
             });
         }
     }
 
-    async fn plan_destroy(&self, ctx: Option<&Ctx<ZitadelClient>>, prior: &State, _: &(), diags: &mut Diagnostics) {
+    async fn plan_destroy(&self, ctx: Option<&Ctx<Zitadel>>, prior: &State, _: &(), diags: &mut Diagnostics) {
         let Some(ty) = prior.factor.known() else { return };
         let scope = Self::scope(prior);
         if prior.origin.known() == Some(&Origin::Unconfirmed) {
@@ -430,7 +431,7 @@ impl Resource for LoginFactor {
             return;
         }
         let Some(ctx) = ctx else { return };
-        ctx.client.plan_change(&scope, |c| {
+        ctx.client.plans.plan_change(&scope, |c| {
             c.removes.insert((self.kind, ty.clone()));
         });
         guard::warn_at_plan(ctx, &scope, |_| AttrPath::attr("type"), diags).await;
@@ -443,7 +444,7 @@ impl Resource for LoginFactor {
         Some(format!("{} in {}", planned.factor.known()?, Self::scope(planned).describe()))
     }
 
-    async fn create(&self, ctx: &Ctx<ZitadelClient>, planned: State, diags: &mut Diagnostics) -> Option<(State, ())> {
+    async fn create(&self, ctx: &Ctx<Zitadel>, planned: State, diags: &mut Diagnostics) -> Option<(State, ())> {
         let ty = planned.factor.known()?.clone();
         let scope = Self::scope(&planned);
         let mut creating = ctx.client.creating(&scope);
@@ -451,7 +452,7 @@ impl Resource for LoginFactor {
         // ZITADEL (one write model per factor, `org_policy_login_factors_model.go`): they need not
         // queue behind each other. Creating the organization's own settings, and every removal
         // (which the guard judges), take the scope's lock.
-        let lock = ctx.client.lock_for(&scope);
+        let lock = ctx.client.plans.lock_for(&scope);
         let serialised = if ctx.client.has_own_settings(&scope) { None } else { Some(lock.lock().await) };
         let result = match &scope {
             Scope::Org(org) => self.create_in_org(ctx, org, &ty, diags).await,
@@ -465,7 +466,7 @@ impl Resource for LoginFactor {
         let state = |origin: Origin| Self::state(&scope, &ty, remove.clone(), Attr::Known(origin));
         match result {
             // A replacement of a factor whose add was never confirmed finds that add landed.
-            Ok(Created::Found) if ctx.client.was_forgotten(&scope, self.kind, &ty) => {
+            Ok(Created::Found) if ctx.client.plans.was_forgotten(&scope, self.kind, &ty) => {
                 return Some((state(Origin::Added), ()));
             }
             Ok(Created::Found) => {
@@ -514,7 +515,7 @@ impl Resource for LoginFactor {
         };
         match visible {
             Ok(true) => {
-                ctx.client.factor_added(&scope);
+                ctx.client.plans.factor_added(&scope);
                 Some((state(Origin::Added), ()))
             }
             Ok(false) => {
@@ -542,7 +543,7 @@ impl Resource for LoginFactor {
 
     async fn read(
         &self,
-        ctx: &Ctx<ZitadelClient>,
+        ctx: &Ctx<Zitadel>,
         current: State,
         _: (),
         diags: &mut Diagnostics,
@@ -568,7 +569,7 @@ impl Resource for LoginFactor {
 
     async fn update(
         &self,
-        _: &Ctx<ZitadelClient>,
+        _: &Ctx<Zitadel>,
         _: State,
         planned: State,
         _: (),
@@ -578,7 +579,7 @@ impl Resource for LoginFactor {
         Some((planned, ()))
     }
 
-    async fn delete(&self, ctx: &Ctx<ZitadelClient>, prior: State, _: (), diags: &mut Diagnostics) -> bool {
+    async fn delete(&self, ctx: &Ctx<Zitadel>, prior: State, _: (), diags: &mut Diagnostics) -> bool {
         let Some(ty) = prior.factor.known().cloned() else {
             return true;
         };
@@ -586,7 +587,7 @@ impl Resource for LoginFactor {
         if prior.origin.known() == Some(&Origin::Unconfirmed) {
             // Never removed blindly: it may be the scope's only factor, and a replacement of this
             // resource (the usual way here) adopts it in the same run if it did land.
-            ctx.client.forget_unconfirmed(&scope, self.kind, &ty);
+            ctx.client.plans.forget_unconfirmed(&scope, self.kind, &ty);
             return true;
         }
         if Self::removes(&prior).is_err() {
@@ -620,7 +621,7 @@ impl Resource for LoginFactor {
         true
     }
 
-    async fn import(&self, ctx: &Ctx<ZitadelClient>, id: &str, diags: &mut Diagnostics) -> Option<(State, ())> {
+    async fn import(&self, ctx: &Ctx<Zitadel>, id: &str, diags: &mut Diagnostics) -> Option<(State, ())> {
         let invalid = |diags: &mut Diagnostics, why: String| {
             diags.error(
                 "Invalid import ID",
@@ -696,7 +697,7 @@ impl ListResource for LoginFactor {
 
     async fn list(
         &self,
-        ctx: &Ctx<ZitadelClient>,
+        ctx: &Ctx<Zitadel>,
         filter: ScopeFilter,
         out: &mut ListSink<'_, Self>,
         diags: &mut Diagnostics,

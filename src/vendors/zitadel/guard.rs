@@ -23,12 +23,14 @@
 //! `Errors.Org.IdpNotExisting` (`idpChecked`). ZITADEL itself accepts a policy that leaves no way
 //! in (`internal/command/org_policy_login.go` checks none of this), so the provider does.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use tokio::sync::OwnedMutexGuard;
 
-use super::client::{FactorKind, Policy, Scope, ZitadelClient, ZitadelError};
+use super::client::{FactorKind, Policy, Scope, ZitadelError};
+use super::context::Zitadel;
+pub use super::coordination::Changes;
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::resource::Ctx;
 
@@ -245,34 +247,14 @@ fn capitalised(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
-/// Changes to a scope's login that plans in this provider process intend: what a plan must take
-/// into account besides the live policy (a factor added and another removed in one apply).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Changes {
-    pub adds: BTreeSet<(FactorKind, String)>,
-    pub removes: BTreeSet<(FactorKind, String)>,
-    pub force_mfa: Option<bool>,
-    pub user_login: Option<bool>,
-    /// `Some(true)`: passwordless ALLOWED.
-    pub passwordless: Option<bool>,
-}
-
-/// Planned changes by scope key.
-pub type Planned = BTreeMap<String, Changes>;
-
 /// At plan: what `change`, together with every other change planned in this process for the
 /// scope, would do to the live policy's login; a warning on `path` when it locks anyone out.
-pub async fn warn_at_plan(
-    ctx: &Ctx<ZitadelClient>,
-    scope: &Scope,
-    path: impl Fn(Rule) -> AttrPath,
-    diags: &mut Diagnostics,
-) {
+pub async fn warn_at_plan(ctx: &Ctx<Zitadel>, scope: &Scope, path: impl Fn(Rule) -> AttrPath, diags: &mut Diagnostics) {
     let Ok(policy) = ctx.client.policy(scope, &ctx.cancel).await else {
         // The refresh reports read errors; a plan warning is not worth a second error.
         return;
     };
-    match Login::of(&policy).verdict_after(&ctx.client.planned(scope), scope) {
+    match Login::of(&policy).verdict_after(&ctx.client.plans.planned(scope), scope) {
         Verdict::Fine => {}
         Verdict::Partial(rule, why) => {
             diags.attr_warning(path(rule), "Some users will no longer be able to log in", why)
@@ -291,16 +273,16 @@ pub async fn warn_at_plan(
 /// adding to the scope; then it is refused (`Ok(None)`) with an error on `path`. Users that only
 /// some logins leave out are warned about. `Err` is a failed read, for the caller to judge.
 pub async fn lock_when_safe(
-    ctx: &Ctx<ZitadelClient>,
+    ctx: &Ctx<Zitadel>,
     scope: &Scope,
     change: &Changes,
     path: impl Fn(Rule) -> AttrPath,
     diags: &mut Diagnostics,
 ) -> Result<Option<(OwnedMutexGuard<()>, Policy)>, ZitadelError> {
-    let mut additions = ctx.client.watch_additions(scope);
+    let mut additions = ctx.client.plans.watch_additions(scope);
     let deadline = tokio::time::Instant::now() + ADDITION_GRACE;
     loop {
-        let held = ctx.client.lock_for(scope).lock_owned().await;
+        let held = ctx.client.plans.lock_for(scope).lock_owned().await;
         let policy = ctx.client.policy(scope, &ctx.cancel).await?;
         match Login::of(&policy).verdict_after(change, scope) {
             Verdict::Fine => return Ok(Some((held, policy))),

@@ -12,7 +12,8 @@ use serde::Deserialize;
 
 use std::future::Future;
 
-use super::client::{Policy, Scope, ZitadelClient, ZitadelError};
+use super::client::{Policy, Scope, ZitadelError};
+use super::context::Zitadel;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::list::ListSink;
 use crate::plugin::resource::{Ctx, Resource};
@@ -66,8 +67,8 @@ pub struct Found<T> {
 
 /// Walks the scopes `filter` selects whose login policy is their own, turning each into list
 /// results with `items`, until `out` wants no more.
-pub async fn walk<R: Resource<Client = ZitadelClient>>(
-    ctx: &Ctx<ZitadelClient>,
+pub async fn walk<R: Resource<Client = Zitadel>>(
+    ctx: &Ctx<Zitadel>,
     filter: &ScopeFilter,
     out: &mut ListSink<'_, R>,
     diags: &mut Diagnostics,
@@ -83,7 +84,7 @@ pub async fn walk<R: Resource<Client = ZitadelClient>>(
 /// Walks the scopes `filter` selects, reading each with `read` (`None`: the scope inherits and
 /// owns nothing) and turning what was read into list results with `items`.
 pub async fn walk_with<R, T, F>(
-    ctx: &Ctx<ZitadelClient>,
+    ctx: &Ctx<Zitadel>,
     filter: &ScopeFilter,
     out: &mut ListSink<'_, R>,
     diags: &mut Diagnostics,
@@ -91,7 +92,7 @@ pub async fn walk_with<R, T, F>(
     read: impl Fn(Scope) -> F,
     items: impl Fn(&Found<T>) -> Vec<(String, R::State, R::Private)>,
 ) where
-    R: Resource<Client = ZitadelClient>,
+    R: Resource<Client = Zitadel>,
     F: Future<Output = Result<Option<T>, ZitadelError>>,
 {
     let only = filter.org_ids.known();

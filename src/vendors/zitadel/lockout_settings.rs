@@ -22,7 +22,8 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::client::{Limits, Lockout, Scope, ZitadelClient};
+use super::client::{Limits, Lockout, Scope};
+use super::context::Zitadel;
 use super::listing::{self, ScopeFilter, filter_schema};
 use super::scope::{self, Identity, VISIBILITY_BUDGET};
 use crate::http::Wrote;
@@ -113,12 +114,12 @@ impl Adopted {
 /// Applies the plan's limits to its scope under the scope's lock, giving an inheriting
 /// organization settings of its own first.
 async fn write(
-    ctx: &Ctx<ZitadelClient>,
+    ctx: &Ctx<Zitadel>,
     scope: &Scope,
     planned: &State,
     diags: &mut Diagnostics,
 ) -> Applied<Adopted, Lockout> {
-    let lock = ctx.client.lock_for(scope);
+    let lock = ctx.client.plans.lock_for(scope);
     let _serialised = lock.lock().await;
     let Some(current) = ctx.client.lockout(scope, &ctx.cancel).await.reported(diags) else { return Applied::Failed };
     let before = Adopted { limits: current.limits, inherited: current.inherits };
@@ -170,7 +171,7 @@ async fn write(
 }
 
 /// Reads until the read side shows `want` (reads come from projections that may lag).
-async fn read_back(ctx: &Ctx<ZitadelClient>, scope: &Scope, want: &Limits, diags: &mut Diagnostics) -> Option<Limits> {
+async fn read_back(ctx: &Ctx<Zitadel>, scope: &Scope, want: &Limits, diags: &mut Diagnostics) -> Option<Limits> {
     let read = || async { Ok(ctx.client.lockout(scope, &ctx.cancel).await?.limits) };
     let now = scope::until_visible(&ctx.cancel, read, |now| now == want).await.reported(diags)?;
     if now == *want {
@@ -208,7 +209,7 @@ pub struct LockoutSettings;
 
 #[async_trait]
 impl Settings for LockoutSettings {
-    type Client = ZitadelClient;
+    type Client = Zitadel;
     type State = State;
     type Values = Adopted;
     type Remote = Lockout;
@@ -276,7 +277,7 @@ impl Settings for LockoutSettings {
     }
 
     /// An organization back to inheriting (reset in the console) has no settings of its own.
-    async fn read(&self, ctx: &Ctx<ZitadelClient>, scope: &Scope, diags: &mut Diagnostics) -> Option<Option<Lockout>> {
+    async fn read(&self, ctx: &Ctx<Zitadel>, scope: &Scope, diags: &mut Diagnostics) -> Option<Option<Lockout>> {
         match ctx.client.lockout(scope, &ctx.cancel).await {
             Ok(l) => Some((!l.inherits).then_some(l)),
             Err(e) if e.is_org_missing() => Some(None),
@@ -297,7 +298,7 @@ impl Settings for LockoutSettings {
 
     async fn apply(
         &self,
-        ctx: &Ctx<ZitadelClient>,
+        ctx: &Ctx<Zitadel>,
         scope: &Scope,
         _: Option<&State>,
         planned: &State,
@@ -308,13 +309,13 @@ impl Settings for LockoutSettings {
 
     async fn restore(
         &self,
-        ctx: &Ctx<ZitadelClient>,
+        ctx: &Ctx<Zitadel>,
         scope: &Scope,
         adopted: &Adopted,
         _: &State,
         diags: &mut Diagnostics,
     ) -> bool {
-        let lock = ctx.client.lock_for(scope);
+        let lock = ctx.client.plans.lock_for(scope);
         let _serialised = lock.lock().await;
         let result = match scope {
             // It inherited when adopted: inheriting again is what it had.
@@ -358,7 +359,7 @@ impl Settings for LockoutSettings {
         identity.import_id()
     }
 
-    async fn import_key(&self, _: &Ctx<ZitadelClient>, id: &str, diags: &mut Diagnostics) -> Option<(Scope, NoPin)> {
+    async fn import_key(&self, _: &Ctx<Zitadel>, id: &str, diags: &mut Diagnostics) -> Option<(Scope, NoPin)> {
         scope::import_scope(id, diags).map(|s| (s, NoPin {}))
     }
 
@@ -372,7 +373,7 @@ impl Settings for LockoutSettings {
 
     async fn list(
         &self,
-        ctx: &Ctx<ZitadelClient>,
+        ctx: &Ctx<Zitadel>,
         filter: ScopeFilter,
         out: &mut ListSink<'_, SettingsResource<Self>>,
         diags: &mut Diagnostics,

@@ -16,7 +16,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as J, json};
 
-use super::client::{Policy, Scope, ZitadelClient, settings_as_read};
+use super::client::{Policy, Scope, settings_as_read};
+use super::context::Zitadel;
 use super::duration;
 use super::guard::{self, Changes, PASSWORDLESS_ALLOWED, Rule};
 use super::listing::{self, ScopeFilter, filter_schema};
@@ -262,7 +263,7 @@ fn path_of(rule: Rule) -> AttrPath {
 /// Applies the plan's MFA settings to its scope under the scope's lock, giving an inheriting
 /// organization settings of its own first; what the scope held before anything was written is
 /// what `restore_on_destroy` puts back.
-async fn write(ctx: &Ctx<ZitadelClient>, scope: &Scope, planned: &State, diags: &mut Diagnostics) -> Applied<Mfa, Mfa> {
+async fn write(ctx: &Ctx<Zitadel>, scope: &Scope, planned: &State, diags: &mut Diagnostics) -> Applied<Mfa, Mfa> {
     let guarded = guard::lock_when_safe(ctx, scope, &planned_changes(planned), path_of, diags).await;
     let Some(Some((_serialised, mut policy))) = guarded.reported(diags) else { return Applied::Failed };
     let before = Mfa::of(&policy.json);
@@ -284,13 +285,7 @@ async fn write(ctx: &Ctx<ZitadelClient>, scope: &Scope, planned: &State, diags: 
 
 /// Writes `want` over `policy` unless it already holds it, then reads back until the read side
 /// shows it (reads come from projections that may lag behind the write).
-async fn apply(
-    ctx: &Ctx<ZitadelClient>,
-    scope: &Scope,
-    policy: &Policy,
-    want: &Mfa,
-    diags: &mut Diagnostics,
-) -> Option<Mfa> {
+async fn apply(ctx: &Ctx<Zitadel>, scope: &Scope, policy: &Policy, want: &Mfa, diags: &mut Diagnostics) -> Option<Mfa> {
     if Mfa::of(&policy.json) != *want {
         match ctx.client.update_policy(scope, update_body(&policy.json, want), &ctx.cancel).await {
             Ok(()) => {}
@@ -323,7 +318,7 @@ async fn apply(
 
 #[async_trait]
 impl Settings for LoginMfaSettings {
-    type Client = ZitadelClient;
+    type Client = Zitadel;
     type State = State;
     type Values = Mfa;
     type Remote = Mfa;
@@ -421,7 +416,7 @@ impl Settings for LoginMfaSettings {
     }
 
     /// An organization back to inheriting (reset in the console) has no settings of its own.
-    async fn read(&self, ctx: &Ctx<ZitadelClient>, scope: &Scope, diags: &mut Diagnostics) -> Option<Option<Mfa>> {
+    async fn read(&self, ctx: &Ctx<Zitadel>, scope: &Scope, diags: &mut Diagnostics) -> Option<Option<Mfa>> {
         match ctx.client.policy(scope, &ctx.cancel).await {
             Ok(p) => Some((!p.inherits).then(|| Mfa::of(&p.json))),
             Err(e) if e.is_org_missing() => Some(None),
@@ -442,7 +437,7 @@ impl Settings for LoginMfaSettings {
 
     async fn apply(
         &self,
-        ctx: &Ctx<ZitadelClient>,
+        ctx: &Ctx<Zitadel>,
         scope: &Scope,
         _: Option<&State>,
         planned: &State,
@@ -454,7 +449,7 @@ impl Settings for LoginMfaSettings {
     /// Puts the adopted MFA settings back, through the guard like any other change.
     async fn restore(
         &self,
-        ctx: &Ctx<ZitadelClient>,
+        ctx: &Ctx<Zitadel>,
         scope: &Scope,
         adopted: &Mfa,
         _: &State,
@@ -498,7 +493,7 @@ impl Settings for LoginMfaSettings {
         identity.import_id()
     }
 
-    async fn import_key(&self, _: &Ctx<ZitadelClient>, id: &str, diags: &mut Diagnostics) -> Option<(Scope, NoPin)> {
+    async fn import_key(&self, _: &Ctx<Zitadel>, id: &str, diags: &mut Diagnostics) -> Option<(Scope, NoPin)> {
         scope::import_scope(id, diags).map(|s| (s, NoPin {}))
     }
 
@@ -509,14 +504,14 @@ impl Settings for LoginMfaSettings {
     /// Forcing MFA where no factor is allowed is said now (and refused at apply).
     async fn plan_notes(
         &self,
-        ctx: Option<&Ctx<ZitadelClient>>,
+        ctx: Option<&Ctx<Zitadel>>,
         plan: &mut Plan<State, Adoption<Mfa, NoPin>>,
         diags: &mut Diagnostics,
     ) {
         let Some(ctx) = ctx else { return };
         let scope = scope::of(&plan.planned.org_id);
         let planned = planned_changes(&plan.planned);
-        ctx.client.plan_change(&scope, |c| {
+        ctx.client.plans.plan_change(&scope, |c| {
             c.force_mfa = planned.force_mfa;
             c.user_login = planned.user_login;
             c.passwordless = planned.passwordless;
@@ -532,7 +527,7 @@ impl Settings for LoginMfaSettings {
 
     async fn list(
         &self,
-        ctx: &Ctx<ZitadelClient>,
+        ctx: &Ctx<Zitadel>,
         filter: ScopeFilter,
         out: &mut ListSink<'_, SettingsResource<Self>>,
         diags: &mut Diagnostics,

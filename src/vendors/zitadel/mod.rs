@@ -4,8 +4,11 @@
 
 pub mod auth;
 pub mod client;
+pub mod context;
+pub mod coordination;
 pub mod data;
 pub mod duration;
+pub mod error;
 pub mod factor;
 pub mod guard;
 pub mod listing;
@@ -31,6 +34,7 @@ use crate::vendors::common::settings::SettingsResource;
 
 use auth::{Credentials, KeyFile, TokenSource};
 use client::{FactorKind, ZitadelClient};
+use context::Zitadel;
 
 pub struct ZitadelProvider;
 
@@ -80,7 +84,7 @@ const AUTH_HELP: &str = "Set exactly one of: access_token (or ZITADEL_ACCESS_TOK
 #[async_trait]
 impl Provider for ZitadelProvider {
     type Config = Config;
-    type Client = ZitadelClient;
+    type Client = Zitadel;
 
     fn type_name(&self) -> &'static str {
         "zitadel"
@@ -141,7 +145,7 @@ impl Provider for ZitadelProvider {
         }
     }
 
-    async fn configure(&self, req: ConfigureRequest, config: Config, diags: &mut Diagnostics) -> Option<ZitadelClient> {
+    async fn configure(&self, req: ConfigureRequest, config: Config, diags: &mut Diagnostics) -> Option<Zitadel> {
         let Some(url) = config.url.into_known().filter(|u| !u.trim().is_empty()) else {
             diags.attr_error(
                 AttrPath::attr("url"),
@@ -204,10 +208,10 @@ impl Provider for ZitadelProvider {
         let (http, base) =
             vendor_client("ZITADEL", "zitadel", "url", &url, PathPrefix::Refused(ZITADEL_AT_ROOT), &req, diags)?;
         let tokens = TokenSource::new(credentials, base.clone());
-        Some(ZitadelClient::new(http, base, tokens))
+        Some(Zitadel::new(ZitadelClient::new(http, base, tokens)))
     }
 
-    fn resources(&self) -> Vec<Box<dyn DynResource<ZitadelClient>>> {
+    fn resources(&self) -> Vec<Box<dyn DynResource<Zitadel>>> {
         vec![
             Typed::boxed(factor::LoginFactor { kind: FactorKind::Multi }),
             Typed::boxed(factor::LoginFactor { kind: FactorKind::Second }),
@@ -216,11 +220,11 @@ impl Provider for ZitadelProvider {
         ]
     }
 
-    fn data_sources(&self) -> Vec<Box<dyn DynDataSource<ZitadelClient>>> {
+    fn data_sources(&self) -> Vec<Box<dyn DynDataSource<Zitadel>>> {
         vec![TypedData::boxed(data::LoginPolicy), TypedData::boxed(data::LockoutPolicy)]
     }
 
-    fn list_resources(&self) -> Vec<Box<dyn DynList<ZitadelClient>>> {
+    fn list_resources(&self) -> Vec<Box<dyn DynList<Zitadel>>> {
         vec![
             TypedList::boxed(factor::LoginFactor { kind: FactorKind::Multi }),
             TypedList::boxed(factor::LoginFactor { kind: FactorKind::Second }),

@@ -11,9 +11,9 @@
 use serde_json::Value as J;
 
 use super::client::{
-    FactorKind, NOTIFICATION_LINKS, Policy, SETTINGS_FIELDS, Scope, ZitadelClient, ZitadelError,
-    custom_policy_from_inherited,
+    FactorKind, NOTIFICATION_LINKS, Policy, SETTINGS_FIELDS, Scope, ZitadelError, custom_policy_from_inherited,
 };
+use super::context::Zitadel;
 use crate::http::Wrote;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::resource::Ctx;
@@ -30,7 +30,7 @@ pub enum Owned {
 /// inherited ones (plus `adding`, a factor to include) if it inherits. Call with the scope's lock
 /// held; `current` is the policy as read under it.
 pub async fn ensure_own_settings(
-    ctx: &Ctx<ZitadelClient>,
+    ctx: &Ctx<Zitadel>,
     org: &str,
     current: Policy,
     adding: Option<(FactorKind, &str)>,

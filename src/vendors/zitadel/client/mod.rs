@@ -7,18 +7,16 @@
 //! Reads of one scope's login policy are shared within the provider process until it writes to
 //! that scope ([`reads`]): factors of one organization refreshed together cost one call.
 
-mod error;
 mod lockout;
 mod reads;
 
-pub use error::{ZitadelError, code};
+pub use super::error::{ZitadelError, code};
 pub use lockout::{Limits, Lockout};
 pub use reads::Creating;
 
-use error::{RpcStatus, code_from_http};
+use super::error::{RpcStatus, code_from_http};
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::{Value as J, json};
 use tokio_util::sync::CancellationToken;
@@ -273,65 +271,17 @@ impl Api {
     }
 }
 
+/// The ZITADEL API of one provider process: calls, tokens, and reads shared between resources.
+/// What the plans of the process intend, and the order their changes go in, is not the
+/// client's: [`super::coordination`].
 pub struct ZitadelClient {
     api: Api,
-    /// One lock per scope: resources of one apply change the same login settings one at a time.
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     reads: reads::Reads,
-    /// Changes the plans of this process intend per scope (see [`super::guard`]).
-    planned: Mutex<super::guard::Planned>,
-    /// Bumped when a factor lands in a scope, for a removal waiting to go after it.
-    additions: Mutex<HashMap<String, tokio::sync::watch::Sender<u64>>>,
-    /// Factors whose add had an unknown outcome and that a replacement forgot without removing:
-    /// the replacement's create adopts one it finds as Terraform's own.
-    forgotten: Mutex<HashSet<(String, FactorKind, String)>>,
 }
 
 impl ZitadelClient {
     pub fn new(http: HttpClient, base: Url, tokens: TokenSource) -> Self {
-        ZitadelClient {
-            api: Api { http, base, tokens: Arc::new(tokens) },
-            locks: Default::default(),
-            reads: Default::default(),
-            planned: Default::default(),
-            additions: Default::default(),
-            forgotten: Default::default(),
-        }
-    }
-
-    /// Records what a plan of this process intends for `scope`.
-    pub fn plan_change(&self, scope: &Scope, change: impl FnOnce(&mut super::guard::Changes)) {
-        change(self.planned.lock().expect("planned").entry(scope.key()).or_default());
-    }
-
-    /// What the plans of this process intend for `scope` so far.
-    pub fn planned(&self, scope: &Scope) -> super::guard::Changes {
-        self.planned.lock().expect("planned").get(&scope.key()).cloned().unwrap_or_default()
-    }
-
-    /// A receiver that sees every factor landing in `scope` from now on.
-    pub fn watch_additions(&self, scope: &Scope) -> tokio::sync::watch::Receiver<u64> {
-        self.additions
-            .lock()
-            .expect("additions")
-            .entry(scope.key())
-            .or_insert_with(|| tokio::sync::watch::channel(0).0)
-            .subscribe()
-    }
-
-    /// A factor landed in `scope`.
-    pub fn factor_added(&self, scope: &Scope) {
-        if let Some(tx) = self.additions.lock().expect("additions").get(&scope.key()) {
-            tx.send_modify(|n| *n += 1);
-        }
-    }
-
-    pub fn forget_unconfirmed(&self, scope: &Scope, kind: FactorKind, ty: &str) {
-        self.forgotten.lock().expect("forgotten").insert((scope.key(), kind, ty.to_string()));
-    }
-
-    pub fn was_forgotten(&self, scope: &Scope, kind: FactorKind, ty: &str) -> bool {
-        self.forgotten.lock().expect("forgotten").contains(&(scope.key(), kind, ty.to_string()))
+        ZitadelClient { api: Api { http, base, tokens: Arc::new(tokens) }, reads: Default::default() }
     }
 
     /// One page of the instance's organizations, sorted by name (`POST /v2/organizations/_search`,
@@ -357,11 +307,6 @@ impl ZitadelClient {
 
     pub fn http(&self) -> &HttpClient {
         &self.api.http
-    }
-
-    /// The lock serialising changes to one scope's login settings.
-    pub fn lock_for(&self, scope: &Scope) -> Arc<tokio::sync::Mutex<()>> {
-        self.locks.lock().expect("locks").entry(scope.key()).or_default().clone()
     }
 
     /// The factors set in `scope` as the server shows them now; `None` when the organization has
