@@ -228,3 +228,31 @@ fn a_lost_idempotent_write_then_a_plain_apply_recovers() {
     ws.apply().ok();
     ws.assert_no_changes();
 }
+
+/// A create whose write landed but whose answer was lost keeps what it read before the write: the
+/// resource is kept tainted with that snapshot, the next apply's replacement adopts the snapshot
+/// (not the landed values), and destroy with `restore_on_destroy` puts the pre-write values back.
+#[test]
+fn a_lost_create_answer_keeps_the_snapshot_restore_on_destroy_restores() {
+    let app = Arc::new(RhombusEmulator::new());
+    app.set_mfa(DEMO_ORG_UUID, false, 3);
+    let emu = harness::start(app.clone());
+    let ws = Ws::new(&format!(
+        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{DEMO_API_KEY}\"\n  max_retries = 1\n}}\n\
+         resource \"rhombus_mfa_settings\" \"org\" {{\n  mfa_enabled = true\n  trusted_device_skip_days = 30\n  restore_on_destroy = true\n}}\n",
+        required_providers(&["rhombus"]),
+        emu.url()
+    ));
+    emu.control.push_fault(Fault::new(FaultKind::Lost).on_path("updateMFASettings").times(2));
+    ws.apply().fails_with(&["POST /api/org/updateMFASettings"]);
+    assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(true), Some(30)), "the write landed; only its answers were lost");
+    let s = ws.state();
+    let r = &s["values"]["root_module"]["resources"][0];
+    assert_eq!(r["tainted"], true, "kept with the error: {s}");
+    assert_eq!(r["values"]["mfa_enabled"], false, "state claims no write: {s}");
+    ws.plan().mentions(&["is tainted, so must be replaced"]);
+    ws.apply().ok();
+    ws.assert_no_changes();
+    ws.destroy().ok();
+    assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(false), Some(3)), "the values from before the lost write are restored");
+}

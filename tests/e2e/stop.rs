@@ -69,10 +69,15 @@ fn ctrl_c_during_apply_cancels_promptly() {
     // SAFETY: signal 0 only checks whether any process of the group exists.
     let alive = unsafe { libc::killpg(pgid as libc::pid_t, 0) } == 0;
     assert!(!alive, "processes of the group are still running");
-    // The write never landed, and state claims nothing.
+    // The write never landed. Its answer is unknown to the provider, so state claims no write: it
+    // keeps the values read before it (what `restore_on_destroy` would restore), tainted, so the
+    // next apply replaces the resource.
     assert_eq!(app.mfa(DEMO_ORG_UUID).0, Some(false));
     let s = ws.state();
-    assert!(s["values"]["root_module"]["resources"].as_array().is_none_or(|a| a.is_empty()), "{s}");
+    let resources = s["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default();
+    assert_eq!(resources.len(), 1, "{s}");
+    assert_eq!(resources[0]["tainted"], true, "{s}");
+    assert_eq!(resources[0]["values"]["mfa_enabled"], false, "{s}");
 }
 
 /// `kill -9` of Terraform mid-apply (a CI runner killing its job): Terraform never calls

@@ -262,6 +262,18 @@ impl Settings for LoginSettings {
         ctx.client.login_policy(business, &ctx.cancel).await.reported(diags)
     }
 
+    fn recorded(&self, s: &State) -> Option<LoginPolicy> {
+        Some(LoginPolicy {
+            max_failed_attempts: s.max_failed_attempts.known().copied(),
+            attempts_period_minutes: s.attempts_period_minutes.known().copied(),
+            suspension_minutes: s.suspension_minutes.known().copied(),
+            active_session_timeout_minutes: s.active_session_timeout_minutes.known().copied(),
+            inactive_session_timeout_minutes: s.inactive_session_timeout_minutes.known().copied(),
+            persistent_session: s.persistent_session.known().copied(),
+            concurrent_login: s.concurrent_login.known().copied(),
+        })
+    }
+
     fn values(&self, o: &PolicyObject) -> LoginPolicy {
         o.fields.clone()
     }

@@ -148,6 +148,17 @@ impl Settings for TwoFaSettings {
         ctx.client.read(business, &ctx.cancel).await.reported(diags)
     }
 
+    fn recorded(&self, s: &State) -> Option<TwoFa> {
+        Some(TwoFa {
+            enabled: s.enabled.known().copied(),
+            code_valid_seconds: s.code_valid_seconds.known().copied(),
+            max_attempts: s.max_attempts.known().copied(),
+            recurrence_mode: s.recurrence_mode.known().cloned(),
+            recurrence_interval_minutes: s.recurrence_interval_minutes.known().copied(),
+            device_cookie_name: s.device_cookie_name.known().cloned(),
+        })
+    }
+
     fn values(&self, o: &TwoFaObject) -> TwoFa {
         o.fields.clone()
     }

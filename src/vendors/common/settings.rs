@@ -125,6 +125,11 @@ pub trait Settings: Send + Sync + Sized + 'static {
         planned: &Self::State,
         diags: &mut Diagnostics,
     ) -> Applied<Self::Values, Self::Remote>;
+    /// The managed values a state records. Terraform withholds a tainted object's private state
+    /// when it replaces it (`plan` in `internal/terraform/node_resource_abstract_instance.go`
+    /// plans from a null prior with no private data), so the snapshot of an unconfirmed create
+    /// reaches its replacement through the state's values: `None` where they cannot tell.
+    fn recorded(&self, state: &Self::State) -> Option<Self::Values>;
     /// Writes the adopted values back (`restore_on_destroy`); false on an error.
     async fn restore(
         &self,
@@ -281,8 +286,8 @@ impl<S: Settings> SettingsResource<S> {
         Some(self.settings.values(&remote))
     }
 
-    fn take_handed_over(&self, planned: &S::State) -> Option<S::Values> {
-        let object = self.settings.remote_object(planned)?;
+    fn take_handed_over(&self, written: &S::State) -> Option<S::Values> {
+        let object = self.settings.remote_object(written)?;
         self.handed_over.lock().expect("handed over").remove(&object)
     }
 }
@@ -370,20 +375,19 @@ impl<S: Settings> Resource for SettingsResource<S> {
     ) -> Option<(S::State, Private<S>)> {
         let key = self.settings.key(&planned)?;
         let pin = self.settings.pin(ctx, &planned, &S::Pin::default(), diags).await?;
-        let handed_over = self.take_handed_over(&planned);
-        match self.settings.apply(ctx, &key, None, &planned, diags).await {
-            Applied::Done { before, now } => {
-                let adopted = Some(handed_over.unwrap_or(before));
-                Some((self.settings.state(&key, &now, &planned), Adoption { adopted, pin, unconfirmed: false }))
-            }
-            Applied::Failed => None,
+        let (state, before, unconfirmed) = match self.settings.apply(ctx, &key, None, &planned, diags).await {
+            Applied::Done { before, now } => (self.settings.state(&key, &now, &planned), before, false),
+            Applied::Failed => return None,
             // Kept with the error: Terraform marks it tainted and replaces it next time, and the
             // replacement adopts what was there before (see `delete`).
             Applied::Unconfirmed { before } => {
-                let adopted = Some(handed_over.unwrap_or_else(|| self.settings.values(&before)));
-                Some((self.settings.state(&key, &before, &planned), Adoption { adopted, pin, unconfirmed: true }))
+                (self.settings.state(&key, &before, &planned), self.settings.values(&before), true)
             }
-        }
+        };
+        // Looked up by the state as written: the plan may not have known the object (an
+        // organization UUID computed from the API key) that the tainted predecessor knew.
+        let adopted = Some(self.take_handed_over(&state).unwrap_or(before));
+        Some((state, Adoption { adopted, pin, unconfirmed }))
     }
 
     async fn read(
@@ -396,6 +400,8 @@ impl<S: Settings> Resource for SettingsResource<S> {
         let key = self.settings.key(&current)?;
         private.pin = self.settings.pin(ctx, &current, &private.pin, diags).await?;
         Some(match self.settings.read(ctx, &key, diags).await? {
+            // Tainted after a lost answer: its values stay the snapshot its replacement adopts.
+            Some(_) if private.unconfirmed => Read::Found(current, private),
             Some(remote) => Read::Found(self.settings.state(&key, &remote, &current), private),
             None => Read::Gone,
         })
@@ -416,7 +422,11 @@ impl<S: Settings> Resource for SettingsResource<S> {
         let key = self.settings.key(&planned)?;
         private.pin = self.settings.pin(ctx, &prior, &private.pin, diags).await?;
         match self.settings.apply(ctx, &key, Some(&prior), &planned, diags).await {
-            Applied::Done { now, .. } => Some((self.settings.state(&key, &now, &planned), private)),
+            Applied::Done { now, .. } => {
+                // An untainted unconfirmed create: confirmed now.
+                private.unconfirmed = false;
+                Some((self.settings.state(&key, &now, &planned), private))
+            }
             Applied::Failed | Applied::Unconfirmed { .. } => None,
         }
     }
@@ -428,14 +438,18 @@ impl<S: Settings> Resource for SettingsResource<S> {
         private: Private<S>,
         diags: &mut Diagnostics,
     ) -> bool {
-        let Adoption { adopted: Some(adopted), pin, unconfirmed } = private else { return true };
-        if unconfirmed {
-            // Forget only, and hand what was there before the lost write to the replacement.
-            if let Some(object) = self.settings.remote_object(&prior) {
-                self.handed_over.lock().expect("handed over").insert(object, adopted);
-            }
-            return true;
+        let handed = match &private {
+            // The destroy half of replacing a tainted object: no private state (see
+            // `Settings::recorded`); its values are what it found before its lost write.
+            Adoption { adopted: None, .. } => self.settings.recorded(&prior),
+            // A plain destroy of an unconfirmed create forgets it (the plan said so).
+            Adoption { adopted, unconfirmed: true, .. } => adopted.clone(),
+            _ => None,
+        };
+        if let (Some(values), Some(object)) = (handed, self.settings.remote_object(&prior)) {
+            self.handed_over.lock().expect("handed over").insert(object, values);
         }
+        let Adoption { adopted: Some(adopted), pin, unconfirmed: false } = private else { return true };
         // Forget only (the plan said so): no call at all.
         let Some(key) = self.settings.key(&prior).filter(|_| self.restoring(&prior)) else { return true };
         if self.settings.pin(ctx, &prior, &pin, diags).await.is_none() {

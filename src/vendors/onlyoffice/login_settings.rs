@@ -198,6 +198,14 @@ impl Settings for LoginSettingsResource {
         Some(Some(AtPortal::of(ctx, l)))
     }
 
+    fn recorded(&self, s: &State) -> Option<LoginLimits> {
+        Some(LoginLimits {
+            attempt_count: *s.attempt_count.known()?,
+            block_time_seconds: *s.block_time_seconds.known()?,
+            check_period_seconds: *s.check_period_seconds.known()?,
+        })
+    }
+
     fn values(&self, l: &AtPortal<LoginLimits>) -> LoginLimits {
         l.read
     }

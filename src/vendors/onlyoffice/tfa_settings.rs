@@ -418,6 +418,10 @@ impl Settings for TfaSettingsResource {
         Some(Some(AtPortal::of(ctx, r)))
     }
 
+    fn recorded(&self, s: &State) -> Option<Snapshot> {
+        s.tfa_type.known().map(|_| Snapshot::of(&desired(s)))
+    }
+
     fn values(&self, r: &AtPortal<TfaRead>) -> Snapshot {
         Snapshot::of(&r.read.settings)
     }

@@ -224,6 +224,13 @@ impl Settings for MfaSettings {
         Some(NoPin {})
     }
 
+    fn recorded(&self, s: &State) -> Option<Mfa> {
+        Some(Mfa {
+            mfa_enabled: s.mfa_enabled.known().copied(),
+            trusted_device_skip_days: s.trusted_device_skip_days.known().copied(),
+        })
+    }
+
     fn values(&self, org: &Org) -> Mfa {
         Mfa::of(org)
     }

@@ -288,6 +288,16 @@ impl Settings for LockoutSettings {
         }
     }
 
+    /// Whether an organization inherited is not in state: a restore writes the same limits as
+    /// the organization's own.
+    fn recorded(&self, s: &State) -> Option<Adopted> {
+        let limits = Limits {
+            max_password_attempts: *s.max_password_attempts.known()?,
+            max_otp_attempts: *s.max_otp_attempts.known()?,
+        };
+        Some(Adopted { limits, inherited: false })
+    }
+
     fn values(&self, l: &Lockout) -> Adopted {
         Adopted { limits: l.limits, inherited: l.inherits }
     }

@@ -427,6 +427,10 @@ impl Settings for LoginMfaSettings {
         }
     }
 
+    fn recorded(&self, s: &State) -> Option<Mfa> {
+        s.force_mfa.known().map(|_| Mfa::default().with(s))
+    }
+
     fn values(&self, mfa: &Mfa) -> Mfa {
         *mfa
     }
@@ -544,6 +548,19 @@ impl Settings for LoginMfaSettings {
 mod tests {
     use super::super::client::NOTIFICATION_LINKS;
     use super::*;
+
+    #[test]
+    fn a_state_records_the_values_it_was_made_from() {
+        let policy = json!({
+            "forceMfa": true, "forceMfaLocalOnly": false, "allowUsernamePassword": true,
+            "passwordlessType": "PASSWORDLESS_TYPE_NOT_ALLOWED", "mfaInitSkipLifetime": "2592000s",
+            "secondFactorCheckLifetime": "64800s", "multiFactorCheckLifetime": "43200.5s"
+        });
+        let mfa = Mfa::of(&policy);
+        let scope = Scope::Org("281".into());
+        let state = state_from(&scope, &mfa, &blank(Attr::Known(true)));
+        assert_eq!(LoginMfaSettings.recorded(&state), Some(mfa));
+    }
 
     #[test]
     fn updates_write_back_every_other_field_as_read() {
