@@ -150,3 +150,73 @@ fn a_docspace_portal_moved_or_imported_into_the_policy_module_plans_no_changes()
         "0 to add, 0 to change, 0 to destroy",
     ]);
 }
+
+/// `unsupported` lists only what a policy sets and its vendor cannot express: a policy each
+/// vendor can meet — `passkeys = false` where there is no passkey login, DocSpace's 0 trusted
+/// days — leaves every module's `unsupported` empty, so a CI gate on its length can pass; one
+/// attribute a vendor lacks is then listed alone.
+#[test]
+fn unsupported_is_empty_when_the_vendor_meets_the_policy() {
+    let Some(cli) = harness::cli_where(|c| c.version >= (1, 3)) else {
+        harness::skip(
+            "policy::unsupported_is_empty_when_the_vendor_meets_the_policy",
+            "the policy modules need Terraform or OpenTofu 1.3 or later; set TERRAFORM or TERRAFORM_CURRENT",
+        );
+        return;
+    };
+    let sandbox = harness::rt().block_on(Sandbox::start(&Options::default())).unwrap();
+    let config = required_providers(&["rhombus", "zitadel", "onlyoffice", "akana"])
+        + &format!(
+            r#"
+provider "rhombus" {{}}
+provider "zitadel" {{}}
+provider "onlyoffice" {{}}
+provider "akana" {{}}
+
+module "rhombus" {{
+  source = "./modules/policy/rhombus"
+  policy = {{ require_mfa = true, trusted_device_days = 0, passkeys = false }}
+}}
+
+module "zitadel" {{
+  source  = "./modules/policy/zitadel"
+  policy  = {{ require_mfa = true, passkeys = true, max_failed_code_attempts = 3, second_factors = ["totp"] }}
+  org_ids = ["{CUSTOM_ORG}"]
+}}
+
+module "onlyoffice" {{
+  source = "./modules/policy/onlyoffice"
+  policy = {{ require_mfa = true, trusted_device_days = 0, passkeys = false, second_factors = ["totp"], max_failed_code_attempts = 5 }}
+}}
+
+module "akana" {{
+  source       = "./modules/policy/akana"
+  policy       = {{ require_mfa = true, trusted_device_days = 0, passkeys = false, max_failed_code_attempts = 3 }}
+  business_ids = ["tenantbusiness.acmepaymentscorp"]
+}}
+
+output "unsupported" {{
+  value = {{ rhombus = module.rhombus.unsupported, zitadel = module.zitadel.unsupported, onlyoffice = module.onlyoffice.unsupported, akana = module.akana.unsupported }}
+}}
+"#
+        );
+    let ws = workspace(cli.path.clone(), &config, &sandbox.env(), false);
+    ws.apply().ok();
+    let unsupported = |ws: &Ws| -> serde_json::Value {
+        serde_json::from_str(&ws.run(&["output", "-json", "unsupported"]).ok().text()).unwrap()
+    };
+    let empty = serde_json::json!({});
+    assert_eq!(
+        unsupported(&ws),
+        serde_json::json!({ "rhombus": empty, "zitadel": empty, "onlyoffice": empty, "akana": empty })
+    );
+    ws.write(&config.replace(
+        "trusted_device_days = 0, passkeys = false, second_factors",
+        "trusted_device_days = 1, passkeys = false, second_factors",
+    ));
+    ws.apply().ok();
+    let listed = unsupported(&ws);
+    let keys: Vec<&String> = listed["onlyoffice"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["trusted_device_days"], "{listed}");
+    assert_eq!(listed["rhombus"], empty, "{listed}");
+}

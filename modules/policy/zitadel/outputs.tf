@@ -1,4 +1,4 @@
 output "unsupported" {
-  description = "The policy attributes ZITADEL cannot enforce, each with the reason: ZITADEL has a setting for every one."
+  description = "What the policy sets that ZITADEL cannot enforce, each with the reason. Empty: the policy is fully enforced (ZITADEL has a setting for every attribute)."
   value       = {}
 }
