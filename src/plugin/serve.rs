@@ -115,7 +115,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         }
     };
 
-    // Dropping the listener (when serving ends) removes a unix socket file.
+    // Removed when serving ends (and when the listener is dropped).
     let listener = Arc::new(Listener::bind().map_err(ServeError::Listen)?);
     let (network, address) = (listener.network(), listener.address());
     let shutdown = CancellationToken::new();
@@ -168,7 +168,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         // Terraform closes its connection right after Shutdown; never linger past a second.
         _ = async { shutdown.cancelled().await; tokio::time::sleep(Duration::from_secs(1)).await } => {}
     }
-    drop(listener);
+    listener.remove_socket();
     log::debug!("{provider_name} provider stopped");
     Ok(())
 }

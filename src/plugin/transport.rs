@@ -85,12 +85,20 @@ impl Listener {
     }
 }
 
-impl Drop for Listener {
-    fn drop(&mut self) {
+impl Listener {
+    /// Removes a unix socket's file. Serving calls it when it stops: the accept task may still
+    /// hold the listener when the runtime is shut down in the background.
+    pub fn remove_socket(&self) {
         #[cfg(unix)]
         if let Listener::Unix { path, .. } = self {
             let _ = std::fs::remove_file(path);
         }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.remove_socket();
     }
 }
 
