@@ -405,6 +405,26 @@ fn main() {
     let peak = rows.iter().map(|r| r.peak_rss_kb).max().unwrap_or(0);
     println!("| peak RSS of a provider process | {:.1} MB | < 30 MB |", peak as f64 / 1024.0);
 
+    let mut targets = Vec::new();
+    let cpu_floor = report_apply(&rows, cli.version >= (1, 4), &mut targets);
+    report_time(&rows, &cpu_floor);
+    report_refresh(&rows, &mut targets);
+    // BENCH_CHAOS=0 skips the bad-network and rate-limit rows.
+    if std::env::var("BENCH_CHAOS").as_deref() != Ok("0") {
+        report_bad_network(&rows);
+        report_rate_limited(&mut targets);
+    }
+    println!("\nTargets: handshake < 10 ms; peak RSS < 30 MB; one apply converges at 20% faults.");
+    for t in targets {
+        println!("- {t}");
+    }
+}
+
+/// Terraform's CPU per size: with `terraform_data`, with the no-op provider of the bench's shape.
+type CpuFloor = Vec<(usize, Option<f64>, Option<f64>)>;
+
+/// The apply against Terraform's own pace, the no-op floors and the network bound.
+fn report_apply(rows: &[Row], data_ok: bool, targets: &mut Vec<String>) -> CpuFloor {
     println!("\n## Apply against Terraform's own pace\n");
     println!(
         "Own pace: the same number of `terraform_data` resources applied by the same CLI (Terraform 1.4+). No-op: a \
@@ -419,8 +439,6 @@ fn main() {
         "| resources | apply | own pace | no-op provider | no-op, bench's shape | apply requests (bound) | requests per resource | apply / max(own pace, bound) | apply / max(no-op of the bench's shape, bound) | apply / (no-op of the bench's shape + bound) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
-    let data_ok = cli.version >= (1, 4);
-    let mut targets = Vec::new();
     let mut cpu_floor = Vec::new();
     for r in rows.iter().filter(|r| r.n >= 50) {
         let own_run = data_ok.then(|| own_pace(r.n, Floor::TerraformData)).flatten();
@@ -463,12 +481,17 @@ fn main() {
         targets.push(format!("{} resources: {per:.2} requests per created resource (target <= 2)", r.n));
     }
 
+    cpu_floor
+}
+
+/// Where the apply's time goes: Terraform's, the providers' and the emulators' CPU.
+fn report_time(rows: &[Row], cpu_floor: &CpuFloor) {
     println!("\n## Where the apply's time goes\n");
     println!(
         "| resources | apply wall | Terraform CPU (with terraform_data / no-op of the bench's shape, that provider included) | providers' CPU | emulators' CPU (in this process) | bound of waiting on the network |"
     );
     println!("|---|---|---|---|---|---|");
-    for r in &rows {
+    for r in rows {
         let floor = cpu_floor.iter().find(|(n, _, _)| *n == r.n);
         let show = |c: Option<f64>| c.map_or("-".to_string(), |c| format!("{c:.2} s"));
         println!(
@@ -484,13 +507,15 @@ fn main() {
             lower_bound(r.apply_requests).as_secs_f64()
         );
     }
+}
 
+fn report_refresh(rows: &[Row], targets: &mut Vec<String>) {
     println!("\n## Plan and refresh\n");
     println!(
         "| resources | plan (its read span) | refresh | refresh requests | remote objects | reads per remote object | refresh span | refresh lower bound | span / bound |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    for r in &rows {
+    for r in rows {
         let bound = lower_bound(r.refresh_requests);
         let ratio = r.refresh_span.as_secs_f64() / bound.as_secs_f64().max(1e-9);
         let per_object = r.refresh_reads as f64 / r.objects as f64;
@@ -512,61 +537,57 @@ fn main() {
                 .push(format!("{} resources: {per_object:.2} reads per remote object at refresh (target <= 1.0)", r.n));
         }
     }
+}
 
-    // BENCH_CHAOS=0 skips the bad-network and rate-limit rows.
-    if std::env::var("BENCH_CHAOS").as_deref() != Ok("0") {
-        let c = measure_chaos(300);
-        let healthy = rows.iter().find(|r| r.n == c.n);
-        println!(
-            "\n## A bad network day\n\n| {} resources | apply | requests | failed requests |\n|---|---|---|---|",
-            c.n
-        );
-        if let Some(h) = healthy {
-            println!("| healthy network | {:.2} s | {} | 0 |", h.apply.as_secs_f64(), h.apply_requests);
-        }
-        println!(
-            "| 20% of requests failing (503, 429, dropped, lost answers), max_retries = 10 | {:.2} s | {} | {} ({:.0}%) |",
-            c.apply.as_secs_f64(),
-            c.requests,
-            c.failed,
-            100.0 * c.failed as f64 / c.requests as f64
-        );
-        let l = measure_rate_limited(300);
-        let at_limit = l.requests as f64 / 20.0;
-        println!(
-            "\n## Rate-limited vendors\n\nEvery emulator limits requests to 20 per second (a burst of 20, 429 with Retry-After \
-             in whole seconds); latency 0; default max_retries. Terraform's -parallelism semaphore serves waiting \
-             resources in the order they became ready (`internal/terraform/semaphore.go`, a Go channel): when one \
-             provider's resources queue before another's, the vendors run one after the other and the floor is all \
-             requests / 20 per second; when they queue mixed, it is the busiest vendor's requests / 20 per second. \
-             Which happens is Terraform's timing, and varies from run to run.\n"
-        );
-        println!(
-            "| resources | apply | requests | answered 429 | busiest vendor / limit | apply / busiest | all requests / limit | apply / all |"
-        );
-        println!("|---|---|---|---|---|---|---|---|");
-        let busiest = l.busiest as f64 / 20.0;
-        let apply = l.apply.as_secs_f64();
-        println!(
-            "| {} | {apply:.2} s | {} | {} ({:.1}%) | {busiest:.2} s | {:.2}x | {at_limit:.2} s | {:.2}x |",
-            l.n,
-            l.requests,
-            l.limited,
-            100.0 * l.limited as f64 / l.requests as f64,
-            apply / busiest,
-            apply / at_limit,
-        );
-        targets.push(format!(
-            "rate-limited 300: {:.2}x of the busiest vendor's requests / limit (target 1.3x; reached only when Terraform \
-             queues the vendors' resources mixed), {:.2}x of all requests / limit (the floor when it queues them one \
-             vendor after another), {:.1}% answered 429 (target <= 5%)",
-            apply / busiest,
-            apply / at_limit,
-            100.0 * l.limited as f64 / l.requests as f64
-        ));
+/// The healthy run against one where 20% of requests fail.
+fn report_bad_network(rows: &[Row]) {
+    let c = measure_chaos(300);
+    let healthy = rows.iter().find(|r| r.n == c.n);
+    println!("\n## A bad network day\n\n| {} resources | apply | requests | failed requests |\n|---|---|---|---|", c.n);
+    if let Some(h) = healthy {
+        println!("| healthy network | {:.2} s | {} | 0 |", h.apply.as_secs_f64(), h.apply_requests);
     }
-    println!("\nTargets: handshake < 10 ms; peak RSS < 30 MB; one apply converges at 20% faults.");
-    for t in targets {
-        println!("- {t}");
-    }
+    println!(
+        "| 20% of requests failing (503, 429, dropped, lost answers), max_retries = 10 | {:.2} s | {} | {} ({:.0}%) |",
+        c.apply.as_secs_f64(),
+        c.requests,
+        c.failed,
+        100.0 * c.failed as f64 / c.requests as f64
+    );
+}
+
+fn report_rate_limited(targets: &mut Vec<String>) {
+    let l = measure_rate_limited(300);
+    let at_limit = l.requests as f64 / 20.0;
+    println!(
+        "\n## Rate-limited vendors\n\nEvery emulator limits requests to 20 per second (a burst of 20, 429 with Retry-After \
+         in whole seconds); latency 0; default max_retries. Terraform's -parallelism semaphore serves waiting \
+         resources in the order they became ready (`internal/terraform/semaphore.go`, a Go channel): when one \
+         provider's resources queue before another's, the vendors run one after the other and the floor is all \
+         requests / 20 per second; when they queue mixed, it is the busiest vendor's requests / 20 per second. \
+         Which happens is Terraform's timing, and varies from run to run.\n"
+    );
+    println!(
+        "| resources | apply | requests | answered 429 | busiest vendor / limit | apply / busiest | all requests / limit | apply / all |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let busiest = l.busiest as f64 / 20.0;
+    let apply = l.apply.as_secs_f64();
+    println!(
+        "| {} | {apply:.2} s | {} | {} ({:.1}%) | {busiest:.2} s | {:.2}x | {at_limit:.2} s | {:.2}x |",
+        l.n,
+        l.requests,
+        l.limited,
+        100.0 * l.limited as f64 / l.requests as f64,
+        apply / busiest,
+        apply / at_limit,
+    );
+    targets.push(format!(
+        "rate-limited 300: {:.2}x of the busiest vendor's requests / limit (target 1.3x; reached only when Terraform \
+         queues the vendors' resources mixed), {:.2}x of all requests / limit (the floor when it queues them one \
+         vendor after another), {:.1}% answered 429 (target <= 5%)",
+        apply / busiest,
+        apply / at_limit,
+        100.0 * l.limited as f64 / l.requests as f64
+    ));
 }

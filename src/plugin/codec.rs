@@ -42,121 +42,114 @@ fn child(path: &mut String, seg: impl std::fmt::Display) -> usize {
     len
 }
 
+fn wrong(ty: &Type, mp: &Mp, path: &str) -> ValueError {
+    ValueError::new(path, format!("expected {ty}, found msgpack {}", mp_kind(mp)))
+}
+
 fn mp_to_value(mp: Mp, ty: &Type, path: &mut String) -> Result<Value, ValueError> {
-    let wrong = |mp: &Mp, path: &str| ValueError::new(path, format!("expected {ty}, found msgpack {}", mp_kind(mp)));
     match mp {
         Mp::Nil => return Ok(Value::Null),
         Mp::Ext(..) => return Ok(Value::Unknown),
         _ => {}
     }
-    Ok(match ty {
-        Type::Bool => match mp {
-            Mp::Boolean(b) => Value::Bool(b),
-            other => return Err(wrong(&other, path)),
+    Ok(match (ty, mp) {
+        (Type::Bool, Mp::Boolean(b)) => Value::Bool(b),
+        (Type::String, Mp::String(s)) => match s.into_str() {
+            Some(s) => Value::String(s),
+            None => return Err(ValueError::new(path, "string is not valid UTF-8")),
         },
-        Type::String => match mp {
-            Mp::String(s) => match s.into_str() {
-                Some(s) => Value::String(s),
-                None => return Err(ValueError::new(path, "string is not valid UTF-8")),
-            },
-            other => return Err(wrong(&other, path)),
-        },
-        Type::Number => match mp {
-            Mp::Integer(i) => {
-                if let Some(v) = i.as_i64() {
-                    Value::Number(Number::Int(v))
-                } else {
-                    Value::Number(Number::UInt(i.as_u64().expect("msgpack ints are i64 or u64")))
-                }
+        (Type::Number, mp) => mp_to_number(mp, path)?,
+        (Type::List(et) | Type::Set(et), Mp::Array(items)) => {
+            let out = mp_items(items.into_iter().map(|item| (item, &**et)), path)?;
+            if matches!(ty, Type::List(_)) { Value::List(out) } else { Value::Set(out) }
+        }
+        (Type::Tuple(ets), Mp::Array(items)) if items.len() == ets.len() => {
+            Value::Tuple(mp_items(items.into_iter().zip(ets), path)?)
+        }
+        (Type::Map(et), Mp::Map(entries)) => {
+            let mut out = BTreeMap::new();
+            for (k, item) in entries {
+                let key = mp_key(k, path)?;
+                let len = child(path, format_args!("[{key:?}]"));
+                let v = mp_to_value(item, et, path)?;
+                path.truncate(len);
+                out.insert(key, v);
             }
-            Mp::F32(f) => Value::Number(Number::Float(f as f64)),
-            Mp::F64(f) => Value::Number(Number::Float(f)),
-            Mp::String(s) => {
-                let text = s.as_str().unwrap_or_default().to_string();
-                match Number::parse_decimal(&text) {
-                    Some(Number::Int(_)) | Some(Number::UInt(_)) | Some(Number::Decimal(_)) => {
-                        // Keep the exact text Terraform sent so it is echoed byte for byte.
-                        Value::Number(Number::Decimal(text))
-                    }
-                    _ => return Err(ValueError::new(path, format!("{text:?} is not a number"))),
-                }
-            }
-            other => return Err(wrong(&other, path)),
-        },
-        Type::List(et) | Type::Set(et) => match mp {
-            Mp::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.into_iter().enumerate() {
-                    let len = child(path, format_args!("[{i}]"));
-                    out.push(mp_to_value(item, et, path)?);
-                    path.truncate(len);
-                }
-                if matches!(ty, Type::List(_)) { Value::List(out) } else { Value::Set(out) }
-            }
-            other => return Err(wrong(&other, path)),
-        },
-        Type::Tuple(ets) => match mp {
-            Mp::Array(items) if items.len() == ets.len() => {
-                let mut out = Vec::with_capacity(items.len());
-                for (i, (item, et)) in items.into_iter().zip(ets).enumerate() {
-                    let len = child(path, format_args!("[{i}]"));
-                    out.push(mp_to_value(item, et, path)?);
-                    path.truncate(len);
-                }
-                Value::Tuple(out)
-            }
-            other => return Err(wrong(&other, path)),
-        },
-        Type::Map(et) => match mp {
-            Mp::Map(entries) => {
-                let mut out = BTreeMap::new();
-                for (k, item) in entries {
-                    let key = mp_key(k, path)?;
-                    let len = child(path, format_args!("[{key:?}]"));
-                    let v = mp_to_value(item, et, path)?;
-                    path.truncate(len);
-                    out.insert(key, v);
-                }
-                Value::Map(out)
-            }
-            other => return Err(wrong(&other, path)),
-        },
-        Type::Object(attrs) => match mp {
-            Mp::Map(entries) => {
-                let mut out = BTreeMap::new();
-                for (k, item) in entries {
-                    let key = mp_key(k, path)?;
-                    let Some(at) = attrs.get(&key) else {
-                        return Err(ValueError::new(path, format!("unsupported attribute {key:?}")));
-                    };
-                    let len = child(path, format_args!(".{key}"));
-                    let v = mp_to_value(item, at, path)?;
-                    path.truncate(len);
-                    out.insert(key, v);
-                }
-                // Be strict on output, lenient on input: absent attributes read as null.
-                for name in attrs.keys() {
-                    out.entry(name.clone()).or_insert(Value::Null);
-                }
-                Value::Object(out)
-            }
-            other => return Err(wrong(&other, path)),
-        },
-        Type::Dynamic => match mp {
-            Mp::Array(mut pair) if pair.len() == 2 => {
-                let inner = pair.pop().expect("len 2");
-                let tj = match pair.pop().expect("len 2") {
-                    Mp::Binary(b) => b,
-                    Mp::String(s) => s.into_bytes(),
-                    other => return Err(wrong(&other, path)),
-                };
-                let concrete = Type::from_json_bytes(&tj).map_err(|e| ValueError::new(path, e.message))?;
-                let v = mp_to_value(inner, &concrete, path)?;
-                Value::Dynamic(concrete, Box::new(v))
-            }
-            other => return Err(wrong(&other, path)),
-        },
+            Value::Map(out)
+        }
+        (Type::Object(attrs), Mp::Map(entries)) => mp_to_object(entries, attrs, path)?,
+        (Type::Dynamic, Mp::Array(pair)) if pair.len() == 2 => mp_to_dynamic(pair, path)?,
+        (ty, other) => return Err(wrong(ty, &other, path)),
     })
+}
+
+fn mp_to_number(mp: Mp, path: &str) -> Result<Value, ValueError> {
+    Ok(match mp {
+        Mp::Integer(i) => match i.as_i64() {
+            Some(v) => Value::Number(Number::Int(v)),
+            None => Value::Number(Number::UInt(i.as_u64().expect("msgpack ints are i64 or u64"))),
+        },
+        Mp::F32(f) => Value::Number(Number::Float(f as f64)),
+        Mp::F64(f) => Value::Number(Number::Float(f)),
+        Mp::String(s) => {
+            let text = s.as_str().unwrap_or_default().to_string();
+            match Number::parse_decimal(&text) {
+                Some(Number::Int(_)) | Some(Number::UInt(_)) | Some(Number::Decimal(_)) => {
+                    // Keep the exact text Terraform sent so it is echoed byte for byte.
+                    Value::Number(Number::Decimal(text))
+                }
+                _ => return Err(ValueError::new(path, format!("{text:?} is not a number"))),
+            }
+        }
+        other => return Err(wrong(&Type::Number, &other, path)),
+    })
+}
+
+/// The elements of a list, set or tuple, each decoded as its type.
+fn mp_items<'t>(items: impl Iterator<Item = (Mp, &'t Type)>, path: &mut String) -> Result<Vec<Value>, ValueError> {
+    let mut out = Vec::new();
+    for (i, (item, et)) in items.enumerate() {
+        let len = child(path, format_args!("[{i}]"));
+        out.push(mp_to_value(item, et, path)?);
+        path.truncate(len);
+    }
+    Ok(out)
+}
+
+fn mp_to_object(
+    entries: Vec<(Mp, Mp)>,
+    attrs: &BTreeMap<String, Type>,
+    path: &mut String,
+) -> Result<Value, ValueError> {
+    let mut out = BTreeMap::new();
+    for (k, item) in entries {
+        let key = mp_key(k, path)?;
+        let Some(at) = attrs.get(&key) else {
+            return Err(ValueError::new(path, format!("unsupported attribute {key:?}")));
+        };
+        let len = child(path, format_args!(".{key}"));
+        let v = mp_to_value(item, at, path)?;
+        path.truncate(len);
+        out.insert(key, v);
+    }
+    // Be strict on output, lenient on input: absent attributes read as null.
+    for name in attrs.keys() {
+        out.entry(name.clone()).or_insert(Value::Null);
+    }
+    Ok(Value::Object(out))
+}
+
+/// A dynamic value: msgpack `[type JSON, value]`.
+fn mp_to_dynamic(mut pair: Vec<Mp>, path: &mut String) -> Result<Value, ValueError> {
+    let inner = pair.pop().expect("len 2");
+    let tj = match pair.pop().expect("len 2") {
+        Mp::Binary(b) => b,
+        Mp::String(s) => s.into_bytes(),
+        other => return Err(wrong(&Type::Dynamic, &other, path)),
+    };
+    let concrete = Type::from_json_bytes(&tj).map_err(|e| ValueError::new(path, e.message))?;
+    let v = mp_to_value(inner, &concrete, path)?;
+    Ok(Value::Dynamic(concrete, Box::new(v)))
 }
 
 fn mp_key(k: Mp, path: &str) -> Result<String, ValueError> {

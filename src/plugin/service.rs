@@ -596,81 +596,14 @@ mod tests {
             let mut data: Vec<String> = (v.provider)().data_source_types().into_iter().map(str::to_string).collect();
             data.push(format!("{}_nope", v.type_name));
             for t in &data {
-                let r = svc
-                    .validate_data_source_config(Request::new(pb::validate_data_source_config::Request {
-                        type_name: t.clone(),
-                        config: dv(&mp, &js),
-                    }))
-                    .await;
-                assert!(r.is_ok());
-                let r = svc
-                    .read_data_source(Request::new(pb::read_data_source::Request {
-                        type_name: t.clone(),
-                        config: dv(&mp, &js),
-                        ..Default::default()
-                    }))
-                    .await;
-                assert!(r.is_ok());
+                hammer_data_source(&svc, t, &mp, &js).await;
             }
             let r = svc
                 .prepare_provider_config(Request::new(pb::prepare_provider_config::Request { config: dv(&mp, &js) }))
                 .await;
             assert!(r.is_ok());
             for t in &types {
-                let r = svc
-                    .validate_resource_type_config(Request::new(pb::validate_resource_type_config::Request {
-                        type_name: t.clone(),
-                        config: dv(&mp, &js),
-                        client_capabilities: None,
-                    }))
-                    .await;
-                assert!(r.is_ok());
-                let r = svc
-                    .plan_resource_change(Request::new(pb::plan_resource_change::Request {
-                        type_name: t.clone(),
-                        prior_state: dv(&mp, &[]),
-                        proposed_new_state: dv(&mp, &js),
-                        config: dv(&mp, &js),
-                        prior_private: mp.clone(),
-                        ..Default::default()
-                    }))
-                    .await;
-                assert!(r.is_ok());
-                let r = svc
-                    .apply_resource_change(Request::new(pb::apply_resource_change::Request {
-                        type_name: t.clone(),
-                        prior_state: dv(&mp, &[]),
-                        planned_state: dv(&[], &js),
-                        planned_private: js.clone(),
-                        ..Default::default()
-                    }))
-                    .await;
-                assert!(r.is_ok());
-                let r = svc
-                    .read_resource(Request::new(pb::read_resource::Request {
-                        type_name: t.clone(),
-                        current_state: dv(&mp, &js),
-                        private: mp.clone(),
-                        ..Default::default()
-                    }))
-                    .await;
-                assert!(r.is_ok());
-                let r = svc
-                    .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
-                        type_name: t.clone(),
-                        version: mp.first().copied().unwrap_or(0) as i64 - 100,
-                        raw_state: Some(pb::RawState { json: js.clone(), flatmap: Default::default() }),
-                    }))
-                    .await;
-                assert!(r.is_ok());
-                let r = svc
-                    .import_resource_state(Request::new(pb::import_resource_state::Request {
-                        type_name: t.clone(),
-                        id: id.clone(),
-                        ..Default::default()
-                    }))
-                    .await;
-                assert!(r.is_ok());
+                hammer_resource(&svc, t, &mp, &js, &id).await;
             }
             // Configure last, on its own instance: garbage never configures a client.
             let svc = ProviderService::new((v.provider)());
@@ -683,6 +616,81 @@ mod tests {
                 .await;
             assert!(r.is_ok());
         }
+    }
+
+    async fn hammer_data_source(svc: &ProviderService, t: &str, mp: &[u8], js: &[u8]) {
+        let r = svc
+            .validate_data_source_config(Request::new(pb::validate_data_source_config::Request {
+                type_name: t.to_string(),
+                config: dv(mp, js),
+            }))
+            .await;
+        assert!(r.is_ok());
+        let r = svc
+            .read_data_source(Request::new(pb::read_data_source::Request {
+                type_name: t.to_string(),
+                config: dv(mp, js),
+                ..Default::default()
+            }))
+            .await;
+        assert!(r.is_ok());
+    }
+
+    async fn hammer_resource(svc: &ProviderService, t: &str, mp: &[u8], js: &[u8], id: &str) {
+        let r = svc
+            .validate_resource_type_config(Request::new(pb::validate_resource_type_config::Request {
+                type_name: t.to_string(),
+                config: dv(mp, js),
+                client_capabilities: None,
+            }))
+            .await;
+        assert!(r.is_ok());
+        let r = svc
+            .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+                type_name: t.to_string(),
+                prior_state: dv(mp, &[]),
+                proposed_new_state: dv(mp, js),
+                config: dv(mp, js),
+                prior_private: mp.to_vec(),
+                ..Default::default()
+            }))
+            .await;
+        assert!(r.is_ok());
+        let r = svc
+            .apply_resource_change(Request::new(pb::apply_resource_change::Request {
+                type_name: t.to_string(),
+                prior_state: dv(mp, &[]),
+                planned_state: dv(&[], js),
+                planned_private: js.to_vec(),
+                ..Default::default()
+            }))
+            .await;
+        assert!(r.is_ok());
+        let r = svc
+            .read_resource(Request::new(pb::read_resource::Request {
+                type_name: t.to_string(),
+                current_state: dv(mp, js),
+                private: mp.to_vec(),
+                ..Default::default()
+            }))
+            .await;
+        assert!(r.is_ok());
+        let r = svc
+            .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+                type_name: t.to_string(),
+                version: mp.first().copied().unwrap_or(0) as i64 - 100,
+                raw_state: Some(pb::RawState { json: js.to_vec(), flatmap: Default::default() }),
+            }))
+            .await;
+        assert!(r.is_ok());
+        let r = svc
+            .import_resource_state(Request::new(pb::import_resource_state::Request {
+                type_name: t.to_string(),
+                id: id.to_string(),
+                ..Default::default()
+            }))
+            .await;
+        assert!(r.is_ok());
     }
 
     proptest! {

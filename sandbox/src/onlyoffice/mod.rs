@@ -533,28 +533,53 @@ impl OnlyofficeEmulator {
             );
         };
         let v2 = self.state.lock().expect("state").v2_type;
-        // "none" (0), "sms" (1), "app" (2), or another value (v3: undefined number; v2: any other string).
-        let ty: i64 = if v2 {
-            match &req["type"] {
-                J::String(s) if s == "sms" => 1,
-                J::String(s) if s == "app" => 2,
-                J::String(_) | J::Null => 0,
-                _ => return self.binding_error("$.type", "The JSON value could not be converted to System.String."),
-            }
-        } else {
-            match req.get("type") {
-                None => 0,
-                Some(v) => match v3_type(v) {
-                    Ok(n) => n,
-                    Err(()) => {
-                        return self.binding_error(
-                            "$.type",
-                            "The JSON value could not be converted to ASC.Web.Api.ApiModels.RequestsDto.TfaRequestsDtoType.",
-                        );
-                    }
-                },
-            }
+        // Model binding first (a 400 for a malformed field), then the permission check.
+        let bound = self
+            .tfa_request_type(&req, v2)
+            .and_then(|ty| Ok((ty, self.tfa_request_lists(&req)?, self.tfa_request_id(&req, v2)?)));
+        let (ty, lists, id) = match bound {
+            Ok(b) => b,
+            Err(r) => return *r,
         };
+        if let Err(r) = self.demand_admin(&caller) {
+            return *r;
+        }
+        // The owner rule (bug 79262, v3.7.1+): refused when the owner is named, unless `id` is the caller.
+        let pre = self.state.lock().expect("state").pre_3_7_1;
+        let owner_named =
+            id == OWNER_ID || lists["mandatoryUsers"].as_ref().is_some_and(|u| u.iter().any(|x| x == OWNER_ID));
+        if !pre && owner_named && id != caller.user {
+            return error(StatusCode::FORBIDDEN, "No permissions to perform this action", Some(INVALID_OPERATION));
+        }
+        self.store_tfa(ty, &lists)
+    }
+
+    /// `type`: "none" (0), "sms" (1), "app" (2), or another value (v3: an undefined number; v2:
+    /// any other string).
+    fn tfa_request_type(&self, req: &J, v2: bool) -> Result<i64, Box<Response>> {
+        if v2 {
+            return match &req["type"] {
+                J::String(s) if s == "sms" => Ok(1),
+                J::String(s) if s == "app" => Ok(2),
+                J::String(_) | J::Null => Ok(0),
+                _ => Err(Box::new(
+                    self.binding_error("$.type", "The JSON value could not be converted to System.String."),
+                )),
+            };
+        }
+        match req.get("type") {
+            None => Ok(0),
+            Some(v) => v3_type(v).map_err(|()| {
+                Box::new(self.binding_error(
+                    "$.type",
+                    "The JSON value could not be converted to ASC.Web.Api.ApiModels.RequestsDto.TfaRequestsDtoType.",
+                ))
+            }),
+        }
+    }
+
+    /// `trustedIps` (strings), `mandatoryUsers` and `mandatoryGroups` (GUIDs): null or a list.
+    fn tfa_request_lists(&self, req: &J) -> Result<BTreeMap<&'static str, Option<Vec<String>>>, Box<Response>> {
         let mut lists = BTreeMap::new();
         for (k, is_guid) in [("trustedIps", false), ("mandatoryUsers", true), ("mandatoryGroups", true)] {
             let target = if is_guid {
@@ -572,49 +597,41 @@ impl OnlyofficeEmulator {
                             Some(s) => Some(s.to_string()),
                             None => None,
                         };
-                        match item {
-                            Some(v) => out.push(v),
-                            None => {
-                                return self.binding_error(
-                                    &format!("$.{k}[{i}]"),
-                                    &format!("The JSON value could not be converted to {target}. Path: $.{k}[{i}]"),
-                                );
-                            }
-                        }
+                        out.push(item.ok_or_else(|| {
+                            Box::new(self.binding_error(
+                                &format!("$.{k}[{i}]"),
+                                &format!("The JSON value could not be converted to {target}. Path: $.{k}[{i}]"),
+                            ))
+                        })?);
                     }
                     Some(out)
                 }
                 _ => {
-                    return self.binding_error(
+                    return Err(Box::new(self.binding_error(
                         &format!("$.{k}"),
                         &format!("The JSON value could not be converted to {target}."),
-                    );
+                    )));
                 }
             };
             lists.insert(k, value);
         }
-        let id = match &req["id"] {
-            J::Null if !v2 && req.get("id").is_some() => {
-                return self.binding_error("$.id", "The JSON value could not be converted to System.Guid.");
-            }
-            J::String(s) => match guid(s) {
-                Some(g) => g,
-                None => return self.binding_error("$.id", "The JSON value could not be converted to System.Guid."),
-            },
-            _ => "00000000-0000-0000-0000-000000000000".to_string(),
-        };
-        if let Err(r) = self.demand_admin(&caller) {
-            return *r;
+        Ok(lists)
+    }
+
+    /// `id`: a GUID; absent (or null on v2) is the empty GUID.
+    fn tfa_request_id(&self, req: &J, v2: bool) -> Result<String, Box<Response>> {
+        let refused = || Box::new(self.binding_error("$.id", "The JSON value could not be converted to System.Guid."));
+        match &req["id"] {
+            J::Null if !v2 && req.get("id").is_some() => Err(refused()),
+            J::String(s) => guid(s).ok_or_else(refused),
+            _ => Ok("00000000-0000-0000-0000-000000000000".to_string()),
         }
-        // The owner rule (bug 79262, v3.7.1+): refused when the owner is named, unless `id` is the caller.
-        let pre = self.state.lock().expect("state").pre_3_7_1;
-        let users = lists["mandatoryUsers"].clone();
-        let owner_named = id == OWNER_ID || users.as_ref().is_some_and(|u| u.iter().any(|x| x == OWNER_ID));
-        if !pre && owner_named && id != caller.user {
-            return error(StatusCode::FORBIDDEN, "No permissions to perform this action", Some(INVALID_OPERATION));
-        }
+    }
+
+    /// Stores the method, its lists as sent — no validation, no trimming
+    /// (`SetSettingsProperty`) — and logs every session out when TFA is on.
+    fn store_tfa(&self, ty: i64, lists: &BTreeMap<&'static str, Option<Vec<String>>>) -> Response {
         let mut s = self.state.lock().expect("state");
-        // Stored as sent: no validation, no trimming (`SetSettingsProperty`).
         let entry = || Entry {
             enable: true,
             trusted_ips: Some(lists["trustedIps"].clone().unwrap_or_default()),

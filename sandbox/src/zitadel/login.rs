@@ -113,32 +113,10 @@ impl ZitadelEmulator {
             listed.extend(list.iter().filter_map(|t| t.as_str()).map(|t| (kind, t.to_string())));
             policy[kind.field()] = J::Array(list);
         }
-        let idps = match b.objects("idps") {
-            Ok(i) => i,
+        let links = match b.objects("idps").and_then(|idps| idp_links(&idps)) {
+            Ok(l) => l,
             Err(r) => return *r,
         };
-        let mut links = Vec::new();
-        for idp in &idps {
-            let id = idp.get("idpId").and_then(J::as_str).unwrap_or_default();
-            if id.is_empty() || id.len() > 200 {
-                return gateway_error(
-                    3,
-                    "invalid AddCustomLoginPolicyRequest_IDP.IdpId: value length must be between 1 and 200 runes, inclusive",
-                );
-            }
-            let owner = match idp.get("ownerType") {
-                Some(J::String(s)) => IDP_OWNER_TYPES.iter().position(|n| n == s).unwrap_or(0),
-                Some(J::Number(n)) => n.as_u64().map(|n| n as usize).unwrap_or(99),
-                _ => 0,
-            };
-            if owner == 0 || owner >= IDP_OWNER_TYPES.len() {
-                return gateway_error(
-                    3,
-                    "invalid AddCustomLoginPolicyRequest_IDP.OwnerType: value must not be in list [0]",
-                );
-            }
-            links.push(id.to_string());
-        }
         let mut s = self.state.lock().expect("state");
         if s.drops_links_flag_on_create {
             policy[NOTIFICATION_LINKS] = J::Bool(false);
@@ -381,6 +359,34 @@ fn redirect_uri_valid(uri: &str) -> bool {
         Ok(_) => true,
         Err(_) => false,
     }
+}
+
+/// The identity providers an `AddCustomLoginPolicyRequest` links, validated as the gateway's
+/// protoc-gen-validate rules do (`IdpId` 1 to 200 runes, `OwnerType` not 0).
+fn idp_links(idps: &[Map<String, J>]) -> Result<Vec<String>, Box<Response>> {
+    let mut links = Vec::new();
+    for idp in idps {
+        let id = idp.get("idpId").and_then(J::as_str).unwrap_or_default();
+        if id.is_empty() || id.len() > 200 {
+            return Err(Box::new(gateway_error(
+                3,
+                "invalid AddCustomLoginPolicyRequest_IDP.IdpId: value length must be between 1 and 200 runes, inclusive",
+            )));
+        }
+        let owner = match idp.get("ownerType") {
+            Some(J::String(s)) => IDP_OWNER_TYPES.iter().position(|n| n == s).unwrap_or(0),
+            Some(J::Number(n)) => n.as_u64().map(|n| n as usize).unwrap_or(99),
+            _ => 0,
+        };
+        if owner == 0 || owner >= IDP_OWNER_TYPES.len() {
+            return Err(Box::new(gateway_error(
+                3,
+                "invalid AddCustomLoginPolicyRequest_IDP.OwnerType: value must not be in list [0]",
+            )));
+        }
+        links.push(id.to_string());
+    }
+    Ok(links)
 }
 
 #[cfg(test)]

@@ -558,6 +558,98 @@ impl ZitadelEmulator {
     }
 }
 
+/// Clones the emulator into each handler closure.
+macro_rules! with {
+    ($e:ident, || $body:expr) => {{
+        let $e = $e.clone();
+        move || { let $e = $e.clone(); async move { $body } }
+    }};
+    ($e:ident, |$($a:ident: $t:ty),*| $body:expr) => {{
+        let $e = $e.clone();
+        move |$($a: $t),*| { let $e = $e.clone(); async move { $body } }
+    }};
+}
+
+/// The login policy and its factors: the organization's (`/management/v1`) and the instance
+/// defaults (`/admin/v1`).
+fn login_routes(e: &Arc<ZitadelEmulator>) -> axum::Router {
+    let kind = |seg: &str| FactorList::from_path(seg).ok_or_else(|| Box::new(gateway::not_found_route()));
+    axum::Router::new()
+        .route(
+            "/management/v1/policies/login",
+            get(with!(e, |h: HeaderMap| e.get_org_policy(h)))
+                .post(with!(e, |h: HeaderMap, b: Bytes| e.add_custom_policy(h, b)))
+                .put(with!(e, |h: HeaderMap, b: Bytes| e.update_policy(h, b, true)))
+                .delete(with!(e, |h: HeaderMap| e.reset_org_policy(h))),
+        )
+        .route(
+            "/management/v1/policies/login/auth_factors/_search",
+            post(with!(e, |h: HeaderMap| e.list(h, FactorList::Multi, true))),
+        )
+        .route(
+            "/management/v1/policies/login/second_factors/_search",
+            post(with!(e, |h: HeaderMap| e.list(h, FactorList::Second, true))),
+        )
+        .route(
+            "/management/v1/policies/login/{kind}",
+            post(with!(e, |h: HeaderMap, k: Path<String>, b: Bytes| match kind(&k) {
+                Ok(kind) => e.add(h, b, kind, true),
+                Err(r) => *r,
+            })),
+        )
+        .route(
+            "/management/v1/policies/login/{kind}/{ty}",
+            delete(with!(e, |h: HeaderMap, p: Path<(String, String)>| match kind(&p.0.0) {
+                Ok(kind) => e.remove(h, p.0.1.clone(), kind, true),
+                Err(r) => *r,
+            })),
+        )
+        .route(
+            "/admin/v1/policies/login",
+            get(with!(e, |h: HeaderMap| e.get_default_policy(h)))
+                .put(with!(e, |h: HeaderMap, b: Bytes| e.update_policy(h, b, false))),
+        )
+        .route(
+            "/admin/v1/policies/login/{kind}/_search",
+            post(with!(e, |h: HeaderMap, k: Path<String>| match kind(&k) {
+                Ok(kind) => e.list(h, kind, false),
+                Err(r) => *r,
+            })),
+        )
+        .route(
+            "/admin/v1/policies/login/{kind}",
+            post(with!(e, |h: HeaderMap, k: Path<String>, b: Bytes| match kind(&k) {
+                Ok(kind) => e.add(h, b, kind, false),
+                Err(r) => *r,
+            })),
+        )
+        .route(
+            "/admin/v1/policies/login/{kind}/{ty}",
+            delete(with!(e, |h: HeaderMap, p: Path<(String, String)>| match kind(&p.0.0) {
+                Ok(kind) => e.remove(h, p.0.1.clone(), kind, false),
+                Err(r) => *r,
+            })),
+        )
+}
+
+/// The lock-out policy: the instance's and the organization's.
+fn lockout_routes(e: &Arc<ZitadelEmulator>) -> axum::Router {
+    axum::Router::new()
+        .route("/admin/v1/policies/lockout", get(with!(e, |h: HeaderMap| e.get_default_lockout(h))))
+        .route(
+            "/admin/v1/policies/password/lockout",
+            axum::routing::put(with!(e, |h: HeaderMap, b: Bytes| e.update_default_lockout(h, b))),
+        )
+        .route(
+            "/management/v1/policies/lockout",
+            get(with!(e, |h: HeaderMap| e.get_org_lockout(h)))
+                .post(with!(e, |h: HeaderMap, b: Bytes| e.add_org_lockout(h, b)))
+                .put(with!(e, |h: HeaderMap, b: Bytes| e.update_org_lockout(h, b)))
+                .delete(with!(e, |h: HeaderMap| e.reset_org_lockout(h))),
+        )
+        .route("/management/v1/policies/default/lockout", get(with!(e, |h: HeaderMap| e.get_org_default_lockout(h))))
+}
+
 impl EmulatorApp for ZitadelEmulator {
     fn vendor(&self) -> &'static str {
         "ZITADEL"
@@ -565,91 +657,10 @@ impl EmulatorApp for ZitadelEmulator {
 
     fn router(self: Arc<Self>) -> axum::Router {
         let e = self;
-        // Clones the emulator into each handler closure.
-        macro_rules! with {
-            ($e:ident, || $body:expr) => {{
-                let $e = $e.clone();
-                move || { let $e = $e.clone(); async move { $body } }
-            }};
-            ($e:ident, |$($a:ident: $t:ty),*| $body:expr) => {{
-                let $e = $e.clone();
-                move |$($a: $t),*| { let $e = $e.clone(); async move { $body } }
-            }};
-        }
-        let kind = |seg: &str| FactorList::from_path(seg).ok_or_else(|| Box::new(gateway::not_found_route()));
         axum::Router::new()
             .route("/oauth/v2/token", post(with!(e, |o: axum::Extension<Origin>, b: Bytes| e.token(&o.0.0, b))))
-            .route(
-                "/management/v1/policies/login",
-                get(with!(e, |h: HeaderMap| e.get_org_policy(h)))
-                    .post(with!(e, |h: HeaderMap, b: Bytes| e.add_custom_policy(h, b)))
-                    .put(with!(e, |h: HeaderMap, b: Bytes| e.update_policy(h, b, true)))
-                    .delete(with!(e, |h: HeaderMap| e.reset_org_policy(h))),
-            )
-            .route(
-                "/management/v1/policies/login/auth_factors/_search",
-                post(with!(e, |h: HeaderMap| e.list(h, FactorList::Multi, true))),
-            )
-            .route(
-                "/management/v1/policies/login/second_factors/_search",
-                post(with!(e, |h: HeaderMap| e.list(h, FactorList::Second, true))),
-            )
-            .route(
-                "/management/v1/policies/login/{kind}",
-                post(with!(e, |h: HeaderMap, k: Path<String>, b: Bytes| match kind(&k) {
-                    Ok(kind) => e.add(h, b, kind, true),
-                    Err(r) => *r,
-                })),
-            )
-            .route(
-                "/management/v1/policies/login/{kind}/{ty}",
-                delete(with!(e, |h: HeaderMap, p: Path<(String, String)>| match kind(&p.0.0) {
-                    Ok(kind) => e.remove(h, p.0.1.clone(), kind, true),
-                    Err(r) => *r,
-                })),
-            )
-            .route(
-                "/admin/v1/policies/login",
-                get(with!(e, |h: HeaderMap| e.get_default_policy(h)))
-                    .put(with!(e, |h: HeaderMap, b: Bytes| e.update_policy(h, b, false))),
-            )
-            .route(
-                "/admin/v1/policies/login/{kind}/_search",
-                post(with!(e, |h: HeaderMap, k: Path<String>| match kind(&k) {
-                    Ok(kind) => e.list(h, kind, false),
-                    Err(r) => *r,
-                })),
-            )
-            .route(
-                "/admin/v1/policies/login/{kind}",
-                post(with!(e, |h: HeaderMap, k: Path<String>, b: Bytes| match kind(&k) {
-                    Ok(kind) => e.add(h, b, kind, false),
-                    Err(r) => *r,
-                })),
-            )
-            .route(
-                "/admin/v1/policies/login/{kind}/{ty}",
-                delete(with!(e, |h: HeaderMap, p: Path<(String, String)>| match kind(&p.0.0) {
-                    Ok(kind) => e.remove(h, p.0.1.clone(), kind, false),
-                    Err(r) => *r,
-                })),
-            )
-            .route("/admin/v1/policies/lockout", get(with!(e, |h: HeaderMap| e.get_default_lockout(h))))
-            .route(
-                "/admin/v1/policies/password/lockout",
-                axum::routing::put(with!(e, |h: HeaderMap, b: Bytes| e.update_default_lockout(h, b))),
-            )
-            .route(
-                "/management/v1/policies/lockout",
-                get(with!(e, |h: HeaderMap| e.get_org_lockout(h)))
-                    .post(with!(e, |h: HeaderMap, b: Bytes| e.add_org_lockout(h, b)))
-                    .put(with!(e, |h: HeaderMap, b: Bytes| e.update_org_lockout(h, b)))
-                    .delete(with!(e, |h: HeaderMap| e.reset_org_lockout(h))),
-            )
-            .route(
-                "/management/v1/policies/default/lockout",
-                get(with!(e, |h: HeaderMap| e.get_org_default_lockout(h))),
-            )
+            .merge(login_routes(&e))
+            .merge(lockout_routes(&e))
             .route("/v2/organizations/_search", post(with!(e, |h: HeaderMap, b: Bytes| e.search_orgs(h, b))))
             .route(
                 "/_emulator/zitadel/key-file",

@@ -25,7 +25,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::client::{FactorKind, Removed, Scope, ZitadelClient, ZitadelError, code, parse_scope};
+use super::client::{Creating, FactorKind, Removed, Scope, ZitadelClient, ZitadelError, code, parse_scope};
 use super::context::Zitadel;
 use super::guard::{self, Changes};
 use super::listing::{self, ScopeFilter, filter_schema};
@@ -289,6 +289,123 @@ impl LoginFactor {
     }
 
     /// Adopting a factor that is already enabled: said, with what destroy will do.
+    /// Adds the factor, or finds it there. Adds of different factors to a scope with settings of
+    /// its own are independent in ZITADEL (one write model per factor,
+    /// `org_policy_login_factors_model.go`): they need not queue behind each other. Creating the
+    /// organization's own settings, and every removal (which the guard judges), take the scope's
+    /// lock.
+    async fn add_serialised(
+        &self,
+        ctx: &Ctx<Zitadel>,
+        scope: &Scope,
+        ty: &str,
+        diags: &mut Diagnostics,
+    ) -> Result<Created, Failure> {
+        let lock = ctx.client.plans.lock_for(scope);
+        let _serialised = if ctx.client.has_own_settings(scope) { None } else { Some(lock.lock().await) };
+        match scope {
+            Scope::Org(org) => self.create_in_org(ctx, org, ty, diags).await,
+            Scope::Instance => match ctx.client.policy(scope, &ctx.cancel).await {
+                Ok(p) if p.has(self.kind, ty) => Ok(Created::Found),
+                Ok(_) => self.add_resolving_ghosts(ctx, scope, ty, true, diags).await,
+                Err(e) => Err(e.into()),
+            },
+        }
+    }
+
+    /// What the add's answer settles: `Ok(())` when the add was answered and only its visibility
+    /// is left to confirm; otherwise the factor's origin to keep it with, or `None`.
+    fn answered(
+        &self,
+        ctx: &Ctx<Zitadel>,
+        scope: &Scope,
+        ty: &str,
+        result: Result<Created, Failure>,
+        diags: &mut Diagnostics,
+    ) -> Result<(), Option<Origin>> {
+        match result {
+            // A replacement of a factor whose add was never confirmed finds that add landed.
+            Ok(Created::Found) if ctx.client.plans.was_forgotten(scope, self.kind, ty) => Err(Some(Origin::Added)),
+            Ok(Created::Found) => {
+                self.warn_adopted(scope, ty, diags);
+                Err(Some(Origin::Found))
+            }
+            Ok(Created::Added) => Ok(()),
+            Err(Failure::Unlisted) => {
+                diags.attr_error(
+                    AttrPath::attr("type"),
+                    format!("ZITADEL says {ty} exists but does not list it"),
+                    format!(
+                        "ZITADEL refused to add {ty} to {} as already existing, while its login settings do not list it, even \
+                         after {} s. Check the factor in ZITADEL's console; nothing was recorded.",
+                        scope.describe(),
+                        VISIBILITY_BUDGET.as_secs()
+                    ),
+                );
+                Err(None)
+            }
+            // The add (or the organization's new settings) may have taken effect: keep the factor
+            // in state with the error. Terraform marks it tainted; the next apply replaces it, and
+            // the replacement forgets it without removing it, then adopts it if it landed.
+            Err(Failure::Zitadel(e @ ZitadelError::Unknown(_))) => {
+                diags.report(&e);
+                Err(Some(Origin::Unconfirmed))
+            }
+            Err(Failure::Zitadel(e)) => {
+                diags.report(&e);
+                Err(None)
+            }
+        }
+    }
+
+    /// After an answered add: the factor is confirmed by the next read of the scope that shows
+    /// it — another create's, or the last one's read-back — and only without one by a read of
+    /// its own. Unconfirmed, it is kept with the error.
+    async fn confirm_visible(
+        &self,
+        ctx: &Ctx<Zitadel>,
+        creating: &mut Creating,
+        scope: &Scope,
+        ty: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Origin> {
+        let visible = if ctx.client.reads_follow_writes() {
+            Ok(true)
+        } else {
+            let confirmed = match ctx.client.confirmation(creating, self.kind, ty) {
+                Some(shown) => matches!(tokio::time::timeout(HANDOVER, shown).await, Ok(Ok(()))),
+                None => false,
+            };
+            if confirmed { Ok(true) } else { self.read_back(ctx, scope, ty).await }
+        };
+        match visible {
+            Ok(true) => {
+                ctx.client.plans.factor_added(scope);
+                Some(Origin::Added)
+            }
+            Ok(false) => {
+                diags.error(
+                    format!("ZITADEL accepted {ty} but does not list it"),
+                    format!(
+                        "The add call succeeded, but {} still does not show {ty} after {} s. ZITADEL's read side may be behind. The \
+                         factor is kept in state; the next terraform apply reads it again and finishes the job.",
+                        scope.describe(),
+                        VISIBILITY_BUDGET.as_secs()
+                    ),
+                );
+                Some(Origin::Unconfirmed)
+            }
+            Err(e) if e.is_transient() || e.may_have_landed() => {
+                diags.report(&e);
+                Some(Origin::Unconfirmed)
+            }
+            Err(e) => {
+                diags.report(&e);
+                None
+            }
+        }
+    }
+
     fn warn_adopted(&self, scope: &Scope, ty: &str, diags: &mut Diagnostics) {
         diags.attr_warning(
             AttrPath::attr("type"),
@@ -448,97 +565,12 @@ impl Resource for LoginFactor {
         let ty = planned.factor.known()?.clone();
         let scope = Self::scope(&planned);
         let mut creating = ctx.client.creating(&scope);
-        // Adds of different factors to a scope with settings of its own are independent in
-        // ZITADEL (one write model per factor, `org_policy_login_factors_model.go`): they need not
-        // queue behind each other. Creating the organization's own settings, and every removal
-        // (which the guard judges), take the scope's lock.
-        let lock = ctx.client.plans.lock_for(&scope);
-        let serialised = if ctx.client.has_own_settings(&scope) { None } else { Some(lock.lock().await) };
-        let result = match &scope {
-            Scope::Org(org) => self.create_in_org(ctx, org, &ty, diags).await,
-            Scope::Instance => match ctx.client.policy(&scope, &ctx.cancel).await {
-                Ok(p) if p.has(self.kind, &ty) => Ok(Created::Found),
-                Ok(_) => self.add_resolving_ghosts(ctx, &scope, &ty, true, diags).await,
-                Err(e) => Err(e.into()),
-            },
-        };
-        let remove = planned.remove_on_destroy.clone();
-        let state = |origin: Origin| Self::state(&scope, &ty, remove.clone(), Attr::Known(origin));
-        match result {
-            // A replacement of a factor whose add was never confirmed finds that add landed.
-            Ok(Created::Found) if ctx.client.plans.was_forgotten(&scope, self.kind, &ty) => {
-                return Some((state(Origin::Added), ()));
-            }
-            Ok(Created::Found) => {
-                self.warn_adopted(&scope, &ty, diags);
-                return Some((state(Origin::Found), ()));
-            }
-            Ok(Created::Added) => {}
-            Err(Failure::Unlisted) => {
-                diags.attr_error(
-                    AttrPath::attr("type"),
-                    format!("ZITADEL says {ty} exists but does not list it"),
-                    format!(
-                        "ZITADEL refused to add {ty} to {} as already existing, while its login settings do not list it, even \
-                         after {} s. Check the factor in ZITADEL's console; nothing was recorded.",
-                        scope.describe(),
-                        VISIBILITY_BUDGET.as_secs()
-                    ),
-                );
-                return None;
-            }
-            // The add (or the organization's new settings) may have taken effect: keep the factor
-            // in state with the error. Terraform marks it tainted; the next apply replaces it, and
-            // the replacement forgets it without removing it, then adopts it if it landed.
-            Err(Failure::Zitadel(e @ ZitadelError::Unknown(_))) => {
-                diags.report(&e);
-                return Some((state(Origin::Unconfirmed), ()));
-            }
-            Err(Failure::Zitadel(e)) => {
-                diags.report(&e);
-                return None;
-            }
-        }
-        // The add was answered. The next create of this scope may go ahead; the factor is
-        // confirmed by the next read of the scope that shows it — another create's, or the last
-        // one's read-back — and only without one by a read of its own.
-        drop(serialised);
-        let visible = if ctx.client.reads_follow_writes() {
-            drop(creating);
-            Ok(true)
-        } else {
-            let confirmed = match ctx.client.confirmation(&mut creating, self.kind, &ty) {
-                Some(shown) => matches!(tokio::time::timeout(HANDOVER, shown).await, Ok(Ok(()))),
-                None => false,
-            };
-            if confirmed { Ok(true) } else { self.read_back(ctx, &scope, &ty).await }
-        };
-        match visible {
-            Ok(true) => {
-                ctx.client.plans.factor_added(&scope);
-                Some((state(Origin::Added), ()))
-            }
-            Ok(false) => {
-                diags.error(
-                    format!("ZITADEL accepted {ty} but does not list it"),
-                    format!(
-                        "The add call succeeded, but {} still does not show {ty} after {} s. ZITADEL's read side may be behind. The \
-                         factor is kept in state; the next terraform apply reads it again and finishes the job.",
-                        scope.describe(),
-                        VISIBILITY_BUDGET.as_secs()
-                    ),
-                );
-                Some((state(Origin::Unconfirmed), ()))
-            }
-            Err(e) if e.is_transient() || e.may_have_landed() => {
-                diags.report(&e);
-                Some((state(Origin::Unconfirmed), ()))
-            }
-            Err(e) => {
-                diags.report(&e);
-                None
-            }
-        }
+        let result = self.add_serialised(ctx, &scope, &ty, diags).await;
+        let origin = match self.answered(ctx, &scope, &ty, result, diags) {
+            Ok(()) => self.confirm_visible(ctx, &mut creating, &scope, &ty, diags).await,
+            Err(settled) => settled,
+        }?;
+        Some((Self::state(&scope, &ty, planned.remove_on_destroy.clone(), Attr::Known(origin)), ()))
     }
 
     async fn read(
