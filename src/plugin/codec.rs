@@ -2,7 +2,7 @@
 //! (raw state in UpgradeResourceState, and the DynamicValue.json fallback). Decoding is guided by
 //! the schema type, because msgpack alone cannot tell a list from a set or a map from an object.
 //!
-//! Rules from the protocol notes §3.1: null is msgpack nil, any msgpack extension is unknown,
+//! The wire rules of `docs/plugin-protocol/object-wire-format.md` (hashicorp/terraform): null is msgpack nil, any msgpack extension is unknown,
 //! numbers may be int, float or a decimal string, and objects carry every attribute.
 
 use std::collections::BTreeMap;

@@ -1,6 +1,7 @@
 //! Diagnostics: the only way errors reach the user. Every error a user can act on becomes a
 //! diagnostic (with an attribute path when one attribute is to blame); gRPC status errors are
-//! reserved for transport faults (protocol notes §3.11, pitfall 23).
+//! reserved for transport faults: Terraform shows a gRPC error as a bare `rpc error` with no
+//! attribute or advice (`internal/plugin/grpc_error.go` turns it into one diagnostic).
 
 use std::fmt;
 

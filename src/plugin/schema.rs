@@ -293,7 +293,7 @@ impl Schema {
     }
 
     /// Problems that would make Terraform reject the schema; checked by a unit test for every
-    /// schema the binary serves (protocol notes §3.3).
+    /// schema the binary serves (`internal/configs/configschema/internal_validate.go`).
     pub fn check(&self, is_resource: bool) -> Vec<String> {
         let mut problems = Vec::new();
         let mut seen = BTreeMap::new();

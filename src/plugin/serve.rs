@@ -1,4 +1,4 @@
-//! Process lifecycle as go-plugin defines it (protocol notes §1.3): check the magic cookie,
+//! Process lifecycle as go-plugin defines it (hashicorp/go-plugin `server.go` `Serve`): check the magic cookie,
 //! negotiate protocol 5, bind the listener (see [`super::transport`]), set up AutoMTLS, print
 //! exactly one handshake line, serve until `GRPCController.Shutdown`, ignore SIGINT (Terraform
 //! sends Stop instead), and clean up the socket. `--debug` serves in reattach mode for a

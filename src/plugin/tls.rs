@@ -6,7 +6,7 @@
 //! webpki cannot be used to check the client: Terraform's certificate is a CA certificate used as a
 //! leaf, which webpki rejects (`CaUsedAsEndEntity`), and it is ECDSA P-521, which ring cannot
 //! verify. So the verifier pins the exact DER bytes and checks handshake signatures with
-//! aws-lc-rs, which does support P-521 (protocol notes §1.5).
+//! aws-lc-rs, which does support P-521 (go-plugin `mtls.go` generates Terraform's certificate).
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! Where the plugin listens, as go-plugin decides it (protocol notes §1.6): a unix socket named
+//! Where the plugin listens, as go-plugin decides it (`server.go` `serverListener`): a unix socket named
 //! `plugin<random>` in the temp directory everywhere but Windows, TCP on `127.0.0.1` on Windows —
 //! the first free port from `PLUGIN_MIN_PORT` to `PLUGIN_MAX_PORT` (any free port when they are
 //! unset). `MFA_PLUGIN_NETWORK=tcp` forces TCP on any OS, so the TCP path runs under real

@@ -1,7 +1,7 @@
 //! Terraform's type system (cty) as Rust data: [`Type`] describes a shape, [`Value`] holds data of
 //! that shape. Null and unknown are first-class variants rather than sentinels, and numbers keep
 //! the form they arrived in, because Terraform 1.0.3 compares planned numbers with config numbers
-//! bit-for-bit (protocol notes §3.4, pitfall 16).
+//! bit-for-bit (`internal/plans/objchange/plan_valid.go` in Terraform 1.0).
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,5 +1,5 @@
 //! A stateful emulator of the Akana API Platform calls the provider uses, following the platform
-//! documentation (vendor notes §2, seed akana-twofa-settings.txt):
+//! documentation (https://help.akana.com/content/current/cm/api/, `businesses/m_businesses_getTwoFASettings.htm`):
 //!
 //! - `POST /api/login` sets `AtmoAuthToken_<tenant>` and, with CSRF prevention on (the default
 //!   here), `Csrf-Token_<tenant>`; a login with pending tasks does not complete;

@@ -1,5 +1,5 @@
 //! A stateful emulator of the Rhombus calls the provider makes, following the vendor documentation
-//! (vendor notes §1): every call is a POST with `x-auth-apikey` and `x-auth-scheme`; an unknown
+//! (https://apidocs.rhombussystems.com): every call is a POST with `x-auth-apikey` and `x-auth-scheme`; an unknown
 //! key is 401; a body that does not match the request object is answered
 //! `{"msg":"JSON doesn't match expected object structure"}`; domain failures are HTTP 200 with
 //! `"error": true`; `getOrgV2` returns the whole org object.

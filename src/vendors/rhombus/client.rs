@@ -1,4 +1,5 @@
-//! Rhombus API client for the two calls the resource needs (vendor notes §1): `getOrgV2` to read
+//! Rhombus API client for the two calls the resource needs (https://apidocs.rhombussystems.com, the
+//! OpenAPI document at https://api2.rhombussystems.com/api/openapi/public.json): `getOrgV2` to read
 //! and `updateMFASettings` to write. Every call is a POST with a JSON body and the
 //! `x-auth-apikey`/`x-auth-scheme` headers; failures often arrive as HTTP 200 with
 //! `"error": true`, which this client turns into errors.

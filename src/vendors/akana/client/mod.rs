@@ -1,4 +1,5 @@
-//! Akana API Platform (Community Manager) client for a business's 2FA settings (vendor notes §2).
+//! Akana API Platform (Community Manager) client for a business's 2FA settings
+//! (https://help.akana.com/content/current/cm/api/businesses/m_businesses_getTwoFASettings.htm).
 //!
 //! Session as the platform documents it: `POST /api/login` with e-mail and password sets the
 //! `AtmoAuthToken_<tenant>` cookie (platforms before 8.0 answered the token in the body instead,

@@ -1,4 +1,4 @@
-//! ONLYOFFICE DocSpace client for the TFA settings (vendor notes §4): `GET`/`PUT
+//! ONLYOFFICE DocSpace client for the TFA settings: `GET`/`PUT
 //! /api/2.0/settings/tfaapp`, answers wrapped in `{response, count, status, statusCode}`.
 //!
 //! What DocSpace's server code makes this client do (ONLYOFFICE/DocSpace-server,

@@ -1,4 +1,5 @@
-//! ZITADEL REST (gRPC-gateway) client for login policies and their factors (vendor notes §3).
+//! ZITADEL REST (gRPC-gateway) client for login policies and their factors
+//! (https://zitadel.com/docs/apis/resources/mgmt, `proto/zitadel/management.proto` and `admin.proto`).
 //! Instance defaults use the admin API; an organization's own settings use the management API
 //! with the `x-zitadel-orgid` header. Errors are `google.rpc.Status` JSON and are matched on the
 //! gRPC code together with ZITADEL's error id (ids repeat across codes: `Org-3M9od` is both "multi
