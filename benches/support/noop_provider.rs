@@ -15,7 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use mfa_providers::plugin::diag::Diagnostics;
 use mfa_providers::plugin::provider::{ConfigureRequest, DynProvider, Provider, ProviderHost};
-use mfa_providers::plugin::resource::{Ctx, DynResource, Read, Resource, Typed};
+use mfa_providers::plugin::resource::{Ctx, DynResource, Read, Resource, TypedResource};
 use mfa_providers::plugin::schema::{Attribute, IdentityAttribute, IdentitySchema, Schema};
 use mfa_providers::plugin::serve;
 use mfa_providers::plugin::typed::Attr;
@@ -282,7 +282,7 @@ impl Provider for Noop {
         Some(())
     }
     fn resources(&self) -> Vec<Box<dyn DynResource<()>>> {
-        vec![Typed::boxed(NoopThing), Typed::boxed(NoopFactor), Typed::boxed(NoopSettings)]
+        vec![TypedResource::boxed(NoopThing), TypedResource::boxed(NoopFactor), TypedResource::boxed(NoopSettings)]
     }
 }
 

@@ -24,7 +24,7 @@ pub mod zitadel;
 /// The web framework emulators are written in, for apps defined outside this crate (tests).
 pub use axum;
 pub use proxy::{ProxyOptions, ProxyProtocol, ProxyRequest, RunningProxy, start_proxy};
-pub use server::{EmulatorApp, Fault, FaultKind, LoggedRequest, Origin, RunningEmulator, ServerOptions, start};
+pub use server::{EmulatorApp, Fault, FaultKind, LoggedRequest, RequestOrigin, RunningEmulator, ServerOptions, start};
 pub use tls::{Issued, Leaf, TestCa};
 
 /// One emulated vendor, named by the provider type that talks to it.

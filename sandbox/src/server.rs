@@ -575,7 +575,7 @@ struct Handler {
 /// The origin a request was addressed to, `http(s)://host[:port]` (what a server built from it,
 /// e.g. an OAuth issuer, would say), available to vendor handlers as a request extension.
 #[derive(Debug, Clone)]
-pub struct Origin(pub String);
+pub struct RequestOrigin(pub String);
 
 /// Signals hyper to drop the connection without a response.
 #[derive(Debug, Error)]
@@ -653,14 +653,14 @@ impl Handler {
     /// request target's authority when it has one — HTTP/2 carries the host only in
     /// `:authority`, and an HTTP/1.1 absolute-form target overrides `Host` (RFC 9112 §3.2.2) —
     /// else the `Host` header.
-    fn origin(&self, req: &Request<Body>) -> Origin {
+    fn origin(&self, req: &Request<Body>) -> RequestOrigin {
         let host = match req.uri().authority() {
             // Userinfo is not part of an origin.
             Some(a) => a.as_str().rsplit('@').next().unwrap_or_default().to_string(),
             None => req.headers().get("host").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string(),
         };
         let scheme = if self.tls { "https" } else { "http" };
-        Origin(format!("{scheme}://{host}"))
+        RequestOrigin(format!("{scheme}://{host}"))
     }
 
     /// Strips the path prefix the server is mounted under; false when the path is outside it.

@@ -250,7 +250,7 @@ pub fn from_json_bytes(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
 }
 
 fn json_to_value(j: &serde_json::Value, ty: &Type, path: &mut String) -> Result<Value, ValueError> {
-    use serde_json::Value as J;
+    use serde_json::Value as Json;
     let wrong = |path: &str| ValueError::new(path, format!("expected {ty}, found JSON {j}"));
     if j.is_null() {
         return Ok(Value::Null);
@@ -260,8 +260,8 @@ fn json_to_value(j: &serde_json::Value, ty: &Type, path: &mut String) -> Result<
         Type::String => Value::String(j.as_str().ok_or_else(|| wrong(path))?.to_string()),
         Type::Number => match j {
             // With serde_json's arbitrary_precision, the number keeps its source text.
-            J::Number(n) => Value::Number(Number::parse_decimal(&n.to_string()).ok_or_else(|| wrong(path))?),
-            J::String(s) => Value::Number(Number::parse_decimal(s).ok_or_else(|| wrong(path))?),
+            Json::Number(n) => Value::Number(Number::parse_decimal(&n.to_string()).ok_or_else(|| wrong(path))?),
+            Json::String(s) => Value::Number(Number::parse_decimal(s).ok_or_else(|| wrong(path))?),
             _ => return Err(wrong(path)),
         },
         Type::List(et) | Type::Set(et) => {

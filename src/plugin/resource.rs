@@ -202,7 +202,7 @@ pub trait DynResource<C>: Send + Sync {
 const DESTROY_PLANNED: &[u8] = b"\0destroy-planned\0";
 
 /// Wraps a [`Resource`] as a [`DynResource`].
-pub struct Typed<R: Resource> {
+pub struct TypedResource<R: Resource> {
     inner: R,
     schema: Schema,
     ty: Type,
@@ -210,13 +210,13 @@ pub struct Typed<R: Resource> {
     identity_ty: Type,
 }
 
-impl<R: Resource> Typed<R> {
+impl<R: Resource> TypedResource<R> {
     pub fn new(inner: R) -> Self {
         let schema = inner.schema();
         let ty = schema.ty();
         let identity = inner.identity_schema();
         let identity_ty = identity.ty();
-        Typed { inner, schema, ty, identity, identity_ty }
+        TypedResource { inner, schema, ty, identity, identity_ty }
     }
 
     /// The identity of a typed state, encoded; none unless wholly known.
@@ -320,7 +320,7 @@ fn set_attr(v: &mut Value, name: &str, x: Value) {
 }
 
 #[async_trait]
-impl<R: Resource> DynResource<R::Client> for Typed<R> {
+impl<R: Resource> DynResource<R::Client> for TypedResource<R> {
     fn type_name(&self) -> &'static str {
         self.inner.type_name()
     }

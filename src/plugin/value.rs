@@ -53,21 +53,21 @@ impl Type {
     /// The cty JSON form used in `Schema.Attribute.type` (the quotes around primitive names are part
     /// of the value; Terraform 1.0.3 panics without them).
     pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::Value as J;
+        use serde_json::Value as Json;
         match self {
-            Type::String => J::String("string".into()),
-            Type::Number => J::String("number".into()),
-            Type::Bool => J::String("bool".into()),
-            Type::Dynamic => J::String("dynamic".into()),
-            Type::List(t) => J::Array(vec![J::String("list".into()), t.to_json()]),
-            Type::Set(t) => J::Array(vec![J::String("set".into()), t.to_json()]),
-            Type::Map(t) => J::Array(vec![J::String("map".into()), t.to_json()]),
+            Type::String => Json::String("string".into()),
+            Type::Number => Json::String("number".into()),
+            Type::Bool => Json::String("bool".into()),
+            Type::Dynamic => Json::String("dynamic".into()),
+            Type::List(t) => Json::Array(vec![Json::String("list".into()), t.to_json()]),
+            Type::Set(t) => Json::Array(vec![Json::String("set".into()), t.to_json()]),
+            Type::Map(t) => Json::Array(vec![Json::String("map".into()), t.to_json()]),
             Type::Object(attrs) => {
                 let m = attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
-                J::Array(vec![J::String("object".into()), J::Object(m)])
+                Json::Array(vec![Json::String("object".into()), Json::Object(m)])
             }
             Type::Tuple(ts) => {
-                J::Array(vec![J::String("tuple".into()), J::Array(ts.iter().map(Type::to_json).collect())])
+                Json::Array(vec![Json::String("tuple".into()), Json::Array(ts.iter().map(Type::to_json).collect())])
             }
         }
     }
@@ -79,17 +79,17 @@ impl Type {
     /// Parses the cty JSON form. Optional-attribute markers (third element of an object type)
     /// are accepted and ignored.
     pub fn from_json(j: &serde_json::Value) -> Result<Type, ValueError> {
-        use serde_json::Value as J;
+        use serde_json::Value as Json;
         let bad = || ValueError::new("", format!("not a cty type: {j}"));
         match j {
-            J::String(s) => match s.as_str() {
+            Json::String(s) => match s.as_str() {
                 "string" => Ok(Type::String),
                 "number" => Ok(Type::Number),
                 "bool" => Ok(Type::Bool),
                 "dynamic" => Ok(Type::Dynamic),
                 _ => Err(bad()),
             },
-            J::Array(a) if a.len() >= 2 => {
+            Json::Array(a) if a.len() >= 2 => {
                 let kind = a[0].as_str().ok_or_else(bad)?;
                 match kind {
                     "list" => Ok(Type::list(Type::from_json(&a[1])?)),

@@ -5,7 +5,7 @@
 use super::*;
 use crate::tls::{Issued, Leaf, TestCa};
 
-/// `GET /origin` answers the [`Origin`] the handler saw; `GET /hello` a small JSON document.
+/// `GET /origin` answers the [`RequestOrigin`] the handler saw; `GET /hello` a small JSON document.
 struct Echo;
 
 const HELLO: &str = r#"{"hello":"world","factors":["otp","u2f","otp","u2f","otp","u2f"]}"#;
@@ -17,7 +17,7 @@ impl EmulatorApp for Echo {
     fn router(self: Arc<Self>) -> axum::Router {
         use axum::routing::get;
         axum::Router::new()
-            .route("/origin", get(|o: axum::Extension<Origin>| async move { o.0.0 }))
+            .route("/origin", get(|o: axum::Extension<RequestOrigin>| async move { o.0.0 }))
             .route("/hello", get(|| async { ([("content-type", "application/json")], HELLO) }))
     }
     fn error_envelope(&self) -> (u16, String) {

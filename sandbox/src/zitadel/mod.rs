@@ -37,7 +37,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde_json::{Map, Value as J, json};
 
-use crate::server::{EmulatorApp, Origin};
+use crate::server::{EmulatorApp, RequestOrigin};
 use gateway::zitadel_error;
 
 pub const INSTANCE_ID: &str = "100000000000000000";
@@ -658,7 +658,7 @@ impl EmulatorApp for ZitadelEmulator {
     fn router(self: Arc<Self>) -> axum::Router {
         let e = self;
         axum::Router::new()
-            .route("/oauth/v2/token", post(with!(e, |o: axum::Extension<Origin>, b: Bytes| e.token(&o.0.0, b))))
+            .route("/oauth/v2/token", post(with!(e, |o: axum::Extension<RequestOrigin>, b: Bytes| e.token(&o.0.0, b))))
             .merge(login_routes(&e))
             .merge(lockout_routes(&e))
             .route("/v2/organizations/_search", post(with!(e, |h: HeaderMap, b: Bytes| e.search_orgs(h, b))))

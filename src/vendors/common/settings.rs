@@ -235,7 +235,7 @@ impl<S: Settings> SettingsResource<S> {
     }
 
     pub fn boxed(settings: S) -> Box<dyn crate::plugin::resource::DynResource<S::Client>> {
-        crate::plugin::resource::Typed::boxed(Self::new(settings))
+        crate::plugin::resource::TypedResource::boxed(Self::new(settings))
     }
 
     pub fn list_boxed(settings: S) -> Box<dyn crate::plugin::list::DynList<S::Client>> {

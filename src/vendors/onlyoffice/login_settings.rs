@@ -92,7 +92,7 @@ fn weakens(then: &LoginLimits, now: &State) -> Vec<String> {
 
 /// Writes `want` (it differs from `current`), then reads back: DocSpace answers a PUT with the
 /// request even when it saved nothing.
-async fn put(
+async fn write_and_read_back(
     ctx: &Ctx<OnlyofficeClient>,
     current: LoginLimits,
     want: &LoginLimits,
@@ -234,7 +234,7 @@ impl Settings for LoginSettingsResource {
         if want == current {
             return Applied::Done { before: current, now: AtPortal::of(ctx, current) };
         }
-        put(ctx, current, &want, diags).await
+        write_and_read_back(ctx, current, &want, diags).await
     }
 
     async fn restore(
@@ -246,7 +246,7 @@ impl Settings for LoginSettingsResource {
         diags: &mut Diagnostics,
     ) -> bool {
         let current = prior.over(LoginLimits::DEFAULT);
-        current == *adopted || matches!(put(ctx, current, adopted, diags).await, Applied::Done { .. })
+        current == *adopted || matches!(write_and_read_back(ctx, current, adopted, diags).await, Applied::Done { .. })
     }
 
     fn weakens(&self, adopted: &LoginLimits, now: &State) -> Vec<String> {

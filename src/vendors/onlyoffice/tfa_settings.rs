@@ -242,7 +242,7 @@ fn cannot_read_after_logout(client: &OnlyofficeClient, e: &OnlyofficeError) -> b
 
 /// How a write of the settings came out.
 #[derive(PartialEq)]
-enum Put {
+enum WriteOutcome {
     Done,
     Failed,
     /// Reading back could not tell whether it landed.
@@ -251,7 +251,7 @@ enum Put {
 
 /// Writes `want` and reads it back. An uncertain write is read back before anything else and
 /// resent only if the portal does not hold it, so at most one enabling write lands per change.
-async fn put(ctx: &Ctx<OnlyofficeClient>, want: &TfaSettings, diags: &mut Diagnostics) -> Put {
+async fn write_and_read_back(ctx: &Ctx<OnlyofficeClient>, want: &TfaSettings, diags: &mut Diagnostics) -> WriteOutcome {
     let (client, cancel) = (&ctx.client, &ctx.cancel);
     let enabling = want.tfa_type != Some(TfaType::None);
     let outcome = client
@@ -275,7 +275,7 @@ async fn put(ctx: &Ctx<OnlyofficeClient>, want: &TfaSettings, diags: &mut Diagno
         Ok(Wrote::Answered(_) | Wrote::Confirmed) => {}
         Err(e) => {
             diags.report(&e);
-            return if matches!(e, OnlyofficeError::Unknown(_)) { Put::Unknown } else { Put::Failed };
+            return if matches!(e, OnlyofficeError::Unknown(_)) { WriteOutcome::Unknown } else { WriteOutcome::Failed };
         }
     }
     // Done only when the portal holds what was asked.
@@ -293,12 +293,12 @@ async fn put(ctx: &Ctx<OnlyofficeClient>, want: &TfaSettings, diags: &mut Diagno
                     want.describe()
                 ),
             );
-            return Put::Failed;
+            return WriteOutcome::Failed;
         }
         Err(e) if enabling && cannot_read_after_logout(client, &e) => verified = false,
         Err(e) => {
             diags.report(&e);
-            return Put::Failed;
+            return WriteOutcome::Failed;
         }
     }
     if enabling {
@@ -327,7 +327,7 @@ async fn put(ctx: &Ctx<OnlyofficeClient>, want: &TfaSettings, diags: &mut Diagno
             ),
         }
     }
-    Put::Done
+    WriteOutcome::Done
 }
 
 #[async_trait]
@@ -447,12 +447,18 @@ impl Settings for TfaSettingsResource {
             },
         };
         let want = desired(planned);
-        let outcome = if equivalent(&want, &current.settings) { Put::Done } else { put(ctx, &want, diags).await };
+        let outcome = if equivalent(&want, &current.settings) {
+            WriteOutcome::Done
+        } else {
+            write_and_read_back(ctx, &want, diags).await
+        };
         let before = Snapshot::of(&current.settings);
         match outcome {
-            Put::Done => Applied::Done { before, now: AtPortal::of(ctx, TfaRead { settings: want, ..current }) },
-            Put::Failed => Applied::Failed,
-            Put::Unknown => Applied::Unconfirmed { before: AtPortal::of(ctx, current) },
+            WriteOutcome::Done => {
+                Applied::Done { before, now: AtPortal::of(ctx, TfaRead { settings: want, ..current }) }
+            }
+            WriteOutcome::Failed => Applied::Failed,
+            WriteOutcome::Unknown => Applied::Unconfirmed { before: AtPortal::of(ctx, current) },
         }
     }
 
@@ -465,7 +471,7 @@ impl Settings for TfaSettingsResource {
         diags: &mut Diagnostics,
     ) -> bool {
         let want = adopted.settings();
-        equivalent(&want, &desired(prior)) || put(ctx, &want, diags).await == Put::Done
+        equivalent(&want, &desired(prior)) || write_and_read_back(ctx, &want, diags).await == WriteOutcome::Done
     }
 
     fn weakens(&self, adopted: &Snapshot, now: &State) -> Vec<String> {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::Value as J;
+use serde_json::Value as Json;
 
 use super::client::{FactorKind, Scope};
 use super::context::Zitadel;
@@ -14,7 +14,7 @@ use super::duration;
 use super::lockout_settings::OTP_SINCE;
 use super::login_mfa_settings::Mfa;
 use crate::plugin::data_source::DataSource;
-use crate::plugin::diag::Diagnostics;
+use crate::plugin::diag::{Diagnostics, Reported};
 use crate::plugin::resource::Ctx;
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
@@ -112,7 +112,7 @@ impl DataSource for LoginPolicy {
 
     async fn read(&self, ctx: &Ctx<Zitadel>, config: PolicyData, diags: &mut Diagnostics) -> Option<PolicyData> {
         let scope = config.org_id.known().map_or(Scope::Instance, |o| Scope::Org(o.clone()));
-        let policy = ctx.client.policy(&scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
+        let policy = ctx.client.policy(&scope, &ctx.cancel).await.reported(diags)?;
         let p = &policy.json;
         let mfa = Mfa::of(p);
         let list = |kind: FactorKind| -> BTreeSet<String> { policy.effective_factors(kind).into_iter().collect() };
@@ -126,10 +126,10 @@ impl DataSource for LoginPolicy {
             force_mfa: Attr::Known(mfa.force_mfa),
             force_mfa_local_only: Attr::Known(mfa.force_mfa_local_only),
             passwordless_type: Attr::Known(
-                p.get("passwordlessType").and_then(J::as_str).unwrap_or("PASSWORDLESS_TYPE_NOT_ALLOWED").to_string(),
+                p.get("passwordlessType").and_then(Json::as_str).unwrap_or("PASSWORDLESS_TYPE_NOT_ALLOWED").to_string(),
             ),
-            user_login: Attr::Known(p.get("allowUsernamePassword").and_then(J::as_bool).unwrap_or(false)),
-            allow_external_idp: Attr::Known(p.get("allowExternalIdp").and_then(J::as_bool).unwrap_or(false)),
+            user_login: Attr::Known(p.get("allowUsernamePassword").and_then(Json::as_bool).unwrap_or(false)),
+            allow_external_idp: Attr::Known(p.get("allowExternalIdp").and_then(Json::as_bool).unwrap_or(false)),
             multi_factors: Attr::Known(list(FactorKind::Multi)),
             second_factors: Attr::Known(list(FactorKind::Second)),
             mfa_init_skip_lifetime: Attr::Known(duration::format_go(mfa.mfa_init_skip_lifetime)),
@@ -197,7 +197,7 @@ impl DataSource for LockoutPolicy {
 
     async fn read(&self, ctx: &Ctx<Zitadel>, config: LockoutData, diags: &mut Diagnostics) -> Option<LockoutData> {
         let scope = config.org_id.known().map_or(Scope::Instance, |o| Scope::Org(o.clone()));
-        let l = ctx.client.lockout(&scope, &ctx.cancel).await.map_err(|e| diags.report(&e)).ok()?;
+        let l = ctx.client.lockout(&scope, &ctx.cancel).await.reported(diags)?;
         Some(LockoutData {
             id: Attr::Known(match &scope {
                 Scope::Instance => "instance".into(),

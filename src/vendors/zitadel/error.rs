@@ -2,7 +2,7 @@
 //! error id, and what each means to the user.
 
 use serde::Deserialize;
-use serde_json::Value as J;
+use serde_json::Value as Json;
 use thiserror::Error;
 
 use crate::http::{HttpError, OutcomeUnknown, Uncertain, status_is_transient, status_may_have_landed};
@@ -152,7 +152,7 @@ pub(super) struct RpcStatus {
     pub code: Option<i64>,
     pub message: Option<String>,
     #[serde(default)]
-    pub details: Vec<J>,
+    pub details: Vec<Json>,
 }
 
 /// The gateway's HTTP mapping, backwards, for error bodies without a code.

@@ -14,7 +14,7 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value as J, json};
+use serde_json::{Value as Json, json};
 
 use super::client::{Policy, Scope, settings_as_read};
 use super::context::Zitadel;
@@ -81,9 +81,9 @@ const LIFETIMES: [(&str, &str); 3] = [
 
 impl Mfa {
     /// From a policy as the gateway renders it: absent bools are false, lifetimes are always set.
-    pub fn of(policy: &J) -> Mfa {
-        let flag = |f: &str| policy.get(f).and_then(J::as_bool).unwrap_or(false);
-        let life = |f: &str| policy.get(f).and_then(J::as_str).and_then(duration::from_proto).unwrap_or(0);
+    pub fn of(policy: &Json) -> Mfa {
+        let flag = |f: &str| policy.get(f).and_then(Json::as_bool).unwrap_or(false);
+        let life = |f: &str| policy.get(f).and_then(Json::as_str).and_then(duration::from_proto).unwrap_or(0);
         Mfa {
             force_mfa: flag("forceMfa"),
             force_mfa_local_only: flag("forceMfaLocalOnly"),
@@ -91,7 +91,7 @@ impl Mfa {
             second_factor_check_lifetime: life("secondFactorCheckLifetime"),
             multi_factor_check_lifetime: life("multiFactorCheckLifetime"),
             // NOT_ALLOWED is 0: the gateway leaves it out.
-            passwordless: Some(policy.get("passwordlessType").and_then(J::as_str) == Some(PASSWORDLESS_ALLOWED)),
+            passwordless: Some(policy.get("passwordlessType").and_then(Json::as_str) == Some(PASSWORDLESS_ALLOWED)),
             user_login: Some(flag("allowUsernamePassword")),
         }
     }
@@ -188,20 +188,20 @@ impl Mfa {
 }
 
 /// The update request: every settings field as read, these fields replaced.
-fn update_body(policy: &J, want: &Mfa) -> J {
+fn update_body(policy: &Json, want: &Mfa) -> Json {
     let mut body = settings_as_read(policy);
-    body.insert("forceMfa".into(), J::Bool(want.force_mfa));
-    body.insert("forceMfaLocalOnly".into(), J::Bool(want.force_mfa_local_only));
+    body.insert("forceMfa".into(), Json::Bool(want.force_mfa));
+    body.insert("forceMfaLocalOnly".into(), Json::Bool(want.force_mfa_local_only));
     if let Some(p) = want.passwordless {
-        body.insert("passwordlessType".into(), J::String(passwordless_name(p).into()));
+        body.insert("passwordlessType".into(), Json::String(passwordless_name(p).into()));
     }
     if let Some(u) = want.user_login {
-        body.insert("allowUsernamePassword".into(), J::Bool(u));
+        body.insert("allowUsernamePassword".into(), Json::Bool(u));
     }
     for ((_, field), ns) in LIFETIMES.iter().zip(want.lifetimes()) {
         body.insert((*field).to_string(), json!(duration::to_proto(ns)));
     }
-    J::Object(body)
+    Json::Object(body)
 }
 
 pub struct LoginMfaSettings;

@@ -25,7 +25,7 @@ use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::list::{DynList, TypedList};
 use crate::plugin::provider::{ConfigureRequest, Provider};
-use crate::plugin::resource::{DynResource, Typed};
+use crate::plugin::resource::{DynResource, TypedResource};
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
@@ -213,8 +213,8 @@ impl Provider for ZitadelProvider {
 
     fn resources(&self) -> Vec<Box<dyn DynResource<Zitadel>>> {
         vec![
-            Typed::boxed(factor::LoginFactor { kind: FactorKind::Multi }),
-            Typed::boxed(factor::LoginFactor { kind: FactorKind::Second }),
+            TypedResource::boxed(factor::LoginFactor { kind: FactorKind::Multi }),
+            TypedResource::boxed(factor::LoginFactor { kind: FactorKind::Second }),
             SettingsResource::boxed(login_mfa_settings::LoginMfaSettings),
             SettingsResource::boxed(lockout_settings::LockoutSettings),
         ]

@@ -8,7 +8,7 @@
 //! `AddCustomLoginPolicy`, which is not idempotent: it goes through
 //! [`crate::http::HttpClient::write_verified`].
 
-use serde_json::Value as J;
+use serde_json::Value as Json;
 
 use super::client::{
     FactorKind, NOTIFICATION_LINKS, Policy, SETTINGS_FIELDS, Scope, ZitadelError, custom_policy_from_inherited,
@@ -100,13 +100,13 @@ pub async fn ensure_own_settings(
 
 /// Settings the inherited policy had that the organization's new copy does not show, as
 /// `name = value`.
-fn not_carried_over(inherited: &J, created: &J) -> Vec<String> {
+fn not_carried_over(inherited: &Json, created: &Json) -> Vec<String> {
     SETTINGS_FIELDS
         .iter()
         .chain(&[NOTIFICATION_LINKS])
         .filter_map(|f| {
-            let was = inherited.get(*f).filter(|v| !matches!(v, J::Bool(false) | J::Null));
-            let now = created.get(*f).filter(|v| !matches!(v, J::Bool(false) | J::Null));
+            let was = inherited.get(*f).filter(|v| !matches!(v, Json::Bool(false) | Json::Null));
+            let now = created.get(*f).filter(|v| !matches!(v, Json::Bool(false) | Json::Null));
             (was.is_some() && was != now).then(|| format!("{f} = {}", was.expect("checked")))
         })
         .collect()

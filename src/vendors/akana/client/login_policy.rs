@@ -8,7 +8,7 @@
 //! - The GET on the same path is the platform's pattern for every business settings object; its
 //!   own page is not in the documentation we could read.
 
-use serde_json::{Map, Value as J};
+use serde_json::{Map, Value as Json};
 use tokio_util::sync::CancellationToken;
 
 use super::{AkanaClient, AkanaError, as_bool, as_int};
@@ -38,13 +38,13 @@ const CONCURRENT: &str = "ConcurrentLogin";
 #[derive(Debug, Clone, Default)]
 pub struct PolicyObject {
     pub fields: LoginPolicy,
-    pub raw: Map<String, J>,
+    pub raw: Map<String, Json>,
 }
 
 impl PolicyObject {
-    pub fn parse(v: J) -> PolicyObject {
+    pub fn parse(v: Json) -> PolicyObject {
         let raw = match v {
-            J::Object(m) => m,
+            Json::Object(m) => m,
             _ => Map::new(),
         };
         let fields = LoginPolicy {
@@ -60,11 +60,11 @@ impl PolicyObject {
     }
 
     /// The complete object to PUT, all values as strings as the documented sample sends them.
-    pub fn with(&self, f: &LoginPolicy) -> J {
+    pub fn with(&self, f: &LoginPolicy) -> Json {
         let mut m = self.raw.clone();
         let mut put = |k: &str, v: Option<String>| {
             if let Some(s) = v {
-                m.insert(k.to_string(), J::String(s));
+                m.insert(k.to_string(), Json::String(s));
             }
         };
         put(MAX_FAILED, f.max_failed_attempts.map(|n| n.to_string()));
@@ -74,7 +74,7 @@ impl PolicyObject {
         put(INACTIVE, f.inactive_session_timeout_minutes.map(|n| n.to_string()));
         put(PERSISTENT, f.persistent_session.map(|b| b.to_string()));
         put(CONCURRENT, f.concurrent_login.map(|b| b.to_string()));
-        J::Object(m)
+        Json::Object(m)
     }
 }
 
@@ -102,7 +102,7 @@ impl AkanaClient {
     pub async fn set_login_policy(
         &self,
         business: &str,
-        object: &J,
+        object: &Json,
         cancel: &CancellationToken,
     ) -> Result<(), AkanaError> {
         let path = Self::business_path(business, "loginpolicy");

@@ -14,7 +14,7 @@ mod login_policy;
 
 pub use login_policy::{LoginPolicy, PolicyObject};
 
-use serde_json::{Map, Value as J};
+use serde_json::{Map, Value as Json};
 use thiserror::Error;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
@@ -42,7 +42,7 @@ pub struct TwoFa {
 #[derive(Debug, Clone, Default)]
 pub struct TwoFaObject {
     pub fields: TwoFa,
-    pub raw: Map<String, J>,
+    pub raw: Map<String, Json>,
 }
 
 const ENABLED: &str = "TwoFAEnabled";
@@ -54,10 +54,10 @@ const COOKIE: &str = "DeviceCookieName";
 
 /// The platform sends values as strings ("false", "300") but documents booleans and integers:
 /// accept both.
-fn as_bool(v: Option<&J>) -> Option<bool> {
+fn as_bool(v: Option<&Json>) -> Option<bool> {
     match v? {
-        J::Bool(b) => Some(*b),
-        J::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+        Json::Bool(b) => Some(*b),
+        Json::String(s) => match s.trim().to_ascii_lowercase().as_str() {
             "true" => Some(true),
             "false" => Some(false),
             _ => None,
@@ -66,25 +66,25 @@ fn as_bool(v: Option<&J>) -> Option<bool> {
     }
 }
 
-fn as_int(v: Option<&J>) -> Option<i64> {
+fn as_int(v: Option<&Json>) -> Option<i64> {
     match v? {
-        J::Number(n) => n.as_i64(),
-        J::String(s) => s.trim().parse().ok(),
+        Json::Number(n) => n.as_i64(),
+        Json::String(s) => s.trim().parse().ok(),
         _ => None,
     }
 }
 
-fn as_text(v: Option<&J>) -> Option<String> {
+fn as_text(v: Option<&Json>) -> Option<String> {
     match v? {
-        J::String(s) if !s.is_empty() => Some(s.clone()),
+        Json::String(s) if !s.is_empty() => Some(s.clone()),
         _ => None,
     }
 }
 
 impl TwoFaObject {
-    pub fn parse(v: J) -> TwoFaObject {
+    pub fn parse(v: Json) -> TwoFaObject {
         let raw = match v {
-            J::Object(m) => m,
+            Json::Object(m) => m,
             _ => Map::new(),
         };
         let fields = TwoFa {
@@ -100,11 +100,11 @@ impl TwoFaObject {
 
     /// The complete object to PUT: everything read, with the managed fields replaced, all as
     /// strings as the platform's own samples send them.
-    pub fn with(&self, f: &TwoFa) -> J {
+    pub fn with(&self, f: &TwoFa) -> Json {
         let mut m = self.raw.clone();
         let mut put = |k: &str, v: Option<String>| match v {
             Some(s) => {
-                m.insert(k.to_string(), J::String(s));
+                m.insert(k.to_string(), Json::String(s));
             }
             None => {
                 m.remove(k);
@@ -116,7 +116,7 @@ impl TwoFaObject {
         put(MODE, f.recurrence_mode.clone());
         put(INTERVAL, f.recurrence_interval_minutes.map(|n| n.to_string()));
         put(COOKIE, f.device_cookie_name.clone());
-        J::Object(m)
+        Json::Object(m)
     }
 }
 
@@ -286,11 +286,11 @@ impl AkanaClient {
                 title,
             }));
         }
-        let body: J = serde_json::from_slice(&resp.body).unwrap_or(J::Null);
+        let body: Json = serde_json::from_slice(&resp.body).unwrap_or(Json::Null);
         let tasks: Vec<&str> = body
             .get("pendingTasks")
-            .and_then(J::as_array)
-            .map(|a| a.iter().filter_map(J::as_str).collect())
+            .and_then(Json::as_array)
+            .map(|a| a.iter().filter_map(Json::as_str).collect())
             .unwrap_or_default();
         if !tasks.is_empty() {
             return Err(AkanaError::PendingTasks { email: self.email.clone(), tasks: tasks.join(", ") });
@@ -307,11 +307,11 @@ impl AkanaClient {
             || body
                 .get("loginDomainID")
                 .or_else(|| body.get("loginDomainId"))
-                .and_then(J::as_str)
+                .and_then(Json::as_str)
                 .is_some_and(|d| d != format!("siteusers.{}", self.tenant));
         let from_body = || {
             (!other_tenant)
-                .then(|| body.get("authToken").and_then(J::as_str).filter(|t| !t.is_empty()).map(str::to_string))
+                .then(|| body.get("authToken").and_then(Json::as_str).filter(|t| !t.is_empty()).map(str::to_string))
                 .flatten()
         };
         let Some(auth) = cookie(&resp, &auth_name).or_else(from_body) else {
@@ -343,7 +343,7 @@ impl AkanaClient {
         &self,
         method: http::Method,
         path: &str,
-        body: Option<&J>,
+        body: Option<&Json>,
         cancel: &CancellationToken,
     ) -> Result<HttpResponse, AkanaError> {
         let url = api_url(&self.base, path);
@@ -406,13 +406,13 @@ impl AkanaClient {
     pub async fn write(
         &self,
         business: &str,
-        object: &J,
+        object: &Json,
         cancel: &CancellationToken,
     ) -> Result<TwoFaObject, AkanaError> {
         let path = Self::settings_path(business);
         let resp = self.call(http::Method::PUT, &path, Some(object), cancel).await?;
         match resp.status.as_u16() {
-            200 => Ok(TwoFaObject::parse(serde_json::from_slice(&resp.body).unwrap_or(J::Null))),
+            200 => Ok(TwoFaObject::parse(serde_json::from_slice(&resp.body).unwrap_or(Json::Null))),
             404 => Err(AkanaError::NotFound { business: business.to_string() }),
             s => Err(AkanaError::Status {
                 call: format!("PUT {path}"),
@@ -439,7 +439,7 @@ impl AkanaClient {
                 message: resp.error_message(&["message"]),
             });
         }
-        let body: J = resp.json("Akana", &Call::get(api_url(&self.base, path)))?;
+        let body: Json = resp.json("Akana", &Call::get(api_url(&self.base, path)))?;
         Ok(business_items(&body))
     }
 
@@ -450,18 +450,18 @@ impl AkanaClient {
 }
 
 /// The (ID, name) pairs of an Akana business feed, `None` when it is not an RSS channel.
-fn business_items(body: &J) -> Option<Vec<(String, String)>> {
+fn business_items(body: &Json) -> Option<Vec<(String, String)>> {
     let channel = body.get("channel").unwrap_or(body);
-    let items: Vec<&J> = match channel.get("item").or_else(|| channel.get("items")) {
-        Some(J::Array(a)) => a.iter().collect(),
-        Some(one @ J::Object(_)) => vec![one],
+    let items: Vec<&Json> = match channel.get("item").or_else(|| channel.get("items")) {
+        Some(Json::Array(a)) => a.iter().collect(),
+        Some(one @ Json::Object(_)) => vec![one],
         // An empty channel may leave `item` out.
-        None if body.get("channel").is_some_and(J::is_object) => vec![],
+        None if body.get("channel").is_some_and(Json::is_object) => vec![],
         _ => return None,
     };
-    let text = |v: Option<&J>| match v {
-        Some(J::String(s)) => Some(s.clone()),
-        Some(J::Object(o)) => o.get("value").and_then(J::as_str).map(str::to_string),
+    let text = |v: Option<&Json>| match v {
+        Some(Json::String(s)) => Some(s.clone()),
+        Some(Json::Object(o)) => o.get("value").and_then(Json::as_str).map(str::to_string),
         _ => None,
     };
     Some(

@@ -15,7 +15,7 @@
 //!   comments say.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value as J, json};
+use serde_json::{Value as Json, json};
 use tokio_util::sync::CancellationToken;
 
 use super::{OnlyofficeClient, OnlyofficeError};
@@ -44,7 +44,7 @@ impl LoginLimits {
 }
 
 /// An answer's settings; a field DocSpace left out reads as its default.
-fn parse(r: &J) -> LoginLimits {
+fn parse(r: &Json) -> LoginLimits {
     let n = |f: &str, d: i64| r.get(f).and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())).unwrap_or(d);
     let d = LoginLimits::DEFAULT;
     LoginLimits {

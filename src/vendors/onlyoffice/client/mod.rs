@@ -23,7 +23,7 @@ pub use login::LoginLimits;
 use std::collections::BTreeSet;
 
 use serde::Deserialize;
-use serde_json::{Value as J, json};
+use serde_json::{Value as Json, json};
 use thiserror::Error;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
@@ -336,10 +336,10 @@ impl ToDiagnostic for OnlyofficeError {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Envelope {
-    response: Option<J>,
+    response: Option<Json>,
     status: Option<i64>,
     status_code: Option<i64>,
-    error: Option<J>,
+    error: Option<Json>,
 }
 
 pub struct OnlyofficeClient {
@@ -434,13 +434,13 @@ impl OnlyofficeClient {
         }
         // The answer holds the session token: never quoted, even when it cannot be read.
         let env: Envelope = resp.json_secret("DocSpace", &call)?;
-        let r = env.response.unwrap_or(J::Null);
-        if let Some(t) = r.get("token").and_then(J::as_str).filter(|t| !t.is_empty()) {
+        let r = env.response.unwrap_or(Json::Null);
+        if let Some(t) = r.get("token").and_then(Json::as_str).filter(|t| !t.is_empty()) {
             return Ok(t.to_string());
         }
-        let why = if r.get("tfa").and_then(J::as_bool) == Some(true) {
+        let why = if r.get("tfa").and_then(Json::as_bool) == Some(true) {
             "TFA by authenticator app is required for this user"
-        } else if r.get("sms").and_then(J::as_bool) == Some(true) {
+        } else if r.get("sms").and_then(Json::as_bool) == Some(true) {
             "a code sent by SMS is required for this user"
         } else {
             "no token in the answer"
@@ -449,7 +449,12 @@ impl OnlyofficeClient {
     }
 
     /// Sends a call with credentials; with password auth a rejected session is renewed once.
-    async fn call(&self, make: impl Fn() -> Call, sms: bool, cancel: &CancellationToken) -> Result<J, OnlyofficeError> {
+    async fn call(
+        &self,
+        make: impl Fn() -> Call,
+        sms: bool,
+        cancel: &CancellationToken,
+    ) -> Result<Json, OnlyofficeError> {
         let mut relogged = false;
         loop {
             let (call, session) = self.credentials(make(), cancel).await?;
@@ -478,7 +483,7 @@ impl OnlyofficeClient {
             if env.status.unwrap_or(0) != 0 || env.error.is_some() {
                 return Err(api_error(&call, status, &env));
             }
-            return Ok(env.response.unwrap_or(J::Null));
+            return Ok(env.response.unwrap_or(Json::Null));
         }
     }
 
@@ -491,7 +496,7 @@ impl OnlyofficeClient {
                 let url = api_url(&self.base, "/api/2.0/portal");
                 let r =
                     self.call(|| Call::get(url.clone()).header("accept", "application/json"), false, cancel).await?;
-                r.get("tenantId").and_then(J::as_i64).ok_or_else(|| OnlyofficeError::Api {
+                r.get("tenantId").and_then(Json::as_i64).ok_or_else(|| OnlyofficeError::Api {
                     call: "GET /api/2.0/portal".into(),
                     status: 200,
                     message: "the answer has no tenantId".into(),
@@ -523,7 +528,7 @@ impl OnlyofficeClient {
             Call::new(http::Method::PUT, url.clone()).json(&body).header("accept", "application/json").idempotent(false)
         };
         let r = self.call(make, ty == TfaType::Sms, cancel).await?;
-        let enabled = r == J::Bool(true);
+        let enabled = r == Json::Bool(true);
         if enabled {
             self.logged_out.store(true, std::sync::atomic::Ordering::Relaxed);
         }
@@ -534,9 +539,9 @@ impl OnlyofficeClient {
 /// A non-2xx answer as DocSpace writes them: a model-binding 400, a 403 with or without a body,
 /// or the exception envelope.
 fn error_from(call: &Call, status: u16, resp: &HttpResponse, method: AuthMethod, sms: bool) -> OnlyofficeError {
-    let json: Option<J> = serde_json::from_slice(&resp.body).ok();
+    let json: Option<Json> = serde_json::from_slice(&resp.body).ok();
     if status == 400
-        && let Some(errors) = json.as_ref().and_then(|j| j.pointer("/response/errors")).and_then(J::as_object)
+        && let Some(errors) = json.as_ref().and_then(|j| j.pointer("/response/errors")).and_then(Json::as_object)
     {
         let fields = errors
             .iter()
@@ -552,7 +557,7 @@ fn error_from(call: &Call, status: u16, resp: &HttpResponse, method: AuthMethod,
     }
     if status == 403 {
         let text = String::from_utf8_lossy(&resp.body).trim().to_string();
-        let refusal = match json.as_ref().and_then(|j| j.pointer("/error/message")).and_then(J::as_str) {
+        let refusal = match json.as_ref().and_then(|j| j.pointer("/error/message")).and_then(Json::as_str) {
             Some(m) => Refusal::Message(m.to_string()),
             None if text.is_empty() => Refusal::NoBody,
             None => Refusal::Text(text.chars().take(200).collect()),
@@ -570,25 +575,26 @@ fn api_error(call: &Call, status: u16, env: &Envelope) -> OnlyofficeError {
         .error
         .as_ref()
         .and_then(|e| e.get("message"))
-        .and_then(J::as_str)
+        .and_then(Json::as_str)
         .map(str::to_string)
         .unwrap_or_else(|| format!("status {}", env.status.unwrap_or(-1)));
     let status = if status == 200 { env.status_code.map_or(status, |c| c as u16) } else { status };
     OnlyofficeError::Api { call: call.name(), status, message }
 }
 
-fn strings(v: Option<&J>) -> BTreeSet<String> {
-    v.and_then(J::as_array)
+fn strings(v: Option<&Json>) -> BTreeSet<String> {
+    v.and_then(Json::as_array)
         .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
         .unwrap_or_default()
 }
 
 /// Reads the list of entries; `available` is spelled `avaliable` on servers before v3.7.1.
-pub fn parse_tfa(r: &J) -> TfaRead {
+pub fn parse_tfa(r: &Json) -> TfaRead {
     let mut out = TfaRead::default();
     for entry in r.as_array().map(Vec::as_slice).unwrap_or_default() {
-        let available = entry.get("available").or_else(|| entry.get("avaliable")).and_then(J::as_bool).unwrap_or(false);
-        let ty = match entry.get("id").and_then(J::as_str) {
+        let available =
+            entry.get("available").or_else(|| entry.get("avaliable")).and_then(Json::as_bool).unwrap_or(false);
+        let ty = match entry.get("id").and_then(Json::as_str) {
             Some("sms") => TfaType::Sms,
             Some("app") => TfaType::App,
             _ => continue,
@@ -597,7 +603,7 @@ pub fn parse_tfa(r: &J) -> TfaRead {
             TfaType::Sms => out.sms_available = available,
             _ => out.app_available = available,
         }
-        if entry.get("enabled").and_then(J::as_bool) == Some(true) {
+        if entry.get("enabled").and_then(Json::as_bool) == Some(true) {
             out.settings = TfaSettings {
                 tfa_type: Some(ty),
                 trusted_ips: strings(entry.get("trustedIps")),

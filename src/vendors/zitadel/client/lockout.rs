@@ -6,7 +6,7 @@
 //! writes as JSON strings, and leave zero out. An update replaces the whole policy.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value as J, json};
+use serde_json::{Value as Json, json};
 use tokio_util::sync::CancellationToken;
 
 use super::{Scope, ZitadelClient, ZitadelError, code};
@@ -39,16 +39,16 @@ impl ZitadelError {
 }
 
 /// A `uint64` as protojson writes it (a string), or a number from another gateway; absent is 0.
-fn count(policy: &J, field: &str) -> u32 {
+fn count(policy: &Json, field: &str) -> u32 {
     match policy.get(field) {
-        Some(J::String(s)) => s.parse::<u64>().ok(),
-        Some(J::Number(n)) => n.as_u64(),
+        Some(Json::String(s)) => s.parse::<u64>().ok(),
+        Some(Json::Number(n)) => n.as_u64(),
         _ => None,
     }
     .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX))
 }
 
-fn body(l: Limits) -> J {
+fn body(l: Limits) -> Json {
     json!({"maxPasswordAttempts": l.max_password_attempts, "maxOtpAttempts": l.max_otp_attempts})
 }
 
@@ -63,8 +63,8 @@ impl ZitadelClient {
         let r = self.api.call(http::Method::GET, path, scope.org(), None, true, cancel).await?;
         let policy = r.get("policy").cloned().unwrap_or(json!({}));
         let inherits = scope.org().is_some()
-            && (r.get("isDefault").and_then(J::as_bool).unwrap_or(false)
-                || policy.get("isDefault").and_then(J::as_bool).unwrap_or(false));
+            && (r.get("isDefault").and_then(Json::as_bool).unwrap_or(false)
+                || policy.get("isDefault").and_then(Json::as_bool).unwrap_or(false));
         let limits = Limits {
             max_password_attempts: count(&policy, "maxPasswordAttempts"),
             max_otp_attempts: count(&policy, "maxOtpAttempts"),

@@ -19,7 +19,7 @@ use super::error::{RpcStatus, code_from_http};
 
 use std::sync::Arc;
 
-use serde_json::{Value as J, json};
+use serde_json::{Value as Json, json};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -135,7 +135,7 @@ pub fn parse_scope(part: &str) -> Result<Scope, String> {
 /// defaults an organization follows.
 #[derive(Debug, Clone)]
 pub struct Policy {
-    pub json: J,
+    pub json: Json,
     pub inherits: bool,
 }
 
@@ -165,7 +165,7 @@ pub struct Organization {
 /// with an `id`, or no `result` while the total says there are some): the listing then says so
 /// instead of listing nothing as if there were nothing. An empty page may leave `result` out, as
 /// protobuf's JSON does with an empty list.
-fn parse_organizations(r: &J) -> Option<(Vec<Organization>, u64)> {
+fn parse_organizations(r: &Json) -> Option<(Vec<Organization>, u64)> {
     let total =
         r.pointer("/details/totalResult").and_then(|t| t.as_str().and_then(|s| s.parse().ok()).or(t.as_u64()))?;
     let orgs = match r.get("result") {
@@ -177,7 +177,7 @@ fn parse_organizations(r: &J) -> Option<(Vec<Organization>, u64)> {
             .map(|o| {
                 Some(Organization {
                     id: o.get("id")?.as_str()?.to_string(),
-                    name: o.get("name").and_then(J::as_str).unwrap_or_default().to_string(),
+                    name: o.get("name").and_then(Json::as_str).unwrap_or_default().to_string(),
                 })
             })
             .collect::<Option<Vec<_>>>()?,
@@ -209,10 +209,10 @@ impl Api {
         method: http::Method,
         path: &str,
         org: Option<&str>,
-        body: Option<J>,
+        body: Option<Json>,
         idempotent: bool,
         cancel: &CancellationToken,
-    ) -> Result<J, ZitadelError> {
+    ) -> Result<Json, ZitadelError> {
         let url = api_url(&self.base, path);
         let mut refreshed = false;
         loop {
@@ -245,7 +245,7 @@ impl Api {
                 refreshed = true;
                 continue;
             }
-            let id = status.details.iter().find_map(|d| d.get("id").and_then(J::as_str)).map(str::to_string);
+            let id = status.details.iter().find_map(|d| d.get("id").and_then(Json::as_str)).map(str::to_string);
             return Err(ZitadelError::Api {
                 call: call.name(),
                 status: resp.status.as_u16(),
@@ -266,8 +266,8 @@ impl Api {
         };
         let r = self.call(http::Method::GET, api, scope.org(), None, true, cancel).await?;
         let inherits = scope.org().is_some()
-            && (r.get("isDefault").and_then(J::as_bool).unwrap_or(false)
-                || r.pointer("/policy/isDefault").and_then(J::as_bool).unwrap_or(false));
+            && (r.get("isDefault").and_then(Json::as_bool).unwrap_or(false)
+                || r.pointer("/policy/isDefault").and_then(Json::as_bool).unwrap_or(false));
         Ok(Policy { json: r.get("policy").cloned().unwrap_or(json!({})), inherits })
     }
 }
@@ -363,7 +363,12 @@ impl ZitadelClient {
 
     /// `POST /management/v1/policies/login`: gives an organization login settings of its own.
     /// Not idempotent (a second one answers AlreadyExists).
-    pub async fn add_custom_policy(&self, org: &str, body: J, cancel: &CancellationToken) -> Result<(), ZitadelError> {
+    pub async fn add_custom_policy(
+        &self,
+        org: &str,
+        body: Json,
+        cancel: &CancellationToken,
+    ) -> Result<(), ZitadelError> {
         let scope = Scope::Org(org.to_string());
         self.forget_reads(&scope);
         let r = self
@@ -376,7 +381,12 @@ impl ZitadelClient {
 
     /// `PUT /admin/v1/policies/login` or `PUT /management/v1/policies/login`: replaces every
     /// settings field of the scope's policy (factors and IdPs are not part of it).
-    pub async fn update_policy(&self, scope: &Scope, body: J, cancel: &CancellationToken) -> Result<(), ZitadelError> {
+    pub async fn update_policy(
+        &self,
+        scope: &Scope,
+        body: Json,
+        cancel: &CancellationToken,
+    ) -> Result<(), ZitadelError> {
         let path = match scope {
             Scope::Instance => "/admin/v1/policies/login",
             Scope::Org(_) => "/management/v1/policies/login",
@@ -396,8 +406,8 @@ impl ZitadelClient {
 }
 
 /// Reads a repeated enum field: names, or numbers from a gateway configured differently.
-fn enum_list(kind: FactorKind, v: Option<&J>) -> Vec<String> {
-    v.and_then(J::as_array)
+fn enum_list(kind: FactorKind, v: Option<&Json>) -> Vec<String> {
+    v.and_then(Json::as_array)
         .map(|a| {
             a.iter()
                 .filter_map(|x| {
@@ -440,22 +450,22 @@ pub const NOTIFICATION_LINKS: &str = "useDefaultUriForNotificationLinks";
 /// The settings fields of a read policy, as a create or update request carries them back: what
 /// the gateway showed, and the notification-links flag only where it showed it set (a server that
 /// does not know the field discards it).
-pub fn settings_as_read(policy: &J) -> serde_json::Map<String, J> {
+pub fn settings_as_read(policy: &Json) -> serde_json::Map<String, Json> {
     let mut body = serde_json::Map::new();
     for k in SETTINGS_FIELDS {
         if let Some(v) = policy.get(*k) {
             body.insert((*k).to_string(), v.clone());
         }
     }
-    if policy.get(NOTIFICATION_LINKS).and_then(J::as_bool) == Some(true) {
-        body.insert(NOTIFICATION_LINKS.into(), J::Bool(true));
+    if policy.get(NOTIFICATION_LINKS).and_then(Json::as_bool) == Some(true) {
+        body.insert(NOTIFICATION_LINKS.into(), Json::Bool(true));
     }
     body
 }
 
 /// The body of `AddCustomLoginPolicy` that reproduces the policy an organization inherits, with
 /// `kind`'s list replaced by `factors`. Absent fields stay absent (the gateway omits zero values).
-pub fn custom_policy_from_inherited(inherited: &J, kind: FactorKind, factors: &[String]) -> J {
+pub fn custom_policy_from_inherited(inherited: &Json, kind: FactorKind, factors: &[String]) -> Json {
     let mut body = settings_as_read(inherited);
     for k in ["secondFactors", "multiFactors"] {
         if let Some(v) = inherited.get(k) {
@@ -463,16 +473,16 @@ pub fn custom_policy_from_inherited(inherited: &J, kind: FactorKind, factors: &[
         }
     }
     // The inherited links are the instance's identity providers; the request names their owner.
-    if let Some(idps) = inherited.get("idps").and_then(J::as_array) {
-        let links: Vec<J> = idps
+    if let Some(idps) = inherited.get("idps").and_then(Json::as_array) {
+        let links: Vec<Json> = idps
             .iter()
             .filter_map(|l| l.get("idpId").cloned())
             .map(|id| json!({"idpId": id, "ownerType": "IDP_OWNER_TYPE_SYSTEM"}))
             .collect();
-        body.insert("idps".into(), J::Array(links));
+        body.insert("idps".into(), Json::Array(links));
     }
     body.insert(kind.policy_field().into(), json!(factors));
-    J::Object(body)
+    Json::Object(body)
 }
 
 #[cfg(test)]
