@@ -5,10 +5,12 @@
 //! never part of the shipped provider.
 //!
 //! - `noop_thing`: the smallest resource (an ID and a value);
-//! - `noop_factor` and `noop_settings`: the shape of the bench's resources — a ZITADEL factor's
-//!   attributes and identity, an Akana business's attributes, identity and private state — since
-//!   what Terraform spends per resource grows with the object it stores.
+//! - `noop_factor` and `noop_settings`: the shape of the bench's resources — the schema and identity
+//!   of `zitadel_login_second_factor` and `akana_twofa_settings`, read from those resources, and a
+//!   private state as large as a settings adoption — since what Terraform spends per resource
+//!   grows with the object it stores.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -20,6 +22,7 @@ use mfa_providers::plugin::schema::{Attribute, IdentityAttribute, IdentitySchema
 use mfa_providers::plugin::serve;
 use mfa_providers::plugin::typed::Attr;
 use mfa_providers::plugin::value::Type;
+use mfa_providers::vendors::VENDORS;
 use serde::{Deserialize, Serialize};
 
 struct Noop;
@@ -40,51 +43,36 @@ struct ThingId {
 
 struct NoopThing;
 
-/// A ZITADEL factor's shape.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Factor {
-    id: Attr<String>,
-    #[serde(rename = "type")]
-    factor: Attr<String>,
-    org_id: Attr<String>,
-    remove_on_destroy: Attr<bool>,
-    origin: Attr<String>,
-}
+/// A state or identity of any shape: attribute name to value.
+type Object = BTreeMap<String, Attr<serde_json::Value>>;
 
-#[derive(Debug, Serialize, Deserialize)]
-struct FactorId {
-    org_id: Attr<String>,
-    #[serde(rename = "type")]
-    factor: Attr<String>,
-}
-
-struct NoopFactor;
-
-/// An Akana business's shape, with private state as large as its adoption snapshot.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Settings {
-    id: Attr<String>,
-    business_id: Attr<String>,
-    enabled: Attr<bool>,
-    code_valid_seconds: Attr<i64>,
-    max_attempts: Attr<i64>,
-    recurrence_mode: Attr<String>,
-    recurrence_interval_minutes: Attr<i64>,
-    device_cookie_name: Attr<String>,
-    restore_on_destroy: Attr<bool>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct SettingsId {
-    business_id: Attr<String>,
-}
-
+/// What a shaped no-op resource keeps in private state: for a settings object, its adoption
+/// snapshot (every value it holds).
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Snapshot {
+    #[serde(skip_serializing_if = "Option::is_none")]
     adopted: Option<serde_json::Value>,
 }
 
-struct NoopSettings;
+/// A no-op resource with the schema and identity of one of the project's resources.
+struct Shaped {
+    name: &'static str,
+    schema: Schema,
+    identity: IdentitySchema,
+    /// Records an adoption snapshot in private state, as settings resources do.
+    snapshot: bool,
+}
+
+impl Shaped {
+    /// `type_name` of `vendor`, as its provider serves it.
+    fn of(name: &'static str, vendor: &str, type_name: &str, snapshot: bool) -> Shaped {
+        let v = VENDORS.iter().find(|v| v.type_name == vendor).expect("a vendor of the project");
+        let provider = (v.provider)();
+        let (schema, _) = provider.resource_schema(type_name).expect("a resource of the vendor");
+        let (identity, _) = provider.identity(type_name).expect("an identity of the resource");
+        Shaped { name, schema: schema.clone(), identity: identity.clone(), snapshot }
+    }
+}
 
 #[async_trait]
 impl Resource for NoopThing {
@@ -141,128 +129,67 @@ impl Resource for NoopThing {
 }
 
 #[async_trait]
-impl Resource for NoopFactor {
+impl Resource for Shaped {
     type Client = ();
-    type State = Factor;
-    type Private = ();
-    type Identity = FactorId;
-
-    fn type_name(&self) -> &'static str {
-        "noop_factor"
-    }
-    fn schema(&self) -> Schema {
-        Schema::new(
-            "Does nothing, in a factor's shape.",
-            vec![
-                Attribute::computed("id", Type::String, "org/type."),
-                Attribute::required("type", Type::String, "Any text."),
-                Attribute::optional("org_id", Type::String, "Any text."),
-                Attribute::optional("remove_on_destroy", Type::Bool, "Ignored."),
-                Attribute::computed("origin", Type::String, "Always added."),
-            ],
-        )
-    }
-    fn identity_schema(&self) -> IdentitySchema {
-        IdentitySchema::new(vec![
-            IdentityAttribute::optional("org_id", Type::String, "As set."),
-            IdentityAttribute::required("type", Type::String, "As set."),
-        ])
-    }
-    fn identity(&self, s: &Factor, _: &()) -> Option<FactorId> {
-        Some(FactorId { org_id: s.org_id.clone(), factor: s.factor.clone() })
-    }
-    fn import_id(&self, _: &FactorId) -> Result<String, String> {
-        Err("not importable".into())
-    }
-    async fn create(&self, _: &Ctx<()>, mut p: Factor, _: &mut Diagnostics) -> Option<(Factor, ())> {
-        p.id = Attr::Known(format!("{}/{}", p.org_id.known().cloned().unwrap_or_default(), p.factor.known()?));
-        p.origin = Attr::Known("added".into());
-        Some((p, ()))
-    }
-    async fn read(&self, _: &Ctx<()>, current: Factor, _: (), _: &mut Diagnostics) -> Option<Read<Factor, ()>> {
-        Some(Read::Found(current, ()))
-    }
-    async fn update(&self, _: &Ctx<()>, _: Factor, p: Factor, _: (), _: &mut Diagnostics) -> Option<(Factor, ())> {
-        Some((p, ()))
-    }
-    async fn delete(&self, _: &Ctx<()>, _: Factor, _: (), _: &mut Diagnostics) -> bool {
-        true
-    }
-    async fn import(&self, _: &Ctx<()>, _: &str, _: &mut Diagnostics) -> Option<(Factor, ())> {
-        None
-    }
-}
-
-#[async_trait]
-impl Resource for NoopSettings {
-    type Client = ();
-    type State = Settings;
+    type State = Object;
     type Private = Snapshot;
-    type Identity = SettingsId;
+    type Identity = Object;
 
     fn type_name(&self) -> &'static str {
-        "noop_settings"
+        self.name
     }
     fn schema(&self) -> Schema {
-        let oc = |n: &'static str, t: Type| Attribute::optional_computed(n, t, "Kept.");
-        Schema::new(
-            "Does nothing, in a settings object's shape.",
-            vec![
-                Attribute::computed("id", Type::String, "Same as business_id."),
-                Attribute::required("business_id", Type::String, "Any text."),
-                Attribute::required("enabled", Type::Bool, "Any."),
-                oc("code_valid_seconds", Type::Number),
-                oc("max_attempts", Type::Number),
-                oc("recurrence_mode", Type::String),
-                oc("recurrence_interval_minutes", Type::Number),
-                oc("device_cookie_name", Type::String),
-                Attribute::optional("restore_on_destroy", Type::Bool, "Ignored."),
-            ],
-        )
+        self.schema.clone()
     }
     fn identity_schema(&self) -> IdentitySchema {
-        IdentitySchema::new(vec![IdentityAttribute::required("business_id", Type::String, "As set.")])
+        self.identity.clone()
     }
-    fn identity(&self, s: &Settings, _: &Snapshot) -> Option<SettingsId> {
-        Some(SettingsId { business_id: s.business_id.clone() })
+    fn identity(&self, s: &Object, _: &Snapshot) -> Option<Object> {
+        Some(
+            self.identity
+                .attributes
+                .iter()
+                .map(|a| (a.name.to_string(), s.get(a.name).cloned().unwrap_or_default()))
+                .collect(),
+        )
     }
-    fn import_id(&self, _: &SettingsId) -> Result<String, String> {
+    fn import_id(&self, _: &Object) -> Result<String, String> {
         Err("not importable".into())
     }
-    async fn create(&self, _: &Ctx<()>, mut p: Settings, _: &mut Diagnostics) -> Option<(Settings, Snapshot)> {
-        p.id = p.business_id.clone();
-        p.code_valid_seconds = Attr::Known(300);
-        p.max_attempts = Attr::Known(3);
-        p.recurrence_mode = Attr::Known("twofa.each.login".into());
-        p.recurrence_interval_minutes = Attr::Null;
-        p.device_cookie_name = Attr::Null;
-        let adopted = serde_json::json!({"enabled": false, "code_valid_seconds": 300, "max_attempts": 3,
-            "recurrence_mode": "twofa.each.login", "recurrence_interval_minutes": null, "device_cookie_name": null});
-        Some((p, Snapshot { adopted: Some(adopted) }))
+    /// Computed values become known: `id` joins the configured key attributes, the rest null.
+    async fn create(&self, _: &Ctx<()>, mut p: Object, _: &mut Diagnostics) -> Option<(Object, Snapshot)> {
+        let key: Vec<String> = self
+            .identity
+            .attributes
+            .iter()
+            .filter_map(|a| p.get(a.name).and_then(|v| v.known()).and_then(|v| v.as_str()).map(str::to_string))
+            .collect();
+        for (name, value) in p.iter_mut() {
+            if value.is_unknown() {
+                *value = if name == "id" { Attr::Known(key.join("/").into()) } else { Attr::Null };
+            }
+        }
+        let adopted =
+            self.snapshot.then(|| serde_json::json!(p.iter().map(|(k, v)| (k, v.known())).collect::<BTreeMap<_, _>>()));
+        Some((p, Snapshot { adopted }))
     }
-    async fn read(
-        &self,
-        _: &Ctx<()>,
-        c: Settings,
-        p: Snapshot,
-        _: &mut Diagnostics,
-    ) -> Option<Read<Settings, Snapshot>> {
+    async fn read(&self, _: &Ctx<()>, c: Object, p: Snapshot, _: &mut Diagnostics) -> Option<Read<Object, Snapshot>> {
         Some(Read::Found(c, p))
     }
     async fn update(
         &self,
         _: &Ctx<()>,
-        _: Settings,
-        p: Settings,
+        _: Object,
+        p: Object,
         s: Snapshot,
         _: &mut Diagnostics,
-    ) -> Option<(Settings, Snapshot)> {
+    ) -> Option<(Object, Snapshot)> {
         Some((p, s))
     }
-    async fn delete(&self, _: &Ctx<()>, _: Settings, _: Snapshot, _: &mut Diagnostics) -> bool {
+    async fn delete(&self, _: &Ctx<()>, _: Object, _: Snapshot, _: &mut Diagnostics) -> bool {
         true
     }
-    async fn import(&self, _: &Ctx<()>, _: &str, _: &mut Diagnostics) -> Option<(Settings, Snapshot)> {
+    async fn import(&self, _: &Ctx<()>, _: &str, _: &mut Diagnostics) -> Option<(Object, Snapshot)> {
         None
     }
 }
@@ -282,7 +209,11 @@ impl Provider for Noop {
         Some(())
     }
     fn resources(&self) -> Vec<Box<dyn DynResource<()>>> {
-        vec![TypedResource::boxed(NoopThing), TypedResource::boxed(NoopFactor), TypedResource::boxed(NoopSettings)]
+        vec![
+            TypedResource::boxed(NoopThing),
+            TypedResource::boxed(Shaped::of("noop_factor", "zitadel", "zitadel_login_second_factor", false)),
+            TypedResource::boxed(Shaped::of("noop_settings", "akana", "akana_twofa_settings", true)),
+        ]
     }
 }
 
