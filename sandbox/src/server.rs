@@ -34,8 +34,6 @@ pub trait EmulatorApp: Send + Sync + 'static {
     fn summary(&self) -> serde_json::Value;
     /// Provider settings (environment variables) that point a provider at this emulator.
     fn sandbox_env(&self, base_url: &str) -> Vec<(String, String)>;
-    /// What besides method and path tells two requests to different remote objects apart (e.g. an
-    /// organization header), so seeded faults stay attached to the same logical calls.
     /// The answer of the vendor's rate limiter (see [`crate::rate_limit`]): by default `Retry-After`
     /// and no body.
     fn too_many_requests(&self, retry_after_s: u64) -> Response<Body> {
@@ -45,6 +43,8 @@ pub trait EmulatorApp: Send + Sync + 'static {
             .body(Body::empty())
             .expect("static response")
     }
+    /// What besides method and path tells two requests to different remote objects apart (e.g. an
+    /// organization header), so seeded faults stay attached to the same logical calls.
     fn request_key(&self, _headers: &axum::http::HeaderMap) -> Option<String> {
         None
     }

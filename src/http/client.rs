@@ -62,7 +62,8 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    /// `provider_type` and `version` form the User-Agent (`terraform-provider-rhombus/0.1.0`).
+    /// `provider_type`, this crate's version and `terraform_version` (when known) form the
+    /// User-Agent (`terraform-provider-rhombus/0.1.0 Terraform/1.9.0`).
     /// `Err` says which setting cannot be used.
     pub fn new(
         vendor: &'static str,

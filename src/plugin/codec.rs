@@ -11,7 +11,8 @@ use rmpv::Value as Mp;
 
 use super::value::{Number, Type, Value, ValueError, kind_name};
 
-/// The bytes Terraform and cty write for a plain unknown value: fixext1, type 0, payload 0.
+/// The extension type of a plain unknown value as Terraform and cty write it: fixext1, type 0,
+/// payload 0.
 const UNKNOWN_EXT_TYPE: i8 = 0;
 
 /// Decodes msgpack bytes as a value of `ty`. Empty input is null (an absent DynamicValue).

@@ -133,8 +133,8 @@ fn factor_error(kind: FactorList, org: bool, exists: bool) -> (i64, &'static str
     }
 }
 
-/// The settings fields of a login policy (everything but factors and IdPs), as the update
-/// requests number them (`UpdateCustomLoginPolicyRequest`, admin `UpdateLoginPolicyRequest`).
+/// The boolean settings fields of a login policy, in the order the update requests number them
+/// (`UpdateCustomLoginPolicyRequest`, admin `UpdateLoginPolicyRequest`); the durations follow.
 const BOOL_FIELDS: &[&str] = &[
     "allowUsernamePassword",
     "allowRegister",

@@ -99,7 +99,7 @@ pub fn warn_restore_weakens(diags: &mut Diagnostics, kind: &Names, weaker: Vec<S
     );
 }
 
-/// `list` would now hold `item`s it does not hold yet, or lose some: for weakening messages.
+/// Writing `then` over `now` would add entries to the list `name`: for weakening messages.
 pub fn grows<T: Ord + Clone + std::fmt::Display>(
     name: &str,
     now: &std::collections::BTreeSet<T>,
@@ -109,7 +109,7 @@ pub fn grows<T: Ord + Clone + std::fmt::Display>(
     (!added.is_empty()).then(|| format!("{name} gains {}", added.join(", ")))
 }
 
-/// `list` would lose entries it holds now.
+/// Writing `then` over `now` would take entries out of the list `name`.
 pub fn shrinks<T: Ord + Clone + std::fmt::Display>(
     name: &str,
     now: &std::collections::BTreeSet<T>,

@@ -245,9 +245,8 @@ impl RhombusClient {
     /// A partner's client organizations, `(uuid, name)`: `POST /api/partner/getClientsV2` with
     /// `{}`, no paging (Rhombus OpenAPI `getPartnerClientsV2`: `clients[]` of `clientOrgUuid`,
     /// `clientOrgName`). rhombus-cli (`cmd/root.go`) reads `partnerClients[]` of `orgUuid` and
-    /// `name` from the same call; both spellings are read.
-    /// The partner's client organizations (`POST /api/partner/getClientsV2`), as (UUID, name);
-    /// `None` when the answer holds no list of clients with a UUID each.
+    /// `name` from the same call; both spellings are read. `None` when the answer holds no list of
+    /// clients with a UUID each.
     pub async fn partner_clients(
         &self,
         cancel: &CancellationToken,

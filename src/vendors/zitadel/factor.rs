@@ -84,10 +84,10 @@ impl Origin {
     pub const ALL: &'static [&'static str] = &["added", "found", "imported", "unconfirmed"];
 }
 
-/// How a create came out.
 /// How long an answered add waits for another create's read to show it before reading itself.
 const HANDOVER: Duration = Duration::from_secs(2);
 
+/// How a create came out.
 enum Created {
     Added,
     /// Enabled before this resource existed: adopted.
@@ -288,7 +288,6 @@ impl LoginFactor {
         self.add_resolving_ghosts(ctx, &scope, ty, true, diags).await
     }
 
-    /// Adopting a factor that is already enabled: said, with what destroy will do.
     /// Adds the factor, or finds it there. Adds of different factors to a scope with settings of
     /// its own are independent in ZITADEL (one write model per factor,
     /// `org_policy_login_factors_model.go`): they need not queue behind each other. Creating the
@@ -406,6 +405,7 @@ impl LoginFactor {
         }
     }
 
+    /// Adopting a factor that is already enabled: said, with what destroy will do.
     fn warn_adopted(&self, scope: &Scope, ty: &str, diags: &mut Diagnostics) {
         diags.attr_warning(
             AttrPath::attr("type"),

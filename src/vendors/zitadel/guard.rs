@@ -247,8 +247,8 @@ fn capitalised(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
-/// At plan: what `change`, together with every other change planned in this process for the
-/// scope, would do to the live policy's login; a warning on `path` when it locks anyone out.
+/// At plan: what the changes planned in this process for `scope` (the caller's recorded among
+/// them) would do to the live policy's login; a warning on `path` when it locks anyone out.
 pub async fn warn_at_plan(ctx: &Ctx<Zitadel>, scope: &Scope, path: impl Fn(Rule) -> AttrPath, diags: &mut Diagnostics) {
     let Ok(policy) = ctx.client.policy(scope, &ctx.cancel).await else {
         // The refresh reports read errors; a plan warning is not worth a second error.

@@ -117,7 +117,7 @@ impl Mfa {
         [self.mfa_init_skip_lifetime, self.second_factor_check_lifetime, self.multi_factor_check_lifetime]
     }
 
-    /// `current` with what the plan sets (its known values) applied.
+    /// `self` with what the plan sets (its known values) applied.
     fn with(mut self, s: &State) -> Mfa {
         if let Some(b) = s.force_mfa.known() {
             self.force_mfa = *b;

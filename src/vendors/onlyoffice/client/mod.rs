@@ -97,7 +97,7 @@ pub struct TfaSettings {
 }
 
 impl TfaSettings {
-    /// `type=app, trusted IPs [..], mandatory users [..], mandatory groups [..]`, for messages.
+    /// `type = "app", trusted_ips = [..], mandatory_users = [..], mandatory_groups = [..]`, for messages.
     pub fn describe(&self) -> String {
         let list = |s: &BTreeSet<String>| format!("[{}]", s.iter().cloned().collect::<Vec<_>>().join(", "));
         format!(
