@@ -2,7 +2,7 @@
 //!
 //! - [`value`], [`codec`]: cty types and values, msgpack/JSON DynamicValue codec.
 //! - [`schema`], [`diag`], [`typed`]: schemas with validators, diagnostics, typed state via serde.
-//! - [`resource`], [`data_source`], [`list`], [`provider`]: the traits vendors implement and the planning rules;
+//! - [`resource`], [`data_source`], [`list`], [`function`], [`provider`]: the traits vendors implement and the planning rules;
 //!   [`claims`]: one remote object, one resource.
 //! - [`service`], [`go_plugin`], [`serve`], [`transport`], [`tls`], [`logging`]: gRPC and the go-plugin process contract.
 
@@ -10,6 +10,7 @@ pub mod claims;
 pub mod codec;
 pub mod data_source;
 pub mod diag;
+pub mod function;
 pub mod go_plugin;
 pub mod list;
 pub mod logging;

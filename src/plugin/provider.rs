@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::claims::{self, Claims, Taken};
 use super::data_source::DynDataSource;
 use super::diag::{AttrPath, Diagnostics};
+use super::function::Function;
 use super::list::{DynList, ListRequest};
 use super::resource::{Ctx, DynResource, Planned, Stored};
 use super::schema::{IdentitySchema, Schema};
@@ -52,6 +53,10 @@ pub trait Provider: Send + Sync + 'static {
     fn list_resources(&self) -> Vec<Box<dyn DynList<Self::Client>>> {
         Vec::new()
     }
+    /// Provider-defined functions, callable without a configuration.
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
 }
 
 /// A provider as the gRPC service sees it: values in, values out.
@@ -59,6 +64,8 @@ pub trait Provider: Send + Sync + 'static {
 pub trait DynProvider: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> &Schema;
+    /// The provider-defined functions, by name.
+    fn functions(&self) -> &BTreeMap<&'static str, Arc<dyn Function>>;
     fn resource_types(&self) -> Vec<&'static str>;
     fn resource_schema(&self, type_name: &str) -> Option<(&Schema, &Type)>;
     fn validate_config(&self, config: &Value, diags: &mut Diagnostics);
@@ -146,6 +153,7 @@ pub struct ProviderHost<P: Provider> {
     resources: BTreeMap<&'static str, Box<dyn DynResource<P::Client>>>,
     data_sources: BTreeMap<&'static str, Box<dyn DynDataSource<P::Client>>>,
     lists: BTreeMap<&'static str, Box<dyn DynList<P::Client>>>,
+    functions: BTreeMap<&'static str, Arc<dyn Function>>,
     client: RwLock<Option<Arc<P::Client>>>,
     /// Remote objects planned by a resource in this provider process ([`super::claims`]).
     claims: Claims,
@@ -157,12 +165,14 @@ impl<P: Provider> ProviderHost<P> {
         let resources = provider.resources().into_iter().map(|r| (r.type_name(), r)).collect();
         let data_sources = provider.data_sources().into_iter().map(|d| (d.type_name(), d)).collect();
         let lists = provider.list_resources().into_iter().map(|l| (l.type_name(), l)).collect();
+        let functions = provider.functions().into_iter().map(|f| (f.signature().name, f)).collect();
         ProviderHost {
             provider,
             schema,
             resources,
             data_sources,
             lists,
+            functions,
             client: RwLock::new(None),
             claims: Claims::default(),
         }
@@ -286,6 +296,9 @@ impl<P: Provider> DynProvider for ProviderHost<P> {
     }
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+    fn functions(&self) -> &BTreeMap<&'static str, Arc<dyn Function>> {
+        &self.functions
     }
     fn resource_types(&self) -> Vec<&'static str> {
         self.resources.keys().copied().collect()

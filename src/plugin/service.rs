@@ -13,6 +13,7 @@ use crate::proto::tfplugin5::provider_server::Provider as ProviderRpc;
 
 use super::codec;
 use super::diag::Diagnostics;
+use super::function::FunctionError;
 use super::provider::DynProvider;
 use super::value::{Type, Value};
 
@@ -48,6 +49,38 @@ impl ProviderService {
                 None
             }
         }
+    }
+
+    fn function_signatures(&self) -> std::collections::HashMap<String, pb::Function> {
+        self.provider.functions().iter().map(|(n, f)| (n.to_string(), f.signature().to_proto())).collect()
+    }
+
+    fn call(&self, name: &str, arguments: &[pb::DynamicValue]) -> Result<pb::DynamicValue, FunctionError> {
+        let unknown = || FunctionError { text: format!("The provider has no function {name:?}."), argument: None };
+        let f = self.provider.functions().get(name).ok_or_else(unknown)?;
+        let sig = f.signature();
+        if arguments.len() != sig.parameters.len() {
+            return Err(FunctionError {
+                text: format!("{name} takes {} arguments, not {}.", sig.parameters.len(), arguments.len()),
+                argument: None,
+            });
+        }
+        let mut args = Vec::with_capacity(arguments.len());
+        for (i, (dv, p)) in arguments.iter().zip(&sig.parameters).enumerate() {
+            let v = if dv.msgpack.is_empty() && !dv.json.is_empty() {
+                codec::from_json_bytes(&dv.json, &p.ty)
+            } else {
+                codec::from_msgpack(&dv.msgpack, &p.ty)
+            };
+            args.push(v.map_err(|e| FunctionError::argument(i, format!("Unreadable {}: {e}.", p.name)))?);
+        }
+        let result = f.call(&args)?;
+        codec::to_msgpack(&result, &sig.returns).map(|msgpack| pb::DynamicValue { msgpack, json: Vec::new() }).map_err(
+            |e| FunctionError {
+                text: format!("Provider bug: {name}'s result does not fit its type: {e}. Please report this."),
+                argument: None,
+            },
+        )
     }
 
     fn encode(v: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
@@ -142,6 +175,12 @@ impl ProviderRpc for ProviderService {
                 .into_iter()
                 .map(|t| pb::get_metadata::ListResourceMetadata { type_name: t.to_string() })
                 .collect(),
+            functions: self
+                .provider
+                .functions()
+                .keys()
+                .map(|n| pb::get_metadata::FunctionMetadata { name: n.to_string() })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -176,6 +215,7 @@ impl ProviderRpc for ProviderService {
             // An empty provider_meta block: Terraform dereferences these schemas without nil checks.
             provider_meta: Some(pb::Schema { version: 0, block: Some(Default::default()) }),
             server_capabilities: Some(capabilities()),
+            functions: self.function_signatures(),
             ..Default::default()
         }))
     }
@@ -518,13 +558,27 @@ impl ProviderRpc for ProviderService {
         })))
     }
 
-    /// No functions: OpenTofu asks for one the configuration names but the schema does not have,
-    /// and this answer lets it say "Function not found in provider".
+    /// The same declarations as `GetProviderSchema`: OpenTofu asks this when a configuration names
+    /// a function the schema it cached does not have (`internal/tofu/context_functions.go`).
     async fn get_functions(
         &self,
         _: Request<pb::get_functions::Request>,
     ) -> Result<Response<pb::get_functions::Response>, Status> {
-        Ok(Response::new(Default::default()))
+        Ok(Response::new(pb::get_functions::Response { functions: self.function_signatures(), diagnostics: vec![] }))
+    }
+
+    /// Calls a function: each argument decoded as its parameter's type, the result encoded as the
+    /// return type. Any failure is a `FunctionError`, never a gRPC error.
+    async fn call_function(
+        &self,
+        req: Request<pb::call_function::Request>,
+    ) -> Result<Response<pb::call_function::Response>, Status> {
+        let req = req.into_inner();
+        let answer = match self.call(&req.name, &req.arguments) {
+            Ok(result) => pb::call_function::Response { result: Some(result), error: None },
+            Err(e) => pb::call_function::Response { result: None, error: Some(e.to_proto()) },
+        };
+        Ok(Response::new(answer))
     }
 
     /// OpenTofu calls this for any `moved` block to another resource type, whatever the
@@ -691,6 +745,32 @@ mod tests {
             }))
             .await;
         assert!(r.is_ok());
+    }
+
+    #[tokio::test]
+    async fn every_provider_declares_its_functions_and_a_bad_argument_is_a_function_error() {
+        for v in VENDORS {
+            let svc = ProviderService::new((v.provider)());
+            let schema = svc.get_schema(Request::new(Default::default())).await.unwrap().into_inner();
+            let mut names: Vec<&String> = schema.functions.keys().collect();
+            names.sort();
+            assert_eq!(names, ["baseline", "baseline_report", "sarif"], "{}", v.type_name);
+            let arg = |s: &str| pb::DynamicValue {
+                msgpack: codec::to_msgpack(&Value::String(s.into()), &Type::String).unwrap(),
+                json: vec![],
+            };
+            let call = |name: &str, args: Vec<pb::DynamicValue>| {
+                svc.call_function(Request::new(pb::call_function::Request { name: name.into(), arguments: args }))
+            };
+            let r = call("baseline", vec![arg("pci")]).await.unwrap().into_inner();
+            let e = r.error.expect("an error");
+            assert_eq!(e.function_argument, Some(0));
+            assert!(e.text.contains("pci-dss-4.0.1") && !e.text.ends_with('.'), "{}", e.text);
+            let r = call("baseline", vec![arg("pci-dss-4.0.1")]).await.unwrap().into_inner();
+            assert!(r.error.is_none() && r.result.is_some());
+            let r = call("nope", vec![]).await.unwrap().into_inner();
+            assert!(r.error.expect("an error").function_argument.is_none());
+        }
     }
 
     proptest! {

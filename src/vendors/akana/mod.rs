@@ -1,11 +1,14 @@
 //! Akana API Platform (Community Manager): provider `akana`, resources and data sources
 //! `akana_twofa_settings` and `akana_login_settings`.
 
+pub mod baseline;
 pub mod business;
 pub mod client;
 pub mod listing;
 pub mod login_settings;
 pub mod twofa_settings;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -13,12 +16,14 @@ use serde::Deserialize;
 use crate::http::PathPrefix;
 use crate::plugin::data_source::DynDataSource;
 use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::function::Function;
 use crate::plugin::list::DynList;
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::DynResource;
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
+use crate::vendors::common::baseline::functions;
 use crate::vendors::common::data::SettingsData;
 use crate::vendors::common::provider_settings::{self, vendor_client};
 use crate::vendors::common::settings::SettingsResource;
@@ -121,6 +126,10 @@ impl Provider for AkanaProvider {
             SettingsResource::list_boxed(twofa_settings::TwoFaSettings),
             SettingsResource::list_boxed(login_settings::LoginSettings),
         ]
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        functions::functions(&baseline::AkanaBaseline)
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<AkanaClient>>> {

@@ -1,10 +1,13 @@
 //! ONLYOFFICE DocSpace: provider `onlyoffice`, resources and data sources `onlyoffice_tfa_settings`
 //! and `onlyoffice_login_settings`.
 
+pub mod baseline;
 pub mod client;
 pub mod login_settings;
 pub mod portal;
 pub mod tfa_settings;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -12,12 +15,14 @@ use serde::Deserialize;
 use crate::http::PathPrefix;
 use crate::plugin::data_source::DynDataSource;
 use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::function::Function;
 use crate::plugin::list::DynList;
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::DynResource;
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
+use crate::vendors::common::baseline::functions;
 use crate::vendors::common::data::SettingsData;
 use crate::vendors::common::provider_settings::{self, vendor_client};
 use crate::vendors::common::settings::SettingsResource;
@@ -166,6 +171,10 @@ impl Provider for OnlyofficeProvider {
             SettingsResource::list_boxed(tfa_settings::TfaSettingsResource),
             SettingsResource::list_boxed(login_settings::LoginSettingsResource),
         ]
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        functions::functions(&baseline::OnlyofficeBaseline)
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<OnlyofficeClient>>> {

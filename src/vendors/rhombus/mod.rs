@@ -1,7 +1,10 @@
 //! Rhombus (video security platform): provider `rhombus`, resource and data source `rhombus_mfa_settings`.
 
+pub mod baseline;
 pub mod client;
 pub mod mfa_settings;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -9,12 +12,14 @@ use serde::Deserialize;
 use crate::http::PathPrefix;
 use crate::plugin::data_source::DynDataSource;
 use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::function::Function;
 use crate::plugin::list::DynList;
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::DynResource;
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::{Type, Value};
+use crate::vendors::common::baseline::functions;
 use crate::vendors::common::data::SettingsData;
 use crate::vendors::common::provider_settings::{self, vendor_client};
 use crate::vendors::common::settings::SettingsResource;
@@ -91,6 +96,10 @@ impl Provider for RhombusProvider {
 
     fn list_resources(&self) -> Vec<Box<dyn DynList<RhombusClient>>> {
         vec![SettingsResource::list_boxed(mfa_settings::MfaSettings)]
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        functions::functions(&baseline::RhombusBaseline)
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<RhombusClient>>> {

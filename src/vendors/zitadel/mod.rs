@@ -3,6 +3,7 @@
 //! data sources `zitadel_login_policy` and `zitadel_lockout_policy`.
 
 pub mod auth;
+pub mod baseline;
 pub mod client;
 pub mod context;
 pub mod coordination;
@@ -17,18 +18,22 @@ pub mod login_mfa_settings;
 pub mod own_settings;
 pub mod scope;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::http::PathPrefix;
 use crate::plugin::data_source::{DynDataSource, TypedData};
 use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::function::Function;
 use crate::plugin::list::{DynList, TypedList};
 use crate::plugin::provider::{ConfigureRequest, Provider};
 use crate::plugin::resource::{DynResource, TypedResource};
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
+use crate::vendors::common::baseline::functions;
 use crate::vendors::common::provider_settings::{self, vendor_client};
 use crate::vendors::common::settings::SettingsResource;
 
@@ -231,5 +236,9 @@ impl Provider for ZitadelProvider {
             SettingsResource::list_boxed(login_mfa_settings::LoginMfaSettings),
             SettingsResource::list_boxed(lockout_settings::LockoutSettings),
         ]
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        functions::functions(&baseline::ZitadelBaseline)
     }
 }
