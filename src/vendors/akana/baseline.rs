@@ -1,7 +1,7 @@
 //! How baselines read Akana's settings: `akana_twofa_settings` and `akana_login_settings` (data
 //! sources or resources), one scope per business (`business/<id>`). Minutes are the platform's
 //! (`SuspensionMinutes`, `ActiveSessionTimeout`, `InactiveSessionTimeout`); `0` turns a limit
-//! off (https://help.akana.com/content/current/cm/api/businesses/m_businesses_getLoginPolicy.htm).
+//! off (https://help.akana.com/content/current/cm/api/obj/o_businesses_LoginPolicy.htm).
 
 use crate::plugin::value::Value;
 use crate::vendors::common::baseline::object::{AttrAny, flag, number, text};
@@ -18,7 +18,7 @@ impl Judged for AkanaBaseline {
     }
     fn cannot_enforce(&self, measure: Measure) -> Option<&'static str> {
         matches!(measure, Measure::PhishingResistantOffered | Measure::PhishingResistantOnly)
-            .then_some("Akana's 2FA sends a one-time code, which is not phishing-resistant, and offers nothing else")
+            .then_some("sends one-time codes for 2FA, which are not phishing-resistant, and offers nothing else")
     }
     fn readings(&self, objects: &[Value]) -> Result<Vec<(String, Readings)>, ForeignObject> {
         let mut seen: ByScope<Readings> = ByScope::default();

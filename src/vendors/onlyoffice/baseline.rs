@@ -20,10 +20,10 @@ impl Judged for OnlyofficeBaseline {
     fn cannot_enforce(&self, measure: Measure) -> Option<&'static str> {
         match measure {
             Measure::PhishingResistantOffered | Measure::PhishingResistantOnly => {
-                Some("its TFA is an authenticator app or SMS codes, neither phishing-resistant")
+                Some("offers an authenticator app or SMS codes for TFA, neither phishing-resistant")
             }
             Measure::ReauthenticationHours | Measure::IdleMinutes => {
-                Some("its session lifetime is not among the settings this provider manages")
+                Some("keeps its session lifetime in a setting this provider does not manage")
             }
             _ => None,
         }

@@ -19,14 +19,10 @@ impl Judged for RhombusBaseline {
     fn cannot_enforce(&self, measure: Measure) -> Option<&'static str> {
         match measure {
             Measure::PhishingResistantOffered | Measure::PhishingResistantOnly => {
-                Some("Rhombus chooses the second factor itself and offers no phishing-resistant one")
+                Some("chooses the second factor itself and offers no phishing-resistant one")
             }
-            Measure::MaxFailedAttempts | Measure::LockoutMinutes => {
-                Some("Rhombus has no lock-out setting per organization")
-            }
-            Measure::ReauthenticationHours | Measure::IdleMinutes => {
-                Some("Rhombus has no session setting per organization")
-            }
+            Measure::MaxFailedAttempts | Measure::LockoutMinutes => Some("has no lock-out setting per organization"),
+            Measure::ReauthenticationHours | Measure::IdleMinutes => Some("has no session setting per organization"),
             Measure::MfaRequired | Measure::MfaNotBypassable => None,
         }
     }

@@ -45,7 +45,7 @@ impl Judged for ZitadelBaseline {
     }
     fn cannot_enforce(&self, measure: Measure) -> Option<&'static str> {
         (measure == Measure::IdleMinutes)
-            .then_some("its login settings have no idle timeout; a session lasts until its check lifetimes run out")
+            .then_some("has no idle timeout in its login settings: a session lasts until its check lifetimes run out")
     }
     fn readings(&self, objects: &[Value]) -> Result<Vec<(String, Readings)>, ForeignObject> {
         let mut seen: ByScope<Seen> = ByScope::default();

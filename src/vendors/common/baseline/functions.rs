@@ -103,7 +103,7 @@ impl ReportFn {
         for (_, readings) in &mut scopes {
             for m in Measure::ALL {
                 if let Some(why) = self.vendor.cannot_enforce(m) {
-                    let unknown = || Reading::unknown(format!("{} has no such setting: {why}", self.vendor.vendor()));
+                    let unknown = || Reading::unknown(format!("{} {why}", self.vendor.vendor()));
                     readings.entry(m).or_insert_with(unknown);
                 }
             }

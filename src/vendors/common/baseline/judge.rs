@@ -132,7 +132,7 @@ pub fn finding(baseline: &Baseline, c: &Control, scope: &str, status: Status, ac
         control: c.id.clone(),
         reference: c.reference.clone(),
         level: c.level.name().into(),
-        requirement: format!("{}{bound}", c.requirement),
+        requirement: format!("{}{bound}.", c.requirement.trim_end_matches('.')),
         actual,
         status: status.name().into(),
         scope: scope.into(),

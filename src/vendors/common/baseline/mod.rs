@@ -136,7 +136,8 @@ pub trait Judged: Send + Sync + 'static {
     fn provider_type(&self) -> &'static str;
     /// The vendor as people name it: `ZITADEL`.
     fn vendor(&self) -> &'static str;
-    /// Why the vendor cannot enforce `measure`, or `None` when it can.
+    /// Why the vendor cannot enforce `measure`, as what follows its name ("has no idle
+    /// timeout"), or `None` when it can.
     fn cannot_enforce(&self, measure: Measure) -> Option<&'static str>;
     /// The readings of each scope the objects describe, in the order first named.
     fn readings(&self, objects: &[Value]) -> Result<Vec<(String, Readings)>, ForeignObject>;

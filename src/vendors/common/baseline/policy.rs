@@ -16,8 +16,9 @@ use super::object::{self, AttrAny, text};
 use super::{Held, Judged, Measure, Reading, Readings};
 use crate::plugin::value::Value;
 
-/// Every attribute of the policy object (`modules/policy/*/variables.tf`), and `as_of`.
-pub const ATTRIBUTES: [&str; 12] = [
+/// Every attribute of the policy object (`modules/policy/*/variables.tf`), `as_of`, and the
+/// module's `unsupported` map (attribute to why the vendor cannot express what it says).
+pub const ATTRIBUTES: [&str; 13] = [
     "require_mfa",
     "trusted_device_days",
     "max_failed_code_attempts",
@@ -30,7 +31,23 @@ pub const ATTRIBUTES: [&str; 12] = [
     "session_max_hours",
     "exceptions",
     "as_of",
+    "unsupported",
 ];
+
+/// The measures a policy attribute speaks to.
+fn measures_of(attribute: &str) -> &'static [Measure] {
+    match attribute {
+        "require_mfa" => &[Measure::MfaRequired, Measure::MfaNotBypassable],
+        "phishing_resistant" => &[Measure::PhishingResistantOnly, Measure::PhishingResistantOffered],
+        "passkeys" => &[Measure::PhishingResistantOffered],
+        "second_factors" => &[Measure::PhishingResistantOnly, Measure::PhishingResistantOffered],
+        "max_failed_login_attempts" | "max_failed_code_attempts" => &[Measure::MaxFailedAttempts],
+        "lockout_minutes" => &[Measure::LockoutMinutes],
+        "session_idle_minutes" => &[Measure::IdleMinutes],
+        "session_max_hours" => &[Measure::ReauthenticationHours],
+        _ => &[],
+    }
+}
 
 /// The longest exception PCI DSS 8.5.1 reads as "limited in time" here: a year.
 const MAX_EXCEPTION_DAYS: i64 = 366;
@@ -173,7 +190,7 @@ fn bypass(require: Option<bool>, exceptions: &[Exception], as_of: Option<Date>) 
                 None if exceptions.is_empty() => Reading::flag(true, "require_mfa = true, no exceptions"),
                 None => Reading::flag(
                     true,
-                    format!("require_mfa = true; {} exceptions, each documented and limited in time", exceptions.len()),
+                    format!("require_mfa = true; exceptions ({}) documented and limited in time", exceptions.len()),
                 ),
             })
         }
@@ -191,10 +208,23 @@ pub fn readings(p: &Value, vendor: &dyn Judged) -> Result<(Readings, Vec<Excepti
         None => None,
     };
     let mut r = stated(p, &exceptions, as_of);
+    // What the policy module found the vendor cannot express, value by value.
+    if let Value::Object(m) | Value::Map(m) = p.attr_any("unsupported") {
+        for (attribute, why) in m {
+            let why = text(why).unwrap_or_default();
+            for measure in measures_of(attribute) {
+                let words = format!("{} cannot enforce {attribute}: {why}", vendor.vendor());
+                r.insert(*measure, Reading::unknown(words.trim_end_matches('.')));
+            }
+        }
+    }
     for m in Measure::ALL {
+        if r.get(&m).is_some_and(|x| x.held == Held::Unknown) {
+            continue;
+        }
         if let Some(why) = vendor.cannot_enforce(m) {
             let was = r.get(&m).map(|x| format!(" (the policy says {})", x.actual)).unwrap_or_default();
-            r.insert(m, Reading::unknown(format!("{} cannot enforce this: {why}{was}", vendor.vendor())));
+            r.insert(m, Reading::unknown(format!("not enforceable: {} {why}{was}", vendor.vendor())));
         }
     }
     Ok((r, exceptions, as_of))
@@ -279,7 +309,7 @@ mod tests {
         let idle = f.iter().find(|f| f.control == "8.2.8").expect("8.2.8");
         assert_eq!(idle.status, "unknown");
         assert!(
-            idle.actual.contains("Test cannot enforce this: no idle timeout") && idle.actual.contains("15"),
+            idle.actual.contains("not enforceable: Test no idle timeout") && idle.actual.contains("15"),
             "{idle:?}"
         );
     }
