@@ -1,4 +1,5 @@
-//! Terraform Registry documentation, generated like tfplugindocs does: hand-written pages under
+//! Terraform Registry documentation, generated like tfplugindocs does (function pages wholly from
+//! their signatures and `examples/functions/`): hand-written pages under
 //! `templates/` with `{{example}}`, `{{schema}}` and `{{import}}` placeholders, filled from the
 //! live schemas and the files under `examples/`, and `{{network}}` on each provider page, filled
 //! from `templates/network.md` (what every provider does behind a corporate network). The result is committed under `docs/`; a test
@@ -7,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::plugin::function::Signature;
 use crate::plugin::schema::{Attribute, IdentitySchema, Schema};
 use crate::plugin::value::{Type, Value};
 use crate::vendors::VENDORS;
@@ -135,12 +137,57 @@ fn fill(template: &str, example: Option<&str>, schema: &str, import: Option<&str
     s
 }
 
+/// What the function examples judge for each provider type: its data source examples' objects
+/// (`examples/data-sources/`), and an exception scope.
+fn function_example_values(t: &str) -> (&'static str, &'static str) {
+    match t {
+        "zitadel" => {
+            ("[data.zitadel_login_policy.payments, data.zitadel_lockout_policy.payments]", "200000000000000002")
+        }
+        "onlyoffice" => ("[data.onlyoffice_tfa_settings.portal, data.onlyoffice_login_settings.this]", "portal"),
+        "akana" => {
+            ("[data.akana_twofa_settings.portal, data.akana_login_settings.portal]", "tenantbusiness.acmepaymentscorp")
+        }
+        _ => ("[data.rhombus_mfa_settings.org]", "own"),
+    }
+}
+
+/// A provider function's page: signature, arguments and return type from the code, the example
+/// from `examples/functions/<name>.tf`.
+fn function_page(root: &Path, t: &str, sig: &Signature) -> Result<Page, String> {
+    let (objects, scope) = function_example_values(t);
+    let example = read(root, &format!("examples/functions/{}.tf", sig.name))?
+        .replace("PROVIDER", t)
+        .replace("OBJECTS", objects)
+        .replace("SCOPE", scope);
+    let params: Vec<String> = sig.parameters.iter().map(|p| format!("{} {}", p.name, type_label(&p.ty))).collect();
+    let args: String = sig
+        .parameters
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{}. `{}` ({}) {}\n", i + 1, p.name, type_label(&p.ty), p.description))
+        .collect();
+    let content = format!(
+        "---\npage_title: \"{name} function - {t}\"\nsubcategory: \"\"\ndescription: |-\n  {summary}\n---\n\n# function: {name}\n\n\
+         {description}\n\nTerraform 1.8 or later, OpenTofu 1.7 or later; the function needs no provider configuration.\n\n\
+         ## Example Usage\n\n```terraform\n{example}\n```\n\n## Signature\n\n```text\n{name}({params}) {ret}\n```\n\n\
+         ## Arguments\n\n{args}",
+        name = sig.name,
+        summary = sig.summary,
+        description = sig.description,
+        example = example.trim_end(),
+        params = params.join(", "),
+        ret = type_label(&sig.returns),
+    );
+    Ok(Page { path: PathBuf::from(format!("docs/{t}/functions/{}.md", sig.name)), content })
+}
+
 /// `docs/README.md`: a table of every provider, resource and data source page.
 fn index(pages: &[Page]) -> Page {
     let mut content = String::from(
         "# Documentation\n\nOne page per provider type, per resource and per data source, in the Terraform Registry layout.\n\
          Generated from `templates/`, `examples/` and the schemas in code (`UPDATE_DOCS=1 cargo test --lib docs`);\n\
-         do not edit these files by hand.\n\n| provider | resources | data sources |\n|---|---|---|\n",
+         do not edit these files by hand.\n\n| provider | resources | data sources | functions |\n|---|---|---|---|\n",
     );
     for v in VENDORS {
         let t = v.type_name;
@@ -155,7 +202,20 @@ fn index(pages: &[Page]) -> Page {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        content.push_str(&format!("| [{t}]({t}/index.md) | {} | {} |\n", links("resources"), links("data-sources")));
+        let functions = pages
+            .iter()
+            .filter_map(|p| p.path.strip_prefix(format!("docs/{t}/functions")).ok())
+            .map(|rel| {
+                let name = rel.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+                format!("[{name}]({t}/functions/{})", rel.display())
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        content.push_str(&format!(
+            "| [{t}]({t}/index.md) | {} | {} | {functions} |\n",
+            links("resources"),
+            links("data-sources")
+        ));
     }
     Page { path: PathBuf::from("docs/README.md"), content }
 }
@@ -189,6 +249,9 @@ pub fn render_all(root: &Path) -> Result<Vec<Page>, String> {
                 path: PathBuf::from(format!("docs/{t}/resources/{short}.md")),
                 content: fill(&tpl, Some(&example), &sections, Some(&import)),
             });
+        }
+        for f in p.functions().values() {
+            pages.push(function_page(root, t, f.signature())?);
         }
         for d in p.data_source_types() {
             let short = d.strip_prefix(&format!("{t}_")).unwrap_or(d);

@@ -1,13 +1,13 @@
 # One MFA policy, written once, enforced at four vendors through the policy modules. Each module
 # enforces what its vendor can and lists the rest in its `unsupported` output.
 #
-# Rehearse it against the sandbox (Terraform 1.6 or later for `terraform test`):
+# Terraform 1.8 or later (the modules call provider functions). Rehearse it against the sandbox:
 #   mfa-sandbox --env-file sandbox.env & . ./sandbox.env
 #   terraform init && terraform test        # applies, checks what each vendor holds, destroys
 #   terraform apply && terraform plan -detailed-exitcode
 
 terraform {
-  required_version = ">= 1.3.0"
+  required_version = ">= 1.8.0"
   required_providers {
     rhombus = {
       source = "registry.terraform.io/mfa-iac/rhombus"

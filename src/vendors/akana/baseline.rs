@@ -40,11 +40,11 @@ impl Judged for AkanaBaseline {
     }
 }
 
-/// A number of minutes; `0` (or unset) means no limit.
+/// A number (of attempts, or of minutes counted in `unit`s); `0` turns the limit off.
 fn minutes(o: &Value, name: &str, unit: f64) -> Option<Reading> {
     let m = number(o.attr_any(name))?;
     Some(if m == 0.0 {
-        Reading::new(Held::Unlimited, format!("{name} = 0: none"))
+        Reading::new(Held::Unlimited, format!("{name} = 0: the limit is off"))
     } else {
         Reading::new(Held::Limit(m / unit), format!("{name} = {m}"))
     })

@@ -85,7 +85,7 @@ impl Settings for TwoFaSettings {
             vec![
                 Attribute::computed("id", Type::String, "Same as `business_id`."),
                 business::attribute(),
-                Attribute::required("enabled", Type::Bool, "Whether users of the developer portal must pass two-factor authentication."),
+                Attribute::required("enabled", Type::Bool, "Whether users of the developer portal must pass two-factor authentication (a one-time code; not phishing-resistant, NIST SP 800-63B-4 §3.2.5)."),
                 Attribute::optional_computed("code_valid_seconds", Type::Number, "How many seconds a verification code stays valid.")
                     .validate(positive.clone()),
                 Attribute::optional_computed(

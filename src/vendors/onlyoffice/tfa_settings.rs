@@ -365,7 +365,7 @@ impl Settings for TfaSettingsResource {
                 Attribute::required(
                     "type",
                     Type::String,
-                    "`app` (authenticator app), `sms` (codes by text message; needs an SMS provider on the portal) or `none`.",
+                    "`app` (authenticator app), `sms` (codes by text message; needs an SMS provider on the portal) or `none`. Neither method is phishing-resistant (NIST SP 800-63B-4 §3.2.5): the codes are typed in.",
                 )
                 .validate(Validator::OneOf(&["none", "sms", "app"])),
                 list(

@@ -168,7 +168,7 @@ impl Settings for MfaSettings {
                 .force_new()
                 .validate(Validator::Trimmed)
                 .validate(Validator::Custom("22 characters of letters, digits, `-` and `_`.", check_org_uuid)),
-                Attribute::required("mfa_enabled", Type::Bool, "Whether users of the organization must use multi-factor authentication."),
+                Attribute::required("mfa_enabled", Type::Bool, "Whether users of the organization must use multi-factor authentication (Rhombus chooses the second factor; it offers no phishing-resistant one to require)."),
                 Attribute::optional_computed(
                     "trusted_device_skip_days",
                     Type::Number,

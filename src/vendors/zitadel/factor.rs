@@ -109,9 +109,11 @@ impl From<ZitadelError> for Failure {
 
 /// What a second-factor type means, for the schema documentation.
 pub const SECOND_FACTOR_DOC: &str = "The second-factor type: `SECOND_FACTOR_TYPE_OTP` (one-time codes from an authenticator \
-     app, TOTP), `SECOND_FACTOR_TYPE_U2F` (a security key or platform authenticator, without user verification), \
-     `SECOND_FACTOR_TYPE_OTP_EMAIL` (one-time codes by e-mail), `SECOND_FACTOR_TYPE_OTP_SMS` (one-time codes by text message) \
-     or `SECOND_FACTOR_TYPE_RECOVERY_CODES` (single-use recovery codes; ZITADEL v4.9 and later). \
+     app, TOTP; not phishing-resistant), `SECOND_FACTOR_TYPE_U2F` (a security key or platform authenticator, without user \
+     verification; phishing-resistant, WebAuthn), `SECOND_FACTOR_TYPE_OTP_EMAIL` (one-time codes by e-mail; not \
+     phishing-resistant), `SECOND_FACTOR_TYPE_OTP_SMS` (one-time codes by text message; not phishing-resistant) or \
+     `SECOND_FACTOR_TYPE_RECOVERY_CODES` (single-use recovery codes, ZITADEL v4.9 and later; not phishing-resistant). \
+     Phishing-resistant as NIST SP 800-63B-4 §3.2.5 means it: the authenticator binds its answer to the site. \
      `SECOND_FACTOR_TYPE_UNSPECIFIED` is rejected.";
 
 impl LoginFactor {
@@ -464,7 +466,8 @@ impl Resource for LoginFactor {
             FactorKind::Multi => (
                 "Enables one multi-factor (passwordless / passkey) method in ZITADEL's login settings.",
                 "The multi-factor type. ZITADEL defines one usable value: `MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION` (passkeys: a \
-                 security key or platform authenticator with PIN or biometrics). `MULTI_FACTOR_TYPE_UNSPECIFIED` is rejected.",
+                 security key or platform authenticator with PIN or biometrics; phishing-resistant, WebAuthn, NIST SP 800-63B-4 \
+                 §3.2.5). `MULTI_FACTOR_TYPE_UNSPECIFIED` is rejected.",
             ),
             FactorKind::Second => ("Enables one second-factor method in ZITADEL's login settings.", SECOND_FACTOR_DOC),
         };
