@@ -12,9 +12,7 @@ use mfa_sandbox::sandbox::{Options, Sandbox};
 use mfa_sandbox::zitadel::{CUSTOM_ORG, ZitadelEmulator};
 use serde_json::Value as J;
 
-use crate::harness::{self, Cli, Kind, Ws, required_providers};
-
-const TYPES: [&str; 4] = ["rhombus", "zitadel", "onlyoffice", "akana"];
+use crate::harness::{self, Cli, Kind, Provider, Ws};
 
 fn sandbox(seeds: &[(&str, usize)]) -> Sandbox {
     let o = Options { seeds: seeds.iter().map(|(t, n)| (t.to_string(), *n)).collect(), ..Default::default() };
@@ -24,11 +22,10 @@ fn sandbox(seeds: &[(&str, usize)]) -> Sandbox {
 fn ws(cli: &Cli, sandbox: &Sandbox, config: &str) -> Ws {
     let env = sandbox.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let mut providers = required_providers(&TYPES);
-    for t in TYPES {
-        providers.push_str(&format!("provider \"{t}\" {{}}\n"));
-    }
-    Ws::with(cli.path.clone(), &format!("{providers}\n{config}"), &env)
+    // Every provider type, each with an empty block: the sandbox's environment configures them.
+    let providers: Vec<Provider> =
+        mfa_providers::vendors::VENDORS.iter().map(|v| Provider::from_env(v.type_name)).collect();
+    Ws::with(cli.path.clone(), &format!("{}\n{config}", harness::providers(&providers)), &env)
 }
 
 /// The identities in the state file, by resource address (`type.name`).
@@ -79,6 +76,7 @@ resource "akana_twofa_settings" "root" {
 /// the previous provider, which declared none) gets it on the next refresh, with no diff.
 #[test]
 fn every_resource_has_an_identity_and_old_states_upgrade_without_a_diff() {
+    harness::every_vendor("adoption::ONE_OF_EACH", |t| ONE_OF_EACH.contains(&format!("resource \"{t}_")).then_some(()));
     let Some(cli) = identity_cli() else { return };
     let sb = sandbox(&[]);
     let ws = ws(&cli, &sb, ONE_OF_EACH);
@@ -248,13 +246,7 @@ fn query_honours_limit_and_include_resource_and_goes_on_past_a_failing_organizat
     // Org 002 has settings of its own; its reads fail.
     app.fail_reads_of("900000000000000002");
     let emu = harness::start(app.clone());
-    let config = format!(
-        "{}provider \"zitadel\" {{\n  url = \"{}\"\n  access_token = \"{}\"\n}}\n",
-        required_providers(&["zitadel"]),
-        emu.url(),
-        mfa_sandbox::zitadel::ADMIN_PAT
-    );
-    let ws = Ws::with(cli.path.clone(), &config, &[]);
+    let ws = Ws::with(cli.path.clone(), &Provider::of(&emu).config(), &[]);
     let query = |limit: u32| {
         format!(
             "list \"zitadel_login_mfa_settings\" \"some\" {{\n  provider = zitadel\n  limit = {limit}\n  include_resource = true\n}}\n"

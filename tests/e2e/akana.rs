@@ -1,16 +1,10 @@
 //! `akana_twofa_settings` under real Terraform against the Akana emulator.
 
-use std::sync::Arc;
-
-use mfa_sandbox::RunningEmulator;
 use mfa_sandbox::akana::{ADMIN_EMAIL, ADMIN_PASSWORD, AkanaEmulator, PENDING_EMAIL, ROOT_BUSINESS, TENANT};
 
-use crate::harness::{self, Ws, required_providers};
+use crate::harness::{self, Provider, Ws, required_providers};
 
-fn emulator() -> (Arc<AkanaEmulator>, RunningEmulator) {
-    harness::started(AkanaEmulator::new())
-}
-
+/// Literal: the login (another account, a wrong password) is what its scenario is about.
 fn provider(url: &str, email: &str, password: &str) -> String {
     format!(
         "{}\nprovider \"akana\" {{\n  base_url = \"{url}\"\n  fed_member_id = \"{TENANT}\"\n  email = \"{email}\"\n  password = \"{password}\"\n}}\n",
@@ -24,14 +18,14 @@ fn resource(name: &str, business: &str, body: &str) -> String {
 
 /// The akana provider logged in as the emulator's administrator.
 pub(crate) fn admin(url: &str) -> String {
-    provider(url, ADMIN_EMAIL, ADMIN_PASSWORD)
+    Provider::of_type("akana", url).config()
 }
 
 const NEW_DEVICE: &str = "  enabled = true\n  max_attempts = 4\n  recurrence_mode = \"twofa.login.new.device\"\n  device_cookie_name = \"acme_2fa\"";
 
 #[test]
 fn lifecycle_strings_drift_update_and_destroy() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(AkanaEmulator::new());
     let ws = Ws::new(&(admin(&emu.url()) + &resource("root", ROOT_BUSINESS, NEW_DEVICE)));
     ws.apply().ok().mentions(&[&format!("[id={ROOT_BUSINESS}]")]);
     let s = app.settings(ROOT_BUSINESS);
@@ -59,7 +53,7 @@ fn lifecycle_strings_drift_update_and_destroy() {
 
 #[test]
 fn restore_on_destroy_import_and_deleted_business() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(AkanaEmulator::new());
     app.use_native_types(true);
     let ws = Ws::new(
         &(admin(&emu.url()) + &resource("root", ROOT_BUSINESS, &format!("{NEW_DEVICE}\n  restore_on_destroy = true"))),
@@ -87,7 +81,7 @@ fn restore_on_destroy_import_and_deleted_business() {
 
 #[test]
 fn validation_at_plan_time() {
-    let (_app, emu) = emulator();
+    let (_app, emu) = harness::started(AkanaEmulator::new());
     let ws = Ws::new(
         &(admin(&emu.url())
             + &resource("root", ROOT_BUSINESS, "  enabled = true\n  recurrence_mode = \"twofa.once.each.interval\"")),
@@ -113,7 +107,7 @@ fn validation_at_plan_time() {
 
 #[test]
 fn twenty_businesses_at_parallelism_ten_log_in_once_and_expiry_relogs_once() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(AkanaEmulator::new());
     let mut config = admin(&emu.url());
     for i in 0..20 {
         let b = format!("business.team{i}");
@@ -139,7 +133,7 @@ fn twenty_businesses_at_parallelism_ten_log_in_once_and_expiry_relogs_once() {
 /// propagation and planned no change while 2FA was off; what GET returns is what the plan shows.
 #[test]
 fn a_console_undo_right_after_an_apply_is_drift() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(AkanaEmulator::new());
     let ws = Ws::new(&(admin(&emu.url()) + &resource("root", ROOT_BUSINESS, "  enabled = true")));
     ws.apply().ok();
     assert_eq!(app.settings(ROOT_BUSINESS)["TwoFAEnabled"], "true");
@@ -149,7 +143,7 @@ fn a_console_undo_right_after_an_apply_is_drift() {
 
 #[test]
 fn login_problems_are_explained_without_the_password() {
-    let (_app, emu) = emulator();
+    let (_app, emu) = harness::started(AkanaEmulator::new());
     let body = resource("root", ROOT_BUSINESS, "  enabled = true");
     let ws = Ws::new(&(provider(&emu.url(), ADMIN_EMAIL, "wrong-secret-123") + &body));
     let r = ws.apply();
@@ -157,6 +151,7 @@ fn login_problems_are_explained_without_the_password() {
     assert!(!r.all().contains("wrong-secret-123"));
     let ws = Ws::new(&(provider(&emu.url(), PENDING_EMAIL, ADMIN_PASSWORD) + &body));
     ws.apply().fails_with(&["Akana login is not complete", "change.password"]);
+    // Literal: a block without settings, and none in the environment.
     let cfg = format!("{}\nprovider \"akana\" {{}}\n{body}", required_providers(&["akana"]));
     let ws = Ws::new(&cfg);
     ws.plan().fails_with(&["Missing Akana base_url", "AKANA_BASE_URL", "Missing Akana password", "AKANA_PASSWORD"]);
@@ -167,7 +162,7 @@ fn login_problems_are_explained_without_the_password() {
 /// 401 → re-login → 401 loop.
 #[test]
 fn reads_carry_the_csrf_header_when_the_platform_requires_it() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(AkanaEmulator::new());
     app.set_read_csrf(true);
     let ws = Ws::new(&(admin(&emu.url()) + &resource("root", ROOT_BUSINESS, "  enabled = true")));
     ws.apply().ok();
@@ -181,7 +176,7 @@ fn reads_carry_the_csrf_header_when_the_platform_requires_it() {
 /// provider sends it back as the `AtmoAuthToken_<tenant>` cookie.
 #[test]
 fn a_pre_8_0_login_answer_is_understood() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(AkanaEmulator::new());
     app.use_pre_8_0_login(true);
     let ws = Ws::new(&(admin(&emu.url()) + &resource("root", ROOT_BUSINESS, "  enabled = true")));
     ws.apply().ok();

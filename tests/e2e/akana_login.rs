@@ -2,17 +2,11 @@
 //! which serves `GET`/`PUT /api/businesses/{BusinessID}/loginpolicy` as the platform documents
 //! the object (m_businesses_updateLoginPolicy, o_businesses_LoginPolicy, Ref_SessionTime).
 
-use std::sync::Arc;
-
 use mfa_sandbox::RunningEmulator;
-use mfa_sandbox::akana::{ADMIN_EMAIL, ADMIN_PASSWORD, AkanaEmulator, ROOT_BUSINESS, TENANT};
+use mfa_sandbox::akana::{AkanaEmulator, ROOT_BUSINESS};
 
 use crate::akana::admin;
-use crate::harness::{self, Ws, required_providers};
-
-fn emulator() -> (Arc<AkanaEmulator>, RunningEmulator) {
-    harness::started(AkanaEmulator::new())
-}
+use crate::harness::{self, Provider, Ws};
 
 fn config(url: &str, body: &str) -> String {
     admin(url)
@@ -32,7 +26,7 @@ fn puts(emu: &RunningEmulator) -> usize {
 /// without. The limit is warned about because the provider's own account logs in with a password.
 #[test]
 fn login_settings_lifecycle_with_drift_import_and_restore() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(AkanaEmulator::new());
     let body = "  max_failed_attempts = 5\n  attempts_period_minutes = 15\n  suspension_minutes = 30\n  restore_on_destroy = true";
     let ws = Ws::new(&config(&emu.url(), body));
     ws.plan().mentions(&[
@@ -66,7 +60,7 @@ fn login_settings_lifecycle_with_drift_import_and_restore() {
 /// configured, at apply (before anything is sent) when the other one comes from the business.
 #[test]
 fn an_inactive_timeout_longer_than_the_active_one_is_refused() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(AkanaEmulator::new());
     let ws =
         Ws::new(&config(&emu.url(), "  active_session_timeout_minutes = 30\n  inactive_session_timeout_minutes = 60"));
     ws.run(&["validate"]).fails_with(&["inactive_session_timeout_minutes", "Set it to 30 or less"]);
@@ -86,13 +80,12 @@ fn an_inactive_timeout_longer_than_the_active_one_is_refused() {
 /// A platform that answers with native JSON types reads the same.
 #[test]
 fn native_types_and_the_data_source() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(AkanaEmulator::new());
     app.use_native_types(true);
     app.set_login_policy_out_of_band(ROOT_BUSINESS, "ConcurrentLogin", "false");
     let cfg = format!(
-        "{}\nprovider \"akana\" {{\n  base_url = \"{}\"\n  fed_member_id = \"{TENANT}\"\n  email = \"{ADMIN_EMAIL}\"\n  password = \"{ADMIN_PASSWORD}\"\n}}\n\ndata \"akana_login_settings\" \"root\" {{\n  business_id = \"{ROOT_BUSINESS}\"\n}}\n\noutput \"p\" {{\n  value = [data.akana_login_settings.root.max_failed_attempts, data.akana_login_settings.root.concurrent_login, data.akana_login_settings.root.active_session_timeout_minutes]\n}}\n",
-        required_providers(&["akana"]),
-        emu.url()
+        "{}\ndata \"akana_login_settings\" \"root\" {{\n  business_id = \"{ROOT_BUSINESS}\"\n}}\n\noutput \"p\" {{\n  value = [data.akana_login_settings.root.max_failed_attempts, data.akana_login_settings.root.concurrent_login, data.akana_login_settings.root.active_session_timeout_minutes]\n}}\n",
+        Provider::of(&emu).config()
     );
     let ws = Ws::new(&cfg);
     ws.apply().ok();

@@ -9,14 +9,14 @@
 
 use std::sync::Arc;
 
-use mfa_sandbox::akana::{ADMIN_EMAIL, ADMIN_PASSWORD, AkanaEmulator, TENANT};
-use mfa_sandbox::onlyoffice::{API_KEY, OnlyofficeEmulator};
-use mfa_sandbox::rhombus::{DEMO_API_KEY, DEMO_ORG_UUID, RhombusEmulator};
+use mfa_sandbox::akana::AkanaEmulator;
+use mfa_sandbox::onlyoffice::OnlyofficeEmulator;
+use mfa_sandbox::rhombus::{DEMO_ORG_UUID, RhombusEmulator};
 use mfa_sandbox::zitadel::FactorList::{Multi, Second};
-use mfa_sandbox::zitadel::{ADMIN_PAT, ZitadelEmulator};
+use mfa_sandbox::zitadel::ZitadelEmulator;
 use mfa_sandbox::{Fault, FaultKind, RunningEmulator};
 
-use crate::harness::{self, Ws, required_providers};
+use crate::harness::{self, Provider, Ws};
 
 /// The fault rate and the retry budget the project is tested against (README, "Reliability").
 const FAULT_RATE: f64 = 0.2;
@@ -76,19 +76,22 @@ impl Day {
         }
     }
 
+    /// Every provider at the retry budget; ZITADEL with a key file, so token exchanges face the
+    /// bad network too.
+    fn providers(&self) -> Vec<Provider> {
+        let zitadel = Provider::of(&self.zitadel.1)
+            .without("access_token")
+            .with_string("jwt_profile_json", &self.zitadel.0.key_file_json());
+        let providers =
+            [Provider::of(&self.rhombus.1), zitadel, Provider::of(&self.docspace.1), Provider::of(&self.akana.1)];
+        harness::every_vendor("tests/e2e/chaos.rs (Day)", |t| providers.iter().find(|p| p.type_name == t).cloned())
+            .into_iter()
+            .map(|(_, p)| p.with("max_retries", MAX_RETRIES))
+            .collect()
+    }
+
     fn config(&self) -> String {
-        let mut c = required_providers(&["rhombus", "zitadel", "onlyoffice", "akana"]);
-        c.push_str(&format!(
-            "provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{DEMO_API_KEY}\"\n  max_retries = {MAX_RETRIES}\n}}\n\
-             provider \"zitadel\" {{\n  url = \"{}\"\n  jwt_profile_json = {:?}\n  max_retries = {MAX_RETRIES}\n}}\n\
-             provider \"onlyoffice\" {{\n  portal_url = \"{}\"\n  api_key = \"{API_KEY}\"\n  max_retries = {MAX_RETRIES}\n}}\n\
-             provider \"akana\" {{\n  base_url = \"{}\"\n  fed_member_id = \"{TENANT}\"\n  email = \"{ADMIN_EMAIL}\"\n  password = \"{ADMIN_PASSWORD}\"\n  max_retries = {MAX_RETRIES}\n}}\n",
-            self.rhombus.1.url(),
-            self.zitadel.1.url(),
-            self.zitadel.0.key_file_json(),
-            self.docspace.1.url(),
-            self.akana.1.url(),
-        ));
+        let mut c = harness::providers(&self.providers());
         c.push_str(
             "resource \"rhombus_mfa_settings\" \"org\" {\n  mfa_enabled = true\n  trusted_device_skip_days = 14\n}\n",
         );
@@ -188,12 +191,8 @@ fn outcome_unknown_on_an_add_then_a_plain_apply_recovers() {
     for landed in [true, false] {
         let app = Arc::new(ZitadelEmulator::new());
         let emu = harness::start(app.clone());
-        let config = format!(
-            "{}provider \"zitadel\" {{\n  url = \"{}\"\n  access_token = \"{ADMIN_PAT}\"\n  max_retries = 0\n}}\n\
-             resource \"zitadel_login_second_factor\" \"sms\" {{\n  type = \"SECOND_FACTOR_TYPE_OTP_SMS\"\n}}\n",
-            required_providers(&["zitadel"]),
-            emu.url()
-        );
+        let config = Provider::of(&emu).with("max_retries", 0).config()
+            + "resource \"zitadel_login_second_factor\" \"sms\" {\n  type = \"SECOND_FACTOR_TYPE_OTP_SMS\"\n}\n";
         let ws = Ws::new(&config);
         let kind = if landed { FaultKind::Lost } else { FaultKind::Drop };
         emu.control.push_fault(Fault::new(kind).on_method("POST").on_path("/second_factors$").times(1));
@@ -216,12 +215,10 @@ fn a_lost_idempotent_write_then_a_plain_apply_recovers() {
     let app = Arc::new(RhombusEmulator::new());
     app.set_mfa(DEMO_ORG_UUID, false, 3);
     let emu = harness::start(app.clone());
-    let ws = Ws::new(&format!(
-        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{DEMO_API_KEY}\"\n  max_retries = 1\n}}\n\
-         resource \"rhombus_mfa_settings\" \"org\" {{\n  mfa_enabled = true\n  trusted_device_skip_days = 30\n}}\n",
-        required_providers(&["rhombus"]),
-        emu.url()
-    ));
+    let ws = Ws::new(
+        &(Provider::of(&emu).with("max_retries", 1).config()
+            + "resource \"rhombus_mfa_settings\" \"org\" {\n  mfa_enabled = true\n  trusted_device_skip_days = 30\n}\n"),
+    );
     emu.control.push_fault(Fault::new(FaultKind::Lost).on_path("updateMFASettings").times(2));
     ws.apply().fails_with(&["Connection to the Rhombus API broke", "POST /api/org/updateMFASettings"]);
     assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(true), Some(30)), "the write landed; only its answers were lost");
@@ -237,12 +234,10 @@ fn a_lost_create_answer_keeps_the_snapshot_restore_on_destroy_restores() {
     let app = Arc::new(RhombusEmulator::new());
     app.set_mfa(DEMO_ORG_UUID, false, 3);
     let emu = harness::start(app.clone());
-    let ws = Ws::new(&format!(
-        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{DEMO_API_KEY}\"\n  max_retries = 1\n}}\n\
-         resource \"rhombus_mfa_settings\" \"org\" {{\n  mfa_enabled = true\n  trusted_device_skip_days = 30\n  restore_on_destroy = true\n}}\n",
-        required_providers(&["rhombus"]),
-        emu.url()
-    ));
+    let ws = Ws::new(
+        &(Provider::of(&emu).with("max_retries", 1).config()
+            + "resource \"rhombus_mfa_settings\" \"org\" {\n  mfa_enabled = true\n  trusted_device_skip_days = 30\n  restore_on_destroy = true\n}\n"),
+    );
     emu.control.push_fault(Fault::new(FaultKind::Lost).on_path("updateMFASettings").times(2));
     ws.apply().fails_with(&["POST /api/org/updateMFASettings"]);
     assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(true), Some(30)), "the write landed; only its answers were lost");

@@ -6,10 +6,11 @@
 
 use mfa_sandbox::{Fault, FaultKind, akana, onlyoffice, rhombus, zitadel};
 
-use crate::harness::{self, Ws, required_providers};
+use crate::harness::{self, Provider, Ws, required_providers};
 
 const DOCSPACE_LOGIN: &str = "/api/2.0/authentication";
 
+/// Literal: the password is what the scenario is about.
 fn docspace(url: &str, password: &str, body: &str) -> String {
     format!(
         "{}provider \"onlyoffice\" {{\n  portal_url = \"{url}\"\n  username = \"{}\"\n  password = {password:?}\n}}\n{body}",
@@ -45,6 +46,7 @@ fn a_wrong_akana_password_is_one_failed_login_for_thirty_businesses() {
     let (app, emu) = harness::started(akana::AkanaEmulator::new());
     app.seed_businesses(30);
     let ids: Vec<String> = (1..=30).map(|i| format!("\"00000000-0000-4000-8000-{i:012}.{}\"", akana::TENANT)).collect();
+    // Literal: the password is what the scenario is about.
     let config = |password: &str| {
         format!(
             "{}provider \"akana\" {{\n  base_url = \"{}\"\n  fed_member_id = \"{}\"\n  email = \"{}\"\n  password = {password:?}\n}}\n\
@@ -69,6 +71,7 @@ fn a_refused_zitadel_key_is_one_token_request() {
     let (app, emu) = harness::started(zitadel::ZitadelEmulator::new());
     let mut key: serde_json::Value = serde_json::from_str(&app.key_file_json()).unwrap();
     key["keyId"] = "799999999999999999".into();
+    // Literal: the revoked key file is what the scenario is about.
     let config = format!(
         "{}provider \"zitadel\" {{\n  url = \"{}\"\n  jwt_profile_json = {:?}\n}}\n\
          resource \"zitadel_login_second_factor\" \"otp\" {{\n  type = \"SECOND_FACTOR_TYPE_OTP\"\n}}\n\
@@ -87,6 +90,7 @@ fn a_refused_zitadel_key_is_one_token_request() {
 #[test]
 fn a_credential_of_the_wrong_kind_is_refused_before_sending() {
     let (app, emu) = harness::started(zitadel::ZitadelEmulator::new());
+    // Literal: no credentials in the block, a key file of the wrong kind in the environment.
     let config = format!(
         "{}provider \"zitadel\" {{\n  url = \"{}\"\n}}\ndata \"zitadel_login_policy\" \"instance\" {{}}\n",
         required_providers(&["zitadel"]),
@@ -105,6 +109,7 @@ fn a_credential_of_the_wrong_kind_is_refused_before_sending() {
     assert_eq!(emu.control.requests().len(), 0);
 
     let emu = harness::start(std::sync::Arc::new(onlyoffice::OnlyofficeEmulator::new()));
+    // Literal: no credentials in the block, a session token of the wrong kind in the environment.
     let config = format!(
         "{}provider \"onlyoffice\" {{\n  portal_url = \"{}\"\n}}\ndata \"onlyoffice_tfa_settings\" \"portal\" {{}}\n",
         required_providers(&["onlyoffice"]),
@@ -120,12 +125,8 @@ fn a_credential_of_the_wrong_kind_is_refused_before_sending() {
 
 fn akana_config(url: &str) -> String {
     format!(
-        "{}provider \"akana\" {{\n  base_url = \"{url}\"\n  fed_member_id = \"{}\"\n  email = \"{}\"\n  password = \"{}\"\n}}\n\
-         data \"akana_twofa_settings\" \"root\" {{\n  business_id = \"{}\"\n}}\n",
-        required_providers(&["akana"]),
-        akana::TENANT,
-        akana::ADMIN_EMAIL,
-        akana::ADMIN_PASSWORD,
+        "{}data \"akana_twofa_settings\" \"root\" {{\n  business_id = \"{}\"\n}}\n",
+        Provider::of_type("akana", url).config(),
         akana::ROOT_BUSINESS
     )
 }
@@ -143,12 +144,7 @@ fn what_answers_instead_of_the_api_is_named() {
     assert_eq!(emu.control.count("POST", "/api/login"), 1);
 
     let (_, emu) = harness::started(rhombus::RhombusEmulator::new());
-    let config = format!(
-        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{}\"\n}}\ndata \"rhombus_mfa_settings\" \"org\" {{}}\n",
-        required_providers(&["rhombus"]),
-        emu.url(),
-        rhombus::DEMO_API_KEY
-    );
+    let config = Provider::of(&emu).config() + "data \"rhombus_mfa_settings\" \"org\" {}\n";
     let sso = "https://sso.corp.test/adfs/ls/?SAMLRequest=fZJNT8MwDIbv";
     emu.control.push_fault(Fault::new(FaultKind::Redirect(302, sso.into())).times(1));
     let run = Ws::new(&config).plan();
@@ -159,4 +155,22 @@ fn what_answers_instead_of_the_api_is_named() {
     assert!(!run.all().contains("SAMLRequest"), "the query of a redirect is not shown");
     emu.control.push_fault(Fault::new(FaultKind::Endless).times(1));
     Ws::new(&config).plan().fails_with(&["answered with more than 4 MiB"]);
+}
+
+/// Per provider type, the scenario above in which a refused login costs one attempt per run, or
+/// `None` where the type has no login; a type missing here fails `every_vendor_has_a_login_scenario`.
+fn one_failed_login(type_name: &str) -> Option<Option<fn()>> {
+    match type_name {
+        "onlyoffice" => Some(Some(a_wrong_docspace_password_is_one_failed_login_per_run)),
+        "akana" => Some(Some(a_wrong_akana_password_is_one_failed_login_for_thirty_businesses)),
+        "zitadel" => Some(Some(a_refused_zitadel_key_is_one_token_request)),
+        // Rhombus takes its API key on every call: there is no login to repeat.
+        "rhombus" => Some(None),
+        _ => None,
+    }
+}
+
+#[test]
+fn every_vendor_has_a_login_scenario() {
+    harness::every_vendor("tests/e2e/credentials.rs", one_failed_login);
 }

@@ -5,10 +5,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use mfa_sandbox::rhombus::{DEMO_API_KEY, RhombusEmulator};
+use mfa_sandbox::rhombus::RhombusEmulator;
 use mfa_sandbox::sandbox::{Options, Sandbox};
 
-use crate::harness::{self, Ws, required_providers};
+use crate::harness::{self, Provider, Ws};
 
 #[test]
 fn quickstart_under_current_terraform() {
@@ -35,11 +35,8 @@ fn quickstart_under_current_terraform() {
 #[test]
 fn tcp_transport_under_real_terraform() {
     let emu = harness::start(Arc::new(RhombusEmulator::new()));
-    let config = format!(
-        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{DEMO_API_KEY}\"\n}}\nresource \"rhombus_mfa_settings\" \"org\" {{\n  mfa_enabled = true\n  trusted_device_skip_days = 9\n}}\n",
-        required_providers(&["rhombus"]),
-        emu.url()
-    );
+    let config = Provider::of(&emu).config()
+        + "resource \"rhombus_mfa_settings\" \"org\" {\n  mfa_enabled = true\n  trusted_device_skip_days = 9\n}\n";
     let ws = Ws::with(harness::terraform(), &config, &[("MFA_PLUGIN_NETWORK", "tcp"), ("TF_LOG", "DEBUG")]);
     let out = ws.apply();
     out.ok().mentions(&["1 added"]);
@@ -63,7 +60,12 @@ fn terraform_attaches_to_a_debug_provider() {
     let dir = tempfile::tempdir().unwrap();
     let exe = dir.path().join("terraform-provider-rhombus");
     std::fs::copy(harness::plugin_binary(), &exe).unwrap();
-    let mut child = Command::new(&exe).arg("--debug").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = harness::scrub(&mut Command::new(&exe))
+        .arg("--debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut rd = BufReader::new(child.stdout.take().unwrap());
     let mut reattach = None;
     for _ in 0..20 {
@@ -86,11 +88,7 @@ fn terraform_attaches_to_a_debug_provider() {
         ),
     )
     .unwrap();
-    let config = format!(
-        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{DEMO_API_KEY}\"\n}}\nresource \"rhombus_mfa_settings\" \"org\" {{\n  mfa_enabled = true\n}}\n",
-        required_providers(&["rhombus"]),
-        emu.url()
-    );
+    let config = Provider::of(&emu).config() + "resource \"rhombus_mfa_settings\" \"org\" {\n  mfa_enabled = true\n}\n";
     let ws = Ws::with(
         harness::terraform(),
         &config,

@@ -55,8 +55,9 @@ impl Vendors {
     }
 }
 
+/// Every data source of every provider type (checked: a type or data source missing here fails).
 fn every_data_source() -> String {
-    required_providers(&["rhombus", "akana", "zitadel", "onlyoffice"])
+    let config = required_providers(&mfa_providers::vendors::type_names())
         + &format!(
             r#"
 data "rhombus_mfa_settings" "org" {{}}
@@ -101,7 +102,15 @@ output "read" {{
   }}
 }}
 "#
-        )
+        );
+    harness::every_vendor("data_sources::every_data_source", |t| {
+        let p = (mfa_providers::vendors::find(t)?.provider)();
+        let missing: Vec<&str> =
+            p.data_source_types().into_iter().filter(|d| !config.contains(&format!("data \"{d}\""))).collect();
+        assert!(missing.is_empty(), "every_data_source reads no {missing:?}");
+        Some(())
+    });
+    config
 }
 
 fn output(ws: &Ws, name: &str) -> J {
@@ -239,6 +248,7 @@ fn data_source_errors_name_the_attribute() {
 fn rhombus_data_source_reads_a_client_organization_with_a_partner_key() {
     let (app, emu) = harness::started(RhombusEmulator::new());
     app.set_mfa(CLIENT_ORG_UUID, true, 7);
+    // Literal: the key and its scheme are what the scenario is about.
     let config = |key: &str, org: &str| {
         let scheme = if key == PARTNER_API_KEY { "partner-api-token" } else { "api-token" };
         format!(

@@ -5,80 +5,77 @@
 use std::sync::Arc;
 
 use mfa_sandbox::{Fault, FaultKind, RunningEmulator};
-use mfa_sandbox::{akana, onlyoffice, rhombus, zitadel};
+use mfa_sandbox::{akana, rhombus, zitadel};
 
-use crate::harness::{self, Ws, required_providers};
+use crate::harness::{self, Provider, Ws};
 
 /// One vendor's minimal configuration for the matrix.
 struct Target {
+    /// The provider type.
+    type_name: &'static str,
     /// The vendor's name as diagnostics say it.
     vendor: &'static str,
-    start: fn() -> RunningEmulator,
-    config: fn(&str, &str) -> String,
+    /// The one resource the matrix applies and destroys.
+    resource: String,
     /// Faults apply to requests whose path contains this (all requests when `None`).
     fault_path: Option<&'static str>,
     /// What the vendor's error envelope turns into.
     envelope: &'static [&'static str],
 }
 
-fn targets() -> Vec<Target> {
-    vec![
-        Target {
+impl Target {
+    /// The provider pointed at `emu`, with `settings` added, and the resource.
+    fn config(&self, emu: &RunningEmulator, settings: &[(&str, u32)]) -> String {
+        let provider = settings.iter().fold(Provider::of(emu), |p, (k, v)| p.with(k, v));
+        provider.config() + &self.resource
+    }
+}
+
+/// The matrix's target for a provider type; a type without one fails `every_vendor_has_a_target`.
+fn target(type_name: &str) -> Option<Target> {
+    Some(match type_name {
+        "rhombus" => Target {
+            type_name: "rhombus",
             vendor: "Rhombus",
-            start: || harness::start(Arc::new(rhombus::RhombusEmulator::new())),
-            config: |url, extra| {
-                format!(
-                    "{}provider \"rhombus\" {{\n  endpoint = \"{url}\"\n  api_key = \"{}\"\n{extra}\n}}\nresource \"rhombus_mfa_settings\" \"x\" {{\n  mfa_enabled = true\n  trusted_device_skip_days = 7\n}}\n",
-                    required_providers(&["rhombus"]),
-                    rhombus::DEMO_API_KEY
-                )
-            },
+            resource:
+                "resource \"rhombus_mfa_settings\" \"x\" {\n  mfa_enabled = true\n  trusted_device_skip_days = 7\n}\n"
+                    .into(),
             fault_path: None,
             envelope: &["Rhombus reported an error", "locked for maintenance"],
         },
-        Target {
+        "zitadel" => Target {
+            type_name: "zitadel",
             vendor: "ZITADEL",
-            start: || harness::start(Arc::new(zitadel::ZitadelEmulator::new())),
-            config: |url, extra| {
-                format!(
-                    "{}provider \"zitadel\" {{\n  url = \"{url}\"\n  access_token = \"{}\"\n{extra}\n}}\nresource \"zitadel_login_second_factor\" \"x\" {{\n  type = \"SECOND_FACTOR_TYPE_OTP_EMAIL\"\n}}\n",
-                    required_providers(&["zitadel"]),
-                    zitadel::ADMIN_PAT
-                )
-            },
+            resource:
+                "resource \"zitadel_login_second_factor\" \"x\" {\n  type = \"SECOND_FACTOR_TYPE_OTP_EMAIL\"\n}\n"
+                    .into(),
             fault_path: None,
             envelope: &["ZITADEL error", "code 13", "EMU-1"],
         },
-        Target {
+        "onlyoffice" => Target {
+            type_name: "onlyoffice",
             vendor: "DocSpace",
-            start: || harness::start(Arc::new(onlyoffice::OnlyofficeEmulator::new())),
-            config: |url, extra| {
-                format!(
-                    "{}provider \"onlyoffice\" {{\n  portal_url = \"{url}\"\n  api_key = \"{}\"\n{extra}\n}}\nresource \"onlyoffice_tfa_settings\" \"x\" {{\n  type = \"app\"\n}}\n",
-                    required_providers(&["onlyoffice"]),
-                    onlyoffice::API_KEY
-                )
-            },
+            resource: "resource \"onlyoffice_tfa_settings\" \"x\" {\n  type = \"app\"\n}\n".into(),
             fault_path: None,
             envelope: &["DocSpace reported an error", "portal settings are being migrated"],
         },
-        Target {
+        "akana" => Target {
+            type_name: "akana",
             vendor: "Akana",
-            start: || harness::start(Arc::new(akana::AkanaEmulator::new())),
-            config: |url, extra| {
-                format!(
-                    "{}provider \"akana\" {{\n  base_url = \"{url}\"\n  fed_member_id = \"{}\"\n  email = \"{}\"\n  password = \"{}\"\n{extra}\n}}\nresource \"akana_twofa_settings\" \"x\" {{\n  business_id = \"{}\"\n  enabled = true\n}}\n",
-                    required_providers(&["akana"]),
-                    akana::TENANT,
-                    akana::ADMIN_EMAIL,
-                    akana::ADMIN_PASSWORD,
-                    akana::ROOT_BUSINESS
-                )
-            },
+            resource: format!(
+                "resource \"akana_twofa_settings\" \"x\" {{\n  business_id = \"{}\"\n  enabled = true\n}}\n",
+                akana::ROOT_BUSINESS
+            ),
             fault_path: Some("twofasettings"),
             envelope: &["Akana reported an error", "An error occurred processing the call"],
         },
-    ]
+        _ => return None,
+    })
+}
+
+#[test]
+fn every_vendor_has_a_target() {
+    harness::every_vendor("tests/e2e/faults.rs", target);
 }
 
 fn fault(t: &Target, spec: &str) -> Fault {
@@ -97,10 +94,10 @@ fn assert_nothing_claimed(ws: &Ws) {
 }
 
 fn run_matrix(t: &Target) {
-    let emu = (t.start)();
+    let emu = harness::start_app(harness::new_emulator(t.type_name), Default::default());
     // Short timeouts keep the persistent-fault cases quick; transient ones use the defaults.
-    let fast = "  timeout_seconds = 1\n  max_retries = 1";
-    let ws = Ws::new(&(t.config)(&emu.url(), ""));
+    let fast = [("timeout_seconds", 1), ("max_retries", 1)];
+    let ws = Ws::new(&t.config(&emu, &[]));
 
     let transient: [(&str, Vec<&str>); 3] = [
         ("429 with Retry-After", vec!["status=429,times=1,retry_after=1"]),
@@ -120,7 +117,7 @@ fn run_matrix(t: &Target) {
         emu.control.clear_requests();
     }
 
-    ws.write(&(t.config)(&emu.url(), fast));
+    ws.write(&t.config(&emu, &fast));
     let persistent: [(&str, &str, Vec<&str>); 5] = [
         (
             "rate limit that never lifts",
@@ -169,22 +166,22 @@ fn run_matrix(t: &Target) {
 
 #[test]
 fn rhombus_faults() {
-    run_matrix(&targets()[0]);
+    run_matrix(&target("rhombus").unwrap());
 }
 
 #[test]
 fn zitadel_faults() {
-    run_matrix(&targets()[1]);
+    run_matrix(&target("zitadel").unwrap());
 }
 
 #[test]
 fn onlyoffice_faults() {
-    run_matrix(&targets()[2]);
+    run_matrix(&target("onlyoffice").unwrap());
 }
 
 #[test]
 fn akana_faults() {
-    run_matrix(&targets()[3]);
+    run_matrix(&target("akana").unwrap());
 }
 
 /// Writes that fail with an unknown outcome are never blindly repeated: a ZITADEL add answered
@@ -194,8 +191,7 @@ fn akana_faults() {
 fn uncertain_zitadel_add_is_read_back_before_retrying() {
     let app = Arc::new(zitadel::ZitadelEmulator::new());
     let emu = harness::start(app.clone());
-    let t = &targets()[1];
-    let ws = Ws::new(&(t.config)(&emu.url(), ""));
+    let ws = Ws::new(&target("zitadel").unwrap().config(&emu, &[]));
     emu.control.push_fault(
         Fault::new(FaultKind::Status(504))
             .times(1)
@@ -223,12 +219,7 @@ fn uncertain_zitadel_add_is_read_back_before_retrying() {
 fn a_rate_limit_that_never_lifts_ends_the_plan_within_max_retries() {
     let emu = harness::start(Arc::new(rhombus::RhombusEmulator::new()));
     emu.control.push_fault(Fault::parse("status=429,retry_after=1,path=/api/org/getOrgV2").unwrap());
-    let config = format!(
-        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{}\"\n  max_retries = 2\n}}\ndata \"rhombus_mfa_settings\" \"org\" {{}}\n",
-        required_providers(&["rhombus"]),
-        emu.url(),
-        rhombus::DEMO_API_KEY
-    );
+    let config = Provider::of(&emu).with("max_retries", 2).config() + "data \"rhombus_mfa_settings\" \"org\" {}\n";
     let ws = Ws::new(&config);
     let started = std::time::Instant::now();
     ws.plan().fails_with(&[

@@ -30,11 +30,8 @@ pub fn every_vendor(opts: impl Fn(&str) -> ServerOptions) -> Vec<Started> {
     VENDORS
         .iter()
         .map(|v| {
-            let e = mfa_sandbox::find(v.type_name)
-                .unwrap_or_else(|| panic!("the sandbox has no emulator for provider type {}", v.type_name));
-            let app = (e.new)();
-            let emu =
-                harness::rt().block_on(mfa_sandbox::start(app.clone(), opts(v.type_name))).expect("emulator starts");
+            let app = harness::new_emulator(v.type_name);
+            let emu = harness::start_app(app.clone(), opts(v.type_name));
             Started { type_name: v.type_name, app, emu }
         })
         .collect()
@@ -52,7 +49,8 @@ pub enum Examples {
 pub fn examples_config(types: &[&str], which: Examples) -> String {
     let mut config = harness::required_providers(types);
     for v in VENDORS.iter().filter(|v| types.contains(&v.type_name)) {
-        config.push_str(&format!("\nprovider \"{}\" {{}}\n", v.type_name));
+        config.push('\n');
+        config.push_str(&harness::Provider::from_env(v.type_name).block());
         let p = (v.provider)();
         let names = match which {
             Examples::Resources => p.resource_types(),

@@ -38,6 +38,20 @@ pub fn started_with<E: EmulatorApp>(app: E, opts: ServerOptions) -> (Arc<E>, Run
 }
 
 pub fn start_with<E: EmulatorApp>(app: Arc<E>, opts: ServerOptions) -> RunningEmulator {
+    start_app(app, opts)
+}
+
+/// A fresh emulator for provider type `type_name`, seeded with the demo account, from the
+/// sandbox's registry: what a cross-vendor scenario starts for each type.
+pub fn new_emulator(type_name: &str) -> Arc<dyn EmulatorApp> {
+    let e = emulator::find(type_name).unwrap_or_else(|| {
+        panic!("the sandbox has no emulator for provider type {type_name}: add it to mfa_sandbox::EMULATORS")
+    });
+    (e.new)()
+}
+
+/// Starts an emulator however it is held (e.g. from [`new_emulator`]).
+pub fn start_app(app: Arc<dyn EmulatorApp>, opts: ServerOptions) -> RunningEmulator {
     rt().block_on(emulator::start(app, opts)).expect("emulator starts")
 }
 
@@ -180,6 +194,227 @@ pub fn required_providers(types: &[&str]) -> String {
     s
 }
 
+/// A `provider "<type>" { ... }` block. Built from an emulator, it holds the settings that point
+/// the provider at that emulator — the emulator's own `sandbox_env`, each variable written as the
+/// provider attribute that reads it — so a scenario states only what it adds (`max_retries`,
+/// `timeout_seconds`, ...). The settings are written out in HCL, as a typed-out block would be.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    pub type_name: &'static str,
+    /// Attribute name and HCL expression, in the order written.
+    settings: Vec<(String, String)>,
+}
+
+impl Provider {
+    /// The provider of the running emulator `emu`, pointed at it.
+    pub fn of(emu: &RunningEmulator) -> Provider {
+        Self::at(emu, &emu.url())
+    }
+
+    /// [`Provider::of`] with the emulator reached at `url` (below a path, under another name).
+    pub fn at(emu: &RunningEmulator, url: &str) -> Provider {
+        let env = emu.app.sandbox_env(url);
+        let vendor = VENDORS.iter().find(|v| provider_settings(v.type_name, &env).is_some()).unwrap_or_else(|| {
+            panic!(
+                "no provider type of mfa_providers::vendors::VENDORS reads every variable the {} emulator's \
+                     sandbox_env gives: {:?}",
+                emu.app.vendor(),
+                env.iter().map(|(k, _)| k).collect::<Vec<_>>()
+            )
+        });
+        Self::settings(vendor.type_name, &env)
+    }
+
+    /// The provider of type `type_name` pointed at `url` with the credentials of that type's
+    /// emulator (the sandbox's registry), for an endpoint that is not a running emulator.
+    pub fn of_type(type_name: &str, url: &str) -> Provider {
+        Self::settings(type_name, &new_emulator(type_name).sandbox_env(url))
+    }
+
+    /// `provider "<type>" {}`: every setting comes from the environment (e.g. the sandbox's).
+    pub fn from_env(type_name: &str) -> Provider {
+        Provider { type_name: vendor(type_name).type_name, settings: Vec::new() }
+    }
+
+    fn settings(type_name: &str, env: &[(String, String)]) -> Provider {
+        let settings = provider_settings(type_name, env).unwrap_or_else(|| {
+            panic!(
+                "the {type_name} provider's schema does not read every variable of {env:?} (its emulator's sandbox_env)"
+            )
+        });
+        Provider {
+            type_name: vendor(type_name).type_name,
+            settings: settings.into_iter().map(|(name, value)| (name.to_string(), hcl_string(&value))).collect(),
+        }
+    }
+
+    /// Sets `name` to the HCL expression `expr` (a number, a heredoc, ...), in place of the
+    /// emulator's value if it gave one.
+    pub fn with(mut self, name: &str, expr: impl std::fmt::Display) -> Provider {
+        let known = name == "alias" || vendor_schema_has(self.type_name, name);
+        assert!(known, "the {} provider has no setting {name}", self.type_name);
+        match self.settings.iter_mut().find(|(n, _)| n == name) {
+            Some(s) => s.1 = expr.to_string(),
+            None => self.settings.push((name.to_string(), expr.to_string())),
+        }
+        self
+    }
+
+    /// Sets `name` to the string `value`.
+    pub fn with_string(self, name: &str, value: &str) -> Provider {
+        self.with(name, hcl_string(value))
+    }
+
+    /// Leaves `name` out (to set the same thing another way, e.g. a key file for a token).
+    pub fn without(mut self, name: &str) -> Provider {
+        let before = self.settings.len();
+        self.settings.retain(|(n, _)| n != name);
+        assert_ne!(self.settings.len(), before, "the {} provider block sets no {name}", self.type_name);
+        self
+    }
+
+    /// An aliased block (`alias = "..."`).
+    pub fn alias(self, alias: &str) -> Provider {
+        self.with_string("alias", alias)
+    }
+
+    /// The block.
+    pub fn block(&self) -> String {
+        let mut s = format!("provider \"{}\" {{\n", self.type_name);
+        for (name, expr) in &self.settings {
+            s.push_str(&format!("  {name} = {expr}\n"));
+        }
+        s.push_str("}\n");
+        s
+    }
+
+    /// `required_providers` for this provider's type, and the block.
+    pub fn config(&self) -> String {
+        providers(std::slice::from_ref(self))
+    }
+}
+
+/// `required_providers` for the providers' types (each once), and their blocks.
+pub fn providers(blocks: &[Provider]) -> String {
+    let mut types: Vec<&str> = Vec::new();
+    for p in blocks {
+        if !types.contains(&p.type_name) {
+            types.push(p.type_name);
+        }
+    }
+    let mut s = required_providers(&types);
+    for p in blocks {
+        s.push('\n');
+        s.push_str(&p.block());
+    }
+    s
+}
+
+/// `(attribute, value)` for each `(variable, value)` of `env`: the attribute of the `type_name`
+/// provider's schema that reads the variable. `None` if the schema reads one of them nowhere.
+pub fn provider_settings(type_name: &str, env: &[(String, String)]) -> Option<Vec<(&'static str, String)>> {
+    let provider = (vendor(type_name).provider)();
+    let schema = provider.schema();
+    env.iter()
+        .map(|(k, v)| {
+            let a = schema.attributes.iter().find(|a| a.env.as_deref() == Some(k.as_str()))?;
+            Some((a.name, v.clone()))
+        })
+        .collect()
+}
+
+fn vendor(type_name: &str) -> &'static mfa_providers::vendors::Vendor {
+    mfa_providers::vendors::find(type_name)
+        .unwrap_or_else(|| panic!("provider type {type_name} is not in mfa_providers::vendors::VENDORS"))
+}
+
+fn vendor_schema_has(type_name: &str, name: &str) -> bool {
+    (vendor(type_name).provider)().schema().attributes.iter().any(|a| a.name == name)
+}
+
+/// `s` as an HCL string literal.
+pub fn hcl_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    // Template sequences are literal text here.
+    out.replace("${", "$${").replace("%{", "%%{") + "\""
+}
+
+/// `text` (ending in a line break, as PEM does) as an HCL heredoc.
+pub fn heredoc(text: &str) -> String {
+    assert!(text.ends_with('\n'), "a heredoc's text ends with a line break: {text:?}");
+    format!("<<EOT\n{text}EOT")
+}
+
+/// What a cross-vendor suite has for each provider type of `VENDORS`, from `fixture`; a type it
+/// has nothing for (`None`) fails the suite, named, instead of being skipped silently. A suite that
+/// leaves a type out on purpose gives a fixture saying so (e.g. `Some(None)` with the reason beside
+/// it).
+#[track_caller]
+pub fn every_vendor<T>(suite: &str, fixture: impl Fn(&'static str) -> Option<T>) -> Vec<(&'static str, T)> {
+    let mut have = Vec::new();
+    let mut missing = Vec::new();
+    for v in VENDORS {
+        match fixture(v.type_name) {
+            Some(f) => have.push((v.type_name, f)),
+            None => missing.push(v.type_name),
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{suite} has no fixture for provider type(s) {missing:?} of mfa_providers::vendors::VENDORS: add one there \
+         (or say there why the type has none)"
+    );
+    have
+}
+
+/// The proxy variables the providers read (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`, in either
+/// case; see `src/http/proxy.rs`).
+const PROXY_VARIABLES: [&str; 6] = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"];
+
+/// Terraform's and the providers' log switches: a scenario that wants a log sets them.
+const LOG_VARIABLES: [&str; 2] = ["TF_LOG", "TF_LOG_PROVIDER"];
+
+/// Every environment variable a provider schema reads (`Attribute::env`), over every provider type.
+pub fn schema_variables() -> Vec<String> {
+    let mut vars = Vec::new();
+    for v in VENDORS {
+        let p = (v.provider)();
+        vars.extend(p.schema().attributes.iter().filter_map(|a| a.env.clone()));
+    }
+    vars
+}
+
+/// What a scenario's Terraform and providers never inherit from the shell that runs the tests:
+/// every variable a provider schema reads (so one added to a schema cannot leak into a scenario
+/// either), the proxy variables and the log switches. A scenario sets what it needs after these
+/// are removed.
+pub fn scrubbed_variables() -> &'static [String] {
+    static VARS: OnceLock<Vec<String>> = OnceLock::new();
+    VARS.get_or_init(|| {
+        let mut vars = schema_variables();
+        vars.extend(PROXY_VARIABLES.iter().chain(&LOG_VARIABLES).map(|v| v.to_string()));
+        vars
+    })
+}
+
+/// Removes [`scrubbed_variables`] from `cmd`'s environment.
+pub fn scrub(cmd: &mut Command) -> &mut Command {
+    for k in scrubbed_variables() {
+        cmd.env_remove(k);
+    }
+    cmd
+}
+
 #[derive(Debug)]
 pub struct Run {
     pub code: i32,
@@ -257,21 +492,19 @@ impl Ws {
     /// The terraform command for `args`, with the scenario's environment.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.tf);
-        // Flags must precede positional arguments (Go's flag parsing stops at the first one).
-        cmd.arg(args[0])
-            .arg("-no-color")
-            .args(&args[1..])
-            .current_dir(self.dir.path())
+        // Flags must precede positional arguments (Go's flag parsing stops at the first one);
+        // `providers schema` takes no -no-color (it prints JSON).
+        if args.first() == Some(&"providers") {
+            cmd.args(args);
+        } else {
+            cmd.arg(args[0]).arg("-no-color").args(&args[1..]);
+        }
+        cmd.current_dir(self.dir.path())
             .env("TF_CLI_CONFIG_FILE", &mirror().cli_config)
             .env("TF_IN_AUTOMATION", "1")
             .env("CHECKPOINT_DISABLE", "1")
-            .env("MFA_PROVIDER_MIN_BACKOFF_MS", "20")
-            .env_remove("TF_LOG")
-            .env_remove("TF_LOG_PROVIDER");
-        for k in ["RHOMBUS_API_KEY", "RHOMBUS_ENDPOINT", "AKANA_PASSWORD", "ZITADEL_ACCESS_TOKEN", "ONLYOFFICE_API_KEY"]
-        {
-            cmd.env_remove(k);
-        }
+            .env("MFA_PROVIDER_MIN_BACKOFF_MS", "20");
+        scrub(&mut cmd);
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -348,5 +581,27 @@ pub fn copy_tree(from: &Path, to: &Path) {
         } else {
             std::fs::copy(e.path(), dest).unwrap();
         }
+    }
+}
+
+/// A scenario's Terraform starts without any variable a provider schema reads, or a proxy or log
+/// variable, whatever the shell running the tests holds; the scenario's own are set after that.
+#[test]
+fn scenarios_inherit_no_provider_setting_from_the_shell() {
+    let ws = Ws {
+        dir: tempfile::tempdir().unwrap(),
+        tf: PathBuf::from("terraform"),
+        env: vec![("RHOMBUS_API_KEY".into(), "from-the-scenario".into())],
+    };
+    let cmd = ws.command(&["version"]);
+    let envs: std::collections::BTreeMap<String, Option<String>> = cmd
+        .get_envs()
+        .map(|(k, v)| (k.to_string_lossy().into_owned(), v.map(|v| v.to_string_lossy().into_owned())))
+        .collect();
+    let declared = schema_variables();
+    assert!(declared.len() > VENDORS.len(), "the schemas declare variables: {declared:?}");
+    for k in declared.iter().map(String::as_str).chain(PROXY_VARIABLES).chain(LOG_VARIABLES) {
+        let want = (k == "RHOMBUS_API_KEY").then(|| "from-the-scenario".to_string());
+        assert_eq!(envs.get(k), Some(&want), "{k}");
     }
 }

@@ -6,7 +6,7 @@ use mfa_sandbox::proxy::{ProxyOptions, ProxyProtocol, start_proxy};
 use mfa_sandbox::{EmulatorApp, Leaf, ServerOptions, TestCa, rhombus};
 
 use crate::fixtures::{self, Examples, pairs};
-use crate::harness::{self, Ws, required_providers};
+use crate::harness::{self, Provider, Ws, heredoc};
 
 /// Every variable a proxy can come from, set to `url`; `NO_PROXY` empty.
 fn proxy_env(url: &str) -> Vec<(String, String)> {
@@ -74,12 +74,13 @@ fn a_corporate_proxy_carries_every_vendor_by_name_and_proxy_url_overrides_it() {
     }
 }
 
-fn rhombus_via(url: &str, extra: &str) -> String {
-    format!(
-        "{}provider \"rhombus\" {{\n  endpoint = \"{url}\"\n  api_key = \"{}\"\n{extra}}}\ndata \"rhombus_mfa_settings\" \"org\" {{}}\n",
-        required_providers(&["rhombus"]),
-        rhombus::DEMO_API_KEY
-    )
+/// The Rhombus provider at `url` (an emulator or not) and a data source reading through it.
+fn rhombus_via(url: &str) -> Provider {
+    Provider::of_type("rhombus", url)
+}
+
+fn read_through(provider: Provider) -> String {
+    provider.config() + "data \"rhombus_mfa_settings\" \"org\" {}\n"
 }
 
 /// A proxy whose rules forbid the host is named with its status, once: asking again would get the
@@ -95,12 +96,8 @@ fn a_refusing_proxy_fails_the_plan_by_name_without_retrying() {
     let target = format!("rhombus.corp.test:{}", emu.addr.port());
     let proxy =
         harness::rt().block_on(start_proxy(ProxyOptions::default().route(&target, emu.addr).refuse(403))).unwrap();
-    let pem = format!("  ca_cert_pem = <<EOT\n{}EOT\n", ca.cert_pem());
-    let ws = Ws::with(
-        harness::terraform(),
-        &rhombus_via(&format!("https://{target}"), &pem),
-        &pairs(&proxy_env(&proxy.url())),
-    );
+    let provider = rhombus_via(&format!("https://{target}")).with("ca_cert_pem", heredoc(&ca.cert_pem()));
+    let ws = Ws::with(harness::terraform(), &read_through(provider), &pairs(&proxy_env(&proxy.url())));
     ws.plan().fails_with(&[
         "The proxy refused to connect to the Rhombus API",
         &format!(
@@ -131,20 +128,21 @@ fn a_gateway_demanding_client_certificates() {
     let url = format!("https://localhost:{}", emu.addr.port());
     let client = ca.issue(&["terraform.corp.test"], Leaf::client());
     let mut env = vec![("RHOMBUS_CA_CERT_PEM".to_string(), ca.cert_pem())];
-    let ws = Ws::with(harness::terraform(), &rhombus_via(&url, ""), &pairs(&env));
+    let ws = Ws::with(harness::terraform(), &read_through(rhombus_via(&url)), &pairs(&env));
     ws.plan().fails_with(&[
         "The Rhombus API wants a client certificate",
         "set client_cert_pem and client_key_pem (or RHOMBUS_CLIENT_CERT_PEM and RHOMBUS_CLIENT_KEY_PEM)",
     ]);
     env.push(("RHOMBUS_CLIENT_CERT_PEM".into(), client.cert_pem.clone()));
     env.push(("RHOMBUS_CLIENT_KEY_PEM".into(), client.key_pem.clone()));
-    let ws = Ws::with(harness::terraform(), &rhombus_via(&url, ""), &pairs(&env));
+    let ws = Ws::with(harness::terraform(), &read_through(rhombus_via(&url)), &pairs(&env));
     ws.plan().ok();
 
     let other_key = ca.issue(&["x.test"], Leaf::client()).key_pem;
-    let mismatched =
-        format!("  client_cert_pem = <<EOT\n{}EOT\n  client_key_pem = <<EOT\n{}EOT\n", client.cert_pem, other_key);
-    let ws = Ws::new(&rhombus_via(&url, &mismatched));
+    let mismatched = rhombus_via(&url)
+        .with("client_cert_pem", heredoc(&client.cert_pem))
+        .with("client_key_pem", heredoc(&other_key));
+    let ws = Ws::new(&read_through(mismatched));
     ws.run(&["validate"]).fails_with(&[
         "Unusable client certificate",
         "client_key_pem is not the private key of the certificate in client_cert_pem",
@@ -152,7 +150,7 @@ fn a_gateway_demanding_client_certificates() {
     // From the environment it is refused at configure, and never echoed.
     env.pop();
     env.push(("RHOMBUS_CLIENT_KEY_PEM".into(), other_key.clone()));
-    let ws = Ws::with(harness::terraform(), &rhombus_via(&url, ""), &pairs(&env));
+    let ws = Ws::with(harness::terraform(), &read_through(rhombus_via(&url)), &pairs(&env));
     let run = ws.plan();
     run.fails_with(&[
         "client_key_pem is not the private key",
@@ -173,7 +171,8 @@ fn a_stalled_handshake_ends_at_timeout_seconds_and_says_so() {
             held.push(s);
         }
     });
-    let ws = Ws::new(&rhombus_via(&format!("https://localhost:{port}"), "  timeout_seconds = 2\n  max_retries = 0\n"));
+    let stalled = rhombus_via(&format!("https://localhost:{port}")).with("timeout_seconds", 2).with("max_retries", 0);
+    let ws = Ws::new(&read_through(stalled));
     let started = std::time::Instant::now();
     ws.plan().fails_with(&[
         "Connecting to the Rhombus API timed out",
@@ -193,7 +192,7 @@ fn handshake_failures_say_what_failed() {
         rhombus::RhombusEmulator::new(),
         ServerOptions { tls_identity: Some((id.cert_pem.clone(), id.key_pem.clone())), ..Default::default() },
     );
-    let ws = Ws::new(&rhombus_via(&format!("https://localhost:{}", emu.addr.port()), ""));
+    let ws = Ws::new(&read_through(rhombus_via(&format!("https://localhost:{}", emu.addr.port()))));
     ws.plan().fails_with(&[
         "TLS certificate of the Rhombus API not accepted",
         "its certificate is not signed by a certificate authority this provider trusts",
@@ -203,8 +202,10 @@ fn handshake_failures_say_what_failed() {
         harness::skip("network::handshake_failures_say_what_failed (TLS 1.1)", "needs the openssl command");
         return;
     };
-    let pem = format!("  ca_cert_pem = <<EOT\n{}EOT\n  max_retries = 0\n", ca.cert_pem());
-    let ws = Ws::new(&rhombus_via(&format!("https://localhost:{}", old.port), &pem));
+    let old_tls = rhombus_via(&format!("https://localhost:{}", old.port))
+        .with("ca_cert_pem", heredoc(&ca.cert_pem()))
+        .with("max_retries", 0);
+    let ws = Ws::new(&read_through(old_tls));
     ws.plan().fails_with(&["offers no TLS version this provider speaks (it needs TLS 1.2 or 1.3)", "TLS 1.0 or 1.1"]);
 }
 
@@ -258,8 +259,8 @@ fn shards_split_a_rate_limit_with_requests_per_second() {
         let ids: Vec<String> =
             range.map(|i| format!("\"00000000-0000-4000-8000-{i:012}.{}\"", akana::TENANT)).collect();
         format!(
-            "{}provider \"akana\" {{\n  requests_per_second = 4\n}}\ndata \"akana_twofa_settings\" \"b\" {{\n  for_each = toset([{}])\n  business_id = each.key\n}}\n",
-            required_providers(&["akana"]),
+            "{}data \"akana_twofa_settings\" \"b\" {{\n  for_each = toset([{}])\n  business_id = each.key\n}}\n",
+            Provider::from_env("akana").with("requests_per_second", 4).config(),
             ids.join(", ")
         )
     };

@@ -11,7 +11,7 @@
 //! | ValidateListResourceConfig, ListResource | TF ≥ 1.14 for `list` blocks of types in `list_resource_schemas` (else "Invalid list resource", no call); the type must be a managed type with identity; every event needs identity; an error diagnostic ends the query; Tofu: never | a list resource per resource type; diagnostics travel in events, never as gRPC errors |
 //! | GenerateResourceConfig | TF ≥ 1.14 only with `generate_resource_config` (else its own generator); 1.14.0 sends no state | capability set; null for computed-only and default values; a null config for no state |
 //! | ValidateActionConfig, PlanAction, InvokeAction | TF ≥ 1.14 only for declared action types ("Invalid action type" otherwise, no call); Tofu: never | none declared: Unimplemented, never reached |
-//! | GetFunctions, CallFunction | TF never calls GetFunctions, CallFunction only for declared functions; Tofu calls GetFunctions for an undeclared `provider::` function ("Function not found" when it is absent) | GetFunctions answers none; CallFunction Unimplemented, never reached |
+//! | GetFunctions, CallFunction | TF never calls GetFunctions, CallFunction only for declared functions; Tofu calls GetFunctions for a `provider::` function its cached schema lacks | GetFunctions answers the three baseline functions, as GetSchema does; CallFunction calls them, a missing one is a function error |
 //! | MoveResourceState | TF only with `move_resource_state` ("Unsupported moved across resource types" otherwise); Tofu for any cross-type `moved`, capability or not | capability unset; a clear error diagnostic for Tofu |
 //! | `get_provider_schema_optional` | TF and Tofu 1.11 skip GetSchema (and the identity call) in later processes when set; Tofu 1.12 still sends one GetSchema | set: nothing depends on GetSchema having been called |
 
@@ -74,7 +74,9 @@ fn identity_schemas_cover_every_resource_and_never_carry_a_diagnostic() {
             let caps = s.server_capabilities.unwrap();
             assert!(caps.plan_destroy && caps.get_provider_schema_optional && caps.generate_resource_config);
             assert!(!caps.move_resource_state, "nothing to move between types");
-            assert!(s.action_schemas.is_empty() && s.functions.is_empty() && s.ephemeral_resource_schemas.is_empty());
+            assert!(s.action_schemas.is_empty() && s.ephemeral_resource_schemas.is_empty());
+            let functions: std::collections::BTreeSet<&str> = s.functions.keys().map(String::as_str).collect();
+            assert_eq!(functions, ["baseline", "baseline_report", "sarif"].into(), "{}", v.type_name);
             // A list resource per managed resource type, which has an identity (TF requires both).
             let lists: std::collections::BTreeSet<&String> = s.list_resource_schemas.keys().collect();
             let resources: std::collections::BTreeSet<&String> = s.resource_schemas.keys().collect();
@@ -262,12 +264,13 @@ fn actions_functions_and_moves_get_the_answers_the_clis_handle() {
             Ok(mut stream) => stream.get_mut().message().await.err().is_some_and(|s| s.code() == Code::Unimplemented),
         };
         assert!(unimplemented, "InvokeAction");
-        assert_eq!(
-            code(c.call_function(pb::call_function::Request::default()).await.map(|_| ())),
-            Some(Code::Unimplemented)
-        );
+        // A function the provider does not have is a function error, not a transport fault.
+        let call = c.call_function(pb::call_function::Request::default()).await.unwrap().into_inner();
+        assert!(call.result.is_none() && call.error.is_some_and(|e| e.function_argument.is_none()));
+        // OpenTofu asks GetFunctions for a function its cached schema lacks: the same three.
         let f = c.get_functions(pb::get_functions::Request {}).await.unwrap().into_inner();
-        assert!(f.functions.is_empty() && f.diagnostics.is_empty(), "OpenTofu then says \"Function not found\"");
+        let names: std::collections::BTreeSet<&str> = f.functions.keys().map(String::as_str).collect();
+        assert!(names == ["baseline", "baseline_report", "sarif"].into() && f.diagnostics.is_empty(), "{names:?}");
         let m = c
             .move_resource_state(pb::move_resource_state::Request {
                 source_type_name: "other_thing".into(),
@@ -313,40 +316,36 @@ fn a_process_that_never_got_get_schema_works() {
 /// for every vendor with a list to read, instead of listing nothing as if there were nothing.
 #[test]
 fn a_listing_of_an_unexpected_shape_warns_for_every_vendor() {
-    use mfa_sandbox::{EmulatorApp, Fault, FaultKind, akana, rhombus};
-    /// Provider, list type, emulator, the listing's path, settings beyond the emulator's own.
-    type Case = (&'static str, &'static str, Arc<dyn EmulatorApp>, &'static str, Vec<(&'static str, String)>);
-    let cases: Vec<Case> = vec![
-        (
-            "zitadel",
-            "zitadel_login_mfa_settings",
-            Arc::new(ZitadelEmulator::new()),
-            "/v2/organizations/_search",
-            vec![],
-        ),
-        (
-            "rhombus",
-            "rhombus_mfa_settings",
-            Arc::new(RhombusEmulator::new()),
-            "/api/partner/getClientsV2",
-            vec![("api_key", rhombus::PARTNER_API_KEY.into()), ("auth_scheme", "partner-api-token".into())],
-        ),
-        ("akana", "akana_twofa_settings", Arc::new(akana::AkanaEmulator::new()), "/api/businesses$", vec![]),
-    ];
-    for (provider, list_type, app, path, settings) in cases {
-        let emu = harness::rt().block_on(mfa_sandbox::start(app.clone(), Default::default())).unwrap();
+    use mfa_sandbox::{Fault, FaultKind, rhombus};
+    /// The list type, the listing's path, settings beyond the emulator's own.
+    type Case = (&'static str, &'static str, Vec<(&'static str, String)>);
+    let case = |provider: &str| -> Option<Option<Case>> {
+        Some(match provider {
+            "zitadel" => Some(("zitadel_login_mfa_settings", "/v2/organizations/_search", vec![])),
+            "rhombus" => Some((
+                "rhombus_mfa_settings",
+                "/api/partner/getClientsV2",
+                vec![("api_key", rhombus::PARTNER_API_KEY.into()), ("auth_scheme", "partner-api-token".into())],
+            )),
+            "akana" => Some(("akana_twofa_settings", "/api/businesses$", vec![])),
+            // DocSpace lists the one portal the provider points at: no listing to read.
+            "onlyoffice" => None,
+            _ => return None,
+        })
+    };
+    let cases = harness::every_vendor("newer_rpcs::a_listing_of_an_unexpected_shape_warns_for_every_vendor", case);
+    for (provider, (list_type, path, settings)) in cases.into_iter().filter_map(|(t, c)| Some((t, c?))) {
+        let app = harness::new_emulator(provider);
+        let emu = harness::start_app(app.clone(), Default::default());
         emu.control.push_fault(Fault::new(FaultKind::Body(200, r#"{"unexpected":[]}"#.into())).on_path(path));
         let p = launch_as(provider, None, &[]);
         harness::rt().block_on(async {
             let mut c = client(connect(&p, None).await.unwrap());
             let prov = (vendors::find(provider).unwrap().provider)();
-            let mut cfg: BTreeMap<String, Value> = app
-                .sandbox_env(&emu.url())
+            let mut cfg: BTreeMap<String, Value> = harness::provider_settings(provider, &app.sandbox_env(&emu.url()))
+                .expect("the emulator's settings are the provider's")
                 .into_iter()
-                .filter_map(|(k, v)| {
-                    let name = prov.schema().attributes.iter().find(|a| a.env.as_deref() == Some(k.as_str()))?.name;
-                    Some((name.to_string(), Value::String(v)))
-                })
+                .map(|(name, v)| (name.to_string(), Value::String(v)))
                 .collect();
             cfg.extend(settings.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))));
             configure(&mut c, "1.15.9", dv(&Value::Object(cfg), &prov.schema().ty())).await;

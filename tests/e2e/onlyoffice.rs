@@ -1,21 +1,16 @@
 //! `onlyoffice_tfa_settings` under real Terraform against the DocSpace emulator.
 
-use std::sync::Arc;
-
 use mfa_sandbox::RunningEmulator;
 use mfa_sandbox::onlyoffice::{
-    ADMIN_EMAIL, ADMIN_ID, ADMIN_PASSWORD, API_KEY, OWNER_ID, OnlyofficeEmulator, READ_ONLY_API_KEY, STAFF_API_KEY,
+    ADMIN_EMAIL, ADMIN_ID, ADMIN_PASSWORD, OWNER_ID, OnlyofficeEmulator, READ_ONLY_API_KEY, STAFF_API_KEY,
     STAFF_GROUP_ID, STAFF_USER_ID,
 };
 use mfa_sandbox::{Fault, FaultKind};
 
-use crate::harness::{self, Ws, required_providers};
+use crate::harness::{self, Provider, Ws, required_providers};
 
-fn emulator() -> (Arc<OnlyofficeEmulator>, RunningEmulator) {
-    harness::started(OnlyofficeEmulator::new())
-}
-
-/// The onlyoffice provider for the portal at `url`, authenticated by `auth`.
+/// The onlyoffice provider for the portal at `url`, authenticated by `auth`. Literal: the
+/// credentials (another key, a password, a session token) are what its scenarios are about.
 pub(crate) fn provider(url: &str, auth: &str) -> String {
     format!(
         "{}\nprovider \"onlyoffice\" {{\n  portal_url = \"{url}\"\n  {auth}\n}}\n",
@@ -24,7 +19,7 @@ pub(crate) fn provider(url: &str, auth: &str) -> String {
 }
 
 fn with_key(url: &str, body: &str) -> String {
-    provider(url, &format!("api_key = \"{API_KEY}\"")) + &resource(body)
+    Provider::of_type("onlyoffice", url).config() + &resource(body)
 }
 
 fn resource(body: &str) -> String {
@@ -37,7 +32,7 @@ fn host(emu: &RunningEmulator) -> String {
 
 #[test]
 fn each_type_switched_in_place_and_second_apply_sends_nothing() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     app.set_sms_available(true);
     let app_cfg = format!(
         "  type = \"app\"\n  trusted_ips = [\"10.0.0.0/8\", \"192.168.1.1-192.168.1.9\"]\n  mandatory_users = [\"{STAFF_USER_ID}\"]\n  mandatory_groups = [\"{STAFF_GROUP_ID}\"]"
@@ -72,7 +67,7 @@ fn each_type_switched_in_place_and_second_apply_sends_nothing() {
 
 #[test]
 fn server_order_case_and_old_spelling_never_cause_a_diff() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     app.reorder_lists(true);
     app.use_old_spelling(true);
     app.set_sms_available(true);
@@ -87,7 +82,7 @@ fn server_order_case_and_old_spelling_never_cause_a_diff() {
 
 #[test]
 fn drift_import_and_destroy_with_and_without_restore() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     let ws = Ws::new(&with_key(
         &emu.url(),
         "  type = \"app\"\n  trusted_ips = [\"10.0.0.0/8\"]\n  restore_on_destroy = true",
@@ -120,7 +115,7 @@ fn drift_import_and_destroy_with_and_without_restore() {
 
 #[test]
 fn bad_input_and_unavailable_sms_fail_before_any_write() {
-    let (_app, emu) = emulator();
+    let (_app, emu) = harness::started(OnlyofficeEmulator::new());
     let ws = Ws::new(&with_key(
         &emu.url(),
         "  type = \"app\"\n  mandatory_users = [\"not-a-uuid\"]\n  trusted_ips = [\"10.0.0.300\"]",
@@ -141,7 +136,7 @@ fn bad_input_and_unavailable_sms_fail_before_any_write() {
 
 #[test]
 fn credential_errors_are_explained() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     let ws = Ws::new(&(provider(&emu.url(), "api_key = \"sk-wrong\"") + &resource("  type = \"app\"")));
     ws.apply().fails_with(&["DocSpace rejected the credentials", "API key", "ONLYOFFICE_API_KEY"]);
     let ws =
@@ -154,7 +149,7 @@ fn credential_errors_are_explained() {
 
 #[test]
 fn token_auth_is_told_about_the_portal_wide_logout() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     let token = app.session_token();
     let ws = Ws::new(&(provider(&emu.url(), &format!("token = \"{token}\"")) + &resource("  type = \"app\"")));
     ws.apply().ok().mentions(&["Warning: DocSpace logged out every session of the portal", "needs a new token"]);
@@ -166,7 +161,7 @@ fn token_auth_is_told_about_the_portal_wide_logout() {
 
 #[test]
 fn password_auth_logs_in_again_or_says_why_it_cannot() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     let auth = format!("username = \"{ADMIN_EMAIL}\"\n  password = \"{ADMIN_PASSWORD}\"");
     // Trusting the provider's own address keeps the login possible after TFA is on.
     let ws = Ws::new(&(provider(&emu.url(), &auth) + &resource("  type = \"app\"\n  trusted_ips = [\"127.0.0.1\"]")));
@@ -202,7 +197,7 @@ fn password_auth_logs_in_again_or_says_why_it_cannot() {
 /// will need a second factor it cannot enter, and an API key is the fix.
 #[test]
 fn password_auth_is_warned_at_plan_before_enabling_tfa() {
-    let (_app, emu) = emulator();
+    let (_app, emu) = harness::started(OnlyofficeEmulator::new());
     let auth = format!("username = \"{ADMIN_EMAIL}\"\n  password = \"{ADMIN_PASSWORD}\"");
     let ws = Ws::new(&(provider(&emu.url(), &auth) + &resource("  type = \"app\"")));
     ws.plan().mentions(&[
@@ -211,8 +206,10 @@ fn password_auth_is_warned_at_plan_before_enabling_tfa() {
         "terraform destroy -refresh=false",
     ]);
     // With an API key there is nothing to warn about.
-    let ws = Ws::new(&with_key(&emu.url(), &resource("  type = \"app\"")));
-    assert!(!ws.plan().text().contains("own login will need"));
+    let ws = Ws::new(&with_key(&emu.url(), "  type = \"app\""));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "the API-key configuration plans a change:\n{}", plan.all());
+    assert!(!plan.text().contains("own login will need"));
 }
 
 /// Trusted IPs DocSpace cannot match as written are refused at plan time, with the corrected
@@ -220,7 +217,7 @@ fn password_auth_is_warned_at_plan_before_enabling_tfa() {
 /// an IPv6 block (DocSpace compares only the first 32 bits), spaces, non-canonical spellings.
 #[test]
 fn trusted_ips_docspace_would_misread_are_refused_at_plan_time() {
-    let (_app, emu) = emulator();
+    let (_app, emu) = harness::started(OnlyofficeEmulator::new());
     let ws = Ws::new(&with_key(&emu.url(), "  type = \"app\"\n  trusted_ips = [\"10.0.0.1/8\"]"));
     ws.run(&["validate"]).fails_with(&[
         "Invalid value for trusted_ips",
@@ -252,7 +249,7 @@ fn trusted_ips_docspace_would_misread_are_refused_at_plan_time() {
 /// User and group IDs in a form System.Text.Json cannot bind are refused with the hyphenated form.
 #[test]
 fn guids_docspace_cannot_bind_are_refused_with_the_hyphenated_form() {
-    let (_app, emu) = emulator();
+    let (_app, emu) = harness::started(OnlyofficeEmulator::new());
     let ws = Ws::new(&with_key(
         &emu.url(),
         "  type = \"app\"\n  mandatory_users = [\"{33333333-3333-4333-8333-333333333333}\"]\n  mandatory_groups = [\"44444444444444448444444444444444\"]",
@@ -269,7 +266,7 @@ fn guids_docspace_cannot_bind_are_refused_with_the_hyphenated_form() {
 /// anything else. The provider sends the one spelling every version reads, and reads back.
 #[test]
 fn older_servers_that_compare_type_as_text_get_what_was_asked() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     app.use_v2_type_comparison(true);
     let ws = Ws::new(&with_key(&emu.url(), "  type = \"app\"\n  trusted_ips = [\"10.0.0.0/8\"]"));
     ws.apply().ok();
@@ -286,7 +283,7 @@ fn older_servers_that_compare_type_as_text_get_what_was_asked() {
 /// tariff explained; making the owner mandatory is refused with the owner rule.
 #[test]
 fn refusals_show_the_servers_reason_with_a_hint() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     let ws =
         Ws::new(&(provider(&emu.url(), &format!("api_key = \"{STAFF_API_KEY}\"")) + &resource("  type = \"app\"")));
     let out = ws.apply();
@@ -323,7 +320,7 @@ fn refusals_show_the_servers_reason_with_a_hint() {
 /// A refused login shows DocSpace's reason, never "you need admin rights".
 #[test]
 fn refused_logins_show_the_servers_reason() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     app.disable_user(ADMIN_ID);
     let auth = format!("username = \"{ADMIN_EMAIL}\"\n  password = \"{ADMIN_PASSWORD}\"");
     let ws = Ws::new(&(provider(&emu.url(), &auth) + &resource("  type = \"app\"")));
@@ -337,7 +334,7 @@ fn refused_logins_show_the_servers_reason() {
 /// is not mistaken for rejected credentials.
 #[test]
 fn a_lost_enabling_write_is_read_back_not_resent() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     emu.control.push_fault(Fault::new(FaultKind::Lost).on_method("PUT").times(1));
     let ws = Ws::new(&with_key(&emu.url(), "  type = \"app\""));
     ws.apply().ok();
@@ -346,7 +343,7 @@ fn a_lost_enabling_write_is_read_back_not_resent() {
     assert_eq!(emu.control.count("PUT", "tfaapp"), 1);
     ws.assert_no_changes();
 
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     let token = app.session_token();
     emu.control.push_fault(Fault::new(FaultKind::Lost).on_method("PUT").times(1));
     let ws = Ws::new(&(provider(&emu.url(), &format!("token = \"{token}\"")) + &resource("  type = \"app\"")));
@@ -361,16 +358,11 @@ fn a_lost_enabling_write_is_read_back_not_resent() {
 #[test]
 fn outcome_unknown_then_a_plain_apply_recovers() {
     for landed in [true, false] {
-        let (app, emu) = emulator();
-        let ws = Ws::new(
-            &(provider(&emu.url(), &format!("api_key = \"{API_KEY}\"\n  max_retries = 0"))
-                + &resource("  type = \"app\"")),
-        );
+        let (app, emu) = harness::started(OnlyofficeEmulator::new());
+        let provider = Provider::of(&emu).with("max_retries", 0).config();
+        let ws = Ws::new(&(provider.clone() + &resource("  type = \"app\"")));
         ws.apply().ok();
-        ws.write(
-            &(provider(&emu.url(), &format!("api_key = \"{API_KEY}\"\n  max_retries = 0"))
-                + &resource("  type = \"app\"\n  trusted_ips = [\"10.0.0.0/8\"]")),
-        );
+        ws.write(&(provider + &resource("  type = \"app\"\n  trusted_ips = [\"10.0.0.0/8\"]")));
         let kind = if landed { FaultKind::Lost } else { FaultKind::Drop };
         emu.control.push_fault(Fault::new(kind).on_method("PUT").times(1));
         // The read-back of the settings fails too (the portal's tenant check before the write is not it).
@@ -390,8 +382,8 @@ fn outcome_unknown_then_a_plain_apply_recovers() {
 /// drift that apply would "fix" by writing one portal's policy into the other.
 #[test]
 fn another_portal_behind_the_url_is_an_error_never_a_write() {
-    let (_, first) = emulator();
-    let (other, second) = emulator();
+    let (_, first) = harness::started(OnlyofficeEmulator::new());
+    let (other, second) = harness::started(OnlyofficeEmulator::new());
     other.set_tenant(7, "staging");
     let body = "  type = \"app\"\n  trusted_ips = [\"10.0.0.0/8\"]\n}\nresource \"onlyoffice_login_settings\" \"portal\" {\n  attempt_count = 3";
     let ws = Ws::new(&with_key(&first.url(), body));

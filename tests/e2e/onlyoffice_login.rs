@@ -2,20 +2,14 @@
 //! emulator, which counts and blocks logins as `BruteForceLoginManager.cs` does and stores the
 //! settings as `SecurityController.cs` / `DbSettingsManager.cs` do.
 
-use std::sync::Arc;
-
 use mfa_sandbox::RunningEmulator;
-use mfa_sandbox::onlyoffice::{ADMIN_EMAIL, ADMIN_PASSWORD, API_KEY, OnlyofficeEmulator, READ_ONLY_API_KEY};
+use mfa_sandbox::onlyoffice::{ADMIN_EMAIL, ADMIN_PASSWORD, OnlyofficeEmulator, READ_ONLY_API_KEY};
 
-use crate::harness::{self, Ws};
+use crate::harness::{self, Provider, Ws};
 use crate::onlyoffice::provider;
 
-fn emulator() -> (Arc<OnlyofficeEmulator>, RunningEmulator) {
-    harness::started(OnlyofficeEmulator::new())
-}
-
 fn with_key(url: &str, body: &str) -> String {
-    provider(url, &format!("api_key = \"{API_KEY}\"")) + &resource(body)
+    Provider::of_type("onlyoffice", url).config() + &resource(body)
 }
 
 fn resource(body: &str) -> String {
@@ -36,7 +30,7 @@ fn writes(emu: &RunningEmulator) -> usize {
 /// it allows more attempts again, and done with the DELETE DocSpace's own page uses.
 #[test]
 fn login_settings_lifecycle_with_drift_import_and_restore() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     let body = "  attempt_count = 3\n  block_time_seconds = 900\n  restore_on_destroy = true";
     let ws = Ws::new(&with_key(&emu.url(), body));
     ws.plan().mentions(&["will weaken", "attempt_count goes up from 3 to 5"]);
@@ -72,7 +66,7 @@ fn login_settings_lifecycle_with_drift_import_and_restore() {
 /// read-back tells, and the apply fails instead of recording what the portal does not hold.
 #[test]
 fn a_put_docspace_did_not_save_is_an_error() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     app.fail_settings_saves(true);
     let ws = Ws::new(&with_key(&emu.url(), "  attempt_count = 3"));
     ws.apply().fails_with(&["DocSpace did not save the login settings", "attempt_count = 5", "attempt_count = 3"]);
@@ -86,7 +80,7 @@ fn a_put_docspace_did_not_save_is_an_error() {
 /// read but not change them, and the error says what the key needs.
 #[test]
 fn out_of_range_values_and_a_read_only_key_are_clear_errors() {
-    let (_app, emu) = emulator();
+    let (_app, emu) = harness::started(OnlyofficeEmulator::new());
     let ws = Ws::new(&with_key(&emu.url(), "  attempt_count = 0\n  block_time_seconds = 10000"));
     ws.run(&["validate"]).fails_with(&["attempt_count", "block_time_seconds", "between 1 and 9999"]);
 
@@ -100,7 +94,7 @@ fn out_of_range_values_and_a_read_only_key_are_clear_errors() {
 /// refused too, with the message the provider explains.
 #[test]
 fn password_auth_is_warned_about_and_the_block_is_real() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     let auth = format!("username = \"{ADMIN_EMAIL}\"\n  password = \"{ADMIN_PASSWORD}\"");
     let ws = Ws::new(&(provider(&emu.url(), &auth) + &resource("  attempt_count = 2\n  block_time_seconds = 600")));
     ws.plan().mentions(&[
@@ -121,7 +115,7 @@ fn password_auth_is_warned_about_and_the_block_is_real() {
 
 #[test]
 fn the_data_source_reads_the_settings_and_whether_they_are_the_defaults() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(OnlyofficeEmulator::new());
     let config = provider(&emu.url(), &format!("api_key = \"{READ_ONLY_API_KEY}\""))
         + "\ndata \"onlyoffice_login_settings\" \"p\" {}\n"
         + "\noutput \"l\" {\n  value = [data.onlyoffice_login_settings.p.attempt_count, data.onlyoffice_login_settings.p.block_time_seconds, data.onlyoffice_login_settings.p.check_period_seconds, data.onlyoffice_login_settings.p.is_default]\n}\n";

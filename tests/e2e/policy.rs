@@ -1,14 +1,15 @@
 //! The policy modules (`modules/policy/<vendor>`) and `examples/policy`, under a current CLI
 //! against the sandbox: `terraform test` applies the example and checks what each vendor holds
 //! through the data sources; then the example applies and a second plan is empty (a test file
-//! cannot assert that). The modules need Terraform 1.3 (optional object attributes), `test` 1.6.
+//! cannot assert that). The modules need Terraform 1.8 (provider functions).
 
 use std::path::{Path, PathBuf};
 
+use mfa_providers::vendors::VENDORS;
 use mfa_sandbox::sandbox::{Options, Sandbox};
 use mfa_sandbox::zitadel::CUSTOM_ORG;
 
-use crate::harness::{self, Ws, copy_tree, required_providers};
+use crate::harness::{self, Provider, Ws, copy_tree, providers};
 
 fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -27,10 +28,10 @@ fn workspace(cli: PathBuf, config: &str, env: &[(String, String)], with_tests: b
 
 #[test]
 fn the_policy_example_passes_terraform_test_and_then_applies_with_an_empty_second_plan() {
-    let Some(cli) = harness::cli_where(|c| c.version >= (1, 6)) else {
+    let Some(cli) = harness::cli_where(|c| c.version >= (1, 8)) else {
         harness::skip(
             "policy::the_policy_example_passes_terraform_test_and_then_applies_with_an_empty_second_plan",
-            "terraform test needs Terraform or OpenTofu 1.6 or later; set TERRAFORM or TERRAFORM_CURRENT",
+            "the policy modules need Terraform or OpenTofu 1.8 or later (provider functions); set TERRAFORM or TERRAFORM_CURRENT",
         );
         return;
     };
@@ -42,10 +43,13 @@ fn the_policy_example_passes_terraform_test_and_then_applies_with_an_empty_secon
     ws.assert_no_changes();
     let unsupported: serde_json::Value =
         serde_json::from_str(&ws.run(&["output", "-json", "unsupported"]).ok().text()).unwrap();
-    for vendor in ["rhombus", "onlyoffice", "akana"] {
-        assert!(unsupported[vendor]["passkeys"].is_string(), "{vendor}: {unsupported}");
+    for vendor in VENDORS.iter().map(|v| v.type_name) {
+        if vendor == "zitadel" {
+            assert_eq!(unsupported["zitadel"], serde_json::json!({}));
+        } else {
+            assert!(unsupported[vendor]["passkeys"].is_string(), "{vendor}: {unsupported}");
+        }
     }
-    assert_eq!(unsupported["zitadel"], serde_json::json!({}));
 }
 
 /// An attribute the policy leaves unset leaves the vendor's value as it is: ZITADEL's force_mfa
@@ -53,20 +57,17 @@ fn the_policy_example_passes_terraform_test_and_then_applies_with_an_empty_secon
 /// set attribute changes. And a second factor the vendor does not know fails at validate.
 #[test]
 fn unset_policy_attributes_leave_the_vendors_values() {
-    let Some(cli) = harness::cli_where(|c| c.version >= (1, 3)) else {
+    let Some(cli) = harness::cli_where(|c| c.version >= (1, 8)) else {
         harness::skip(
             "policy::unset_policy_attributes_leave_the_vendors_values",
-            "the policy modules need Terraform or OpenTofu 1.3 or later; set TERRAFORM or TERRAFORM_CURRENT",
+            "the policy modules need Terraform or OpenTofu 1.8 or later; set TERRAFORM or TERRAFORM_CURRENT",
         );
         return;
     };
     let sandbox = harness::rt().block_on(Sandbox::start(&Options::default())).unwrap();
-    let config = required_providers(&["rhombus", "zitadel"])
+    let config = providers(&[Provider::from_env("rhombus"), Provider::from_env("zitadel")])
         + &format!(
             r#"
-provider "rhombus" {{}}
-provider "zitadel" {{}}
-
 module "rhombus" {{
   source = "../../modules/policy/rhombus"
   policy = {{ trusted_device_days = 0 }}
@@ -114,29 +115,25 @@ output "held" {{
 fn a_docspace_portal_moved_or_imported_into_the_policy_module_plans_no_changes() {
     use mfa_sandbox::EmulatorApp;
     use mfa_sandbox::onlyoffice::OnlyofficeEmulator;
-    let Some(cli) = harness::cli_where(|c| c.version >= (1, 3)) else {
+    let Some(cli) = harness::cli_where(|c| c.version >= (1, 8)) else {
         harness::skip(
             "policy::a_docspace_portal_moved_or_imported_into_the_policy_module_plans_no_changes",
-            "the policy modules need Terraform 1.3 or later; set TERRAFORM or TERRAFORM_CURRENT",
+            "the policy modules need Terraform or OpenTofu 1.8 or later; set TERRAFORM or TERRAFORM_CURRENT",
         );
         return;
     };
     let (app, emu) = harness::started(OnlyofficeEmulator::new());
     app.set_app_out_of_band(&[]);
     let env = app.sandbox_env(&emu.url());
-    let module = format!(
-        "{}provider \"onlyoffice\" {{}}\nmodule \"docspace\" {{\n  source = \"./modules/policy/onlyoffice\"\n  policy = {{ require_mfa = true }}\n}}\n",
-        required_providers(&["onlyoffice"])
-    );
+    let module = Provider::from_env("onlyoffice").config()
+        + "module \"docspace\" {\n  source = \"./modules/policy/onlyoffice\"\n  policy = { require_mfa = true }\n}\n";
     let imported = workspace(cli.path.clone(), &module, &env, false);
     let host = format!("127.0.0.1:{}", emu.addr.port());
     imported.run(&["import", "-input=false", "module.docspace.onlyoffice_tfa_settings.this[0]", &host]).ok();
     imported.assert_no_changes();
 
-    let own = format!(
-        "{}provider \"onlyoffice\" {{}}\nresource \"onlyoffice_tfa_settings\" \"portal\" {{\n  type = \"app\"\n}}\n",
-        required_providers(&["onlyoffice"])
-    );
+    let own = Provider::from_env("onlyoffice").config()
+        + "resource \"onlyoffice_tfa_settings\" \"portal\" {\n  type = \"app\"\n}\n";
     let moved = workspace(cli.path.clone(), &own, &env, false);
     moved.apply().ok();
     moved.write(&format!(
@@ -157,22 +154,18 @@ fn a_docspace_portal_moved_or_imported_into_the_policy_module_plans_no_changes()
 /// attribute a vendor lacks is then listed alone.
 #[test]
 fn unsupported_is_empty_when_the_vendor_meets_the_policy() {
-    let Some(cli) = harness::cli_where(|c| c.version >= (1, 3)) else {
+    let Some(cli) = harness::cli_where(|c| c.version >= (1, 8)) else {
         harness::skip(
             "policy::unsupported_is_empty_when_the_vendor_meets_the_policy",
-            "the policy modules need Terraform or OpenTofu 1.3 or later; set TERRAFORM or TERRAFORM_CURRENT",
+            "the policy modules need Terraform or OpenTofu 1.8 or later; set TERRAFORM or TERRAFORM_CURRENT",
         );
         return;
     };
     let sandbox = harness::rt().block_on(Sandbox::start(&Options::default())).unwrap();
-    let config = required_providers(&["rhombus", "zitadel", "onlyoffice", "akana"])
+    let every_type: Vec<Provider> = VENDORS.iter().map(|v| Provider::from_env(v.type_name)).collect();
+    let config = providers(&every_type)
         + &format!(
             r#"
-provider "rhombus" {{}}
-provider "zitadel" {{}}
-provider "onlyoffice" {{}}
-provider "akana" {{}}
-
 module "rhombus" {{
   source = "./modules/policy/rhombus"
   policy = {{ require_mfa = true, trusted_device_days = 0, passkeys = false }}
@@ -200,16 +193,18 @@ output "unsupported" {{
 }}
 "#
         );
+    harness::every_vendor("policy::unsupported_is_empty_when_the_vendor_meets_the_policy", |t| {
+        config.contains(&format!("module \"{t}\" {{")).then_some(())
+    });
     let ws = workspace(cli.path.clone(), &config, &sandbox.env(), false);
     ws.apply().ok();
     let unsupported = |ws: &Ws| -> serde_json::Value {
         serde_json::from_str(&ws.run(&["output", "-json", "unsupported"]).ok().text()).unwrap()
     };
     let empty = serde_json::json!({});
-    assert_eq!(
-        unsupported(&ws),
-        serde_json::json!({ "rhombus": empty, "zitadel": empty, "onlyoffice": empty, "akana": empty })
-    );
+    let every_empty: serde_json::Map<String, serde_json::Value> =
+        VENDORS.iter().map(|v| (v.type_name.to_string(), empty.clone())).collect();
+    assert_eq!(unsupported(&ws), serde_json::Value::Object(every_empty));
     ws.write(&config.replace(
         "trusted_device_days = 0, passkeys = false, second_factors",
         "trusted_device_days = 1, passkeys = false, second_factors",

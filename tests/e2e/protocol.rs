@@ -75,10 +75,9 @@ pub(crate) fn launch(client_cert_pem: Option<&str>, extra_env: &[(&str, &str)]) 
 /// The plugin started as provider type `ty`.
 pub(crate) fn launch_as(ty: &str, client_cert_pem: Option<&str>, extra_env: &[(&str, &str)]) -> Plugin {
     let mut cmd = Command::new(exe_named(ty));
-    cmd.env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE_VALUE)
+    harness::scrub(&mut cmd)
+        .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE_VALUE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "6,5")
-        .env_remove("TF_LOG")
-        .env_remove("TF_LOG_PROVIDER")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -1,29 +1,23 @@
 //! `rhombus_mfa_settings` under real Terraform against the Rhombus emulator.
 
-use std::sync::Arc;
-
+use mfa_sandbox::Fault;
 use mfa_sandbox::rhombus::{
     CLIENT_ORG_UUID, CLIENT_ORG_UUID_2, CLIENT_ORG_UUID_3, DEMO_API_KEY, DEMO_ORG_UUID, FOREIGN_ORG_UUID,
     PARTNER_API_KEY, RhombusEmulator,
 };
-use mfa_sandbox::{Fault, RunningEmulator};
 
-use crate::harness::{self, Ws, required_providers};
-
-fn emulator() -> (Arc<RhombusEmulator>, RunningEmulator) {
-    harness::started(RhombusEmulator::new())
-}
+use crate::harness::{self, Provider, Ws, required_providers};
 
 fn config(url: &str, resource_body: &str) -> String {
     format!(
-        "{}\nprovider \"rhombus\" {{\n  endpoint = \"{url}\"\n  api_key  = \"{DEMO_API_KEY}\"\n}}\n\nresource \"rhombus_mfa_settings\" \"org\" {{\n{resource_body}\n}}\n",
-        required_providers(&["rhombus"])
+        "{}\nresource \"rhombus_mfa_settings\" \"org\" {{\n{resource_body}\n}}\n",
+        Provider::of_type("rhombus", url).config()
     )
 }
 
 #[test]
 fn lifecycle_create_noop_update_drift_destroy() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(RhombusEmulator::new());
     app.set_mfa(DEMO_ORG_UUID, false, 0);
     let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true\n  trusted_device_skip_days = 14"));
 
@@ -63,7 +57,7 @@ fn lifecycle_create_noop_update_drift_destroy() {
 
 #[test]
 fn unset_days_keeps_the_org_value_and_second_apply_sends_nothing() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(RhombusEmulator::new());
     let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true"));
     ws.apply().ok();
     // The org already had MFA on with 30 days: adopting it needs no write.
@@ -76,7 +70,7 @@ fn unset_days_keeps_the_org_value_and_second_apply_sends_nothing() {
 
 #[test]
 fn restore_on_destroy_puts_back_the_adopted_settings() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(RhombusEmulator::new());
     app.set_mfa(DEMO_ORG_UUID, false, 0);
     let ws = Ws::new(&config(
         &emu.url(),
@@ -93,7 +87,7 @@ fn restore_on_destroy_puts_back_the_adopted_settings() {
 
 #[test]
 fn import_then_no_changes_and_wrong_id_is_explained() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(RhombusEmulator::new());
     app.set_mfa(DEMO_ORG_UUID, true, 5);
     let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true\n  trusted_device_skip_days = 5"));
 
@@ -109,7 +103,7 @@ fn import_then_no_changes_and_wrong_id_is_explained() {
 
 #[test]
 fn bad_configuration_fails_early_with_attribute_paths() {
-    let (_app, emu) = emulator();
+    let (_app, emu) = harness::started(RhombusEmulator::new());
     let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true\n  trusted_device_skip_days = 1.5"));
     ws.run(&["validate"]).fails_with(&[
         "Invalid value for trusted_device_skip_days",
@@ -117,6 +111,7 @@ fn bad_configuration_fails_early_with_attribute_paths() {
         "trusted_device_skip_days = 1.5",
     ]);
 
+    // Literal: the block's own setting (an unknown auth_scheme) is what is checked.
     let bad_scheme = format!(
         "{}\nprovider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"k\"\n  auth_scheme = \"foo\"\n}}\nresource \"rhombus_mfa_settings\" \"org\" {{\n  mfa_enabled = true\n}}\n",
         required_providers(&["rhombus"]),
@@ -129,6 +124,7 @@ fn bad_configuration_fails_early_with_attribute_paths() {
         "auth_scheme = \"foo\"",
     ]);
 
+    // Literal: a block without the key, and no key in the environment.
     let no_key = format!(
         "{}\nprovider \"rhombus\" {{\n  endpoint = \"{}\"\n}}\nresource \"rhombus_mfa_settings\" \"org\" {{\n  mfa_enabled = true\n}}\n",
         required_providers(&["rhombus"]),
@@ -145,7 +141,7 @@ fn bad_configuration_fails_early_with_attribute_paths() {
 
 #[test]
 fn settings_from_environment_variables() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(RhombusEmulator::new());
     app.set_mfa(DEMO_ORG_UUID, false, 0);
     let cfg = format!(
         "{}\nresource \"rhombus_mfa_settings\" \"org\" {{\n  mfa_enabled = true\n}}\n",
@@ -159,7 +155,7 @@ fn settings_from_environment_variables() {
 
 #[test]
 fn wrong_key_is_a_clear_401() {
-    let (_app, emu) = emulator();
+    let (_app, emu) = harness::started(RhombusEmulator::new());
     let cfg = config(&emu.url(), "  mfa_enabled = true").replace(DEMO_API_KEY, "notARealKey");
     let ws = Ws::new(&cfg);
     let r = ws.apply();
@@ -169,7 +165,7 @@ fn wrong_key_is_a_clear_401() {
 
 #[test]
 fn retries_503_then_succeeds() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(RhombusEmulator::new());
     app.set_mfa(DEMO_ORG_UUID, false, 0);
     emu.control.push_fault(Fault::status(503).times(2).on_path("updateMFASettings"));
     let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true"));
@@ -182,7 +178,7 @@ fn retries_503_then_succeeds() {
 
 #[test]
 fn error_envelope_on_200_and_warnings_reach_the_user() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(RhombusEmulator::new());
     app.set_mfa(DEMO_ORG_UUID, false, 0);
     emu.control.push_fault(Fault::new(mfa_sandbox::FaultKind::Envelope).times(1).on_path("updateMFASettings"));
     let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true"));
@@ -203,7 +199,7 @@ fn lifecycle_under_current_terraform() {
         );
         return;
     };
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(RhombusEmulator::new());
     app.set_mfa(DEMO_ORG_UUID, false, 0);
     let ws = Ws::with(tf, &config(&emu.url(), "  mfa_enabled = true\n  trusted_device_skip_days = 3"), &[]);
     ws.apply().ok();
@@ -218,6 +214,7 @@ fn lifecycle_under_current_terraform() {
     assert_eq!(app.mfa(DEMO_ORG_UUID), (Some(true), Some(3)));
 }
 
+/// Literal: the partner key and its scheme are what these scenarios are about.
 fn partner(url: &str, body: &str) -> String {
     format!(
         "{}\nprovider \"rhombus\" {{\n  endpoint    = \"{url}\"\n  api_key     = \"{PARTNER_API_KEY}\"\n  auth_scheme = \"partner-api-token\"\n}}\n{body}",
@@ -230,7 +227,7 @@ fn partner(url: &str, body: &str) -> String {
 /// import takes a client's UUID; the partner's own organization is untouched.
 #[test]
 fn a_partner_key_manages_client_organizations() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(RhombusEmulator::new());
     app.set_mfa(DEMO_ORG_UUID, false, 3);
     let body = format!(
         "locals {{\n  clients = {{ acme = \"{CLIENT_ORG_UUID}\", beta = \"{CLIENT_ORG_UUID_2}\", gamma = \"{CLIENT_ORG_UUID_3}\" }}\n}}\n\
@@ -281,7 +278,7 @@ fn a_partner_key_manages_client_organizations() {
 /// is a plan-time error on org_uuid; the key's own UUID is fine.
 #[test]
 fn an_organization_key_manages_only_its_own_organization() {
-    let (_app, emu) = emulator();
+    let (_app, emu) = harness::started(RhombusEmulator::new());
     let ws = Ws::new(&config(&emu.url(), &format!("  org_uuid    = \"{CLIENT_ORG_UUID}\"\n  mfa_enabled = true")));
     ws.plan().fails_with(&[
         "org_uuid is not the API key's organization",
@@ -303,7 +300,7 @@ fn an_organization_key_manages_only_its_own_organization() {
 /// both, and nothing is written.
 #[test]
 fn a_key_of_another_organization_is_an_error_never_a_write() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(RhombusEmulator::new());
     app.add_org_with_key("StagingSecurityOrg0009", "Acme Staging", "rhombusStagingKey00009");
     let ws = Ws::new(&config(&emu.url(), "  mfa_enabled = true"));
     ws.apply().ok();

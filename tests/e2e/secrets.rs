@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use mfa_sandbox::{akana, onlyoffice, rhombus, zitadel};
 
-use crate::harness::{self, Run, Ws, required_providers};
+use crate::harness::{self, Provider, Run, Ws, required_providers};
 
 /// Runs a whole lifecycle at TRACE and returns everything printed.
 fn traced_lifecycle(config: &str) -> String {
@@ -36,11 +36,7 @@ fn assert_absent(output: &str, secrets: &[String]) {
 fn rhombus_key_never_printed() {
     let emu = harness::start(Arc::new(rhombus::RhombusEmulator::new()));
     let key = rhombus::DEMO_API_KEY;
-    let cfg = format!(
-        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{key}\"\n}}\nresource \"rhombus_mfa_settings\" \"x\" {{\n  mfa_enabled = true\n}}\n",
-        required_providers(&["rhombus"]),
-        emu.url()
-    );
+    let cfg = Provider::of(&emu).config() + "resource \"rhombus_mfa_settings\" \"x\" {\n  mfa_enabled = true\n}\n";
     assert_absent(&traced_lifecycle(&cfg), &[key.to_string()]);
 }
 
@@ -50,6 +46,7 @@ fn zitadel_pat_jwt_key_and_tokens_never_printed() {
     let emu = harness::start(app.clone());
     let key_file = app.key_file_json();
     let res = "resource \"zitadel_login_second_factor\" \"x\" {\n  type = \"SECOND_FACTOR_TYPE_OTP_SMS\"\n}\n";
+    // Literal: the key file is the credential under test.
     let jwt_cfg = format!(
         "{}provider \"zitadel\" {{\n  url = \"{}\"\n  jwt_profile_json = {:?}\n}}\n{res}",
         required_providers(&["zitadel"]),
@@ -65,12 +62,7 @@ fn zitadel_pat_jwt_key_and_tokens_never_printed() {
     assert!(!app.issued_tokens().is_empty());
     assert_absent(&out, &secrets);
 
-    let pat_cfg = format!(
-        "{}provider \"zitadel\" {{\n  url = \"{}\"\n  access_token = \"{}\"\n}}\n{res}",
-        required_providers(&["zitadel"]),
-        emu.url(),
-        zitadel::ADMIN_PAT
-    );
+    let pat_cfg = Provider::of(&emu).config() + res;
     assert_absent(&traced_lifecycle(&pat_cfg), &[zitadel::ADMIN_PAT.to_string()]);
 }
 
@@ -79,6 +71,7 @@ fn docspace_key_password_and_sessions_never_printed() {
     let app = Arc::new(onlyoffice::OnlyofficeEmulator::new());
     let emu = harness::start(app.clone());
     let res = "resource \"onlyoffice_tfa_settings\" \"x\" {\n  type = \"app\"\n  trusted_ips = [\"127.0.0.1\"]\n}\n";
+    // Literal: the user name and password are the credentials under test.
     let pw_cfg = format!(
         "{}provider \"onlyoffice\" {{\n  portal_url = \"{}\"\n  username = \"{}\"\n  password = \"{}\"\n}}\n{res}",
         required_providers(&["onlyoffice"]),
@@ -92,12 +85,7 @@ fn docspace_key_password_and_sessions_never_printed() {
     assert!(secrets.len() > 1);
     assert_absent(&out, &secrets);
 
-    let key_cfg = format!(
-        "{}provider \"onlyoffice\" {{\n  portal_url = \"{}\"\n  api_key = \"{}\"\n}}\n{res}",
-        required_providers(&["onlyoffice"]),
-        emu.url(),
-        onlyoffice::API_KEY
-    );
+    let key_cfg = Provider::of(&emu).config() + res;
     assert_absent(&traced_lifecycle(&key_cfg), &[onlyoffice::API_KEY.to_string()]);
 }
 
@@ -106,12 +94,8 @@ fn akana_password_and_cookies_never_printed() {
     let app = Arc::new(akana::AkanaEmulator::new());
     let emu = harness::start(app.clone());
     let cfg = format!(
-        "{}provider \"akana\" {{\n  base_url = \"{}\"\n  fed_member_id = \"{}\"\n  email = \"{}\"\n  password = \"{}\"\n}}\nresource \"akana_twofa_settings\" \"x\" {{\n  business_id = \"{}\"\n  enabled = true\n}}\n",
-        required_providers(&["akana"]),
-        emu.url(),
-        akana::TENANT,
-        akana::ADMIN_EMAIL,
-        akana::ADMIN_PASSWORD,
+        "{}resource \"akana_twofa_settings\" \"x\" {{\n  business_id = \"{}\"\n  enabled = true\n}}\n",
+        Provider::of(&emu).config(),
         akana::ROOT_BUSINESS
     );
     let out = traced_lifecycle(&cfg);
@@ -142,12 +126,7 @@ fn token_shaped_strings_in_answers_never_reach_the_output() {
     let emu = harness::start(Arc::new(rhombus::RhombusEmulator::new()));
     let echoing = format!(r#"{{"error":true,"errorMsg":"invalid session {jwt} for key {key}","session":"{session}"}}"#);
     emu.control.push_fault(Fault::new(FaultKind::Body(500, echoing)));
-    let cfg = format!(
-        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{}\"\n  max_retries = 0\n}}\ndata \"rhombus_mfa_settings\" \"x\" {{}}\n",
-        required_providers(&["rhombus"]),
-        emu.url(),
-        rhombus::DEMO_API_KEY
-    );
+    let cfg = Provider::of(&emu).with("max_retries", 0).config() + "data \"rhombus_mfa_settings\" \"x\" {}\n";
     let out = traced(&cfg);
     assert!(out.contains("invalid session (redacted)"), "the message stays readable:\n{out}");
     assert_absent(&out, &secrets);
@@ -156,6 +135,7 @@ fn token_shaped_strings_in_answers_never_reach_the_output() {
     let emu = harness::start(app.clone());
     let unreadable = format!(r#"{{"access_token":"{jwt}","token_type":"Bearer","expires_in":"#);
     emu.control.push_fault(Fault::new(FaultKind::Body(200, unreadable)).on_path("/oauth/v2/token"));
+    // Literal: the key file's exchange is what answers here.
     let cfg = format!(
         "{}provider \"zitadel\" {{\n  url = \"{}\"\n  jwt_profile_json = {:?}\n}}\ndata \"zitadel_login_policy\" \"x\" {{}}\n",
         required_providers(&["zitadel"]),
@@ -169,6 +149,7 @@ fn token_shaped_strings_in_answers_never_reach_the_output() {
     let emu = harness::start(Arc::new(onlyoffice::OnlyofficeEmulator::new()));
     let unreadable = format!(r#"{{"response":{{"token":"{session}","expires":"#);
     emu.control.push_fault(Fault::new(FaultKind::Body(200, unreadable)).on_path("/api/2.0/authentication"));
+    // Literal: the password login is what answers here.
     let cfg = format!(
         "{}provider \"onlyoffice\" {{\n  portal_url = \"{}\"\n  username = \"{}\"\n  password = \"{}\"\n}}\ndata \"onlyoffice_tfa_settings\" \"x\" {{}}\n",
         required_providers(&["onlyoffice"]),
@@ -177,4 +158,20 @@ fn token_shaped_strings_in_answers_never_reach_the_output() {
         onlyoffice::ADMIN_PASSWORD
     );
     assert_absent(&traced(&cfg), &secrets);
+}
+
+/// Each provider type's scenario above; a type without one fails here instead of going unchecked.
+fn scenario(type_name: &str) -> Option<fn()> {
+    match type_name {
+        "rhombus" => Some(rhombus_key_never_printed),
+        "zitadel" => Some(zitadel_pat_jwt_key_and_tokens_never_printed),
+        "onlyoffice" => Some(docspace_key_password_and_sessions_never_printed),
+        "akana" => Some(akana_password_and_cookies_never_printed),
+        _ => None,
+    }
+}
+
+#[test]
+fn every_vendor_has_a_scenario() {
+    harness::every_vendor("tests/e2e/secrets.rs", scenario);
 }

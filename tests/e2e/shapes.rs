@@ -6,30 +6,12 @@
 use std::sync::Arc;
 
 use mfa_sandbox::ServerOptions;
-use mfa_sandbox::akana::{ADMIN_EMAIL, ADMIN_PASSWORD, AkanaEmulator, ROOT_BUSINESS, TENANT};
-use mfa_sandbox::onlyoffice::{API_KEY, OnlyofficeEmulator};
-use mfa_sandbox::rhombus::{DEMO_API_KEY, DEMO_ORG_UUID, RhombusEmulator};
-use mfa_sandbox::zitadel::{ADMIN_PAT, CUSTOM_ORG, ZitadelEmulator};
+use mfa_sandbox::akana::{AkanaEmulator, ROOT_BUSINESS};
+use mfa_sandbox::onlyoffice::OnlyofficeEmulator;
+use mfa_sandbox::rhombus::{DEMO_ORG_UUID, RhombusEmulator};
+use mfa_sandbox::zitadel::{CUSTOM_ORG, ZitadelEmulator};
 
-use crate::harness::{self, Ws, required_providers};
-
-fn rhombus(url: &str) -> String {
-    format!("\nprovider \"rhombus\" {{\n  endpoint = \"{url}\"\n  api_key = \"{DEMO_API_KEY}\"\n}}\n")
-}
-
-fn docspace(url: &str) -> String {
-    format!("\nprovider \"onlyoffice\" {{\n  portal_url = \"{url}\"\n  api_key = \"{API_KEY}\"\n}}\n")
-}
-
-fn akana(url: &str) -> String {
-    format!(
-        "\nprovider \"akana\" {{\n  base_url = \"{url}\"\n  fed_member_id = \"{TENANT}\"\n  email = \"{ADMIN_EMAIL}\"\n  password = \"{ADMIN_PASSWORD}\"\n}}\n"
-    )
-}
-
-fn zitadel(url: &str) -> String {
-    format!("\nprovider \"zitadel\" {{\n  url = \"{url}\"\n  access_token = \"{ADMIN_PAT}\"\n}}\n")
-}
+use crate::harness::{self, Provider, Ws, providers};
 
 /// A list or set holding an element known only after apply passes validate and plan; the
 /// element is checked once known (here: a CIDR block with host bits, refused at apply).
@@ -39,9 +21,7 @@ fn a_set_with_an_element_known_only_after_apply_is_accepted_and_checked_when_kno
     let (d, demu) = harness::started(OnlyofficeEmulator::new());
     // `length(id) * 0 + 7` is 7, but only once the Rhombus resource exists.
     let config = |ip: &str| {
-        required_providers(&["rhombus", "onlyoffice"])
-            + &rhombus(&remu.url())
-            + &docspace(&demu.url())
+        providers(&[Provider::of(&remu), Provider::of(&demu)])
             + &format!(
                 r#"
 resource "rhombus_mfa_settings" "org" {{
@@ -74,9 +54,7 @@ resource "onlyoffice_tfa_settings" "portal" {{
 fn ids_with_surrounding_whitespace_are_refused_with_the_trimmed_value() {
     let (_z, zemu) = harness::started(ZitadelEmulator::new());
     let (_a, aemu) = harness::started(AkanaEmulator::new());
-    let config = required_providers(&["zitadel", "akana"])
-        + &zitadel(&zemu.url())
-        + &akana(&aemu.url())
+    let config = providers(&[Provider::of(&zemu), Provider::of(&aemu)])
         + &format!(
             "\nresource \"zitadel_login_mfa_settings\" \"org\" {{\n  org_id = \"{CUSTOM_ORG}\\n\"\n  force_mfa = true\n}}\n\
              \nresource \"akana_twofa_settings\" \"root\" {{\n  business_id = \" {ROOT_BUSINESS}\"\n  enabled = true\n}}\n"
@@ -101,8 +79,7 @@ fn base_urls_keep_their_path_and_never_carry_credentials() {
     let demu = harness::start_with(app.clone(), opts);
     let prefixed = format!("{}/docspace", demu.url());
     let ws = Ws::new(
-        &(required_providers(&["onlyoffice"])
-            + &docspace(&prefixed)
+        &(Provider::at(&demu, &prefixed).config()
             + "\nresource \"onlyoffice_tfa_settings\" \"portal\" {\n  type = \"app\"\n}\n"),
     );
     ws.apply().ok();
@@ -112,13 +89,12 @@ fn base_urls_keep_their_path_and_never_carry_credentials() {
     let (_z, zemu) = harness::started(ZitadelEmulator::new());
     let factor =
         "\nresource \"zitadel_login_second_factor\" \"email\" {\n  type = \"SECOND_FACTOR_TYPE_OTP_EMAIL\"\n}\n";
-    let ws = Ws::new(&(required_providers(&["zitadel"]) + &zitadel(&format!("{}/zitadel", zemu.url())) + factor));
+    let ws = Ws::new(&(Provider::at(&zemu, &format!("{}/zitadel", zemu.url())).config() + factor));
     ws.plan().fails_with(&["Invalid ZITADEL url", "\"/zitadel\"", &format!("Use {}.", zemu.url())]);
 
     let secret = "https://admin:hunter2secret@api2.rhombussystems.com";
     let ws = Ws::new(
-        &(required_providers(&["rhombus"])
-            + &rhombus(secret)
+        &(Provider::of_type("rhombus", secret).config()
             + "\nresource \"rhombus_mfa_settings\" \"org\" {\n  mfa_enabled = true\n}\n"),
     );
     let out = ws.plan();
@@ -135,9 +111,7 @@ fn base_urls_keep_their_path_and_never_carry_credentials() {
 fn numbers_and_durations_beyond_what_the_apis_store_are_refused() {
     let (_a, aemu) = harness::started(AkanaEmulator::new());
     let (_z, zemu) = harness::started(ZitadelEmulator::new());
-    let config = required_providers(&["akana", "zitadel"])
-        + &akana(&aemu.url())
-        + &zitadel(&zemu.url())
+    let config = providers(&[Provider::of(&aemu), Provider::of(&zemu)])
         + &format!(
             "\nresource \"akana_twofa_settings\" \"root\" {{\n  business_id = \"{ROOT_BUSINESS}\"\n  enabled = true\n  max_attempts = 2147483648\n}}\n\
              \nresource \"zitadel_login_mfa_settings\" \"instance\" {{\n  force_mfa = true\n  mfa_init_skip_lifetime = \"2562048h\"\n}}\n"
@@ -156,9 +130,8 @@ fn numbers_and_durations_beyond_what_the_apis_store_are_refused() {
 fn boolean_environment_variables_are_true_false_1_or_0() {
     let (r, remu) = harness::started(RhombusEmulator::new());
     r.set_mfa(DEMO_ORG_UUID, false, 0);
-    let config = required_providers(&["rhombus"])
-        + &rhombus(&remu.url())
-        + "\nresource \"rhombus_mfa_settings\" \"org\" {\n  mfa_enabled = true\n}\n";
+    let config =
+        Provider::of(&remu).config() + "\nresource \"rhombus_mfa_settings\" \"org\" {\n  mfa_enabled = true\n}\n";
     let ws = Ws::with(harness::terraform(), &config, &[("RHOMBUS_INSECURE_SKIP_VERIFY", "yes")]);
     ws.plan().fails_with(&[
         "Invalid value for insecure_skip_verify",
@@ -181,10 +154,7 @@ fn two_resources_for_one_settings_object_fail_the_plan() {
     let (_r, remu) = harness::started(RhombusEmulator::new());
     let (_d, demu) = harness::started(OnlyofficeEmulator::new());
     let (_a, aemu) = harness::started(AkanaEmulator::new());
-    let config = required_providers(&["rhombus", "onlyoffice", "akana"])
-        + &rhombus(&remu.url())
-        + &docspace(&demu.url())
-        + &akana(&aemu.url());
+    let config = providers(&[Provider::of(&remu), Provider::of(&demu), Provider::of(&aemu)]);
     let cases = [
         (
             "resource \"rhombus_mfa_settings\" \"a\" {\n  mfa_enabled = true\n}\nresource \"rhombus_mfa_settings\" \"b\" {\n  mfa_enabled = false\n}\n"
@@ -216,9 +186,7 @@ fn two_resources_for_one_settings_object_fail_the_plan() {
 fn destroy_says_once_what_it_leaves() {
     let (_r, remu) = harness::started(RhombusEmulator::new());
     let ws = Ws::new(
-        &(required_providers(&["rhombus"])
-            + &rhombus(&remu.url())
-            + "\nresource \"rhombus_mfa_settings\" \"org\" {\n  mfa_enabled = true\n}\n"),
+        &(Provider::of(&remu).config() + "\nresource \"rhombus_mfa_settings\" \"org\" {\n  mfa_enabled = true\n}\n"),
     );
     ws.apply().ok();
     let out = ws.destroy();
@@ -233,8 +201,7 @@ fn restoring_weaker_settings_is_said_at_plan() {
     let (r, remu) = harness::started(RhombusEmulator::new());
     r.set_mfa(DEMO_ORG_UUID, false, 0);
     let ws = Ws::new(
-        &(required_providers(&["rhombus"])
-            + &rhombus(&remu.url())
+        &(Provider::of(&remu).config()
             + "\nresource \"rhombus_mfa_settings\" \"org\" {\n  mfa_enabled = true\n  trusted_device_skip_days = 0\n  restore_on_destroy = true\n}\n"),
     );
     ws.plan().mentions(&[
@@ -248,8 +215,7 @@ fn restoring_weaker_settings_is_said_at_plan() {
     assert!(!quiet.all().contains("will weaken"), "no warning on a plan without changes:\n{}", quiet.all());
     // Turned off and on again: news again.
     let config = |restore: bool| {
-        required_providers(&["rhombus"])
-            + &rhombus(&remu.url())
+        Provider::of(&remu).config()
             + &format!(
                 "\nresource \"rhombus_mfa_settings\" \"org\" {{\n  mfa_enabled = true\n  trusted_device_skip_days = 0\n  restore_on_destroy = {restore}\n}}\n"
             )

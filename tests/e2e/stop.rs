@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mfa_sandbox::Fault;
-use mfa_sandbox::rhombus::{DEMO_API_KEY, DEMO_ORG_UUID, RhombusEmulator};
+use mfa_sandbox::rhombus::{DEMO_ORG_UUID, RhombusEmulator};
 
-use crate::harness::{self, Ws, required_providers};
+use crate::harness::{self, Provider, Ws};
 
 #[test]
 fn ctrl_c_during_apply_cancels_promptly() {
@@ -19,11 +19,10 @@ fn ctrl_c_during_apply_cancels_promptly() {
     app.set_mfa(DEMO_ORG_UUID, false, 0);
     let emu = harness::start(app.clone());
     emu.control.push_fault(Fault::parse("delay=30000,path=updateMFASettings").unwrap());
-    let ws = Ws::new(&format!(
-        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{DEMO_API_KEY}\"\n  timeout_seconds = 60\n}}\nresource \"rhombus_mfa_settings\" \"x\" {{\n  mfa_enabled = true\n}}\n",
-        required_providers(&["rhombus"]),
-        emu.url()
-    ));
+    let ws = Ws::new(
+        &(Provider::of(&emu).with("timeout_seconds", 60).config()
+            + "resource \"rhombus_mfa_settings\" \"x\" {\n  mfa_enabled = true\n}\n"),
+    );
     let mut child = ws
         .command(&["apply", "-auto-approve", "-input=false"])
         .process_group(0)
@@ -88,11 +87,10 @@ fn a_provider_whose_terraform_was_killed_exits_and_cleans_its_socket() {
     app.set_mfa(DEMO_ORG_UUID, false, 0);
     let emu = harness::start(app.clone());
     emu.control.push_fault(Fault::parse("delay=30000,path=updateMFASettings").unwrap());
-    let ws = Ws::new(&format!(
-        "{}provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{DEMO_API_KEY}\"\n  timeout_seconds = 60\n}}\nresource \"rhombus_mfa_settings\" \"x\" {{\n  mfa_enabled = true\n}}\n",
-        required_providers(&["rhombus"]),
-        emu.url()
-    ));
+    let ws = Ws::new(
+        &(Provider::of(&emu).with("timeout_seconds", 60).config()
+            + "resource \"rhombus_mfa_settings\" \"x\" {\n  mfa_enabled = true\n}\n"),
+    );
     let sockets = tempfile::tempdir().unwrap();
     let mut child = ws
         .command(&["apply", "-auto-approve", "-input=false"])

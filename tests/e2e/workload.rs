@@ -6,10 +6,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mfa_sandbox::{RunningEmulator, ServerOptions};
-use mfa_sandbox::{akana, onlyoffice, rhombus, zitadel};
+use mfa_providers::vendors::VENDORS;
+use mfa_sandbox::{EmulatorApp, RunningEmulator, ServerOptions};
+use mfa_sandbox::{akana, zitadel};
 
-use crate::harness::{self, required_providers};
+use crate::harness::{self, Provider};
 
 pub struct Emulators {
     pub all: Vec<(&'static str, RunningEmulator)>,
@@ -38,33 +39,23 @@ pub fn workload(n: usize, max_retries: u32, latency: Duration) -> (String, Emula
     let (zi, ak) = (rest / 2, rest - rest / 2);
     let z = Arc::new(zitadel::ZitadelEmulator::new());
     let a = Arc::new(akana::AkanaEmulator::new());
-    let mut cfg = required_providers(&["rhombus", "zitadel", "onlyoffice", "akana"]);
-    let em = Emulators {
-        all: vec![
-            ("rhombus", harness::start_with(Arc::new(rhombus::RhombusEmulator::new()), opts())),
-            ("zitadel", harness::start_with(z.clone(), opts())),
-            ("onlyoffice", harness::start_with(Arc::new(onlyoffice::OnlyofficeEmulator::new()), opts())),
-            ("akana", harness::start_with(a.clone(), opts())),
-        ],
-        objects: rh + oo + zi.div_ceil(5) + ak,
-    };
-    let url = |t: &str| em.all.iter().find(|(x, _)| *x == t).unwrap().1.url();
-    cfg.push_str(&format!(
-        "provider \"rhombus\" {{\n  endpoint = \"{}\"\n  api_key = \"{}\"\n  max_retries = {max_retries}\n}}\n\
-         provider \"zitadel\" {{\n  url = \"{}\"\n  access_token = \"{}\"\n  max_retries = {max_retries}\n}}\n\
-         provider \"onlyoffice\" {{\n  portal_url = \"{}\"\n  api_key = \"{}\"\n  max_retries = {max_retries}\n}}\n\
-         provider \"akana\" {{\n  base_url = \"{}\"\n  fed_member_id = \"{}\"\n  email = \"{}\"\n  password = \"{}\"\n  max_retries = {max_retries}\n}}\n",
-        url("rhombus"),
-        rhombus::DEMO_API_KEY,
-        url("zitadel"),
-        zitadel::ADMIN_PAT,
-        url("onlyoffice"),
-        onlyoffice::API_KEY,
-        url("akana"),
-        akana::TENANT,
-        akana::ADMIN_EMAIL,
-        akana::ADMIN_PASSWORD
-    ));
+    // Every provider type's emulator from the sandbox's registry; the two this workload seeds are
+    // kept at hand.
+    let seeded: [(&str, Arc<dyn EmulatorApp>); 2] = [("zitadel", z.clone()), ("akana", a.clone())];
+    let all = VENDORS
+        .iter()
+        .map(|v| {
+            let app = match seeded.iter().find(|(t, _)| *t == v.type_name) {
+                Some((_, app)) => app.clone(),
+                None => harness::new_emulator(v.type_name),
+            };
+            (v.type_name, harness::start_app(app, opts()))
+        })
+        .collect();
+    let em = Emulators { all, objects: rh + oo + zi.div_ceil(5) + ak };
+    let providers: Vec<Provider> =
+        em.all.iter().map(|(_, e)| Provider::of(e).with("max_retries", max_retries)).collect();
+    let mut cfg = harness::providers(&providers);
     if rh == 1 {
         cfg.push_str(
             "resource \"rhombus_mfa_settings\" \"org\" {\n  mfa_enabled = true\n  trusted_device_skip_days = 30\n}\n",

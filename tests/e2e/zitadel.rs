@@ -1,28 +1,25 @@
 //! `zitadel_login_multifactor` / `zitadel_login_second_factor` under real Terraform against the
 //! ZITADEL emulator.
 
-use std::sync::Arc;
 use std::time::Duration;
 
+use mfa_sandbox::Fault;
 use mfa_sandbox::zitadel::FactorList::{Multi, Second};
-use mfa_sandbox::zitadel::{ADMIN_PAT, CUSTOM_ORG, INHERITING_ORG, INHERITING_ORG_2, ORG_OWNER_PAT, ZitadelEmulator};
-use mfa_sandbox::{Fault, RunningEmulator};
+use mfa_sandbox::zitadel::{CUSTOM_ORG, INHERITING_ORG, INHERITING_ORG_2, ORG_OWNER_PAT, ZitadelEmulator};
 
-use crate::harness::{self, Ws, required_providers};
+use crate::harness::{self, Provider, Ws, required_providers};
 
 const PASSKEY: &str = "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION";
 
-fn emulator() -> (Arc<ZitadelEmulator>, RunningEmulator) {
-    harness::started(ZitadelEmulator::new())
-}
-
+/// Literal: the credentials (none, conflicting, a key file, another user's token) are what its
+/// scenarios are about.
 fn provider(url: &str, auth: &str) -> String {
     format!("{}\nprovider \"zitadel\" {{\n  url = \"{url}\"\n  {auth}\n}}\n", required_providers(&["zitadel"]))
 }
 
 /// The zitadel provider with the emulator's personal access token.
 pub(crate) fn pat(url: &str) -> String {
-    provider(url, &format!("access_token = \"{ADMIN_PAT}\""))
+    Provider::of_type("zitadel", url).config()
 }
 
 fn factor(kind: &str, name: &str, ty: &str, org: Option<&str>) -> String {
@@ -32,7 +29,7 @@ fn factor(kind: &str, name: &str, ty: &str, org: Option<&str>) -> String {
 
 #[test]
 fn instance_and_org_scopes_lifecycle_with_drift_and_destroy() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let config = pat(&emu.url())
         + &factor("second_factor", "email", "SECOND_FACTOR_TYPE_OTP_EMAIL", None)
         + &factor("multifactor", "passkeys", PASSKEY, Some(CUSTOM_ORG));
@@ -64,7 +61,7 @@ fn instance_and_org_scopes_lifecycle_with_drift_and_destroy() {
 
 #[test]
 fn inheriting_org_gets_its_own_settings_with_a_warning() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let ws = Ws::new(
         &(pat(&emu.url()) + &factor("second_factor", "email", "SECOND_FACTOR_TYPE_OTP_EMAIL", Some(INHERITING_ORG))),
     );
@@ -95,7 +92,7 @@ fn inheriting_org_gets_its_own_settings_with_a_warning() {
 
 #[test]
 fn several_factors_across_several_orgs_at_once() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let config = pat(&emu.url())
         + &factor("second_factor", "sms_default", "SECOND_FACTOR_TYPE_OTP_SMS", None)
         + &factor("multifactor", "pk_payments", PASSKEY, Some(CUSTOM_ORG))
@@ -121,7 +118,7 @@ fn several_factors_across_several_orgs_at_once() {
 /// The documented way to have an instance change in an inheriting organization's copy: order it.
 #[test]
 fn depends_on_puts_an_instance_change_into_the_copy() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let email = factor("second_factor", "email_retail", "SECOND_FACTOR_TYPE_OTP_EMAIL", Some(INHERITING_ORG_2));
     let email = email.replacen("\n}", "\n  depends_on = [zitadel_login_second_factor.sms_default]\n}", 1);
     let ws = Ws::new(
@@ -144,7 +141,7 @@ fn depends_on_puts_an_instance_change_into_the_copy() {
 
 #[test]
 fn import_both_scopes_then_no_changes() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     // The instance defaults already have passkeys and OTP; the custom org has OTP.
     let config = pat(&emu.url())
         + &factor("multifactor", "pk", PASSKEY, None)
@@ -164,7 +161,7 @@ fn import_both_scopes_then_no_changes() {
 
 #[test]
 fn bad_type_and_credentials_fail_before_any_call() {
-    let (_app, emu) = emulator();
+    let (_app, emu) = harness::started(ZitadelEmulator::new());
     let ws = Ws::new(&(pat(&emu.url()) + &factor("multifactor", "x", "MULTI_FACTOR_TYPE_UNSPECIFIED", None)));
     ws.run(&["validate"]).fails_with(&[
         "Invalid value for type",
@@ -191,7 +188,7 @@ fn bad_type_and_credentials_fail_before_any_call() {
 
 #[test]
 fn jwt_profile_auth_and_permission_errors() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("key.json");
     std::fs::write(&key, app.key_file_json()).unwrap();
@@ -214,7 +211,7 @@ fn jwt_profile_auth_and_permission_errors() {
 
 #[test]
 fn lagging_reads_and_uncertain_writes_are_reconciled() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     app.set_projection_lag(Duration::from_millis(800));
     // The first add answers 503: the provider reads back (absent) before adding again.
     emu.control
@@ -234,7 +231,7 @@ fn lagging_reads_and_uncertain_writes_are_reconciled() {
 
 #[test]
 fn exchanged_token_expiring_mid_run_is_replaced() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let key = app.key_file_json();
     let auth = format!("jwt_profile_json = {key:?}");
     let config = provider(&emu.url(), &auth)
@@ -257,7 +254,7 @@ fn exchanged_token_expiring_mid_run_is_replaced() {
 /// organization does not exist, on `org_id`.
 #[test]
 fn a_deleted_organization_is_gone_not_a_permission_problem() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let config = pat(&emu.url()) + &factor("multifactor", "pk", PASSKEY, Some(CUSTOM_ORG));
     let ws = Ws::new(&config);
     ws.apply().ok();
@@ -270,7 +267,7 @@ fn a_deleted_organization_is_gone_not_a_permission_problem() {
     assert!(!out.text().contains("IAM_OWNER"), "not a permission problem:\n{}", out.all());
 
     // With the factor in state, a refresh drops it, and destroy needs nothing by hand.
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let ws =
         Ws::new(&(pat(&emu.url()) + &factor("second_factor", "otp", "SECOND_FACTOR_TYPE_OTP_SMS", Some(CUSTOM_ORG))));
     ws.apply().ok();
@@ -284,7 +281,7 @@ fn a_deleted_organization_is_gone_not_a_permission_problem() {
 /// DELETE gets the gateway's bare 404, the destroy fails, and the factor stays in state.
 #[test]
 fn a_misrouted_delete_keeps_the_factor_in_state() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let ws = Ws::new(
         &(pat(&emu.url()) + &factor("second_factor", "email", "SECOND_FACTOR_TYPE_OTP_EMAIL", Some(CUSTOM_ORG))),
     );
@@ -307,7 +304,7 @@ fn a_misrouted_delete_keeps_the_factor_in_state() {
 /// removes the ghost, adds the factor again and says so.
 #[test]
 fn ghost_factors_are_resolved_with_a_warning() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let ty = "SECOND_FACTOR_TYPE_OTP_EMAIL";
     app.add_out_of_band(INHERITING_ORG, Second, ty);
     app.create_policy_out_of_band(INHERITING_ORG);
@@ -334,7 +331,7 @@ fn ghost_factors_are_resolved_with_a_warning() {
 /// names the setting and its value.
 #[test]
 fn the_copied_policy_carries_the_notification_links_flag_or_names_it() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     app.set_instance_policy_field("defaultRedirectUri", serde_json::json!("https://login.acme.example/"));
     app.set_instance_policy_field("useDefaultUriForNotificationLinks", serde_json::json!(true));
     let config =
@@ -349,7 +346,7 @@ fn the_copied_policy_carries_the_notification_links_flag_or_names_it() {
         (serde_json::json!(true), serde_json::json!("https://login.acme.example/"))
     );
 
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     app.set_instance_policy_field("defaultRedirectUri", serde_json::json!("https://login.acme.example/"));
     app.set_instance_policy_field("useDefaultUriForNotificationLinks", serde_json::json!(true));
     app.drop_notification_links_flag_on_create();
@@ -364,7 +361,7 @@ fn the_copied_policy_carries_the_notification_links_flag_or_names_it() {
 /// `SECOND_FACTOR_TYPE_RECOVERY_CODES` (policy.proto value 5, ZITADEL v4.9+) is a factor like the others.
 #[test]
 fn recovery_codes_are_a_second_factor() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let ws = Ws::new(&(pat(&emu.url()) + &factor("second_factor", "codes", "SECOND_FACTOR_TYPE_RECOVERY_CODES", None)));
     ws.apply().ok();
     assert!(app.instance_factors(Second).contains(&"SECOND_FACTOR_TYPE_RECOVERY_CODES".to_string()));
@@ -380,7 +377,7 @@ fn recovery_codes_are_a_second_factor() {
 #[test]
 fn answered_adds_are_read_back_until_reads_are_seen_to_follow_writes() {
     for lag in [Duration::ZERO, Duration::from_millis(300)] {
-        let (app, emu) = emulator();
+        let (app, emu) = harness::started(ZitadelEmulator::new());
         app.set_projection_lag(lag);
         let config = pat(&emu.url())
             + &factor("second_factor", "email", "SECOND_FACTOR_TYPE_OTP_EMAIL", Some(CUSTOM_ORG))

@@ -5,8 +5,6 @@
 //! (`passwordless_type`, `user_login`) with the rule that no change leaves a scope without a way
 //! in.
 
-use std::sync::Arc;
-
 use mfa_sandbox::RunningEmulator;
 use mfa_sandbox::zitadel::FactorList::Multi;
 use mfa_sandbox::zitadel::{CUSTOM_ORG, INHERITING_ORG, ZitadelEmulator};
@@ -16,10 +14,6 @@ use crate::harness::{self, Ws};
 use crate::zitadel::pat;
 
 const PASSKEY: &str = "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION";
-
-fn emulator() -> (Arc<ZitadelEmulator>, RunningEmulator) {
-    harness::started(ZitadelEmulator::new())
-}
 
 fn lockout(name: &str, org: Option<&str>, body: &str) -> String {
     let org = org.map(|o| format!("  org_id = \"{o}\"\n")).unwrap_or_default();
@@ -43,7 +37,7 @@ fn puts(emu: &RunningEmulator, path: &str) -> usize {
 /// restore warned about at plan because it means never locking again.
 #[test]
 fn instance_lockout_lifecycle_with_drift_import_and_restore() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let body = "  max_password_attempts = 5\n  max_otp_attempts = 3\n  restore_on_destroy = true";
     let config = pat(&emu.url()) + &lockout("instance", None, body);
     let ws = Ws::new(&config);
@@ -79,7 +73,7 @@ fn instance_lockout_lifecycle_with_drift_import_and_restore() {
 /// inherit again; a reset in the console is a deleted object the next plan re-creates.
 #[test]
 fn an_inheriting_organization_gets_its_own_lockout_settings() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     app.set_instance_lockout(7, 0);
     let config =
         pat(&emu.url()) + &lockout("labs", Some(INHERITING_ORG), "  max_otp_attempts = 3\n  restore_on_destroy = true");
@@ -117,7 +111,7 @@ fn an_inheriting_organization_gets_its_own_lockout_settings() {
 /// unknown fields): asking for it is a clear error on the attribute, not a plan that never settles.
 #[test]
 fn max_otp_attempts_on_a_zitadel_before_2_50_is_a_clear_error() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     app.without_max_otp_attempts();
     let ws =
         Ws::new(&(pat(&emu.url()) + &lockout("instance", None, "  max_password_attempts = 5\n  max_otp_attempts = 3")));
@@ -137,7 +131,7 @@ fn max_otp_attempts_on_a_zitadel_before_2_50_is_a_clear_error() {
 /// Negative and fractional limits fail at validate, with the attribute named.
 #[test]
 fn lockout_limits_are_checked_at_validate() {
-    let (_app, emu) = emulator();
+    let (_app, emu) = harness::started(ZitadelEmulator::new());
     let ws = Ws::new(&(pat(&emu.url()) + &lockout("instance", None, "  max_password_attempts = -1")));
     ws.run(&["validate"]).fails_with(&["max_password_attempts"]);
     assert!(emu.control.requests().is_empty(), "validate sends nothing");
@@ -146,7 +140,7 @@ fn lockout_limits_are_checked_at_validate() {
 /// The data source reads the effective values and whether an organization inherits them.
 #[test]
 fn the_lockout_policy_data_source_reads_effective_values() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     app.set_instance_lockout(5, 3);
     app.set_org_lockout(CUSTOM_ORG, Some((10, 1)));
     let config = pat(&emu.url())
@@ -167,7 +161,7 @@ fn the_lockout_policy_data_source_reads_effective_values() {
 /// without one. Removing the passkey factor afterwards is refused the same way.
 #[test]
 fn user_login_off_needs_a_way_in_and_passkeys_make_it_required() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     // The custom organization: no passkeys, no external identity providers.
     app.set_org_policy_field(CUSTOM_ORG, "passwordlessType", json!("PASSWORDLESS_TYPE_NOT_ALLOWED"));
     app.set_org_policy_field(CUSTOM_ORG, "allowExternalIdp", json!(false));
@@ -217,7 +211,7 @@ fn user_login_off_needs_a_way_in_and_passkeys_make_it_required() {
 /// A misspelt passkey setting fails at validate with the two values it can have.
 #[test]
 fn passwordless_type_is_checked_at_validate() {
-    let (_app, emu) = emulator();
+    let (_app, emu) = harness::started(ZitadelEmulator::new());
     let config = pat(&emu.url())
         + "\nresource \"zitadel_login_mfa_settings\" \"i\" {\n  force_mfa = false\n  passwordless_type = \"ALLOWED\"\n}\n";
     let ws = Ws::new(&config);

@@ -1,8 +1,6 @@
 //! `zitadel_login_mfa_settings` under real Terraform against the ZITADEL emulator: forcing MFA on
 //! the instance and on organizations, without touching any other login setting.
 
-use std::sync::Arc;
-
 use mfa_sandbox::zitadel::FactorList::Second;
 use mfa_sandbox::zitadel::{CUSTOM_ORG, INHERITING_ORG, ZitadelEmulator};
 use mfa_sandbox::{Fault, FaultKind, RunningEmulator};
@@ -10,10 +8,6 @@ use serde_json::{Value as J, json};
 
 use crate::harness::{self, Ws};
 use crate::zitadel::pat;
-
-fn emulator() -> (Arc<ZitadelEmulator>, RunningEmulator) {
-    harness::started(ZitadelEmulator::new())
-}
 
 fn settings(name: &str, org: Option<&str>, body: &str) -> String {
     let org = org.map(|o| format!("  org_id = \"{o}\"\n")).unwrap_or_default();
@@ -39,7 +33,7 @@ fn statuses(emu: &RunningEmulator, method: &str, path: &str) -> Vec<u16> {
 
 #[test]
 fn force_mfa_on_the_instance_a_custom_and_an_inheriting_org_with_its_factors() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let config = pat(&emu.url())
         + &settings(
             "instance",
@@ -103,7 +97,7 @@ fn force_mfa_on_the_instance_a_custom_and_an_inheriting_org_with_its_factors() {
 /// survives an apply unchanged — on the instance and on an organization.
 #[test]
 fn every_other_login_setting_survives_an_apply() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let others = [
         ("allowUsernamePassword", json!(false)),
         ("allowRegister", json!(false)),
@@ -150,7 +144,7 @@ fn every_other_login_setting_survives_an_apply() {
 
 #[test]
 fn durations_in_another_spelling_are_no_change_and_bad_ones_fail_at_validate() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let config =
         pat(&emu.url()) + &settings("instance", None, "  force_mfa = true\n  mfa_init_skip_lifetime = \"720h\"");
     let ws = Ws::new(&config);
@@ -173,7 +167,7 @@ fn durations_in_another_spelling_are_no_change_and_bad_ones_fail_at_validate() {
 
 #[test]
 fn import_then_restore_on_destroy() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     // The custom organization forces MFA with the default lifetimes.
     let config = pat(&emu.url())
         + &settings("payments", Some(CUSTOM_ORG), "  force_mfa = true\n  mfa_init_skip_lifetime = \"43200m\"");
@@ -213,7 +207,7 @@ fn import_then_restore_on_destroy() {
 /// (`INSTANCE-5M9vdd`), which means it is already applied: the apply succeeds after reading back.
 #[test]
 fn a_lost_answer_then_not_changed_counts_as_applied() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     emu.control.push_fault(Fault::new(FaultKind::Lost).times(1).on_method("PUT").on_path("/admin/v1/policies/login$"));
     let ws = Ws::new(&(pat(&emu.url()) + &settings("instance", None, "  force_mfa = true")));
     ws.apply().ok().mentions(&["1 added"]);

@@ -3,29 +3,18 @@
 //! forces MFA but allows no factor (`auth_request.go` `mfaChecked`, LOGIN-5Hm8s), so the provider
 //! refuses to get there, and orders what it can order itself.
 
-use std::sync::Arc;
-
 use mfa_sandbox::zitadel::FactorList::{Multi, Second};
-use mfa_sandbox::zitadel::{ADMIN_PAT, CUSTOM_ORG, INHERITING_ORG, ZitadelEmulator};
+use mfa_sandbox::zitadel::{CUSTOM_ORG, INHERITING_ORG, ZitadelEmulator};
 use mfa_sandbox::{Fault, FaultKind, RunningEmulator};
 
-use crate::harness::{self, Ws, required_providers};
+use crate::harness::{self, Provider, Ws};
 
 const OTP: &str = "SECOND_FACTOR_TYPE_OTP";
 const EMAIL: &str = "SECOND_FACTOR_TYPE_OTP_EMAIL";
 const PASSKEY: &str = "MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION";
 
-fn emulator() -> (Arc<ZitadelEmulator>, RunningEmulator) {
-    harness::started(ZitadelEmulator::new())
-}
-
-fn provider(url: &str, alias: Option<&str>, extra: &str) -> String {
-    let alias = alias.map(|a| format!("\n  alias = \"{a}\"")).unwrap_or_default();
-    format!("\nprovider \"zitadel\" {{{alias}\n  url = \"{url}\"\n  access_token = \"{ADMIN_PAT}\"\n{extra}}}\n")
-}
-
 fn config(url: &str) -> String {
-    required_providers(&["zitadel"]) + &provider(url, None, "")
+    Provider::of_type("zitadel", url).config()
 }
 
 fn second(name: &str, ty: &str, org: &str, extra: &str) -> String {
@@ -43,7 +32,7 @@ fn deletes(emu: &RunningEmulator) -> usize {
 /// because within one provider process the addition goes first.
 #[test]
 fn removing_the_last_factor_of_a_scope_that_forces_mfa_is_refused() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let otp = second("otp", OTP, CUSTOM_ORG, "  remove_on_destroy = true\n");
     let ws = Ws::new(&(config(&emu.url()) + &otp));
     ws.apply().ok().mentions(&[&format!("{OTP} was already enabled; Terraform adopted it")]);
@@ -76,8 +65,8 @@ fn removing_the_last_factor_of_a_scope_that_forces_mfa_is_refused() {
 /// that the next apply completes it; and it does.
 #[test]
 fn a_swap_across_provider_blocks_completes_on_the_next_apply() {
-    let (app, emu) = emulator();
-    let base = config(&emu.url()) + &provider(&emu.url(), Some("other"), "");
+    let (app, emu) = harness::started(ZitadelEmulator::new());
+    let base = harness::providers(&[Provider::of(&emu), Provider::of(&emu).alias("other")]);
     let ws = Ws::new(&(base.clone() + &second("otp", OTP, CUSTOM_ORG, "  remove_on_destroy = true\n")));
     ws.apply().ok();
     // The other provider's add arrives only after the removal gave up waiting.
@@ -97,13 +86,9 @@ fn a_swap_across_provider_blocks_completes_on_the_next_apply() {
 /// adopts the factor that did land.
 #[test]
 fn an_unknown_add_of_the_only_factor_recovers_without_a_removal() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     app.remove_out_of_band(Some(CUSTOM_ORG), Second, OTP);
-    let ws = Ws::new(
-        &(required_providers(&["zitadel"])
-            + &provider(&emu.url(), None, "  max_retries = 0\n")
-            + &second("email", EMAIL, CUSTOM_ORG, "")),
-    );
+    let ws = Ws::new(&(Provider::of(&emu).with("max_retries", 0).config() + &second("email", EMAIL, CUSTOM_ORG, "")));
     emu.control.push_fault(Fault::new(FaultKind::Lost).on_method("POST").on_path("/second_factors$").times(1));
     // The create's own read goes through; its read-back after the lost answer does not.
     emu.control.push_fault(Fault::status(503).on_method("GET").on_path("/management/v1/policies/login$").after(1));
@@ -123,7 +108,7 @@ fn an_unknown_add_of_the_only_factor_recovers_without_a_removal() {
 /// run.
 #[test]
 fn forcing_mfa_where_no_factor_is_allowed_is_refused() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     app.remove_out_of_band(Some(CUSTOM_ORG), Second, OTP);
     app.set_org_policy_field(CUSTOM_ORG, "forceMfa", serde_json::json!(false));
     let settings = |deps: &str| {
@@ -152,7 +137,7 @@ fn forcing_mfa_where_no_factor_is_allowed_is_refused() {
 /// leaves an adopted factor enabled unless remove_on_destroy asks for its removal.
 #[test]
 fn factors_already_enabled_are_adopted_and_kept_on_destroy() {
-    let (app, emu) = emulator();
+    let (app, emu) = harness::started(ZitadelEmulator::new());
     let otp = "\nresource \"zitadel_login_second_factor\" \"otp\" {\n  type = \"SECOND_FACTOR_TYPE_OTP\"\n}\n";
     let pk = format!("\nresource \"zitadel_login_multifactor\" \"pk\" {{\n  type = \"{PASSKEY}\"\n}}\n");
     let ws = Ws::new(&(config(&emu.url()) + otp + &pk));
@@ -181,7 +166,7 @@ fn factors_already_enabled_are_adopted_and_kept_on_destroy() {
 #[test]
 fn two_workspaces_on_one_inheriting_organization_both_succeed() {
     for _round in 0..3 {
-        let (app, emu) = emulator();
+        let (app, emu) = harness::started(ZitadelEmulator::new());
         let a = Ws::new(&(config(&emu.url()) + &second("email", EMAIL, INHERITING_ORG, "")));
         let b = Ws::new(&(config(&emu.url()) + &second("otp", OTP, INHERITING_ORG, "")));
         let (ra, rb) = std::thread::scope(|s| {
@@ -202,7 +187,7 @@ fn two_workspaces_on_one_inheriting_organization_both_succeed() {
 /// other: the later plan fails and names the object.
 #[test]
 fn two_resources_for_one_object_fail_the_plan() {
-    let (_app, emu) = emulator();
+    let (_app, emu) = harness::started(ZitadelEmulator::new());
     let twice = second("a", EMAIL, CUSTOM_ORG, "") + &second("b", EMAIL, CUSTOM_ORG, "");
     let ws = Ws::new(&(config(&emu.url()) + &twice));
     ws.plan().fails_with(&[
