@@ -10,6 +10,7 @@ mod data_sources;
 mod examples;
 mod faults;
 mod fixtures;
+mod functions;
 mod harness;
 mod network;
 mod newer_rpcs;
