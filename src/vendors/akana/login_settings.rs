@@ -247,12 +247,6 @@ impl Settings for LoginSettings {
         s.business_id.known().cloned()
     }
 
-    fn blank(&self, restore_on_destroy: Attr<bool>) -> State {
-        let mut s = state_from("", &LoginPolicy::default(), restore_on_destroy);
-        (s.id, s.business_id) = (Attr::Null, Attr::Null);
-        s
-    }
-
     async fn read(
         &self,
         ctx: &Ctx<AkanaClient>,

@@ -125,20 +125,6 @@ impl Settings for TwoFaSettings {
         s.business_id.known().cloned()
     }
 
-    fn blank(&self, restore_on_destroy: Attr<bool>) -> State {
-        State {
-            id: Attr::Null,
-            business_id: Attr::Null,
-            enabled: Attr::Null,
-            code_valid_seconds: Attr::Null,
-            max_attempts: Attr::Null,
-            recurrence_mode: Attr::Null,
-            recurrence_interval_minutes: Attr::Null,
-            device_cookie_name: Attr::Null,
-            restore_on_destroy,
-        }
-    }
-
     async fn read(
         &self,
         ctx: &Ctx<AkanaClient>,

@@ -101,7 +101,7 @@ impl<S: Settings> DynDataSource<S::Client> for SettingsData<S> {
             self.settings.missing(&key, diags);
             return None;
         };
-        let state = self.settings.state(&key, &remote, &self.settings.blank(Attr::Null));
+        let state = self.settings.state(&key, &remote, &super::settings::blank(&self.settings, Attr::Null));
         let mut v = match typed::to_value(&state, &self.resource_ty) {
             Ok(v) => v,
             Err(e) => {

@@ -99,9 +99,6 @@ pub trait Settings: Send + Sync + Sized + 'static {
     /// The attributes that name the object: arguments of the derived data source too.
     fn key_attributes(&self) -> &'static [&'static str];
     fn key(&self, state: &Self::State) -> Option<Self::Key>;
-    /// A state naming nothing yet with `restore_on_destroy` as given: the reference for import,
-    /// listing and data sources.
-    fn blank(&self, restore_on_destroy: Attr<bool>) -> Self::State;
 
     /// Reads the object: `Some(None)` when it (or its owner) is gone, `None` on an error
     /// (reported).
@@ -205,6 +202,20 @@ pub trait Settings: Send + Sync + Sized + 'static {
     }
 }
 
+/// A state naming nothing yet, with `restore_on_destroy` as given and every other attribute
+/// null: the reference for import, listing and data sources.
+pub fn blank<S: Settings>(s: &S, restore_on_destroy: Attr<bool>) -> S::State {
+    let restore = match restore_on_destroy {
+        Attr::Known(b) => Value::Bool(b),
+        Attr::Unknown => Value::Unknown,
+        Attr::Null => Value::Null,
+    };
+    let mut attrs: BTreeMap<String, Value> =
+        s.schema().attributes.iter().map(|a| (a.name.to_string(), Value::Null)).collect();
+    attrs.insert(RESTORE.into(), restore);
+    typed::from_value(&Value::Object(attrs)).expect("a state of nulls decodes")
+}
+
 /// A listed object as the list result carries it: its state (nothing restored on destroy) and
 /// its adoption.
 pub fn listed<S: Settings>(
@@ -213,7 +224,7 @@ pub fn listed<S: Settings>(
     remote: &S::Remote,
     pin: S::Pin,
 ) -> (S::State, Adoption<S::Values, S::Pin>) {
-    let state = s.state(key, remote, &s.blank(Attr::Known(false)));
+    let state = s.state(key, remote, &blank(s, Attr::Known(false)));
     (state, Adoption { adopted: Some(s.values(remote)), pin, unconfirmed: false })
 }
 

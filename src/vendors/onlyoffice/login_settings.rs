@@ -178,16 +178,6 @@ impl Settings for LoginSettingsResource {
         Some(())
     }
 
-    fn blank(&self, restore_on_destroy: Attr<bool>) -> State {
-        State {
-            id: Attr::Null,
-            attempt_count: Attr::Null,
-            block_time_seconds: Attr::Null,
-            check_period_seconds: Attr::Null,
-            restore_on_destroy,
-        }
-    }
-
     async fn read(
         &self,
         ctx: &Ctx<OnlyofficeClient>,

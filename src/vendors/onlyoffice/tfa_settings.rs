@@ -397,17 +397,6 @@ impl Settings for TfaSettingsResource {
         Some(())
     }
 
-    fn blank(&self, restore_on_destroy: Attr<bool>) -> State {
-        State {
-            id: Attr::Null,
-            tfa_type: Attr::Null,
-            trusted_ips: Attr::Null,
-            mandatory_users: Attr::Null,
-            mandatory_groups: Attr::Null,
-            restore_on_destroy,
-        }
-    }
-
     async fn read(
         &self,
         ctx: &Ctx<OnlyofficeClient>,

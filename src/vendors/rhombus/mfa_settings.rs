@@ -192,16 +192,6 @@ impl Settings for MfaSettings {
         Some(s.org_uuid.known().or(s.id.known()).cloned())
     }
 
-    fn blank(&self, restore_on_destroy: Attr<bool>) -> State {
-        State {
-            id: Attr::Null,
-            org_uuid: Attr::Null,
-            mfa_enabled: Attr::Null,
-            trusted_device_skip_days: Attr::Null,
-            restore_on_destroy,
-        }
-    }
-
     async fn read(
         &self,
         ctx: &Ctx<RhombusClient>,

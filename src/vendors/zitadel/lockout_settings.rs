@@ -266,16 +266,6 @@ impl Settings for LockoutSettings {
         (!s.org_id.is_unknown()).then(|| scope::of(&s.org_id))
     }
 
-    fn blank(&self, restore_on_destroy: Attr<bool>) -> State {
-        State {
-            id: Attr::Null,
-            org_id: Attr::Null,
-            max_password_attempts: Attr::Null,
-            max_otp_attempts: Attr::Null,
-            restore_on_destroy,
-        }
-    }
-
     /// An organization back to inheriting (reset in the console) has no settings of its own.
     async fn read(&self, ctx: &Ctx<Zitadel>, scope: &Scope, diags: &mut Diagnostics) -> Option<Option<Lockout>> {
         match ctx.client.lockout(scope, &ctx.cancel).await {

@@ -206,22 +206,6 @@ fn update_body(policy: &Json, want: &Mfa) -> Json {
 
 pub struct LoginMfaSettings;
 
-/// A state with nothing set yet: what import and tests start from.
-fn blank(restore_on_destroy: Attr<bool>) -> State {
-    State {
-        id: Attr::Null,
-        org_id: Attr::Null,
-        force_mfa: Attr::Null,
-        force_mfa_local_only: Attr::Null,
-        passwordless_type: Attr::Null,
-        user_login: Attr::Null,
-        mfa_init_skip_lifetime: Attr::Null,
-        second_factor_check_lifetime: Attr::Null,
-        multi_factor_check_lifetime: Attr::Null,
-        restore_on_destroy,
-    }
-}
-
 /// The state for `mfa`, keeping `reference`'s spelling of every lifetime that means the same.
 fn state_from(scope: &Scope, mfa: &Mfa, reference: &State) -> State {
     let keep = |r: &Attr<String>, ns: u128| match r.known() {
@@ -411,10 +395,6 @@ impl Settings for LoginMfaSettings {
         (!s.org_id.is_unknown()).then(|| scope::of(&s.org_id))
     }
 
-    fn blank(&self, restore_on_destroy: Attr<bool>) -> State {
-        blank(restore_on_destroy)
-    }
-
     /// An organization back to inheriting (reset in the console) has no settings of its own.
     async fn read(&self, ctx: &Ctx<Zitadel>, scope: &Scope, diags: &mut Diagnostics) -> Option<Option<Mfa>> {
         match ctx.client.policy(scope, &ctx.cancel).await {
@@ -558,7 +538,8 @@ mod tests {
         });
         let mfa = Mfa::of(&policy);
         let scope = Scope::Org("281".into());
-        let state = state_from(&scope, &mfa, &blank(Attr::Known(true)));
+        let state =
+            state_from(&scope, &mfa, &crate::vendors::common::settings::blank(&LoginMfaSettings, Attr::Known(true)));
         assert_eq!(LoginMfaSettings.recorded(&state), Some(mfa));
     }
 
@@ -585,7 +566,7 @@ mod tests {
 
     #[test]
     fn the_state_keeps_the_users_spelling_of_an_equal_duration() {
-        let mut reference = blank(Attr::Null);
+        let mut reference = crate::vendors::common::settings::blank(&LoginMfaSettings, Attr::Null);
         reference.mfa_init_skip_lifetime = Attr::Known("43200m".into());
         reference.second_factor_check_lifetime = Attr::Known("1h".into());
         let mfa = Mfa {
