@@ -225,3 +225,28 @@ fn a_lost_answer_then_not_changed_counts_as_applied() {
     ws.assert_changes().mentions(&["zitadel_login_mfa_settings.payments will be created"]);
     ws.apply().fails_with(&[&format!("Organization {CUSTOM_ORG} does not exist"), "org_id"]);
 }
+
+/// The configured URL now reaches another ZITADEL instance (another environment, a DNS change):
+/// the instance's default settings in state are pinned to the instance that owned them, so the
+/// plan fails naming both instances and how to move on — never drift that apply would "fix" by
+/// writing into the other instance. Organization settings need no pin (another instance has no
+/// such organization).
+#[test]
+fn another_instance_behind_the_url_is_an_error_not_drift() {
+    let (app, emu) = harness::started(ZitadelEmulator::new());
+    let config = pat(&emu.url())
+        + &settings("instance", None, "  force_mfa = false")
+        + "\nresource \"zitadel_lockout_settings\" \"instance\" {\n  max_password_attempts = 5\n}\n";
+    let ws = Ws::new(&config);
+    ws.apply().ok();
+    ws.assert_no_changes();
+    // Another instance, whose defaults differ from what state holds.
+    app.set_instance_id("900000000000000009");
+    app.set_instance_policy_field("forceMfa", json!(true));
+    app.set_instance_lockout(0, 0);
+    let want = ["points at another ZITADEL instance", "100000000000000000", "900000000000000009", "terraform state rm"];
+    ws.plan().fails_with(&want);
+    ws.apply().fails_with(&want);
+    assert_eq!(app.instance_policy()["forceMfa"], json!(true), "nothing was written into the other instance");
+    assert_eq!(app.instance_lockout().max_password_attempts, 0);
+}

@@ -30,6 +30,7 @@ impl ZitadelEmulator {
             _ => (rm.default_policy.clone(), true),
         };
         policy["isDefault"] = json!(is_default);
+        policy["details"]["resourceOwner"] = json!(if is_default { s.instance_id.clone() } else { org.clone() });
         let policy = s.render(&policy);
         ok(json!({"policy": policy, "isDefault": is_default}))
     }
@@ -41,6 +42,9 @@ impl ZitadelEmulator {
         let mut s = self.state.lock().expect("state");
         let mut p = s.read().default_policy.clone();
         p["isDefault"] = json!(true);
+        // `ModelLoginPolicyToPb` (internal/api/grpc/policy/login_policy.go): the owner of the
+        // instance's default policy is the instance.
+        p["details"]["resourceOwner"] = json!(s.instance_id);
         let p = s.render(&p);
         ok(json!({"policy": p}))
     }

@@ -230,6 +230,8 @@ struct EmuState {
     org_lockout: BTreeMap<String, lockout::Lockout>,
     /// Whether this server knows `maxOtpAttempts` (v2.50 and later).
     max_otp_attempts: bool,
+    /// The instance this server is: the owner of the default policies.
+    instance_id: String,
 }
 
 impl EmuState {
@@ -322,6 +324,7 @@ impl ZitadelEmulator {
                 lockout: lockout::Lockout::default(),
                 org_lockout: BTreeMap::new(),
                 max_otp_attempts: true,
+                instance_id: INSTANCE_ID.to_string(),
             }),
         };
         emu.insert_org(HOME_ORG, "Acme", None);
@@ -391,6 +394,12 @@ impl ZitadelEmulator {
     /// expiry in the middle of a run).
     pub fn expire_access_tokens_after(&self, n: u32) {
         self.state.lock().expect("state").tokens.expire_after = Some(n);
+    }
+
+    /// Makes this server another instance (a URL that now reaches another ZITADEL): its default
+    /// policies answer another owner.
+    pub fn set_instance_id(&self, id: &str) {
+        self.state.lock().expect("state").instance_id = id.to_string();
     }
 
     /// A reverse proxy rewrites DELETE paths so that ZITADEL's gateway routes none of them.

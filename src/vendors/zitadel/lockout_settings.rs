@@ -34,7 +34,7 @@ use crate::plugin::schema::{Attribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
 use crate::vendors::common::restore::Names;
-use crate::vendors::common::settings::{Applied, NoPin, Settings, SettingsResource, listed};
+use crate::vendors::common::settings::{Applied, Settings, SettingsResource, listed};
 
 pub const TYPE_NAME: &str = "zitadel_lockout_settings";
 
@@ -214,7 +214,7 @@ impl Settings for LockoutSettings {
     type Values = Adopted;
     type Remote = Lockout;
     type Key = Scope;
-    type Pin = NoPin;
+    type Pin = scope::Instance;
     type Identity = Identity;
     type ListConfig = ScopeFilter;
 
@@ -347,11 +347,21 @@ impl Settings for LockoutSettings {
             .then(|| format!("the lock-out settings of {}", scope::of(&planned.org_id).describe()))
     }
 
+    async fn pin(
+        &self,
+        ctx: &Ctx<Zitadel>,
+        state: &State,
+        recorded: &scope::Instance,
+        diags: &mut Diagnostics,
+    ) -> Option<scope::Instance> {
+        scope::pinned(ctx, &scope::of(&state.org_id), "zitadel_lockout_settings", recorded, diags).await
+    }
+
     fn identity_schema(&self) -> IdentitySchema {
         Identity::schema("lock-out settings")
     }
 
-    fn identity(&self, state: &State, _: &NoPin) -> Option<Identity> {
+    fn identity(&self, state: &State, _: &scope::Instance) -> Option<Identity> {
         Some(Identity { org_id: state.org_id.clone() })
     }
 
@@ -359,8 +369,13 @@ impl Settings for LockoutSettings {
         identity.import_id()
     }
 
-    async fn import_key(&self, _: &Ctx<Zitadel>, id: &str, diags: &mut Diagnostics) -> Option<(Scope, NoPin)> {
-        scope::import_scope(id, diags).map(|s| (s, NoPin {}))
+    async fn import_key(
+        &self,
+        _: &Ctx<Zitadel>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<(Scope, scope::Instance)> {
+        scope::import_scope(id, diags).map(|s| (s, scope::Instance::default()))
     }
 
     fn nothing_to_import(&self, scope: &Scope, diags: &mut Diagnostics) {
@@ -383,7 +398,7 @@ impl Settings for LockoutSettings {
             Ok((!l.inherits).then_some(l))
         };
         listing::walk_with(ctx, &filter, out, diags, "lock-out settings", read, |found: &listing::Found<Lockout>| {
-            let (state, private) = listed(self, &found.scope, &found.value, NoPin {});
+            let (state, private) = listed(self, &found.scope, &found.value, scope::Instance::default());
             vec![(found.name.clone(), state, private)]
         })
         .await;

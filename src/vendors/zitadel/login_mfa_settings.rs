@@ -30,7 +30,7 @@ use crate::plugin::schema::{Attribute, IdentitySchema, Schema, Validator};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
 use crate::vendors::common::restore::Names;
-use crate::vendors::common::settings::{Adoption, Applied, NoPin, Settings, SettingsResource, listed};
+use crate::vendors::common::settings::{Adoption, Applied, Settings, SettingsResource, listed};
 
 pub const TYPE_NAME: &str = "zitadel_login_mfa_settings";
 
@@ -307,7 +307,7 @@ impl Settings for LoginMfaSettings {
     type Values = Mfa;
     type Remote = Mfa;
     type Key = Scope;
-    type Pin = NoPin;
+    type Pin = scope::Instance;
     type Identity = Identity;
     type ListConfig = ScopeFilter;
 
@@ -465,11 +465,21 @@ impl Settings for LoginMfaSettings {
         Some(format!("the MFA settings (force_mfa and lifetimes) of {}", scope::of(&planned.org_id).describe()))
     }
 
+    async fn pin(
+        &self,
+        ctx: &Ctx<Zitadel>,
+        state: &State,
+        recorded: &scope::Instance,
+        diags: &mut Diagnostics,
+    ) -> Option<scope::Instance> {
+        scope::pinned(ctx, &scope::of(&state.org_id), "zitadel_login_mfa_settings", recorded, diags).await
+    }
+
     fn identity_schema(&self) -> IdentitySchema {
         Identity::schema("login settings")
     }
 
-    fn identity(&self, state: &State, _: &NoPin) -> Option<Identity> {
+    fn identity(&self, state: &State, _: &scope::Instance) -> Option<Identity> {
         Some(Identity { org_id: state.org_id.clone() })
     }
 
@@ -477,8 +487,13 @@ impl Settings for LoginMfaSettings {
         identity.import_id()
     }
 
-    async fn import_key(&self, _: &Ctx<Zitadel>, id: &str, diags: &mut Diagnostics) -> Option<(Scope, NoPin)> {
-        scope::import_scope(id, diags).map(|s| (s, NoPin {}))
+    async fn import_key(
+        &self,
+        _: &Ctx<Zitadel>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<(Scope, scope::Instance)> {
+        scope::import_scope(id, diags).map(|s| (s, scope::Instance::default()))
     }
 
     fn nothing_to_import(&self, scope: &Scope, diags: &mut Diagnostics) {
@@ -489,7 +504,7 @@ impl Settings for LoginMfaSettings {
     async fn plan_notes(
         &self,
         ctx: Option<&Ctx<Zitadel>>,
-        plan: &mut Plan<State, Adoption<Mfa, NoPin>>,
+        plan: &mut Plan<State, Adoption<Mfa, scope::Instance>>,
         diags: &mut Diagnostics,
     ) {
         let Some(ctx) = ctx else { return };
@@ -517,7 +532,7 @@ impl Settings for LoginMfaSettings {
         diags: &mut Diagnostics,
     ) {
         listing::walk(ctx, &filter, out, diags, |found| {
-            let (state, private) = listed(self, &found.scope, &Mfa::of(&found.value.json), NoPin {});
+            let (state, private) = listed(self, &found.scope, &Mfa::of(&found.value.json), scope::Instance::default());
             vec![(found.name.clone(), state, private)]
         })
         .await;

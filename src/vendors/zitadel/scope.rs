@@ -1,6 +1,7 @@
 //! What ZITADEL's resources share about the scope they live in — the instance's default login
 //! settings, or one organization's own: the `org_id` argument, the identity and import ID of the
-//! settings resources, and waiting until a write shows in reads.
+//! settings resources, the instance a state of the defaults is pinned to, and waiting until a
+//! write shows in reads.
 
 use std::future::Future;
 use std::time::Duration;
@@ -9,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use super::client::{Scope, ZitadelError, parse_scope};
-use crate::plugin::diag::Diagnostics;
+use super::context::Zitadel;
+use crate::plugin::diag::{Diagnostics, Reported};
+use crate::plugin::resource::Ctx;
 use crate::plugin::schema::{IdentityAttribute, IdentitySchema};
 use crate::plugin::typed::Attr;
 use crate::plugin::value::Type;
@@ -36,6 +39,55 @@ pub fn org_id(scope: &Scope) -> Attr<String> {
     match scope {
         Scope::Instance => Attr::Null,
         Scope::Org(o) => Attr::Known(o.clone()),
+    }
+}
+
+/// What a state of the instance's default settings is pinned to: the instance, as ZITADEL answers
+/// it — the owner of the default login policy (`details.resourceOwner`; `ModelLoginPolicyToPb` in
+/// `internal/api/grpc/policy/login_policy.go`). States written before learn it on their next read.
+/// An organization's settings need no pin: another instance has no organization of that ID, which
+/// reads as gone and is never written.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Instance {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+}
+
+/// The instance behind the configured URL, checked against the one a state of the defaults pins
+/// (`recorded`): another instance (another environment, a URL now pointing elsewhere) is an
+/// error naming both, before anything is read into state or written — never drift, which apply
+/// would "fix" by writing one instance's settings into another.
+pub async fn pinned(
+    ctx: &Ctx<Zitadel>,
+    scope: &Scope,
+    resource: &str,
+    recorded: &Instance,
+    diags: &mut Diagnostics,
+) -> Option<Instance> {
+    if *scope != Scope::Instance {
+        return Some(recorded.clone());
+    }
+    let policy = ctx.client.policy(&Scope::Instance, &ctx.cancel).await.reported(diags)?;
+    // An answer without its owner says nothing to compare.
+    let Some(now) = policy.json.pointer("/details/resourceOwner").and_then(|v| v.as_str()).filter(|s| !s.is_empty())
+    else {
+        return Some(recorded.clone());
+    };
+    match &recorded.instance_id {
+        Some(was) if was != now => {
+            diags.error(
+                "The provider points at another ZITADEL instance",
+                format!(
+                    "This {resource} manages the default settings of ZITADEL instance {was}, but the configured url reaches \
+                     instance {now}: the provider block (url or ZITADEL_URL) points at another instance. Nothing was read into \
+                     state or written. Point url back at instance {was}; or, if this resource is to manage instance {now} from \
+                     now on, remove it from state (terraform state rm <address>) and import it there (terraform import \
+                     <address> instance)."
+                ),
+            );
+            None
+        }
+        _ => Some(Instance { instance_id: Some(now.to_string()) }),
     }
 }
 
