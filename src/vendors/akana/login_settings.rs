@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::business::{self, Identity};
-use super::client::{AkanaClient, LoginPolicy, PolicyObject};
+use super::client::{AkanaClient, LoginPolicy, PolicyObject, overlay};
 use super::listing;
 use crate::plugin::diag::{AttrPath, Diagnostics, Reported};
 use crate::plugin::list::{ListSink, NoConfig};
@@ -54,24 +54,16 @@ fn state_from(business: &str, p: &LoginPolicy, restore: Attr<bool>) -> State {
     }
 }
 
-/// The plan's known values over `current`.
-fn merged(current: &LoginPolicy, s: &State) -> LoginPolicy {
+/// The values a state holds (the plan's known ones); a field unset or unknown has none.
+fn known(s: &State) -> LoginPolicy {
     LoginPolicy {
-        max_failed_attempts: s.max_failed_attempts.known().copied().or(current.max_failed_attempts),
-        attempts_period_minutes: s.attempts_period_minutes.known().copied().or(current.attempts_period_minutes),
-        suspension_minutes: s.suspension_minutes.known().copied().or(current.suspension_minutes),
-        active_session_timeout_minutes: s
-            .active_session_timeout_minutes
-            .known()
-            .copied()
-            .or(current.active_session_timeout_minutes),
-        inactive_session_timeout_minutes: s
-            .inactive_session_timeout_minutes
-            .known()
-            .copied()
-            .or(current.inactive_session_timeout_minutes),
-        persistent_session: s.persistent_session.known().copied().or(current.persistent_session),
-        concurrent_login: s.concurrent_login.known().copied().or(current.concurrent_login),
+        max_failed_attempts: s.max_failed_attempts.known().copied(),
+        attempts_period_minutes: s.attempts_period_minutes.known().copied(),
+        suspension_minutes: s.suspension_minutes.known().copied(),
+        active_session_timeout_minutes: s.active_session_timeout_minutes.known().copied(),
+        inactive_session_timeout_minutes: s.inactive_session_timeout_minutes.known().copied(),
+        persistent_session: s.persistent_session.known().copied(),
+        concurrent_login: s.concurrent_login.known().copied(),
     }
 }
 
@@ -86,7 +78,7 @@ fn lenient(n: Option<i64>) -> i64 {
 /// What writing `then` back over `now` would weaken: a higher (or no) failure limit, a shorter
 /// suspension or counting period, longer (or no) session timeouts.
 fn weakens(then: &LoginPolicy, now: &State) -> Vec<String> {
-    let now = merged(then, now);
+    let now = overlay(then, &known(now));
     let show = |n: Option<i64>| match n {
         Some(0) | None => "0 (no limit)".to_string(),
         Some(n) => n.to_string(),
@@ -257,15 +249,7 @@ impl Settings for LoginSettings {
     }
 
     fn recorded(&self, s: &State) -> Option<LoginPolicy> {
-        Some(LoginPolicy {
-            max_failed_attempts: s.max_failed_attempts.known().copied(),
-            attempts_period_minutes: s.attempts_period_minutes.known().copied(),
-            suspension_minutes: s.suspension_minutes.known().copied(),
-            active_session_timeout_minutes: s.active_session_timeout_minutes.known().copied(),
-            inactive_session_timeout_minutes: s.inactive_session_timeout_minutes.known().copied(),
-            persistent_session: s.persistent_session.known().copied(),
-            concurrent_login: s.concurrent_login.known().copied(),
-        })
+        Some(known(s))
     }
 
     fn values(&self, o: &PolicyObject) -> LoginPolicy {
@@ -290,7 +274,7 @@ impl Settings for LoginSettings {
             business::not_found(diags, business);
             return Applied::Failed;
         };
-        let want = merged(&current.fields, planned);
+        let want = overlay(&current.fields, &known(planned));
         if want == current.fields {
             return Applied::Done { before: current.fields.clone(), now: current };
         }
@@ -307,7 +291,7 @@ impl Settings for LoginSettings {
     ) -> bool {
         let Some(read) = self.read(ctx, business, diags).await else { return false };
         let Some(current) = read else { return true };
-        let want = merged(&current.fields, &state_from(business, adopted, Attr::Null));
+        let want = overlay(&current.fields, adopted);
         want == current.fields || matches!(write(ctx, business, current, &want, diags).await, Applied::Done { .. })
     }
 

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::business::{self, Identity};
-use super::client::{AkanaClient, TwoFa, TwoFaObject};
+use super::client::{AkanaClient, TwoFa, TwoFaObject, overlay};
 use super::listing;
 use crate::plugin::diag::{AttrPath, Diagnostics, Reported};
 use crate::plugin::list::{ListSink, NoConfig};
@@ -42,19 +42,15 @@ pub struct State {
     pub restore_on_destroy: Attr<bool>,
 }
 
-/// The values to write: the plan's known values, the current ones where the plan has none.
-fn merged(current: &TwoFa, planned: &State) -> TwoFa {
+/// The values a state holds (the plan's known ones); a field unset or unknown has none.
+fn known(s: &State) -> TwoFa {
     TwoFa {
-        enabled: planned.enabled.known().copied().or(current.enabled),
-        code_valid_seconds: planned.code_valid_seconds.known().copied().or(current.code_valid_seconds),
-        max_attempts: planned.max_attempts.known().copied().or(current.max_attempts),
-        recurrence_mode: planned.recurrence_mode.known().cloned().or(current.recurrence_mode.clone()),
-        recurrence_interval_minutes: planned
-            .recurrence_interval_minutes
-            .known()
-            .copied()
-            .or(current.recurrence_interval_minutes),
-        device_cookie_name: planned.device_cookie_name.known().cloned().or(current.device_cookie_name.clone()),
+        enabled: s.enabled.known().copied(),
+        code_valid_seconds: s.code_valid_seconds.known().copied(),
+        max_attempts: s.max_attempts.known().copied(),
+        recurrence_mode: s.recurrence_mode.known().cloned(),
+        recurrence_interval_minutes: s.recurrence_interval_minutes.known().copied(),
+        device_cookie_name: s.device_cookie_name.known().cloned(),
     }
 }
 
@@ -135,14 +131,7 @@ impl Settings for TwoFaSettings {
     }
 
     fn recorded(&self, s: &State) -> Option<TwoFa> {
-        Some(TwoFa {
-            enabled: s.enabled.known().copied(),
-            code_valid_seconds: s.code_valid_seconds.known().copied(),
-            max_attempts: s.max_attempts.known().copied(),
-            recurrence_mode: s.recurrence_mode.known().cloned(),
-            recurrence_interval_minutes: s.recurrence_interval_minutes.known().copied(),
-            device_cookie_name: s.device_cookie_name.known().cloned(),
-        })
+        Some(known(s))
     }
 
     fn values(&self, o: &TwoFaObject) -> TwoFa {
@@ -178,7 +167,7 @@ impl Settings for TwoFaSettings {
             business::not_found(diags, business);
             return Applied::Failed;
         };
-        let want = merged(&current.fields, planned);
+        let want = overlay(&current.fields, &known(planned));
         if want != current.fields
             && let Err(e) = ctx.client.write(business, &current.with(&want), &ctx.cancel).await
         {

@@ -8,10 +8,11 @@
 //! - The GET on the same path is the platform's pattern for every business settings object; its
 //!   own page is not in the documentation we could read.
 
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 
-use super::{AkanaClient, AkanaError, as_bool, as_int};
+use super::wire::{Field, Fields, Object};
+use super::{AkanaClient, AkanaError};
 use crate::http::{Call, api_url};
 
 /// The managed fields, typed. `None`: the platform did not show the field.
@@ -26,56 +27,21 @@ pub struct LoginPolicy {
     pub concurrent_login: Option<bool>,
 }
 
-const MAX_FAILED: &str = "MaxSequentialFailureAttemptsAllowed";
-const PERIOD: &str = "AttemptsPeriod";
-const SUSPENSION: &str = "SuspensionMinutes";
-const ACTIVE: &str = "ActiveSessionTimeout";
-const INACTIVE: &str = "InactiveSessionTimeout";
-const PERSISTENT: &str = "PersistentSession";
-const CONCURRENT: &str = "ConcurrentLogin";
+/// A LoginPolicy object as read.
+pub type PolicyObject = Object<LoginPolicy>;
 
-/// A LoginPolicy object as read: the typed fields plus everything else, kept to write back.
-#[derive(Debug, Clone, Default)]
-pub struct PolicyObject {
-    pub fields: LoginPolicy,
-    pub raw: Map<String, Json>,
-}
-
-impl PolicyObject {
-    pub fn parse(v: Json) -> PolicyObject {
-        let raw = match v {
-            Json::Object(m) => m,
-            _ => Map::new(),
-        };
-        let fields = LoginPolicy {
-            max_failed_attempts: as_int(raw.get(MAX_FAILED)),
-            attempts_period_minutes: as_int(raw.get(PERIOD)),
-            suspension_minutes: as_int(raw.get(SUSPENSION)),
-            active_session_timeout_minutes: as_int(raw.get(ACTIVE)),
-            inactive_session_timeout_minutes: as_int(raw.get(INACTIVE)),
-            persistent_session: as_bool(raw.get(PERSISTENT)),
-            concurrent_login: as_bool(raw.get(CONCURRENT)),
-        };
-        PolicyObject { fields, raw }
-    }
-
-    /// The complete object to PUT, all values as strings as the documented sample sends them.
-    pub fn with(&self, f: &LoginPolicy) -> Json {
-        let mut m = self.raw.clone();
-        let mut put = |k: &str, v: Option<String>| {
-            if let Some(s) = v {
-                m.insert(k.to_string(), Json::String(s));
-            }
-        };
-        put(MAX_FAILED, f.max_failed_attempts.map(|n| n.to_string()));
-        put(PERIOD, f.attempts_period_minutes.map(|n| n.to_string()));
-        put(SUSPENSION, f.suspension_minutes.map(|n| n.to_string()));
-        put(ACTIVE, f.active_session_timeout_minutes.map(|n| n.to_string()));
-        put(INACTIVE, f.inactive_session_timeout_minutes.map(|n| n.to_string()));
-        put(PERSISTENT, f.persistent_session.map(|b| b.to_string()));
-        put(CONCURRENT, f.concurrent_login.map(|b| b.to_string()));
-        Json::Object(m)
-    }
+impl Fields for LoginPolicy {
+    const WIRE: &'static [Field<LoginPolicy>] = &[
+        Field::Int("MaxSequentialFailureAttemptsAllowed", |f| &mut f.max_failed_attempts),
+        Field::Int("AttemptsPeriod", |f| &mut f.attempts_period_minutes),
+        Field::Int("SuspensionMinutes", |f| &mut f.suspension_minutes),
+        Field::Int("ActiveSessionTimeout", |f| &mut f.active_session_timeout_minutes),
+        Field::Int("InactiveSessionTimeout", |f| &mut f.inactive_session_timeout_minutes),
+        Field::Bool("PersistentSession", |f| &mut f.persistent_session),
+        Field::Bool("ConcurrentLogin", |f| &mut f.concurrent_login),
+    ];
+    /// A field the platform did not show is left as it was.
+    const DROP_ABSENT: bool = false;
 }
 
 impl AkanaClient {

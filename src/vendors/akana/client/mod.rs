@@ -11,10 +11,13 @@
 //! session expires (401).
 
 mod login_policy;
+mod wire;
 
 pub use login_policy::{LoginPolicy, PolicyObject};
+pub use wire::overlay;
+use wire::{Field, Fields, Object};
 
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 use thiserror::Error;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
@@ -38,86 +41,19 @@ pub struct TwoFa {
     pub device_cookie_name: Option<String>,
 }
 
-/// A TwoFASettings object as read: the typed fields plus everything else, kept to write back.
-#[derive(Debug, Clone, Default)]
-pub struct TwoFaObject {
-    pub fields: TwoFa,
-    pub raw: Map<String, Json>,
-}
+/// A TwoFASettings object as read.
+pub type TwoFaObject = Object<TwoFa>;
 
-const ENABLED: &str = "TwoFAEnabled";
-const CODE_VALID: &str = "CodeValidSeconds";
-const MAX_ATTEMPTS: &str = "MaxAttempts";
-const MODE: &str = "RecurrenceMode";
-const INTERVAL: &str = "RecurrenceIntervalMinutes";
-const COOKIE: &str = "DeviceCookieName";
-
-/// The platform sends values as strings ("false", "300") but documents booleans and integers:
-/// accept both.
-fn as_bool(v: Option<&Json>) -> Option<bool> {
-    match v? {
-        Json::Bool(b) => Some(*b),
-        Json::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn as_int(v: Option<&Json>) -> Option<i64> {
-    match v? {
-        Json::Number(n) => n.as_i64(),
-        Json::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn as_text(v: Option<&Json>) -> Option<String> {
-    match v? {
-        Json::String(s) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    }
-}
-
-impl TwoFaObject {
-    pub fn parse(v: Json) -> TwoFaObject {
-        let raw = match v {
-            Json::Object(m) => m,
-            _ => Map::new(),
-        };
-        let fields = TwoFa {
-            enabled: as_bool(raw.get(ENABLED)),
-            code_valid_seconds: as_int(raw.get(CODE_VALID)),
-            max_attempts: as_int(raw.get(MAX_ATTEMPTS)),
-            recurrence_mode: as_text(raw.get(MODE)),
-            recurrence_interval_minutes: as_int(raw.get(INTERVAL)),
-            device_cookie_name: as_text(raw.get(COOKIE)),
-        };
-        TwoFaObject { fields, raw }
-    }
-
-    /// The complete object to PUT: everything read, with the managed fields replaced, all as
-    /// strings as the platform's own samples send them.
-    pub fn with(&self, f: &TwoFa) -> Json {
-        let mut m = self.raw.clone();
-        let mut put = |k: &str, v: Option<String>| match v {
-            Some(s) => {
-                m.insert(k.to_string(), Json::String(s));
-            }
-            None => {
-                m.remove(k);
-            }
-        };
-        put(ENABLED, f.enabled.map(|b| b.to_string()));
-        put(CODE_VALID, f.code_valid_seconds.map(|n| n.to_string()));
-        put(MAX_ATTEMPTS, f.max_attempts.map(|n| n.to_string()));
-        put(MODE, f.recurrence_mode.clone());
-        put(INTERVAL, f.recurrence_interval_minutes.map(|n| n.to_string()));
-        put(COOKIE, f.device_cookie_name.clone());
-        Json::Object(m)
-    }
+impl Fields for TwoFa {
+    const WIRE: &'static [Field<TwoFa>] = &[
+        Field::Bool("TwoFAEnabled", |f| &mut f.enabled),
+        Field::Int("CodeValidSeconds", |f| &mut f.code_valid_seconds),
+        Field::Int("MaxAttempts", |f| &mut f.max_attempts),
+        Field::Text("RecurrenceMode", |f| &mut f.recurrence_mode),
+        Field::Int("RecurrenceIntervalMinutes", |f| &mut f.recurrence_interval_minutes),
+        Field::Text("DeviceCookieName", |f| &mut f.device_cookie_name),
+    ];
+    const DROP_ABSENT: bool = true;
 }
 
 #[derive(Debug, Clone, Error)]
