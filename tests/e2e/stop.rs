@@ -8,21 +8,14 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mfa_sandbox::Fault;
 use mfa_sandbox::rhombus::{DEMO_ORG_UUID, RhombusEmulator};
+use mfa_sandbox::{Fault, RunningEmulator};
 
 use crate::harness::{self, Provider, Ws};
 
 #[test]
 fn ctrl_c_during_apply_cancels_promptly() {
-    let app = Arc::new(RhombusEmulator::new());
-    app.set_mfa(DEMO_ORG_UUID, false, 0);
-    let emu = harness::start(app.clone());
-    emu.control.push_fault(Fault::parse("delay=30000,path=updateMFASettings").unwrap());
-    let ws = Ws::new(
-        &(Provider::of(&emu).with("timeout_seconds", 60).config()
-            + "resource \"rhombus_mfa_settings\" \"x\" {\n  mfa_enabled = true\n}\n"),
-    );
+    let (app, _emu, ws) = a_stalling_write();
     let mut child = ws
         .command(&["apply", "-auto-approve", "-input=false"])
         .process_group(0)
@@ -32,16 +25,7 @@ fn ctrl_c_during_apply_cancels_promptly() {
         .unwrap();
     let pgid = child.id();
     let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut seen = String::new();
-    let mut line = String::new();
-    while out.read_line(&mut line).unwrap() > 0 {
-        seen.push_str(&line);
-        if line.contains("Creating...") {
-            break;
-        }
-        line.clear();
-    }
-    assert!(seen.contains("Creating..."), "apply never started:\n{seen}");
+    let seen = until_creating(&mut out);
     // Let the write reach the (stalled) API, then press Ctrl-C: SIGINT to the whole group.
     std::thread::sleep(Duration::from_millis(700));
     let pressed = Instant::now();
@@ -83,14 +67,7 @@ fn ctrl_c_during_apply_cancels_promptly() {
 /// Shutdown, and the provider, re-parented, notices and exits within seconds, removing its socket.
 #[test]
 fn a_provider_whose_terraform_was_killed_exits_and_cleans_its_socket() {
-    let app = Arc::new(RhombusEmulator::new());
-    app.set_mfa(DEMO_ORG_UUID, false, 0);
-    let emu = harness::start(app.clone());
-    emu.control.push_fault(Fault::parse("delay=30000,path=updateMFASettings").unwrap());
-    let ws = Ws::new(
-        &(Provider::of(&emu).with("timeout_seconds", 60).config()
-            + "resource \"rhombus_mfa_settings\" \"x\" {\n  mfa_enabled = true\n}\n"),
-    );
+    let (_app, _emu, ws) = a_stalling_write();
     let sockets = tempfile::tempdir().unwrap();
     let mut child = ws
         .command(&["apply", "-auto-approve", "-input=false"])
@@ -102,10 +79,7 @@ fn a_provider_whose_terraform_was_killed_exits_and_cleans_its_socket() {
         .unwrap();
     let pgid = child.id();
     let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while out.read_line(&mut line).unwrap() > 0 && !line.contains("Creating...") {
-        line.clear();
-    }
+    until_creating(&mut out);
     std::thread::sleep(Duration::from_millis(700));
     let plugin_sockets = || {
         std::fs::read_dir(sockets.path())
@@ -135,6 +109,35 @@ fn a_provider_whose_terraform_was_killed_exits_and_cleans_its_socket() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(plugin_sockets(), 0, "the socket was removed");
+}
+
+/// Rhombus with MFA off whose MFA write stalls for 30 s, and a workspace whose apply turns MFA
+/// on: an apply that stays in flight as long as a test needs.
+fn a_stalling_write() -> (Arc<RhombusEmulator>, RunningEmulator, Ws) {
+    let app = Arc::new(RhombusEmulator::new());
+    app.set_mfa(DEMO_ORG_UUID, false, 0);
+    let emu = harness::start(app.clone());
+    emu.control.push_fault(Fault::parse("delay=30000,path=updateMFASettings").unwrap());
+    let ws = Ws::new(
+        &(Provider::of(&emu).with("timeout_seconds", 60).config()
+            + "resource \"rhombus_mfa_settings\" \"x\" {\n  mfa_enabled = true\n}\n"),
+    );
+    (app, emu, ws)
+}
+
+/// Reads Terraform's output until the create has started; what it read.
+fn until_creating(out: &mut impl BufRead) -> String {
+    let mut seen = String::new();
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap() > 0 {
+        seen.push_str(&line);
+        if line.contains("Creating...") {
+            break;
+        }
+        line.clear();
+    }
+    assert!(seen.contains("Creating..."), "apply never started:\n{seen}");
+    seen
 }
 
 /// The processes of a process group, from `/proc`: (pid, command name, state).
