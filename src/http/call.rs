@@ -151,10 +151,6 @@ impl HttpResponse {
         redact::excerpt(&self.body, 300)
     }
 
-    pub fn header_str(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
     /// `Retry-After` as a duration (seconds or HTTP date).
     pub fn retry_after(&self) -> Option<Duration> {
         retry_after(&self.headers)

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::catalog::{Baseline, Control, Level};
+use super::catalog::{Baseline, Control};
 use super::{Bound, Held, Reading, Readings};
 use crate::plugin::value::{Type, Value};
 
@@ -137,11 +137,6 @@ pub fn finding(baseline: &Baseline, c: &Control, scope: &str, status: Status, ac
         status: status.name().into(),
         scope: scope.into(),
     }
-}
-
-/// The `shall` controls with a gap, by control: what fails a module's plan.
-pub fn shall_gaps(findings: &[Finding]) -> Vec<&Finding> {
-    findings.iter().filter(|f| f.level == Level::Shall.name() && f.status == Status::Gap.name()).collect()
 }
 
 #[cfg(test)]
